@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uAPI constants and structures newer than Debian's 6.1 <linux/kvm.h>,
+ * with values and layouts from the merged upstream headers.  One place,
+ * so every file agrees.
+ */
+#ifndef KVMSIM_UAPI_EXT_H
+#define KVMSIM_UAPI_EXT_H
+
+#include <linux/kvm.h>
+#include <linux/types.h>
+
+#ifndef KVM_EXIT_MEMORY_FAULT
+#define KVM_EXIT_MEMORY_FAULT		39
+#endif
+#ifndef KVM_MEMORY_EXIT_FLAG_PRIVATE
+#define KVM_MEMORY_EXIT_FLAG_PRIVATE	(1ULL << 3)
+#endif
+#ifndef KVM_CAP_USER_MEMORY2
+#define KVM_CAP_USER_MEMORY2		231
+#endif
+#ifndef KVM_CAP_MEMORY_FAULT_INFO
+#define KVM_CAP_MEMORY_FAULT_INFO	232
+#endif
+#ifndef KVM_CAP_MEMORY_ATTRIBUTES
+#define KVM_CAP_MEMORY_ATTRIBUTES	233
+#endif
+#ifndef KVM_CAP_GUEST_MEMFD
+#define KVM_CAP_GUEST_MEMFD		234
+#endif
+#ifndef KVM_MEM_GUEST_MEMFD
+#define KVM_MEM_GUEST_MEMFD		(1UL << 2)
+#endif
+
+/* The memory_fault member of the kvm_run exit union (upstream 6.8+). */
+struct kvmsim_memory_fault {
+	__u64 flags;
+	__u64 gpa;
+	__u64 size;
+};
+
+#ifndef KVM_SET_USER_MEMORY_REGION2
+struct kvm_userspace_memory_region2 {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 memory_size;
+	__u64 userspace_addr;
+	__u64 guest_memfd_offset;
+	__u32 guest_memfd;
+	__u32 pad1;
+	__u64 pad2[14];
+};
+#define KVM_SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
+#endif
+
+/* Offset of the exit union inside struct kvm_run (same on x86 and arm64). */
+#define KVMSIM_RUN_UNION_OFFSET 32
+
+#endif

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+/*
+ * --explain: each trace event becomes one narrated line, indented by where
+ * it sits in the fault path and carrying the event's own fields, so the
+ * text and the JSON trace never disagree.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kvm-model/explain.h"
+#include "sim/sim.h"
+
+struct narration {
+	const char *event;
+	int depth;
+	const char *text;
+};
+
+static const struct narration narrations[] = {
+	{ "kvm_create_vm", 0, "KVM_CREATE_VM: a new VM" },
+	{ "kvm_vm_ioctl_create_vcpu", 0, "KVM_CREATE_VCPU" },
+	{ "kvm_set_memslot", 0, "KVM_SET_USER_MEMORY_REGION: memslot change" },
+	{ "handle_ept_violation", 0, "the guest touched memory Unicorn has no translation for; stage 1 gave this gpa, stage 2 does not map it yet" },
+	{ "kvm_inject_page_fault", 0, "stage-1 walk failed: the guest's own page tables say #PF" },
+	{ "kvm_mmu_page_fault", 1, "kvm_mmu_page_fault: stage-2 fault" },
+	{ "kvm_faultin_pfn", 2, "kvm_faultin_pfn: find the memslot and the host page" },
+	{ "kvm_handle_noslot_fault", 3, "kvm_handle_noslot_fault: no memslot here, so this is MMIO" },
+	{ "hva_to_pfn_fast", 3, "hva_to_pfn_fast: look the host page up without faulting it in" },
+	{ "hva_to_pfn_slow", 3, "hva_to_pfn_slow: GUP, may fault the host page in" },
+	{ "kvm_handle_error_pfn", 3, "kvm_handle_error_pfn: no usable host page" },
+	{ "kvm_prepare_memory_fault_exit", 3, "kvm_prepare_memory_fault_exit: fill kvm_run.memory_fault" },
+	{ "kvm_mmu_hugepage_adjust", 2, "kvm_mmu_hugepage_adjust: choose the mapping level" },
+	{ "is_page_fault_stale", 2, "is_page_fault_stale: an invalidation raced with us, retry" },
+	{ "kvm_tdp_mmu_map", 2, "kvm_tdp_mmu_map: install the SPTE" },
+	{ "kvm_tdp_mmu_zap_leafs", 0, "zap stage-2 SPTEs" },
+	{ "kvm_mmio", 1, "emulate the access as MMIO: exit to userspace" },
+	{ "kvm_pio", 1, "port I/O: exit to userspace" },
+	{ "kvm_inj_exception", 1, "deliver an exception through the guest IDT" },
+	{ "kvm_triple_fault", 1, "exception delivery failed twice: triple fault" },
+	{ "kvm_internal_error", 1, "KVM_EXIT_INTERNAL_ERROR" },
+	{ "kvm_mmu_flush_tlb", 1, "drop installed translations" },
+	{ "kvm_exit", 0, "KVM_RUN returns to userspace" },
+};
+
+static FILE *out;
+
+static const struct narration *find(const char *event)
+{
+	for (size_t i = 0; i < sizeof(narrations) / sizeof(narrations[0]); i++)
+		if (!strcmp(narrations[i].event, event))
+			return &narrations[i];
+	return NULL;
+}
+
+/* The fields after "event":"...", as key=value text. */
+static void print_fields(const char *line)
+{
+	const char *p = strstr(line, "\"event\":");
+
+	if (!p || !(p = strchr(p + 9, '"')))
+		return;
+	for (p++; *p && *p != '}'; p++) {
+		if (*p == '"' || *p == ',')
+			continue;
+		fputc(*p == ':' ? '=' : *p, out);
+		if (p[1] == ',')
+			fputc(' ', out);
+	}
+}
+
+static void narrate(const char *event, const char *line, void *opaque)
+{
+	const struct narration *n = find(event);
+	const char *actor = strstr(line, "\"actor\":\"");
+	char who[32] = "";
+
+	if (actor)
+		sscanf(actor + 9, "%31[^\"]", who);
+	fprintf(out, "%-6s %*s%s  ", who, n ? 2 * n->depth : 0, "",
+		n ? n->text : event);
+	print_fields(line);
+	fputc('\n', out);
+}
+
+void kvmsim_explain_start(const char *path)
+{
+	out = path ? fopen(path, "we") : stderr;
+	if (!out)
+		out = stderr;
+	sim_trace_set_sink(narrate, NULL);
+}

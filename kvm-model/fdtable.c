@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kvmsim's KVM files.  Each holds a real fd number (a memfd) so the
+ * process' other fds never collide with ours, close/dup behave as the
+ * kernel's, and a vCPU fd's mmap maps the very pages of its kvm_run.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kvm-model/kvm_host.h"
+#include "kvm-model/kvmsim.h"
+
+struct kvm_file {
+	enum kvmsim_file_kind kind;
+	void *obj;
+};
+
+static struct kvm_file *files;
+static int nr_files;
+
+static int ensure_slot(int fd)
+{
+	int n;
+	struct kvm_file *p;
+
+	if (fd < nr_files)
+		return 0;
+	n = nr_files ? nr_files : 64;
+	while (n <= fd)
+		n *= 2;
+	p = realloc(files, n * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	for (int i = nr_files; i < n; i++)
+		p[i] = (struct kvm_file){ KVMSIM_FILE_NONE, NULL };
+	files = p;
+	nr_files = n;
+	return 0;
+}
+
+static void get_obj(enum kvmsim_file_kind kind, void *obj)
+{
+	if (kind == KVMSIM_FILE_VM)
+		kvm_get_kvm(obj);
+	else if (kind == KVMSIM_FILE_VCPU)
+		((struct kvm_vcpu *)obj)->refs++;
+}
+
+static void put_obj(enum kvmsim_file_kind kind, void *obj)
+{
+	if (kind == KVMSIM_FILE_VM)
+		kvm_put_kvm(obj);
+	else if (kind == KVMSIM_FILE_VCPU)
+		kvm_put_vcpu(obj);
+}
+
+int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj)
+{
+	int fd;
+
+	if (kind == KVMSIM_FILE_VCPU)
+		fd = fcntl(((struct kvm_vcpu *)obj)->run_memfd, F_DUPFD_CLOEXEC, 0);
+	else
+		fd = memfd_create(kind == KVMSIM_FILE_DEV ? "kvm" : "kvm-vm", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ensure_slot(fd)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	/* the creating reference is the new fd's; VM creation already holds one */
+	if (kind == KVMSIM_FILE_VCPU)
+		((struct kvm_vcpu *)obj)->refs++;
+	files[fd] = (struct kvm_file){ kind, obj };
+	return fd;
+}
+
+enum kvmsim_file_kind kvmsim_fd_kind(int fd)
+{
+	if (fd < 0 || fd >= nr_files)
+		return KVMSIM_FILE_NONE;
+	return files[fd].kind;
+}
+
+int kvmsim_open_dev(void)
+{
+	return kvmsim_install_fd(KVMSIM_FILE_DEV, NULL);
+}
+
+long kvmsim_fd_ioctl(int fd, unsigned long cmd, unsigned long arg)
+{
+	struct kvm_file *f = &files[fd];
+	int new_fd = -1;
+
+	switch (f->kind) {
+	case KVMSIM_FILE_DEV:
+		return kvm_dev_ioctl(cmd, arg);
+	case KVMSIM_FILE_VM:
+		return kvm_vm_ioctl(f->obj, cmd, arg, &new_fd);
+	case KVMSIM_FILE_VCPU:
+		return kvm_vcpu_ioctl(f->obj, cmd, arg);
+	default:
+		return -EBADF;
+	}
+}
+
+int kvmsim_mmap_check(int fd, size_t len, int prot, int flags, off_t off)
+{
+	if (files[fd].kind != KVMSIM_FILE_VCPU)
+		return -ENODEV;	/* /dev/kvm and VM fds have no mmap */
+	return 0;
+}
+
+void kvmsim_fd_release(int fd)
+{
+	struct kvm_file f;
+
+	if (kvmsim_fd_kind(fd) == KVMSIM_FILE_NONE)
+		return;
+	f = files[fd];
+	files[fd] = (struct kvm_file){ KVMSIM_FILE_NONE, NULL };
+	put_obj(f.kind, f.obj);
+}
+
+void kvmsim_fd_dup(int oldfd, int newfd)
+{
+	enum kvmsim_file_kind kind = kvmsim_fd_kind(oldfd);
+
+	if (kind == KVMSIM_FILE_NONE || newfd < 0 || ensure_slot(newfd))
+		return;
+	kvmsim_fd_release(newfd);
+	files[newfd] = files[oldfd];
+	get_obj(kind, files[newfd].obj);
+}

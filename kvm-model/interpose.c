@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MIT
+/*
+ * THE INTERPOSITION LAYER — the one place where kvmsim replaces libc.
+ *
+ * libkvmsim.so exports open/openat/ioctl/mmap/munmap/close/dup... so that
+ * an unmodified VMM (LD_PRELOAD by `kvmsim exec`, or linked against the
+ * library) talks to kvmsim instead of the kernel for /dev/kvm and the fds
+ * it hands out.  Every other path and fd goes to the real libc call,
+ * untouched.  Memory calls are also observed (not changed) so that
+ * kvmsim's model of host memory follows the VMM's mappings, as the
+ * kernel's MMU notifiers do.  With KVMSIM=off everything passes through.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kvm-model/kvmsim.h"
+
+#define REAL(name) real_##name
+#define RESOLVE(name)							\
+	do {								\
+		if (!real_##name)					\
+			real_##name = dlsym(RTLD_NEXT, #name);		\
+	} while (0)
+
+static int (*real_open)(const char *, int, ...);
+static int (*real_open64)(const char *, int, ...);
+static int (*real_openat)(int, const char *, int, ...);
+static int (*real_openat64)(int, const char *, int, ...);
+static int (*real___open_2)(const char *, int);
+static int (*real___open64_2)(const char *, int);
+static int (*real_ioctl)(int, unsigned long, ...);
+static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+static void *(*real_mmap64)(void *, size_t, int, int, int, off_t);
+static int (*real_munmap)(void *, size_t);
+static int (*real_mprotect)(void *, size_t, int);
+static int (*real_madvise)(void *, size_t, int);
+static void *(*real_mremap)(void *, size_t, size_t, int, ...);
+static int (*real_close)(int);
+static int (*real_dup)(int);
+static int (*real_dup2)(int, int);
+static int (*real_dup3)(int, int, int);
+
+__attribute__((constructor)) static void kvmsim_interpose_init(void)
+{
+	kvmsim_runtime_init();
+}
+
+static bool is_dev_kvm(const char *path)
+{
+	return kvmsim_enabled() && path && !strcmp(path, "/dev/kvm");
+}
+
+static int ret_errno(long r)
+{
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return (int)r;
+}
+
+static int open_dev_kvm(void)
+{
+	return ret_errno(kvmsim_open_dev());
+}
+
+static mode_t va_mode(int flags, va_list ap)
+{
+	return (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
+}
+
+int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = va_mode(flags, ap);
+	va_end(ap);
+	if (is_dev_kvm(path))
+		return open_dev_kvm();
+	RESOLVE(open);
+	return REAL(open)(path, flags, mode);
+}
+
+int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = va_mode(flags, ap);
+	va_end(ap);
+	if (is_dev_kvm(path))
+		return open_dev_kvm();
+	RESOLVE(open64);
+	return REAL(open64)(path, flags, mode);
+}
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = va_mode(flags, ap);
+	va_end(ap);
+	if (is_dev_kvm(path))
+		return open_dev_kvm();
+	RESOLVE(openat);
+	return REAL(openat)(dirfd, path, flags, mode);
+}
+
+int openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = va_mode(flags, ap);
+	va_end(ap);
+	if (is_dev_kvm(path))
+		return open_dev_kvm();
+	RESOLVE(openat64);
+	return REAL(openat64)(dirfd, path, flags, mode);
+}
+
+/* _FORTIFY_SOURCE builds call these when flags are not constant. */
+int __open_2(const char *path, int flags)
+{
+	if (is_dev_kvm(path))
+		return open_dev_kvm();
+	RESOLVE(__open_2);
+	return REAL(__open_2)(path, flags);
+}
+
+int __open64_2(const char *path, int flags)
+{
+	if (is_dev_kvm(path))
+		return open_dev_kvm();
+	RESOLVE(__open64_2);
+	return REAL(__open64_2)(path, flags);
+}
+
+int ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	unsigned long arg;
+
+	va_start(ap, request);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (kvmsim_fd_kind(fd) != KVMSIM_FILE_NONE)
+		return ret_errno(kvmsim_fd_ioctl(fd, request, arg));
+	RESOLVE(ioctl);
+	return REAL(ioctl)(fd, request, arg);
+}
+
+static void *mmap_common(void *(*real)(void *, size_t, int, int, int, off_t),
+			 void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *p;
+
+	if (fd >= 0 && kvmsim_fd_kind(fd) != KVMSIM_FILE_NONE) {
+		int r = kvmsim_mmap_check(fd, len, prot, flags, off);
+
+		if (r) {
+			errno = -r;
+			return MAP_FAILED;
+		}
+	}
+	p = real(addr, len, prot, flags, fd, off);
+	if (p != MAP_FAILED && kvmsim_enabled())
+		kvmsim_host_mmap((unsigned long)p, len, flags);
+	return p;
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	RESOLVE(mmap);
+	return mmap_common(REAL(mmap), addr, len, prot, flags, fd, off);
+}
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	RESOLVE(mmap64);
+	return mmap_common(REAL(mmap64), addr, len, prot, flags, fd, off);
+}
+
+int munmap(void *addr, size_t len)
+{
+	/* invalidate first: the guest must never see a dangling translation */
+	if (kvmsim_enabled())
+		kvmsim_host_unmap((unsigned long)addr, len);
+	RESOLVE(munmap);
+	return REAL(munmap)(addr, len);
+}
+
+int mprotect(void *addr, size_t len, int prot)
+{
+	if (kvmsim_enabled())
+		kvmsim_host_unmap((unsigned long)addr, len);
+	RESOLVE(mprotect);
+	return REAL(mprotect)(addr, len, prot);
+}
+
+int madvise(void *addr, size_t len, int advice)
+{
+	int r;
+
+	RESOLVE(madvise);
+	r = REAL(madvise)(addr, len, advice);
+	if (!r && kvmsim_enabled())
+		kvmsim_host_advise((unsigned long)addr, len, advice);
+	return r;
+}
+
+void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
+{
+	va_list ap;
+	void *new_addr;
+
+	va_start(ap, flags);
+	new_addr = (flags & MREMAP_FIXED) ? va_arg(ap, void *) : NULL;
+	va_end(ap);
+	if (kvmsim_enabled())
+		kvmsim_host_unmap((unsigned long)old, old_len);
+	RESOLVE(mremap);
+	return REAL(mremap)(old, old_len, new_len, flags, new_addr);
+}
+
+int close(int fd)
+{
+	kvmsim_fd_release(fd);
+	RESOLVE(close);
+	return REAL(close)(fd);
+}
+
+int dup(int fd)
+{
+	int r;
+
+	RESOLVE(dup);
+	r = REAL(dup)(fd);
+	if (r >= 0)
+		kvmsim_fd_dup(fd, r);
+	return r;
+}
+
+int dup2(int fd, int fd2)
+{
+	int r;
+
+	RESOLVE(dup2);
+	if (fd != fd2)
+		kvmsim_fd_release(fd2);
+	r = REAL(dup2)(fd, fd2);
+	if (r >= 0 && fd != fd2)
+		kvmsim_fd_dup(fd, r);
+	return r;
+}
+
+int dup3(int fd, int fd2, int flags)
+{
+	int r;
+
+	RESOLVE(dup3);
+	r = REAL(dup3)(fd, fd2, flags);
+	if (r >= 0) {
+		kvmsim_fd_release(fd2);
+		kvmsim_fd_dup(fd, r);
+	}
+	return r;
+}

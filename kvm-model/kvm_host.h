@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The KVM side of kvmsim: VM, vCPU and memslot objects, mirroring the
+ * kernel's include/linux/kvm_host.h.  kvm-model composes mmu-model (page
+ * tables, host memory) and the sim/ runtime (fibers, trace); the vCPU back
+ * end (kvm-model/x86/) is the only place that knows Unicorn.
+ */
+#ifndef KVMSIM_KVM_HOST_H
+#define KVMSIM_KVM_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "kvmsim/uapi_ext.h"
+#include "mmu-model/tdp.h"
+#include "sim/sim.h"
+
+#define PAGE_SHIFT	12
+#define PAGE_SIZE	(1ull << PAGE_SHIFT)
+#define PAGE_MASK	(~(PAGE_SIZE - 1))
+
+#define KVM_API_VERSION_NR	12
+/* Values this machine's KVM (6.18, x86-64) reports; see tests/vmm/. */
+#define KVM_USER_MEM_SLOTS	32764
+#define KVM_ADDRESS_SPACE_NUM	2
+#define KVM_MAX_VCPUS		4096
+#define KVM_MAX_VCPU_IDS	4096
+#define KVM_VCPU_MMAP_PAGES	3	/* kvm_run, PIO data, coalesced MMIO ring */
+#define KVM_PIO_PAGE_OFFSET	1
+#define KVMSIM_MAX_CPUID	256
+
+/* Change kinds of a memslot update, as enum kvm_mr_change. */
+enum kvm_mr_change {
+	KVM_MR_CREATE,
+	KVM_MR_DELETE,
+	KVM_MR_MOVE,
+	KVM_MR_FLAGS_ONLY,
+};
+
+struct kvm_memory_slot {
+	uint16_t id;		/* slot number inside its address space */
+	uint16_t as_id;
+	uint64_t base_gfn;
+	uint64_t npages;
+	uint64_t userspace_addr;
+	uint32_t flags;
+	unsigned long *dirty_bitmap;	/* one bit per page while LOG_DIRTY_PAGES */
+};
+
+struct kvm_memslots {
+	/* by id: slot numbers are dense enough for a flat table */
+	struct kvm_memory_slot *id_table[KVM_USER_MEM_SLOTS];
+	/* sorted by base_gfn, for gfn lookups */
+	struct kvm_memory_slot **by_gfn;
+	int nr;
+	int cap;
+};
+
+struct kvm_vcpu;
+
+struct kvm_stats {
+	uint64_t page_faults;		/* kvm_mmu_page_fault calls */
+	uint64_t spte_installs[4];	/* per level */
+	uint64_t zaps;
+	uint64_t mmio_exits;
+};
+
+/*
+ * Guest page-table pages seen by stage-1 walks: writes to them are caught
+ * (the Unicorn mapping of such a page is read-only), as the shadow MMU
+ * write-protects gfns it shadows.
+ */
+struct gfn_set {
+	uint64_t *keys;		/* open addressing, key + 1 (0 = empty) */
+	size_t cap;
+	size_t nr;
+};
+
+struct kvm {
+	int refs;
+	int vm_id;
+	unsigned long type;
+	struct kvm_memslots memslots[KVM_ADDRESS_SPACE_NUM];
+	struct tdp_mmu *tdp;
+	/* bumped by every invalidation (memslot change, host unmap) */
+	uint64_t mmu_invalidate_seq;
+	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS];
+	int nr_vcpus;
+	int created_vcpus;
+	uint64_t tss_addr;
+	bool tss_addr_set;
+	uint64_t identity_map_addr;
+	bool vcpu_created_once;		/* identity map address is fixed after */
+	struct gfn_set pt_gfns;
+	struct kvm_stats stat;
+};
+
+struct kvm_x86_uc;	/* Unicorn back end, kvm-model/x86/uc_vcpu.c */
+
+/* An exit's guest access still to be completed on the next KVM_RUN. */
+enum pending_kind {
+	PENDING_NONE,
+	PENDING_PIO_IN,		/* put run->io data into rAX, then skip */
+	PENDING_PIO_OUT,	/* skip the instruction */
+	PENDING_MMIO_READ,	/* re-execute with run->mmio.data as the value */
+};
+
+struct kvm_vcpu {
+	int refs;
+	struct kvm *kvm;
+	int vcpu_id;
+	int vcpu_idx;
+	char name[16];
+
+	struct kvm_run *run;	/* our mapping of the vCPU's memfd */
+	size_t run_size;
+	int run_memfd;
+
+	/* architectural state outside the general registers */
+	struct kvm_sregs sregs;
+	uint64_t cr2;
+	uint64_t msr_star, msr_lstar, msr_cstar, msr_sfmask;
+	uint64_t msr_kernel_gs_base, msr_sysenter_cs, msr_sysenter_esp;
+	uint64_t msr_sysenter_eip, msr_pat, msr_tsc_aux, msr_misc_enable;
+	uint64_t tsc_offset;
+	struct kvm_cpuid_entry2 cpuid[KVMSIM_MAX_CPUID];
+	int cpuid_nent;
+
+	/* completion of the previous exit (complete_userspace_io) */
+	enum pending_kind pending;
+	uint64_t pending_rip_next;
+	uint64_t pending_rax;
+	int pending_size;
+
+	/* in-kernel run loop as an actor */
+	struct sim_actor *actor;
+	struct sim_waitq run_wq;	/* the vCPU actor waits for KVM_RUN */
+	struct sim_waitq done_wq;	/* the caller of KVM_RUN waits for the exit */
+	bool run_requested;
+	bool run_done;
+	int run_ret;			/* 0 or -errno */
+
+	struct kvm_x86_uc *arch;
+	uint64_t insns;			/* guest instructions retired */
+	uint64_t exits;
+};
+
+/* ---- kvm_main.c ---- */
+struct kvm *kvm_create_vm(unsigned long type, int *err);
+void kvm_get_kvm(struct kvm *kvm);
+void kvm_put_kvm(struct kvm *kvm);
+void kvm_put_vcpu(struct kvm_vcpu *vcpu);
+long kvm_dev_ioctl(unsigned int cmd, unsigned long arg);
+long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new_fd);
+long kvm_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg);
+int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext);
+
+/* ---- memslot.c ---- */
+int kvm_set_memory_region(struct kvm *kvm,
+			  const struct kvm_userspace_memory_region2 *mem);
+struct kvm_memory_slot *gfn_to_memslot(struct kvm *kvm, uint64_t gfn);
+void kvm_free_memslots(struct kvm *kvm);
+uint64_t gfn_to_hva_memslot(const struct kvm_memory_slot *slot, uint64_t gfn);
+void kvm_mmu_notifier_invalidate_range(uint64_t hva_start, uint64_t hva_end);
+
+/* ---- uaccess.c: copies to and from the VMM's memory that fail with EFAULT ---- */
+int copy_from_user(void *dst, const void *usrc, size_t n);
+int copy_to_user(void *udst, const void *src, size_t n);
+
+/* ---- registry of live VMs (for MMU notifiers) ---- */
+void kvm_register_vm(struct kvm *kvm);
+void kvm_unregister_vm(struct kvm *kvm);
+int kvm_for_each_vm(int (*fn)(struct kvm *kvm, void *opaque), void *opaque);
+
+/* ---- gfn_set ---- */
+bool gfn_set_test(const struct gfn_set *s, uint64_t gfn);
+bool gfn_set_add(struct gfn_set *s, uint64_t gfn);	/* true if new */
+bool gfn_set_del(struct gfn_set *s, uint64_t gfn);
+void gfn_set_clear(struct gfn_set *s);
+void gfn_set_free(struct gfn_set *s);
+
+#endif

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The KVM file objects and their ioctls, mirroring virt/kvm/kvm_main.c:
+ * kvm_dev_ioctl (/dev/kvm), kvm_vm_ioctl (a VM fd), kvm_vcpu_ioctl (a vCPU
+ * fd).  Each object holds a real fd number (a memfd) so the VMM's other
+ * fds never collide with ours and a vCPU fd can be mmap'ed for kvm_run.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kvm-model/kvm_host.h"
+#include "kvm-model/kvm_mmu.h"
+#include "kvm-model/kvmsim.h"
+#include "kvm-model/x86/x86.h"
+
+#define VCPU_STACK_SIZE	(4u << 20)	/* Unicorn's translator runs on it */
+
+static struct kvm *vms[64];
+static int next_vm_id;
+
+void kvm_register_vm(struct kvm *kvm)
+{
+	for (size_t i = 0; i < sizeof(vms) / sizeof(vms[0]); i++) {
+		if (!vms[i]) {
+			vms[i] = kvm;
+			return;
+		}
+	}
+}
+
+void kvm_unregister_vm(struct kvm *kvm)
+{
+	for (size_t i = 0; i < sizeof(vms) / sizeof(vms[0]); i++)
+		if (vms[i] == kvm)
+			vms[i] = NULL;
+}
+
+int kvm_for_each_vm(int (*fn)(struct kvm *kvm, void *opaque), void *opaque)
+{
+	for (size_t i = 0; i < sizeof(vms) / sizeof(vms[0]); i++) {
+		int r = vms[i] ? fn(vms[i], opaque) : 0;
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- VM lifetime ---- */
+
+struct kvm *kvm_create_vm(unsigned long type, int *err)
+{
+	struct kvm *kvm;
+
+	if (type != 0) {
+		/* KVM_X86_DEFAULT_VM only: other types are not modelled yet */
+		*err = -EINVAL;
+		return NULL;
+	}
+	kvm = calloc(1, sizeof(*kvm));
+	if (!kvm || !(kvm->tdp = tdp_mmu_create())) {
+		free(kvm);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	kvm->refs = 1;
+	kvm->vm_id = next_vm_id++;
+	kvm->identity_map_addr = 0xfffbc000;
+	kvm_register_vm(kvm);
+	struct sim_ev *ev = sim_ev_begin("kvm_create_vm");
+	sim_ev_int(ev, "vm", kvm->vm_id);
+	sim_ev_end(ev);
+	return kvm;
+}
+
+void kvm_get_kvm(struct kvm *kvm)
+{
+	kvm->refs++;
+}
+
+void kvm_put_kvm(struct kvm *kvm)
+{
+	if (--kvm->refs)
+		return;
+	/* vCPU actors may still be parked in their run loop: keep them */
+	kvm_unregister_vm(kvm);
+	kvm_free_memslots(kvm);
+	tdp_mmu_destroy(kvm->tdp);
+	gfn_set_free(&kvm->pt_gfns);
+	for (int i = 0; i < kvm->nr_vcpus; i++)
+		kvm->vcpus[i]->kvm = NULL;
+	free(kvm);
+}
+
+/* ---- vCPU lifetime and the run actor ---- */
+
+static void kvm_vcpu_actor(void *arg)
+{
+	struct kvm_vcpu *vcpu = arg;
+
+	for (;;) {
+		while (!vcpu->run_requested)
+			sim_wait(&vcpu->run_wq);
+		vcpu->run_requested = false;
+		vcpu->run_ret = kvm_arch_vcpu_ioctl_run(vcpu);
+		vcpu->run_done = true;
+		sim_wake_one(&vcpu->done_wq);
+	}
+}
+
+static int create_run_area(struct kvm_vcpu *vcpu)
+{
+	size_t size = KVM_VCPU_MMAP_PAGES * PAGE_SIZE;
+	int fd = memfd_create("kvm-vcpu", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, size) < 0) {
+		close(fd);
+		return -ENOMEM;
+	}
+	vcpu->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (vcpu->run == MAP_FAILED) {
+		close(fd);
+		return -ENOMEM;
+	}
+	vcpu->run_size = size;
+	vcpu->run_memfd = fd;
+	return 0;
+}
+
+static struct kvm_vcpu *kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long id,
+						 int *err)
+{
+	struct kvm_vcpu *vcpu;
+
+	if (id >= KVM_MAX_VCPU_IDS || kvm->created_vcpus >= KVM_MAX_VCPUS) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	for (int i = 0; i < kvm->nr_vcpus; i++) {
+		if (kvm->vcpus[i]->vcpu_id == (int)id) {
+			*err = -EEXIST;
+			return NULL;
+		}
+	}
+	vcpu = calloc(1, sizeof(*vcpu));
+	if (!vcpu) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	vcpu->refs = 1;
+	vcpu->kvm = kvm;
+	vcpu->vcpu_id = id;
+	vcpu->vcpu_idx = kvm->nr_vcpus;
+	snprintf(vcpu->name, sizeof(vcpu->name), "vcpu%d", vcpu->vcpu_idx);
+	*err = create_run_area(vcpu);
+	if (!*err)
+		*err = kvm_arch_vcpu_create(vcpu);
+	if (*err) {
+		kvm_arch_vcpu_destroy(vcpu);
+		free(vcpu);
+		return NULL;
+	}
+	sim_waitq_init(&vcpu->run_wq, "kvm_vcpu_run");
+	sim_waitq_init(&vcpu->done_wq, "kvm_run_exit");
+	sim_set_stack_size(VCPU_STACK_SIZE);
+	vcpu->actor = sim_spawn(vcpu->name, kvm_vcpu_actor, vcpu);
+	kvm->vcpus[kvm->nr_vcpus++] = vcpu;
+	kvm->created_vcpus++;
+	kvm_get_kvm(kvm);
+	struct sim_ev *ev = sim_ev_begin("kvm_vm_ioctl_create_vcpu");
+	sim_ev_int(ev, "vcpu_id", id);
+	sim_ev_end(ev);
+	return vcpu;
+}
+
+void kvm_put_vcpu(struct kvm_vcpu *vcpu)
+{
+	/* vCPUs live as long as their VM, as in KVM; only the fd goes away */
+	--vcpu->refs;
+}
+
+/* ---- capabilities ---- */
+
+int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
+{
+	switch (ext) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_SYNC_MMU:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_USER_MEMORY2:
+	case KVM_CAP_MEMORY_FAULT_INFO:
+		return 1;
+	case KVM_CAP_NR_MEMSLOTS:
+		return KVM_USER_MEM_SLOTS;
+	case KVM_CAP_MULTI_ADDRESS_SPACE:
+		return KVM_ADDRESS_SPACE_NUM;
+	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_MAX_VCPUS:
+		return KVM_MAX_VCPUS;
+	case KVM_CAP_MAX_VCPU_ID:
+		return KVM_MAX_VCPU_IDS;
+	default:
+		return 0;
+	}
+}
+
+/* ---- /dev/kvm ---- */
+
+static long kvm_dev_ioctl_create_vm(unsigned long type, int *new_fd)
+{
+	int err = 0;
+	struct kvm *kvm = kvm_create_vm(type, &err);
+
+	if (!kvm)
+		return err;
+	*new_fd = kvmsim_install_fd(KVMSIM_FILE_VM, kvm);
+	if (*new_fd < 0) {
+		kvm_put_kvm(kvm);
+		return *new_fd;
+	}
+	return *new_fd;
+}
+
+static long get_supported_cpuid(unsigned long arg)
+{
+	struct kvm_cpuid2 hdr, *u = (void *)arg;
+	struct kvm_cpuid_entry2 tmp[KVMSIM_MAX_CPUID];
+	int n;
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	n = kvm_arch_get_supported_cpuid(tmp, hdr.nent < KVMSIM_MAX_CPUID ?
+					 hdr.nent : KVMSIM_MAX_CPUID);
+	if (n < 0)
+		return n;
+	hdr.nent = n;
+	if (copy_to_user(u, &hdr, sizeof(hdr)) ||
+	    copy_to_user(u->entries, tmp, n * sizeof(tmp[0])))
+		return -EFAULT;
+	return 0;
+}
+
+long kvm_dev_ioctl(unsigned int cmd, unsigned long arg)
+{
+	int fd;
+
+	switch (cmd) {
+	case KVM_GET_API_VERSION:
+		return arg ? -EINVAL : KVM_API_VERSION_NR;
+	case KVM_CREATE_VM:
+		return kvm_dev_ioctl_create_vm(arg, &fd);
+	case KVM_CHECK_EXTENSION:
+		return kvm_vm_ioctl_check_extension(NULL, arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		return arg ? -EINVAL : (long)(KVM_VCPU_MMAP_PAGES * PAGE_SIZE);
+	case KVM_GET_SUPPORTED_CPUID:
+		return get_supported_cpuid(arg);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- VM fd ---- */
+
+static long vm_set_memory_region(struct kvm *kvm, unsigned int cmd, unsigned long arg)
+{
+	struct kvm_userspace_memory_region2 mem;
+	size_t size = cmd == KVM_SET_USER_MEMORY_REGION ?
+		      sizeof(struct kvm_userspace_memory_region) : sizeof(mem);
+
+	memset(&mem, 0, sizeof(mem));
+	if (copy_from_user(&mem, (void *)arg, size))
+		return -EFAULT;
+	if (cmd == KVM_SET_USER_MEMORY_REGION &&
+	    (mem.flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY)))
+		return -EINVAL;
+	return kvm_set_memory_region(kvm, &mem);
+}
+
+static long vm_enable_cap(struct kvm *kvm, unsigned long arg)
+{
+	struct kvm_enable_cap cap;
+
+	if (copy_from_user(&cap, (void *)arg, sizeof(cap)))
+		return -EFAULT;
+	/* no VM capability is enableable in this model yet */
+	return -EINVAL;
+}
+
+long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new_fd)
+{
+	struct kvm_vcpu *vcpu;
+	int err = 0;
+
+	switch (cmd) {
+	case KVM_CREATE_VCPU:
+		vcpu = kvm_vm_ioctl_create_vcpu(kvm, arg, &err);
+		if (!vcpu)
+			return err;
+		*new_fd = kvmsim_install_fd(KVMSIM_FILE_VCPU, vcpu);
+		return *new_fd;
+	case KVM_SET_USER_MEMORY_REGION:
+	case KVM_SET_USER_MEMORY_REGION2:
+		return vm_set_memory_region(kvm, cmd, arg);
+	case KVM_CHECK_EXTENSION:
+		return kvm_vm_ioctl_check_extension(kvm, arg);
+	case KVM_ENABLE_CAP:
+		return vm_enable_cap(kvm, arg);
+	case KVM_SET_TSS_ADDR:
+		/* the TSS takes three pages below 4G */
+		if (arg > 0xffffffffull - 3 * PAGE_SIZE)
+			return -EINVAL;
+		kvm->tss_addr = arg;
+		kvm->tss_addr_set = true;
+		return 0;
+	case KVM_SET_IDENTITY_MAP_ADDR: {
+		uint64_t addr;
+
+		if (copy_from_user(&addr, (void *)arg, sizeof(addr)))
+			return -EFAULT;
+		if (kvm->created_vcpus)
+			return -EINVAL;
+		kvm->identity_map_addr = addr;
+		return 0;
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* ---- vCPU fd ---- */
+
+/* KVM_RUN from the VMM's actor: hand over to the vCPU's actor, wait for the exit. */
+static long kvm_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
+{
+	vcpu->run_requested = true;
+	vcpu->run_done = false;
+	if (!sim_wake_one(&vcpu->run_wq))
+		sim_make_runnable(vcpu->actor);
+	while (!vcpu->run_done)
+		sim_wait(&vcpu->done_wq);
+	return vcpu->run_ret;
+}
+
+static long vcpu_get_set(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+
+	switch (cmd) {
+	case KVM_GET_REGS:
+		kvm_arch_vcpu_get_regs(vcpu, &regs);
+		return copy_to_user(uarg, &regs, sizeof(regs));
+	case KVM_SET_REGS:
+		if (copy_from_user(&regs, uarg, sizeof(regs)))
+			return -EFAULT;
+		return kvm_arch_vcpu_set_regs(vcpu, &regs);
+	case KVM_GET_SREGS:
+		kvm_arch_vcpu_get_sregs(vcpu, &sregs);
+		return copy_to_user(uarg, &sregs, sizeof(sregs));
+	case KVM_SET_SREGS:
+		if (copy_from_user(&sregs, uarg, sizeof(sregs)))
+			return -EFAULT;
+		return kvm_arch_vcpu_set_sregs(vcpu, &sregs);
+	}
+	return -EINVAL;
+}
+
+static long vcpu_set_cpuid2(struct kvm_vcpu *vcpu, void *uarg)
+{
+	struct kvm_cpuid2 hdr;
+	struct kvm_cpuid_entry2 *e;
+	long r;
+
+	if (copy_from_user(&hdr, uarg, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent > KVMSIM_MAX_CPUID)
+		return -E2BIG;
+	e = calloc(hdr.nent ? hdr.nent : 1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	r = copy_from_user(e, (char *)uarg + sizeof(hdr), hdr.nent * sizeof(*e));
+	if (!r)
+		r = kvm_arch_vcpu_set_cpuid(vcpu, e, hdr.nent);
+	free(e);
+	return r;
+}
+
+long kvm_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg)
+{
+	if (!vcpu->kvm)
+		return -EIO;
+	if (_IOC_TYPE(cmd) != KVMIO)
+		return -EINVAL;
+	switch (cmd) {
+	case KVM_RUN:
+		return arg ? -EINVAL : kvm_vcpu_ioctl_run(vcpu);
+	case KVM_GET_REGS:
+	case KVM_SET_REGS:
+	case KVM_GET_SREGS:
+	case KVM_SET_SREGS:
+		return vcpu_get_set(vcpu, cmd, (void *)arg);
+	case KVM_SET_CPUID2:
+		return vcpu_set_cpuid2(vcpu, (void *)arg);
+	default:
+		return -EINVAL;
+	}
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The stage-2 fault-in path, mirroring arch/x86/kvm/mmu/mmu.c:
+ * kvm_mmu_page_fault -> kvm_mmu_do_page_fault -> kvm_tdp_page_fault ->
+ * kvm_faultin_pfn -> __gfn_to_pfn_memslot (hva_to_pfn_fast / slow) ->
+ * kvm_handle_error_pfn, then kvm_tdp_mmu_map.
+ */
+#ifndef KVMSIM_KVM_MMU_H
+#define KVMSIM_KVM_MMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct kvm;
+struct kvm_vcpu;
+struct kvm_memory_slot;
+
+/* Error-code bits of a stage-2 fault (as PFERR_*). */
+#define PFERR_PRESENT_MASK	(1u << 0)
+#define PFERR_WRITE_MASK	(1u << 1)
+#define PFERR_USER_MASK		(1u << 2)
+#define PFERR_FETCH_MASK	(1u << 4)
+
+enum {
+	RET_PF_CONTINUE = 0,
+	RET_PF_RETRY,		/* raced with an invalidation: just re-enter */
+	RET_PF_EMULATE,		/* MMIO: no memslot, or a write KVM must emulate */
+	RET_PF_FIXED,		/* an SPTE was installed */
+	RET_PF_SPURIOUS,	/* already mapped as needed */
+};
+
+struct kvm_page_fault {
+	uint64_t addr;		/* gpa */
+	uint64_t gfn;
+	uint32_t error_code;
+	bool write, exec;
+	struct kvm_memory_slot *slot;
+	uint64_t hva;
+	bool map_writable;
+	int max_level, goal_level;
+	uint64_t mmu_seq;
+};
+
+/* Returns RET_PF_* or -errno (-EFAULT with the memory-fault exit prepared). */
+int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
+		       struct kvm_page_fault *fault);
+
+/*
+ * Look a gpa up for an access by kvmsim itself on the guest's behalf
+ * (page-table walks, exception frames): faults stage 2 in if needed but
+ * never exits.  Returns the host address of the byte or NULL.
+ */
+void *kvm_vcpu_gpa_to_hva(struct kvm_vcpu *vcpu, uint64_t gpa, bool write);
+
+/* Zap stage-2 over [gfn_start, gfn_end) and every vCPU's installed translations. */
+void kvm_mmu_zap_gfn_range(struct kvm *kvm, uint64_t gfn_start, uint64_t gfn_end,
+			   const char *why);
+
+/* Provided by the vCPU back end: drop translations derived from these gfns. */
+void kvm_arch_vcpu_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start,
+			      uint64_t gfn_end);
+/* A gfn became a guest page-table page: its writes must be caught again. */
+void kvm_arch_vcpu_protect_gfn(struct kvm_vcpu *vcpu, uint64_t gfn);
+
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the interposition layer (interpose.c) calls: kvmsim's file table
+ * and runtime setup.  Everything behind it is plain C calls.
+ */
+#ifndef KVMSIM_KVMSIM_H
+#define KVMSIM_KVMSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+enum kvmsim_file_kind {
+	KVMSIM_FILE_NONE,
+	KVMSIM_FILE_DEV,	/* /dev/kvm */
+	KVMSIM_FILE_VM,
+	KVMSIM_FILE_VCPU,
+};
+
+/* Runtime: seed, trace, explain and hash options from the environment. */
+void kvmsim_runtime_init(void);
+bool kvmsim_enabled(void);
+
+/* Register a new KVM file; returns its fd (a real, reserved fd number) or -errno. */
+int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj);
+enum kvmsim_file_kind kvmsim_fd_kind(int fd);
+int kvmsim_open_dev(void);
+long kvmsim_fd_ioctl(int fd, unsigned long cmd, unsigned long arg);
+/* 0: let the real mmap run on the placeholder fd; else -errno */
+int kvmsim_mmap_check(int fd, size_t len, int prot, int flags, off_t off);
+void kvmsim_fd_release(int fd);
+void kvmsim_fd_dup(int oldfd, int newfd);
+
+/* Host memory changed under the guest (munmap, mprotect, mremap, madvise). */
+void kvmsim_host_unmap(unsigned long start, size_t len);
+void kvmsim_host_changed(void);
+void kvmsim_host_advise(unsigned long start, size_t len, int advice);
+void kvmsim_host_mmap(unsigned long start, size_t len, int flags);
+
+#endif

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The kvmsim command.
+ *
+ *   kvmsim list
+ *   kvmsim run SCENARIO [options] [-- ARGS]
+ *   kvmsim exec [options] -- PROGRAM ARGS
+ *
+ * Options become KVMSIM_* environment variables read by libkvmsim.so in
+ * the program (see README, "Environment").  kvmsim's own messages go to
+ * stderr: under exec, the program's stdout is its own.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef KVMSIM_SCENARIO_BIN_DIR
+#define KVMSIM_SCENARIO_BIN_DIR "scenarios"
+#endif
+#ifndef KVMSIM_SCENARIO_SRC_DIR
+#define KVMSIM_SCENARIO_SRC_DIR "scenarios"
+#endif
+
+#define MAX_EXPECT 64
+
+struct manifest {
+	char description[256];
+	char arch[32];
+	char profile[64];
+	int expect_status;
+	char *expect_stdout[MAX_EXPECT];
+	int nr_expect;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kvmsim list\n"
+		"       kvmsim run SCENARIO [options] [-- ARGS]\n"
+		"       kvmsim exec [options] -- PROGRAM [ARGS]\n"
+		"options:\n"
+		"  --seed N        run seed (default 0)\n"
+		"  --trace FILE    write the trace as JSON Lines\n"
+		"  --explain[=F]   narrate the fault path (stderr, or file F)\n"
+		"  --hash          print the trace hash on stderr at exit\n"
+		"  --quantum N     guest instructions per scheduling quantum\n"
+		"  --arch ARCH     x86_64 (the only one so far)\n"
+		"  --native        run: use the real /dev/kvm (KVMSIM=off)\n");
+}
+
+static const char *self_dir(void)
+{
+	static char dir[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+
+	if (n <= 0)
+		return ".";
+	dir[n] = 0;
+	return dirname(dir);
+}
+
+/* Parse common options; returns the index of the first non-option. */
+static int parse_options(int argc, char **argv, int i, bool *native)
+{
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--"))
+			return i;
+		if (!strcmp(a, "--seed") && i + 1 < argc) {
+			setenv("KVMSIM_SEED", argv[++i], 1);
+		} else if (!strcmp(a, "--trace") && i + 1 < argc) {
+			setenv("KVMSIM_TRACE", argv[++i], 1);
+		} else if (!strcmp(a, "--explain")) {
+			setenv("KVMSIM_EXPLAIN", "1", 1);
+		} else if (!strncmp(a, "--explain=", 10)) {
+			setenv("KVMSIM_EXPLAIN", a + 10, 1);
+		} else if (!strcmp(a, "--hash")) {
+			setenv("KVMSIM_HASH", "1", 1);
+		} else if (!strcmp(a, "--quantum") && i + 1 < argc) {
+			setenv("KVMSIM_QUANTUM", argv[++i], 1);
+		} else if (!strcmp(a, "--arch") && i + 1 < argc) {
+			if (strcmp(argv[++i], "x86_64")) {
+				fprintf(stderr, "kvmsim: --arch %s: only x86_64 is modelled\n",
+					argv[i]);
+				exit(2);
+			}
+		} else if (!strcmp(a, "--native") && native) {
+			*native = true;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "kvmsim: unknown option %s\n", a);
+			usage(stderr);
+			exit(2);
+		} else {
+			return i;
+		}
+	}
+	return i;
+}
+
+static void setup_preload(void)
+{
+	char lib[PATH_MAX];
+	const char *old = getenv("LD_PRELOAD");
+
+	snprintf(lib, sizeof(lib), "%s/libkvmsim.so", self_dir());
+	if (access(lib, R_OK)) {
+		fprintf(stderr, "kvmsim: %s not found\n", lib);
+		exit(2);
+	}
+	if (old && *old) {
+		char both[2 * PATH_MAX];
+
+		snprintf(both, sizeof(both), "%s:%s", lib, old);
+		setenv("LD_PRELOAD", both, 1);
+	} else {
+		setenv("LD_PRELOAD", lib, 1);
+	}
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+	int i = parse_options(argc, argv, 2, NULL);
+
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	setup_preload();
+	execvp(argv[i], &argv[i]);
+	fprintf(stderr, "kvmsim: cannot execute %s: %s\n", argv[i], strerror(errno));
+	return 127;
+}
+
+/* ---- manifests ---- */
+
+static int manifest_error(const char *path, int line, const char *what)
+{
+	fprintf(stderr, "%s:%d: %s\n", path, line, what);
+	return -1;
+}
+
+static int manifest_line(struct manifest *m, const char *path, int ln, char *key,
+			 char *val)
+{
+	if (!strcmp(key, "description"))
+		snprintf(m->description, sizeof(m->description), "%s", val);
+	else if (!strcmp(key, "arch"))
+		snprintf(m->arch, sizeof(m->arch), "%s", val);
+	else if (!strcmp(key, "profile"))
+		snprintf(m->profile, sizeof(m->profile), "%s", val);
+	else if (!strcmp(key, "expect-status")) {
+		char *end;
+
+		m->expect_status = strtol(val, &end, 10);
+		if (!*val || *end)
+			return manifest_error(path, ln, "expected an integer after 'expect-status:'");
+	} else if (!strcmp(key, "expect-stdout")) {
+		if (m->nr_expect == MAX_EXPECT)
+			return manifest_error(path, ln, "too many 'expect-stdout' lines");
+		m->expect_stdout[m->nr_expect++] = strdup(val);
+	} else {
+		return manifest_error(path, ln, "expected one of description, arch, profile, expect-status, expect-stdout");
+	}
+	return 0;
+}
+
+static int load_manifest(const char *path, struct manifest *m)
+{
+	FILE *f = fopen(path, "re");
+	char buf[1024];
+	int ln = 0, r = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (!f) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (!r && fgets(buf, sizeof(buf), f)) {
+		char *colon, *val;
+
+		ln++;
+		buf[strcspn(buf, "\n")] = 0;
+		if (!buf[0] || buf[0] == '#')
+			continue;
+		colon = strchr(buf, ':');
+		if (!colon) {
+			r = manifest_error(path, ln, "expected 'key: value'");
+			break;
+		}
+		*colon = 0;
+		for (val = colon + 1; *val == ' '; val++)
+			;
+		r = manifest_line(m, path, ln, buf, val);
+	}
+	fclose(f);
+	return r;
+}
+
+static int cmd_list(void)
+{
+	struct dirent **ents;
+	int n = scandir(KVMSIM_SCENARIO_SRC_DIR, &ents, NULL, alphasort);
+
+	if (n < 0) {
+		fprintf(stderr, "kvmsim: %s: %s\n", KVMSIM_SCENARIO_SRC_DIR, strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		char *dot = strstr(ents[i]->d_name, ".manifest");
+		char path[PATH_MAX];
+		struct manifest m;
+
+		if (dot && !dot[9]) {
+			snprintf(path, sizeof(path), "%s/%s", KVMSIM_SCENARIO_SRC_DIR,
+				 ents[i]->d_name);
+			*dot = 0;
+			if (!load_manifest(path, &m))
+				printf("%-20s %-8s %s\n", ents[i]->d_name, m.arch,
+				       m.description);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return 0;
+}
+
+/* Run the scenario with its stdout through a pipe: echo it and keep it. */
+static int run_capture(char **argv, char **out, size_t *out_len)
+{
+	int fds[2], status;
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	pid_t pid;
+	ssize_t n;
+
+	if (!buf || pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execv(argv[0], argv);
+		fprintf(stderr, "kvmsim: cannot execute %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], buf + len, cap - len - 1)) > 0) {
+		fwrite(buf + len, 1, n, stdout);
+		len += n;
+		if (cap - len < 1024)
+			buf = realloc(buf, cap *= 2);
+	}
+	close(fds[0]);
+	fflush(stdout);
+	buf[len] = 0;
+	*out = buf;
+	*out_len = len;
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Every expected line must appear, as a whole line, in order. */
+static int check_expectations(const struct manifest *m, char *out, int status)
+{
+	char *pos = out;
+	int failures = 0;
+
+	if (status != m->expect_status) {
+		fprintf(stderr, "kvmsim: FAIL: exit status %d, manifest expects %d\n",
+			status, m->expect_status);
+		failures++;
+	}
+	for (int i = 0; i < m->nr_expect; i++) {
+		size_t l = strlen(m->expect_stdout[i]);
+		char *p = pos;
+
+		for (; (p = strstr(p, m->expect_stdout[i])); p++)
+			if ((p == out || p[-1] == '\n') && (p[l] == '\n' || !p[l]))
+				break;
+		if (!p) {
+			fprintf(stderr, "kvmsim: FAIL: expected line not printed (in order): %s\n",
+				m->expect_stdout[i]);
+			failures++;
+			continue;
+		}
+		pos = p + l;
+	}
+	return failures;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	bool native = false;
+	char bin[PATH_MAX], manifest_path[PATH_MAX], *out = NULL;
+	struct manifest m;
+	size_t out_len;
+	int i, status, failures;
+
+	if (argc < 3 || argv[2][0] == '-') {
+		usage(stderr);
+		return 2;
+	}
+	snprintf(manifest_path, sizeof(manifest_path), "%s/%s.manifest",
+		 KVMSIM_SCENARIO_SRC_DIR, argv[2]);
+	snprintf(bin, sizeof(bin), "%s/%s", KVMSIM_SCENARIO_BIN_DIR, argv[2]);
+	if (load_manifest(manifest_path, &m))
+		return 2;
+	i = parse_options(argc, argv, 3, &native);
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	if (native)
+		setenv("KVMSIM", "off", 1);
+	else
+		setup_preload();
+	argv[i - 1] = bin;
+	status = run_capture(&argv[i - 1], &out, &out_len);
+	if (status < 0) {
+		fprintf(stderr, "kvmsim: cannot run %s\n", bin);
+		return 2;
+	}
+	failures = check_expectations(&m, out, status);
+	fprintf(stderr, "kvmsim: %s: %s its manifest (%s)\n", argv[2],
+		failures ? "does NOT meet" : "meets", native ? "native" : "kvmsim");
+	free(out);
+	return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "list"))
+		return cmd_list();
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc, argv);
+	if (!strcmp(argv[1], "exec"))
+		return cmd_exec(argc, argv);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "kvmsim: unknown command %s\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,653 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What Unicorn cannot do for us on x86: instructions it executes silently
+ * against its own (paging-off) state — mov to/from CRn, wrmsr/rdmsr,
+ * invlpg, rdtsc, cpuid, hlt — are found when a block is first executed
+ * (capstone over the block) and trapped with an address-limited code hook;
+ * and exceptions, which never reach the guest's IDT in Unicorn, are
+ * delivered here (kvm_inject_exception + the architectural event delivery
+ * that hardware does after VM entry).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kvm-model/x86/uc_internal.h"
+
+/* ---- finding trapped instructions ---- */
+
+static bool is_cr_operand(const cs_x86_op *op)
+{
+	return op->type == X86_OP_REG && op->reg >= X86_REG_CR0 &&
+	       op->reg <= X86_REG_CR15;
+}
+
+static bool insn_is_trapped(const cs_insn *insn)
+{
+	const cs_x86 *x = &insn->detail->x86;
+
+	switch (insn->id) {
+	case X86_INS_HLT:
+	case X86_INS_WRMSR:
+	case X86_INS_RDMSR:
+	case X86_INS_RDTSC:
+	case X86_INS_RDTSCP:
+	case X86_INS_CPUID:
+	case X86_INS_INVLPG:
+	case X86_INS_LMSW:
+	case X86_INS_CLTS:
+	case X86_INS_INSB: case X86_INS_INSW: case X86_INS_INSD:
+	case X86_INS_OUTSB: case X86_INS_OUTSW: case X86_INS_OUTSD:
+		return true;
+	case X86_INS_MOV:
+		return x->op_count == 2 &&
+		       (is_cr_operand(&x->operands[0]) || is_cr_operand(&x->operands[1]));
+	default:
+		return false;
+	}
+}
+
+static void trap_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+	struct kvm_x86_uc *a = opaque;
+
+	a->stop = STOP_SPECIAL;
+	a->special_rip = addr;
+	uc_emu_stop(uc);
+}
+
+static void add_trap(struct kvm_x86_uc *a, uint64_t addr)
+{
+	if (!gfn_set_add(&a->trapped, addr))
+		return;
+	if (a->nr_trap_hooks == (int)(sizeof(a->trap_hooks) / sizeof(a->trap_hooks[0])))
+		return;	/* the slow fallback (CR re-check at quantum end) still applies */
+	for (int e = 0; e < ENG_NR; e++) {
+		uc_hook h;
+
+		if (!a->engines[e])
+			continue;
+		uc_hook_add(a->engines[e], &h, UC_HOOK_CODE, trap_hook, a, addr, addr);
+		if (a->engines[e] == a->uc) {
+			a->trap_hooks[a->nr_trap_hooks] = h;
+			a->trap_addrs[a->nr_trap_hooks] = addr;
+		}
+	}
+	a->nr_trap_hooks++;
+}
+
+/* A newly opened engine gets the hooks of every address trapped so far. */
+void x86_rehook_traps(struct kvm_vcpu *vcpu, uc_engine *uc)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+
+	for (size_t i = 0; i < a->trapped.cap; i++) {
+		uint64_t addr = a->trapped.keys[i] - 1;	/* keys are stored + 1 */
+		uc_hook h;
+
+		if (a->trapped.keys[i])
+			uc_hook_add(uc, &h, UC_HOOK_CODE, trap_hook, a, addr, addr);
+	}
+}
+
+static int read_code(struct kvm_vcpu *vcpu, uint64_t rip, uint8_t *buf, size_t len)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+
+	for (size_t n = len; n > 0; n--)
+		if (uc_mem_read(a->uc, rip, buf, n) == UC_ERR_OK)
+			return (int)n;
+	return 0;
+}
+
+/*
+ * Called from the block hook the first time a block runs: if it holds an
+ * instruction Unicorn would run silently, hook that address and stop before
+ * the block so it is translated again with the hook in place.
+ */
+void x86_scan_block(struct kvm_vcpu *vcpu, uint64_t addr, uint32_t size)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uint8_t code[512];
+	cs_insn *insn;
+	size_t n;
+	int len;
+	bool found = false;
+
+	gfn_set_add(&a->scanned, addr);
+	len = read_code(vcpu, addr, code, size < sizeof(code) ? size : sizeof(code));
+	n = cs_disasm(a->cs[a->mode], code, len, addr, 0, &insn);
+	for (size_t i = 0; i < n; i++) {
+		if (!insn_is_trapped(&insn[i]) || gfn_set_test(&a->trapped, insn[i].address))
+			continue;
+		add_trap(a, insn[i].address);
+		found = true;
+	}
+	if (n)
+		cs_free(insn, n);
+	if (found) {
+		uc_ctl_remove_cache(a->uc, addr, addr + size);
+		a->stop = STOP_SCAN;
+		uc_emu_stop(a->uc);
+	}
+}
+
+void x86_disasm(struct kvm_vcpu *vcpu, uint64_t rip, char *buf, size_t len)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uint8_t code[16];
+	cs_insn *insn;
+	int n = read_code(vcpu, rip, code, sizeof(code));
+
+	snprintf(buf, len, "(unreadable)");
+	if (n && cs_disasm(a->cs[a->mode], code, n, rip, 1, &insn) == 1) {
+		snprintf(buf, len, "%s%s%s", insn->mnemonic, insn->op_str[0] ? " " : "",
+			 insn->op_str);
+		cs_free(insn, 1);
+	}
+}
+
+/* ---- errors ---- */
+
+int x86_internal_error(struct kvm_vcpu *vcpu, const char *fmt, ...)
+{
+	struct kvm_run *run = vcpu->run;
+	char msg[256];
+	struct sim_ev *ev;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->internal.ndata = 0;
+	fprintf(stderr, "kvmsim: %s: internal error: %s\n", vcpu->name, msg);
+	ev = sim_ev_begin("kvm_internal_error");
+	sim_ev_str(ev, "msg", msg);
+	sim_ev_end(ev);
+	return 1;
+}
+
+/* ---- exception delivery ---- */
+
+bool x86_exception_has_error_code(int vector)
+{
+	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 ||
+	       vector == 21;
+}
+
+static int push_bytes(struct kvm_vcpu *vcpu, uint64_t *sp, uint64_t val, int size)
+{
+	int vector;
+	uint32_t ec;
+	void *p;
+
+	*sp -= size;
+	p = x86_gva_to_hva(vcpu, *sp, true, &vector, &ec);
+	if (!p)
+		return -1;
+	memcpy(p, &val, size);
+	return 0;
+}
+
+static void *read_idt_entry(struct kvm_vcpu *vcpu, int vector, int size)
+{
+	uint64_t base = vcpu->sregs.idt.base, off = (uint64_t)vector * size;
+	int v;
+	uint32_t ec;
+
+	if (off + size - 1 > vcpu->sregs.idt.limit)
+		return NULL;
+	return x86_gva_to_hva(vcpu, base + off, false, &v, &ec);
+}
+
+static void load_cs(struct kvm_vcpu *vcpu, uint16_t sel)
+{
+	if ((uint16_t)x86_reg_read(vcpu, UC_X86_REG_CS) != sel)
+		x86_reg_write(vcpu, UC_X86_REG_CS, sel);
+	vcpu->sregs.cs.selector = sel;
+}
+
+static int deliver_real_mode(struct kvm_vcpu *vcpu, int vector)
+{
+	uint8_t *e = read_idt_entry(vcpu, vector, 4);
+	uint64_t ss = x86_reg_read(vcpu, UC_X86_REG_SS);
+	uint64_t sp = (ss << 4) + (uint16_t)x86_reg_read(vcpu, UC_X86_REG_RSP);
+	uint64_t flags = x86_reg_read(vcpu, UC_X86_REG_EFLAGS);
+	uint16_t ip, cs;
+
+	if (!e)
+		return -1;
+	memcpy(&ip, e, 2);
+	memcpy(&cs, e + 2, 2);
+	if (push_bytes(vcpu, &sp, flags, 2) ||
+	    push_bytes(vcpu, &sp, x86_reg_read(vcpu, UC_X86_REG_CS), 2) ||
+	    push_bytes(vcpu, &sp, x86_reg_read(vcpu, UC_X86_REG_RIP), 2))
+		return -1;
+	x86_reg_write(vcpu, UC_X86_REG_RSP, (sp - (ss << 4)) & 0xffff);
+	x86_reg_write(vcpu, UC_X86_REG_EFLAGS, flags & ~((1u << 9) | (1u << 8) | (1u << 18)));
+	load_cs(vcpu, cs);
+	x86_reg_write(vcpu, UC_X86_REG_RIP, ip);
+	return 0;
+}
+
+/* Gate fields shared by 32- and 64-bit IDTs. */
+struct gate {
+	uint64_t offset;
+	uint16_t selector;
+	int type;
+	int ist;
+	bool present;
+};
+
+static int read_gate(struct kvm_vcpu *vcpu, int vector, bool wide, struct gate *g)
+{
+	uint8_t *e = read_idt_entry(vcpu, vector, wide ? 16 : 8);
+	uint16_t lo, hi;
+
+	if (!e)
+		return -1;
+	memcpy(&lo, e, 2);
+	memcpy(&g->selector, e + 2, 2);
+	memcpy(&hi, e + 6, 2);
+	g->ist = e[4] & 7;
+	g->type = e[5] & 0xf;
+	g->present = e[5] & 0x80;
+	g->offset = lo | ((uint64_t)hi << 16);
+	if (wide) {
+		uint32_t top;
+
+		memcpy(&top, e + 8, 4);
+		g->offset |= (uint64_t)top << 32;
+	}
+	/* interrupt and trap gates only (no task gates) */
+	if (!g->present || (g->type != 0xe && g->type != 0xf))
+		return -1;
+	return 0;
+}
+
+static uint64_t tss_read64(struct kvm_vcpu *vcpu, uint64_t off, bool *ok)
+{
+	int v;
+	uint32_t ec;
+	uint64_t val = 0;
+	void *p = x86_gva_to_hva(vcpu, vcpu->sregs.tr.base + off, false, &v, &ec);
+
+	*ok = p != NULL;
+	if (p)
+		memcpy(&val, p, 8);
+	return val;
+}
+
+static int deliver_protected(struct kvm_vcpu *vcpu, int vector, bool has_error,
+			     uint32_t error_code)
+{
+	bool lm = x86_long_mode(vcpu);
+	int width = lm ? 8 : 4;
+	uint64_t rsp = x86_reg_read(vcpu, UC_X86_REG_RSP);
+	uint64_t flags = x86_reg_read(vcpu, UC_X86_REG_EFLAGS);
+	uint64_t ss = x86_reg_read(vcpu, UC_X86_REG_SS);
+	struct gate g;
+	bool ok = true;
+
+	if (read_gate(vcpu, vector, lm, &g))
+		return -1;
+	uint64_t sp = lm ? rsp : vcpu->sregs.ss.base + (uint32_t)rsp;
+	if (lm && g.ist)
+		sp = tss_read64(vcpu, 0x24 + 8 * (g.ist - 1), &ok);
+	if (!ok)
+		return -1;
+	if (lm)
+		sp &= ~0xfull;
+	if ((lm && push_bytes(vcpu, &sp, ss, 8)) ||
+	    (lm && push_bytes(vcpu, &sp, rsp, 8)) ||
+	    push_bytes(vcpu, &sp, flags, width) ||
+	    push_bytes(vcpu, &sp, x86_reg_read(vcpu, UC_X86_REG_CS), width) ||
+	    push_bytes(vcpu, &sp, x86_reg_read(vcpu, UC_X86_REG_RIP), width) ||
+	    (has_error && push_bytes(vcpu, &sp, error_code, width)))
+		return -1;
+	x86_reg_write(vcpu, UC_X86_REG_RSP, lm ? sp : sp - vcpu->sregs.ss.base);
+	/* TF, NT, RF, VM cleared; IF too for an interrupt gate */
+	flags &= ~((1u << 8) | (1u << 14) | (1u << 16) | (1u << 17));
+	if (g.type == 0xe)
+		flags &= ~(1u << 9);
+	x86_reg_write(vcpu, UC_X86_REG_EFLAGS, flags);
+	load_cs(vcpu, g.selector);
+	x86_reg_write(vcpu, UC_X86_REG_RIP, lm ? g.offset : (uint32_t)g.offset);
+	return 0;
+}
+
+static int deliver_one(struct kvm_vcpu *vcpu, int vector, bool has_error,
+		       uint32_t error_code)
+{
+	if (!(vcpu->sregs.cr0 & X86_CR0_PE))
+		return deliver_real_mode(vcpu, vector);
+	return deliver_protected(vcpu, vector, has_error, error_code);
+}
+
+static void trace_exception(const char *event, int vector, uint32_t error_code,
+			    uint64_t rip)
+{
+	struct sim_ev *ev = sim_ev_begin(event);
+
+	sim_ev_int(ev, "vector", vector);
+	sim_ev_hex(ev, "error_code", error_code);
+	sim_ev_hex(ev, "rip", rip);
+	sim_ev_end(ev);
+}
+
+/*
+ * Deliver an exception through the guest's IDT.  A failure while
+ * delivering becomes #DF; a failure while delivering #DF is a triple fault
+ * (KVM_EXIT_SHUTDOWN).  Returns 0 to continue, 1 with an exit ready.
+ */
+int kvm_inject_exception(struct kvm_vcpu *vcpu, int vector, bool has_error,
+			 uint32_t error_code, bool is_trap)
+{
+	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
+
+	(void)is_trap;	/* RIP is already past a trap instruction */
+	if (vector == PF_VECTOR)
+		x86_reg_write(vcpu, UC_X86_REG_CR2, vcpu->cr2);
+	trace_exception("kvm_inj_exception", vector, error_code, rip);
+	if (!deliver_one(vcpu, vector, has_error, error_code))
+		return 0;
+	if (vector != DF_VECTOR) {
+		trace_exception("kvm_inj_exception", DF_VECTOR, 0, rip);
+		if (!deliver_one(vcpu, DF_VECTOR, true, 0))
+			return 0;
+	}
+	trace_exception("kvm_triple_fault", vector, error_code, rip);
+	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	to_uc(vcpu)->shutdown = true;
+	return 1;
+}
+
+/* ---- trapped instructions ---- */
+
+static int uc_reg_of(x86_reg r)
+{
+	static const struct { x86_reg cs; int uc; } map[] = {
+		{ X86_REG_RAX, UC_X86_REG_RAX }, { X86_REG_RBX, UC_X86_REG_RBX },
+		{ X86_REG_RCX, UC_X86_REG_RCX }, { X86_REG_RDX, UC_X86_REG_RDX },
+		{ X86_REG_RSI, UC_X86_REG_RSI }, { X86_REG_RDI, UC_X86_REG_RDI },
+		{ X86_REG_RBP, UC_X86_REG_RBP }, { X86_REG_RSP, UC_X86_REG_RSP },
+		{ X86_REG_R8, UC_X86_REG_R8 }, { X86_REG_R9, UC_X86_REG_R9 },
+		{ X86_REG_R10, UC_X86_REG_R10 }, { X86_REG_R11, UC_X86_REG_R11 },
+		{ X86_REG_R12, UC_X86_REG_R12 }, { X86_REG_R13, UC_X86_REG_R13 },
+		{ X86_REG_R14, UC_X86_REG_R14 }, { X86_REG_R15, UC_X86_REG_R15 },
+		{ X86_REG_EAX, UC_X86_REG_RAX }, { X86_REG_EBX, UC_X86_REG_RBX },
+		{ X86_REG_ECX, UC_X86_REG_RCX }, { X86_REG_EDX, UC_X86_REG_RDX },
+		{ X86_REG_ESI, UC_X86_REG_RSI }, { X86_REG_EDI, UC_X86_REG_RDI },
+		{ X86_REG_EBP, UC_X86_REG_RBP }, { X86_REG_ESP, UC_X86_REG_RSP },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].cs == r)
+			return map[i].uc;
+	return -1;
+}
+
+static bool paging_mode_changes(const struct kvm_sregs *o, uint64_t cr0,
+				uint64_t cr4, uint64_t efer)
+{
+	uint64_t c0 = X86_CR0_PE | X86_CR0_PG, c4 = X86_CR4_PAE | X86_CR4_LA57;
+
+	return ((o->cr0 ^ cr0) & c0) || ((o->cr4 ^ cr4) & c4) ||
+	       ((o->efer ^ efer) & (EFER_LME | EFER_LMA));
+}
+
+/* Bits that change how stage-1 translations read, so installed ones go. */
+static bool translation_bits_change(const struct kvm_sregs *o, uint64_t cr0,
+				    uint64_t cr4, uint64_t efer)
+{
+	return ((o->cr0 ^ cr0) & X86_CR0_WP) ||
+	       ((o->cr4 ^ cr4) & (X86_CR4_PSE | X86_CR4_PGE | X86_CR4_SMEP | X86_CR4_SMAP)) ||
+	       ((o->efer ^ efer) & EFER_NX);
+}
+
+static int set_control(struct kvm_vcpu *vcpu, const char *insn, uint64_t cr0,
+		       uint64_t cr4, uint64_t efer)
+{
+	struct kvm_sregs *s = &vcpu->sregs;
+
+	if (paging_mode_changes(s, cr0, cr4, efer))
+		return x86_internal_error(vcpu, "mode change by '%s' is not modelled", insn);
+	if (translation_bits_change(s, cr0, cr4, efer))
+		uc_flush_all(vcpu, "paging bits changed");
+	s->cr0 = cr0;
+	s->cr4 = cr4;
+	s->efer = efer;
+	x86_reg_write(vcpu, UC_X86_REG_CR0, cr0 & ~X86_CR0_PG);
+	return 0;
+}
+
+static int emulate_mov_cr(struct kvm_vcpu *vcpu, const cs_insn *insn)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	struct kvm_sregs *s = &vcpu->sregs;
+	bool to_cr = is_cr_operand(&x->operands[0]);
+	x86_reg cr = to_cr ? x->operands[0].reg : x->operands[1].reg;
+	int gpr = uc_reg_of(to_cr ? x->operands[1].reg : x->operands[0].reg);
+	int n = cr - X86_REG_CR0;
+	char text[256];
+	uint64_t v;
+
+	snprintf(text, sizeof(text), "%s %s", insn->mnemonic, insn->op_str);
+	if (gpr < 0)
+		return x86_internal_error(vcpu, "cannot decode '%s'", text);
+	if (!to_cr) {
+		uint64_t val = n == 0 ? s->cr0 : n == 2 ? vcpu->cr2 : n == 3 ? s->cr3 :
+			       n == 4 ? s->cr4 : n == 8 ? s->cr8 : 0;
+
+		x86_reg_write(vcpu, gpr, x86_long_mode(vcpu) ? val : (uint32_t)val);
+		return 0;
+	}
+	v = x86_reg_read(vcpu, gpr);
+	switch (n) {
+	case 0:
+		return set_control(vcpu, text, v, s->cr4, s->efer);
+	case 2:
+		vcpu->cr2 = v;
+		return 0;
+	case 3:
+		s->cr3 = v;
+		uc_flush_all(vcpu, "cr3 write");
+		return 0;
+	case 4:
+		return set_control(vcpu, text, s->cr0, v, s->efer);
+	case 8:
+		s->cr8 = v;
+		return 0;
+	}
+	return kvm_inject_exception(vcpu, UD_VECTOR, false, 0, false);
+}
+
+static uint64_t *msr_slot(struct kvm_vcpu *vcpu, uint32_t idx)
+{
+	switch (idx) {
+	case MSR_STAR: return &vcpu->msr_star;
+	case MSR_LSTAR: return &vcpu->msr_lstar;
+	case MSR_CSTAR: return &vcpu->msr_cstar;
+	case MSR_SYSCALL_MASK: return &vcpu->msr_sfmask;
+	case MSR_KERNEL_GS_BASE: return &vcpu->msr_kernel_gs_base;
+	case MSR_TSC_AUX: return &vcpu->msr_tsc_aux;
+	case MSR_IA32_SYSENTER_CS: return &vcpu->msr_sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP: return &vcpu->msr_sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP: return &vcpu->msr_sysenter_eip;
+	case MSR_IA32_CR_PAT: return &vcpu->msr_pat;
+	case MSR_IA32_MISC_ENABLE: return &vcpu->msr_misc_enable;
+	case MSR_IA32_APICBASE: return (uint64_t *)&vcpu->sregs.apic_base;
+	}
+	return NULL;
+}
+
+static uint64_t guest_tsc(struct kvm_vcpu *vcpu)
+{
+	/* virtual: one guest instruction is one TSC tick */
+	return vcpu->insns + vcpu->tsc_offset;
+}
+
+static int emulate_msr(struct kvm_vcpu *vcpu, bool write)
+{
+	uint32_t idx = (uint32_t)x86_reg_read(vcpu, UC_X86_REG_RCX);
+	uint64_t v = ((uint64_t)(uint32_t)x86_reg_read(vcpu, UC_X86_REG_RDX) << 32) |
+		     (uint32_t)x86_reg_read(vcpu, UC_X86_REG_RAX);
+	uint64_t *slot = msr_slot(vcpu, idx);
+
+	if (idx == MSR_EFER) {
+		if (!write) {
+			v = vcpu->sregs.efer;
+			goto out;
+		}
+		return set_control(vcpu, "wrmsr EFER", vcpu->sregs.cr0,
+				   vcpu->sregs.cr4, v | (vcpu->sregs.efer & EFER_LMA));
+	}
+	if (idx == MSR_FS_BASE || idx == MSR_GS_BASE) {
+		int reg = idx == MSR_FS_BASE ? UC_X86_REG_FS_BASE : UC_X86_REG_GS_BASE;
+
+		if (!write)
+			v = x86_reg_read(vcpu, reg);
+		else
+			x86_reg_write(vcpu, reg, v);
+		goto out;
+	}
+	if (idx == MSR_IA32_TSC) {
+		if (write)
+			vcpu->tsc_offset = v - vcpu->insns;
+		v = guest_tsc(vcpu);
+		goto out;
+	}
+	if (!slot)
+		return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
+	if (write)
+		*slot = v;
+	v = *slot;
+out:
+	if (!write) {
+		x86_reg_write(vcpu, UC_X86_REG_RAX, (uint32_t)v);
+		x86_reg_write(vcpu, UC_X86_REG_RDX, v >> 32);
+	}
+	return 0;
+}
+
+static const struct kvm_cpuid_entry2 *find_cpuid(struct kvm_vcpu *vcpu,
+						 uint32_t fn, uint32_t idx)
+{
+	for (int i = 0; i < vcpu->cpuid_nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
+
+		if (e->function != fn)
+			continue;
+		if ((e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) && e->index != idx)
+			continue;
+		return e;
+	}
+	return NULL;
+}
+
+static void emulate_cpuid(struct kvm_vcpu *vcpu)
+{
+	uint32_t fn = x86_reg_read(vcpu, UC_X86_REG_RAX);
+	uint32_t idx = x86_reg_read(vcpu, UC_X86_REG_RCX);
+	const struct kvm_cpuid_entry2 *e = find_cpuid(vcpu, fn, idx);
+
+	x86_reg_write(vcpu, UC_X86_REG_RAX, e ? e->eax : 0);
+	x86_reg_write(vcpu, UC_X86_REG_RBX, e ? e->ebx : 0);
+	x86_reg_write(vcpu, UC_X86_REG_RCX, e ? e->ecx : 0);
+	x86_reg_write(vcpu, UC_X86_REG_RDX, e ? e->edx : 0);
+}
+
+static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
+{
+	uint64_t tsc;
+
+	*skip = true;
+	switch (insn->id) {
+	case X86_INS_HLT:
+		x86_reg_write(vcpu, UC_X86_REG_RIP, insn->address + insn->size);
+		*skip = false;
+		vcpu->run->exit_reason = KVM_EXIT_HLT;
+		return 1;
+	case X86_INS_MOV:
+		return emulate_mov_cr(vcpu, insn);
+	case X86_INS_WRMSR:
+	case X86_INS_RDMSR:
+		return emulate_msr(vcpu, insn->id == X86_INS_WRMSR);
+	case X86_INS_RDTSC:
+	case X86_INS_RDTSCP:
+		tsc = guest_tsc(vcpu);
+		x86_reg_write(vcpu, UC_X86_REG_RAX, (uint32_t)tsc);
+		x86_reg_write(vcpu, UC_X86_REG_RDX, tsc >> 32);
+		if (insn->id == X86_INS_RDTSCP)
+			x86_reg_write(vcpu, UC_X86_REG_RCX, (uint32_t)vcpu->msr_tsc_aux);
+		return 0;
+	case X86_INS_CPUID:
+		emulate_cpuid(vcpu);
+		return 0;
+	case X86_INS_INVLPG:
+		uc_flush_all(vcpu, "invlpg");
+		return 0;
+	case X86_INS_CLTS:
+		return set_control(vcpu, "clts", vcpu->sregs.cr0 & ~X86_CR0_TS,
+				   vcpu->sregs.cr4, vcpu->sregs.efer);
+	default:
+		*skip = false;
+		return x86_internal_error(vcpu, "'%s %s' is not modelled",
+					  insn->mnemonic, insn->op_str);
+	}
+}
+
+/* A trapped instruction is at special_rip: emulate it and step past it. */
+int x86_emulate_special(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uint64_t rip = a->special_rip;
+	uint8_t code[16];
+	cs_insn *insn;
+	bool skip = false;
+	int n = read_code(vcpu, rip, code, sizeof(code)), r;
+
+	if (!n || cs_disasm(a->cs[a->mode], code, n, rip, 1, &insn) != 1)
+		return x86_internal_error(vcpu, "cannot decode the instruction at 0x%llx",
+					  (unsigned long long)rip);
+	if (!insn_is_trapped(insn)) {
+		/* code changed under a stale hook: let Unicorn run it */
+		cs_free(insn, 1);
+		return x86_internal_error(vcpu, "stale trap at 0x%llx",
+					  (unsigned long long)rip);
+	}
+	r = emulate_insn(vcpu, insn, &skip);
+	if (r == 0 && skip)
+		x86_reg_write(vcpu, UC_X86_REG_RIP, rip + insn->size);
+	cs_free(insn, 1);
+	return r;
+}
+
+/*
+ * #UD from Unicorn.  VMCALL is KVM's hypercall: an unknown number returns
+ * -KVM_ENOSYS in RAX and execution continues (kvm_emulate_hypercall).
+ */
+int x86_handle_invalid_insn(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
+	uint8_t code[16];
+	cs_insn *insn;
+	int n = read_code(vcpu, rip, code, sizeof(code));
+
+	if (n && cs_disasm(a->cs[a->mode], code, n, rip, 1, &insn) == 1) {
+		bool vmcall = insn->id == X86_INS_VMCALL || insn->id == X86_INS_VMMCALL;
+		uint16_t size = insn->size;
+
+		cs_free(insn, 1);
+		if (vmcall) {
+			x86_reg_write(vcpu, UC_X86_REG_RAX, (uint64_t)-1000);
+			x86_reg_write(vcpu, UC_X86_REG_RIP, rip + size);
+			return 0;
+		}
+	}
+	return kvm_inject_exception(vcpu, UD_VECTOR, false, 0, false);
+}

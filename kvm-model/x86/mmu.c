@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Stage-2 fault-in for x86 TDP, stage by stage as arch/x86/kvm/mmu/mmu.c
+ * and tdp_mmu.c do it.  Every stage is a trace event named after the
+ * kernel function it mirrors, so a workshop can read both side by side.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "kvm-model/kvm_host.h"
+#include "kvm-model/kvm_mmu.h"
+#include "mmu-model/hostmem.h"
+
+#define PG_LEVEL_4K	TDP_PG_LEVEL_4K
+#define PG_LEVEL_2M	TDP_PG_LEVEL_2M
+#define PG_LEVEL_1G	TDP_PG_LEVEL_1G
+
+static uint64_t level_bytes(int level)
+{
+	return TDP_PAGES_PER_LEVEL(level) << PAGE_SHIFT;
+}
+
+static void trace_gpa(const char *event, uint64_t gpa)
+{
+	struct sim_ev *ev = sim_ev_begin(event);
+
+	sim_ev_hex(ev, "gpa", gpa);
+	sim_ev_end(ev);
+}
+
+/* Upstream: -EFAULT paths annotate the exit (KVM_CAP_MEMORY_FAULT_INFO). */
+static void kvm_prepare_memory_fault_exit(struct kvm_vcpu *vcpu, uint64_t gpa,
+					  uint64_t size)
+{
+	struct kvmsim_memory_fault *mf = (void *)((char *)vcpu->run +
+						  KVMSIM_RUN_UNION_OFFSET);
+	struct sim_ev *ev;
+
+	vcpu->run->exit_reason = KVM_EXIT_MEMORY_FAULT;
+	mf->flags = 0;
+	mf->gpa = gpa;
+	mf->size = size;
+	ev = sim_ev_begin("kvm_prepare_memory_fault_exit");
+	sim_ev_hex(ev, "gpa", gpa);
+	sim_ev_hex(ev, "size", size);
+	sim_ev_end(ev);
+}
+
+static int kvm_handle_error_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
+{
+	trace_gpa("kvm_handle_error_pfn", fault->addr);
+	kvm_prepare_memory_fault_exit(vcpu, fault->gfn << PAGE_SHIFT, PAGE_SIZE);
+	return -EFAULT;
+}
+
+/*
+ * hva_to_pfn: the fast path succeeds when the host page is mapped with the
+ * access' permission; the slow path (GUP, which may fault the page in) has
+ * the same answer here because host pages are always resident in this
+ * model.  A write to a read-only VMA falls back to a read-only pfn, which
+ * KVM then maps without write permission (map_writable = false).
+ */
+static int hva_to_pfn(struct kvm_page_fault *fault, bool *writable)
+{
+	int prot = hostmem_prot(fault->hva);
+	struct sim_ev *ev = sim_ev_begin("hva_to_pfn_fast");
+
+	sim_ev_bool(ev, "ok", prot > 0 && (!fault->write || (prot & HOSTMEM_PROT_WRITE)));
+	sim_ev_end(ev);
+	if (prot > 0 && (!fault->write || (prot & HOSTMEM_PROT_WRITE))) {
+		*writable = prot & HOSTMEM_PROT_WRITE;
+		return 0;
+	}
+	ev = sim_ev_begin("hva_to_pfn_slow");
+	sim_ev_bool(ev, "ok", prot > 0);
+	sim_ev_end(ev);
+	if (prot <= 0)
+		return -EFAULT;
+	*writable = false;
+	return 0;
+}
+
+/* Mirrors __kvm_faultin_pfn + kvm_faultin_pfn for a direct (TDP) MMU. */
+static int kvm_faultin_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
+{
+	bool host_writable = false;
+
+	fault->mmu_seq = vcpu->kvm->mmu_invalidate_seq;
+	trace_gpa("kvm_faultin_pfn", fault->addr);
+	fault->slot = gfn_to_memslot(vcpu->kvm, fault->gfn);
+	if (!fault->slot) {
+		trace_gpa("kvm_handle_noslot_fault", fault->addr);
+		return RET_PF_EMULATE;
+	}
+	if (fault->write && (fault->slot->flags & KVM_MEM_READONLY)) {
+		/* KVM_PFN_ERR_RO_FAULT: the write is emulated as MMIO */
+		trace_gpa("kvm_handle_error_pfn", fault->addr);
+		return RET_PF_EMULATE;
+	}
+	fault->hva = gfn_to_hva_memslot(fault->slot, fault->gfn);
+	if (hva_to_pfn(fault, &host_writable))
+		return kvm_handle_error_pfn(vcpu, fault);
+	fault->map_writable = host_writable &&
+			      !(fault->slot->flags & KVM_MEM_READONLY);
+	if (fault->write && !fault->map_writable) {
+		/* a write through a read-only host mapping: emulated, as MMIO */
+		trace_gpa("kvm_handle_error_pfn", fault->addr);
+		return RET_PF_EMULATE;
+	}
+	return RET_PF_CONTINUE;
+}
+
+/*
+ * kvm_mmu_max_mapping_level: the largest level whose aligned gfn range
+ * lies inside the slot, whose gpa and hva are congruent modulo the level
+ * size, and whose host backing is a huge page at least that large.
+ * Dirty logging forces 4K, as kvm_mmu_hugepage_adjust does.
+ */
+static int kvm_mmu_max_mapping_level(struct kvm_page_fault *fault)
+{
+	const struct kvm_memory_slot *slot = fault->slot;
+
+	if (slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
+		return PG_LEVEL_4K;
+	for (int level = PG_LEVEL_1G; level > PG_LEVEL_4K; level--) {
+		uint64_t pages = TDP_PAGES_PER_LEVEL(level);
+		uint64_t base = fault->gfn & ~(pages - 1);
+		uint64_t size = level_bytes(level);
+
+		if (base < slot->base_gfn ||
+		    base + pages > slot->base_gfn + slot->npages)
+			continue;
+		if ((fault->hva ^ (fault->gfn << PAGE_SHIFT)) & (size - 1))
+			continue;
+		if (hostmem_is_huge(fault->hva, size))
+			return level;
+	}
+	return PG_LEVEL_4K;
+}
+
+static void mark_page_dirty_in_slot(struct kvm_memory_slot *slot, uint64_t gfn)
+{
+	uint64_t rel = gfn - slot->base_gfn;
+
+	if (slot->dirty_bitmap)
+		slot->dirty_bitmap[rel / 64] |= 1ul << (rel % 64);
+}
+
+static int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
+{
+	struct kvm *kvm = vcpu->kvm;
+	uint64_t pages = TDP_PAGES_PER_LEVEL(fault->goal_level);
+	uint64_t base = fault->gfn & ~(pages - 1);
+	uint64_t hva = gfn_to_hva_memslot(fault->slot, base);
+	unsigned flags = TDP_SPTE_EXEC;
+	struct sim_ev *ev;
+	int r;
+
+	if (fault->map_writable)
+		flags |= TDP_SPTE_WRITABLE;
+	r = tdp_map(kvm->tdp, base, fault->goal_level, hva, flags);
+	if (r)
+		return r;
+	kvm->stat.spte_installs[fault->goal_level]++;
+	if (fault->map_writable)
+		mark_page_dirty_in_slot(fault->slot, fault->gfn);
+	ev = sim_ev_begin("kvm_tdp_mmu_map");
+	sim_ev_hex(ev, "gpa", base << PAGE_SHIFT);
+	sim_ev_int(ev, "level", fault->goal_level);
+	sim_ev_bool(ev, "writable", fault->map_writable);
+	sim_ev_end(ev);
+	return RET_PF_FIXED;
+}
+
+static bool is_page_fault_stale(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
+{
+	return fault->mmu_seq != vcpu->kvm->mmu_invalidate_seq;
+}
+
+static int kvm_tdp_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
+{
+	struct sim_ev *ev;
+	int r = kvm_faultin_pfn(vcpu, fault);
+
+	if (r != RET_PF_CONTINUE)
+		return r;
+	fault->max_level = kvm_mmu_max_mapping_level(fault);
+	fault->goal_level = fault->max_level;
+	ev = sim_ev_begin("kvm_mmu_hugepage_adjust");
+	sim_ev_hex(ev, "gpa", fault->addr);
+	sim_ev_int(ev, "level", fault->goal_level);
+	sim_ev_end(ev);
+
+	/* the race window between the sequence snapshot and the install */
+	sim_yield("fault_install_window");
+	if (is_page_fault_stale(vcpu, fault)) {
+		trace_gpa("is_page_fault_stale", fault->addr);
+		return RET_PF_RETRY;
+	}
+	return kvm_tdp_mmu_map(vcpu, fault);
+}
+
+/* Present with the needed permission already: nothing to do. */
+static bool spte_satisfies(struct kvm *kvm, uint64_t gfn, bool write)
+{
+	struct tdp_leaf leaf;
+
+	if (!tdp_lookup(kvm->tdp, gfn, &leaf))
+		return false;
+	return !write || (leaf.flags & TDP_SPTE_WRITABLE);
+}
+
+int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
+		       struct kvm_page_fault *fault)
+{
+	struct sim_ev *ev;
+
+	memset(fault, 0, sizeof(*fault));
+	fault->addr = gpa;
+	fault->gfn = gpa >> PAGE_SHIFT;
+	fault->error_code = error_code;
+	fault->write = error_code & PFERR_WRITE_MASK;
+	fault->exec = error_code & PFERR_FETCH_MASK;
+	vcpu->kvm->stat.page_faults++;
+
+	ev = sim_ev_begin("kvm_mmu_page_fault");
+	sim_ev_hex(ev, "gpa", gpa);
+	sim_ev_hex(ev, "error_code", error_code);
+	sim_ev_end(ev);
+	if (spte_satisfies(vcpu->kvm, fault->gfn, fault->write))
+		return RET_PF_SPURIOUS;
+	return kvm_tdp_page_fault(vcpu, fault);
+}
+
+void *kvm_vcpu_gpa_to_hva(struct kvm_vcpu *vcpu, uint64_t gpa, bool write)
+{
+	struct kvm_page_fault fault;
+	struct tdp_leaf leaf;
+	uint64_t gfn = gpa >> PAGE_SHIFT;
+
+	for (int tries = 0; tries < 4; tries++) {
+		if (tdp_lookup(vcpu->kvm->tdp, gfn, &leaf) &&
+		    (!write || (leaf.flags & TDP_SPTE_WRITABLE)))
+			return (void *)(uintptr_t)(leaf.host_base +
+				((gfn - leaf.gfn_base) << PAGE_SHIFT) +
+				(gpa & (PAGE_SIZE - 1)));
+		int r = kvm_mmu_page_fault(vcpu, gpa, write ? PFERR_WRITE_MASK : 0,
+					   &fault);
+		if (r != RET_PF_FIXED && r != RET_PF_RETRY && r != RET_PF_SPURIOUS)
+			return NULL;
+	}
+	return NULL;
+}
+
+void kvm_mmu_zap_gfn_range(struct kvm *kvm, uint64_t gfn_start, uint64_t gfn_end,
+			   const char *why)
+{
+	uint64_t n = tdp_zap_range(kvm->tdp, gfn_start, gfn_end);
+	struct sim_ev *ev;
+
+	kvm->stat.zaps += n;
+	kvm->mmu_invalidate_seq++;
+	for (int i = 0; i < kvm->nr_vcpus; i++)
+		kvm_arch_vcpu_flush_gfns(kvm->vcpus[i], gfn_start, gfn_end);
+	ev = sim_ev_begin("kvm_tdp_mmu_zap_leafs");
+	sim_ev_str(ev, "why", why);
+	sim_ev_hex(ev, "gpa", gfn_start << PAGE_SHIFT);
+	sim_ev_hex(ev, "size", (gfn_end - gfn_start) << PAGE_SHIFT);
+	sim_ev_int(ev, "zapped", (int64_t)n);
+	sim_ev_end(ev);
+}

@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: MIT
+/*
+ * x86 vCPU: registers, special registers and the run loop
+ * (kvm_arch_vcpu_ioctl_run -> vcpu_run -> vcpu_enter_guest), executing the
+ * guest in Unicorn in instruction-count quanta.  The engine's mode (16, 32
+ * or 64-bit) follows the sregs at KVM_RUN; Unicorn's own MMU stays off.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvm-model/kvm_mmu.h"
+#include "kvm-model/x86/uc_internal.h"
+
+#define UNTIL_NEVER	((uint64_t)-1)
+#define DEFAULT_QUANTUM	100000
+
+static const int gpr_ids[] = {
+	UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX,
+	UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_RSP, UC_X86_REG_RBP,
+	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+	UC_X86_REG_RIP, UC_X86_REG_RFLAGS,
+};
+#define NR_GPRS (int)(sizeof(gpr_ids) / sizeof(gpr_ids[0]))
+
+/*
+ * Unicorn's 16- and 32-bit engines ignore the 64-bit register ids: use the
+ * E* ids there, and keep R8-R15 (invisible outside long mode, preserved by
+ * KVM) in a shadow array.
+ */
+static int narrow_reg(int uc_reg)
+{
+	static const struct { int wide, narrow; } map[] = {
+		{ UC_X86_REG_RAX, UC_X86_REG_EAX }, { UC_X86_REG_RBX, UC_X86_REG_EBX },
+		{ UC_X86_REG_RCX, UC_X86_REG_ECX }, { UC_X86_REG_RDX, UC_X86_REG_EDX },
+		{ UC_X86_REG_RSI, UC_X86_REG_ESI }, { UC_X86_REG_RDI, UC_X86_REG_EDI },
+		{ UC_X86_REG_RSP, UC_X86_REG_ESP }, { UC_X86_REG_RBP, UC_X86_REG_EBP },
+		{ UC_X86_REG_RIP, UC_X86_REG_EIP }, { UC_X86_REG_RFLAGS, UC_X86_REG_EFLAGS },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].wide == uc_reg)
+			return map[i].narrow;
+	return uc_reg;
+}
+
+static uint64_t *shadow_reg(struct kvm_x86_uc *a, int uc_reg)
+{
+	if (a->mode == ENG_64 || uc_reg < UC_X86_REG_R8 || uc_reg > UC_X86_REG_R15)
+		return NULL;
+	return &a->shadow_r8_r15[uc_reg - UC_X86_REG_R8];
+}
+
+uint64_t x86_reg_read(struct kvm_vcpu *vcpu, int uc_reg)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uint64_t v = 0, *sh = shadow_reg(a, uc_reg);
+
+	if (sh)
+		return *sh;
+	uc_reg_read(a->uc, a->mode == ENG_64 ? uc_reg : narrow_reg(uc_reg), &v);
+	return v;
+}
+
+void x86_reg_write(struct kvm_vcpu *vcpu, int uc_reg, uint64_t v)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uint64_t *sh = shadow_reg(a, uc_reg);
+
+	if (sh)
+		*sh = v;
+	else
+		uc_reg_write(a->uc, a->mode == ENG_64 ? uc_reg : narrow_reg(uc_reg), &v);
+}
+
+bool x86_long_mode(struct kvm_vcpu *vcpu)
+{
+	return vcpu->sregs.efer & EFER_LMA;
+}
+
+/* ---- hooks ---- */
+
+static bool mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr,
+			   int size, int64_t value, void *opaque)
+{
+	struct kvm_x86_uc *a = opaque;
+
+	if (!a->fault.valid)
+		a->fault = (struct uc_fault){ true, type, addr, size };
+	return false;
+}
+
+static void pio_stop(struct kvm_x86_uc *a, uc_engine *uc, bool in, uint32_t port,
+		     int size, uint32_t value)
+{
+	a->pio = (struct pio_info){ .in = in, .port = port, .size = size,
+				    .value = value };
+	uc_reg_read(uc, a->mode == ENG_64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &a->pio.rip);
+	uc_reg_read(uc, a->mode == ENG_64 ? UC_X86_REG_RAX : UC_X86_REG_EAX, &a->pio.rax);
+	a->stop = STOP_PIO;
+	uc_emu_stop(uc);
+}
+
+static void out_hook(uc_engine *uc, uint32_t port, int size, uint32_t value, void *opaque)
+{
+	pio_stop(opaque, uc, false, port, size, value);
+}
+
+static uint32_t in_hook(uc_engine *uc, uint32_t port, int size, void *opaque)
+{
+	pio_stop(opaque, uc, true, port, size, 0);
+	return 0;
+}
+
+static void intr_hook(uc_engine *uc, uint32_t intno, void *opaque)
+{
+	struct kvm_x86_uc *a = opaque;
+
+	a->stop = STOP_INTR;
+	a->intno = intno;
+	uc_emu_stop(uc);
+}
+
+static bool invalid_hook(uc_engine *uc, void *opaque)
+{
+	return false;
+}
+
+static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+	struct kvm_vcpu *vcpu = opaque;
+
+	if (!gfn_set_test(&to_uc(vcpu)->scanned, addr))
+		x86_scan_block(vcpu, addr, size);
+}
+
+static const uc_mode engine_uc_mode[ENG_NR] = { UC_MODE_16, UC_MODE_32, UC_MODE_64 };
+static const cs_mode engine_cs_mode[ENG_NR] = { CS_MODE_16, CS_MODE_32, CS_MODE_64 };
+
+static int engine_open(struct kvm_vcpu *vcpu, enum uc_engine_mode m)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uc_engine *uc;
+	uc_hook h;
+
+	if (uc_open(UC_ARCH_X86, engine_uc_mode[m], &uc) != UC_ERR_OK)
+		return -ENOMEM;
+	uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT, mem_fault_hook,
+		    a, 1, 0);
+	uc_hook_add(uc, &h, UC_HOOK_INSN, out_hook, a, 1, 0, UC_X86_INS_OUT);
+	uc_hook_add(uc, &h, UC_HOOK_INSN, in_hook, a, 1, 0, UC_X86_INS_IN);
+	uc_hook_add(uc, &h, UC_HOOK_INTR, intr_hook, a, 1, 0);
+	uc_hook_add(uc, &h, UC_HOOK_INSN_INVALID, invalid_hook, a, 1, 0);
+	uc_hook_add(uc, &h, UC_HOOK_BLOCK, block_hook, vcpu, 1, 0);
+	a->engines[m] = uc;
+	if (cs_open(CS_ARCH_X86, engine_cs_mode[m], &a->cs[m]) != CS_ERR_OK)
+		return -ENOMEM;
+	cs_option(a->cs[m], CS_OPT_DETAIL, CS_OPT_ON);
+	return 0;
+}
+
+static enum uc_engine_mode sregs_mode(const struct kvm_sregs *s)
+{
+	if (!(s->cr0 & X86_CR0_PE))
+		return ENG_16;
+	if ((s->efer & EFER_LMA) && s->cs.l)
+		return ENG_64;
+	return ENG_32;
+}
+
+/* ---- create / destroy ---- */
+
+int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = calloc(1, sizeof(*a));
+	struct kvm_sregs *s = &vcpu->sregs;
+	const char *q = getenv("KVMSIM_QUANTUM");
+
+	if (!a)
+		return -ENOMEM;
+	vcpu->arch = a;
+	a->quantum = q && atoll(q) > 0 ? (uint64_t)atoll(q) : DEFAULT_QUANTUM;
+	/* the architectural reset state, as kvm_vcpu_reset leaves it */
+	memset(s, 0, sizeof(*s));
+	s->cs = (struct kvm_segment){ .base = 0xffff0000, .limit = 0xffff,
+				      .selector = 0xf000, .type = 11, .present = 1,
+				      .s = 1 };
+	struct kvm_segment data = { .limit = 0xffff, .type = 3, .present = 1, .s = 1 };
+	s->ds = s->es = s->fs = s->gs = s->ss = data;
+	s->tr = (struct kvm_segment){ .limit = 0xffff, .type = 11, .present = 1 };
+	s->ldt = (struct kvm_segment){ .limit = 0xffff, .type = 2, .present = 1 };
+	s->gdt.limit = s->idt.limit = 0xffff;
+	s->cr0 = 0x60000010;
+	s->apic_base = 0xfee00900;
+	vcpu->msr_pat = 0x0007040600070406ull;
+	a->mode = ENG_16;
+	if (engine_open(vcpu, ENG_16))
+		return -ENOMEM;
+	a->uc = a->engines[ENG_16];
+	x86_reg_write(vcpu, UC_X86_REG_RIP, 0xfff0);
+	x86_reg_write(vcpu, UC_X86_REG_RFLAGS, 2);
+	x86_reg_write(vcpu, UC_X86_REG_RDX, 0x600);
+	return 0;
+}
+
+void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+
+	if (!a)
+		return;
+	for (int m = 0; m < ENG_NR; m++) {
+		if (a->engines[m])
+			uc_close(a->engines[m]);
+		if (a->cs[m])
+			cs_close(&a->cs[m]);
+	}
+	gfn_set_free(&a->scanned);
+	gfn_set_free(&a->trapped);
+	free(a);
+	vcpu->arch = NULL;
+}
+
+/* ---- registers ---- */
+
+int kvm_arch_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
+{
+	uint64_t v[NR_GPRS];
+
+	for (int i = 0; i < NR_GPRS; i++)
+		v[i] = x86_reg_read(vcpu, gpr_ids[i]);
+	*regs = (struct kvm_regs){
+		.rax = v[0], .rbx = v[1], .rcx = v[2], .rdx = v[3],
+		.rsi = v[4], .rdi = v[5], .rsp = v[6], .rbp = v[7],
+		.r8 = v[8], .r9 = v[9], .r10 = v[10], .r11 = v[11],
+		.r12 = v[12], .r13 = v[13], .r14 = v[14], .r15 = v[15],
+		.rip = v[16], .rflags = v[17],
+	};
+	return 0;
+}
+
+int kvm_arch_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *r)
+{
+	const uint64_t v[NR_GPRS] = {
+		r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rsp, r->rbp,
+		r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
+		r->rip, r->rflags | 2,
+	};
+
+	for (int i = 0; i < NR_GPRS; i++)
+		x86_reg_write(vcpu, gpr_ids[i], v[i]);
+	/* a pending completion no longer applies to an overwritten RIP */
+	if (vcpu->pending == PENDING_PIO_OUT || vcpu->pending == PENDING_PIO_IN)
+		vcpu->pending = PENDING_NONE;
+	return 0;
+}
+
+static void sync_dt_from_engine(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uc_x86_mmr gdt, idt;
+
+	if (uc_reg_read(a->uc, UC_X86_REG_GDTR, &gdt) == UC_ERR_OK) {
+		vcpu->sregs.gdt.base = gdt.base;
+		vcpu->sregs.gdt.limit = gdt.limit;
+	}
+	if (uc_reg_read(a->uc, UC_X86_REG_IDTR, &idt) == UC_ERR_OK) {
+		vcpu->sregs.idt.base = idt.base;
+		vcpu->sregs.idt.limit = idt.limit;
+	}
+}
+
+int kvm_arch_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	sync_dt_from_engine(vcpu);
+	vcpu->sregs.cr2 = vcpu->cr2;
+	*sregs = vcpu->sregs;
+	return 0;
+}
+
+/* kvm_is_valid_sregs + kvm_is_valid_cr0: what KVM_SET_SREGS refuses (EINVAL). */
+bool kvm_is_valid_sregs(const struct kvm_sregs *s)
+{
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return false;
+		if (s->cr3 >> 46)
+			return false;
+	} else if ((s->efer & EFER_LMA) || s->cs.l) {
+		return false;
+	}
+	if (s->cr0 >> 32)
+		return false;
+	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+		return false;
+	if ((s->cr0 & (1ull << 29)) && !(s->cr0 & (1ull << 30)))
+		return false;	/* NW without CD */
+	return true;
+}
+
+static int switch_engine(struct kvm_vcpu *vcpu, enum uc_engine_mode m)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	struct kvm_regs regs;
+
+	if (a->mode == m)
+		return 0;
+	kvm_arch_vcpu_get_regs(vcpu, &regs);
+	uc_flush_all(vcpu, "cpu mode changed");
+	if (!a->engines[m]) {
+		int r = engine_open(vcpu, m);
+
+		if (r)
+			return r;
+		x86_rehook_traps(vcpu, a->engines[m]);
+	}
+	a->uc = a->engines[m];
+	a->mode = m;
+	gfn_set_clear(&a->scanned);
+	return kvm_arch_vcpu_set_regs(vcpu, &regs);
+}
+
+int kvm_arch_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	if (!kvm_is_valid_sregs(sregs))
+		return -EINVAL;
+	vcpu->sregs = *sregs;
+	vcpu->cr2 = sregs->cr2;
+	uc_flush_all(vcpu, "KVM_SET_SREGS");
+	return 0;
+}
+
+/*
+ * Make a table's pages (GDT) visible to Unicorn before it loads segment
+ * descriptors from them: a load that faulted inside uc_reg_write would have
+ * nowhere to go.
+ */
+static bool prefault_range(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t len)
+{
+	for (uint64_t p = gva & PAGE_MASK; p < gva + len; p += PAGE_SIZE) {
+		uint8_t b;
+
+		if (uc_mem_read(to_uc(vcpu)->uc, p, &b, 1) == UC_ERR_OK)
+			continue;
+		to_uc(vcpu)->fault = (struct uc_fault){ true, UC_MEM_READ_UNMAPPED, p, 1 };
+		if (uc_handle_mem_fault(vcpu) ||
+		    uc_mem_read(to_uc(vcpu)->uc, p, &b, 1) != UC_ERR_OK)
+			return false;
+	}
+	return true;
+}
+
+static void load_segments(struct kvm_vcpu *vcpu)
+{
+	const struct kvm_sregs *s = &vcpu->sregs;
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	const struct { int reg; const struct kvm_segment *seg; } segs[] = {
+		{ UC_X86_REG_SS, &s->ss }, { UC_X86_REG_DS, &s->ds },
+		{ UC_X86_REG_ES, &s->es }, { UC_X86_REG_FS, &s->fs },
+		{ UC_X86_REG_GS, &s->gs }, { UC_X86_REG_CS, &s->cs },
+	};
+	bool protected_mode = s->cr0 & X86_CR0_PE;
+
+	if (protected_mode && !prefault_range(vcpu, s->gdt.base, s->gdt.limit + 1))
+		return;
+	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
+		uint64_t sel = segs[i].seg->selector;
+
+		if (protected_mode && (sel & ~3ull) > s->gdt.limit)
+			continue;
+		if (x86_reg_read(vcpu, segs[i].reg) != sel)
+			uc_reg_write(a->uc, segs[i].reg, &sel);
+	}
+	if (a->mode == ENG_64) {
+		x86_reg_write(vcpu, UC_X86_REG_FS_BASE, s->fs.base);
+		x86_reg_write(vcpu, UC_X86_REG_GS_BASE, s->gs.base);
+	}
+}
+
+/* Load vcpu->sregs into the engine of the right mode before entry. */
+static int load_sregs(struct kvm_vcpu *vcpu)
+{
+	const struct kvm_sregs *s = &vcpu->sregs;
+	struct kvm_x86_uc *a;
+	uc_x86_mmr gdt = { .base = s->gdt.base, .limit = s->gdt.limit };
+	uc_x86_mmr idt = { .base = s->idt.base, .limit = s->idt.limit };
+	int r = switch_engine(vcpu, sregs_mode(s));
+
+	if (r)
+		return r;
+	a = to_uc(vcpu);
+	/* Unicorn's own paging stays off: kvmsim translates */
+	x86_reg_write(vcpu, UC_X86_REG_CR0, (s->cr0 & ~X86_CR0_PG) |
+		      (s->cr0 & X86_CR0_PE));
+	x86_reg_write(vcpu, UC_X86_REG_CR4, s->cr4 & ((1ull << 9) | (1ull << 10) |
+						     (1ull << 18)));
+	uc_reg_write(a->uc, UC_X86_REG_GDTR, &gdt);
+	uc_reg_write(a->uc, UC_X86_REG_IDTR, &idt);
+	load_segments(vcpu);
+	return 0;
+}
+
+/* VM-entry guest-state checks (SDM 26.3.1) that KVM_RUN reports as FAIL_ENTRY. */
+static bool guest_state_valid(const struct kvm_sregs *s)
+{
+	bool pe = s->cr0 & X86_CR0_PE, lma = s->efer & EFER_LMA;
+
+	if (!pe)
+		return true;
+	if (!s->tr.present || s->tr.s || s->tr.unusable)
+		return false;
+	if (lma ? s->tr.type != 11 : (s->tr.type != 3 && s->tr.type != 11))
+		return false;
+	if (!s->cs.present || !s->cs.s || !(s->cs.type & 8))
+		return false;
+	if (lma && s->cs.l && s->cs.db)
+		return false;
+	return true;
+}
+
+/* ---- CPUID ---- */
+
+int kvm_arch_vcpu_set_cpuid(struct kvm_vcpu *vcpu, const struct kvm_cpuid_entry2 *e,
+			    int nent)
+{
+	if (nent > KVMSIM_MAX_CPUID)
+		return -E2BIG;
+	memcpy(vcpu->cpuid, e, nent * sizeof(*e));
+	vcpu->cpuid_nent = nent;
+	return 0;
+}
+
+/*
+ * What KVM_GET_SUPPORTED_CPUID reports: a small, fixed x86-64 CPU, so a
+ * run does not depend on the host CPU.  Returns the number of entries or
+ * -E2BIG when max is too small (as the kernel does).
+ */
+int kvm_arch_get_supported_cpuid(struct kvm_cpuid_entry2 *e, int max)
+{
+	static const struct kvm_cpuid_entry2 tbl[] = {
+		/* vendor "KVMSimKVMSim"-free: GenuineIntel keeps guests happy */
+		{ .function = 0, .eax = 0xd, .ebx = 0x756e6547, .ecx = 0x6c65746e,
+		  .edx = 0x49656e69 },
+		{ .function = 1, .eax = 0x000806f8, .ebx = 0x00000800,
+		  .ecx = 0x80202001, .edx = 0x078bfbff },
+		{ .function = 7, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+		{ .function = 0xd, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+		{ .function = 0x80000000, .eax = 0x80000008 },
+		{ .function = 0x80000001, .ecx = 0x1, .edx = 0x2c100800 },
+		{ .function = 0x80000008, .eax = 0x0000302e },
+	};
+	int n = sizeof(tbl) / sizeof(tbl[0]);
+
+	if (max < n)
+		return -E2BIG;
+	memcpy(e, tbl, sizeof(tbl));
+	return n;
+}
+
+/* ---- exits ---- */
+
+static void trace_exit(struct kvm_vcpu *vcpu)
+{
+	struct sim_ev *ev = sim_ev_begin("kvm_exit");
+
+	sim_ev_int(ev, "exit_reason", vcpu->run->exit_reason);
+	sim_ev_hex(ev, "rip", x86_reg_read(vcpu, UC_X86_REG_RIP));
+	sim_ev_end(ev);
+}
+
+static int handle_pio(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	struct kvm_run *run = vcpu->run;
+	struct pio_info *p = &a->pio;
+	struct sim_ev *ev;
+
+	vcpu->pending_rip_next = x86_reg_read(vcpu, UC_X86_REG_RIP);
+	/* KVM exits with RIP still on the instruction; it is skipped on completion */
+	x86_reg_write(vcpu, UC_X86_REG_RIP, p->rip);
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = p->in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = p->size;
+	run->io.port = p->port;
+	run->io.count = 1;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	if (p->in) {
+		x86_reg_write(vcpu, UC_X86_REG_RAX, p->rax);
+		vcpu->pending_rax = p->rax;
+		vcpu->pending = PENDING_PIO_IN;
+	} else {
+		memcpy((char *)run + run->io.data_offset, &p->value, p->size);
+		vcpu->pending = PENDING_PIO_OUT;
+	}
+	vcpu->pending_size = p->size;
+	ev = sim_ev_begin("kvm_pio");
+	sim_ev_str(ev, "rw", p->in ? "read" : "write");
+	sim_ev_hex(ev, "port", p->port);
+	sim_ev_int(ev, "size", p->size);
+	if (!p->in)
+		sim_ev_hex(ev, "val", p->value);
+	sim_ev_end(ev);
+	return 1;
+}
+
+/* complete_userspace_io: finish the previous exit's instruction. */
+static int complete_userspace_io(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	uint64_t val = 0;
+
+	switch (vcpu->pending) {
+	case PENDING_NONE:
+		return 0;
+	case PENDING_PIO_IN:
+		/* sizes below 4 merge into rAX, size 4 zero-extends */
+		val = vcpu->pending_size < 4 ? vcpu->pending_rax : 0;
+		memcpy(&val, (char *)run + KVM_PIO_PAGE_OFFSET * PAGE_SIZE,
+		       vcpu->pending_size);
+		x86_reg_write(vcpu, UC_X86_REG_RAX, val);
+		/* fallthrough */
+	case PENDING_PIO_OUT:
+		x86_reg_write(vcpu, UC_X86_REG_RIP, vcpu->pending_rip_next);
+		vcpu->pending = PENDING_NONE;
+		return 0;
+	case PENDING_MMIO_READ:
+		return uc_mmio_complete(vcpu);
+	}
+	return 0;
+}
+
+static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+
+	switch (a->stop) {
+	case STOP_PIO:
+		return handle_pio(vcpu);
+	case STOP_SPECIAL:
+		return x86_emulate_special(vcpu);
+	case STOP_SCAN:
+		return 0;
+	case STOP_INTR:
+		/* Unicorn does not expose the error code: deliver 0 */
+		return kvm_inject_exception(vcpu, a->intno,
+					    x86_exception_has_error_code(a->intno), 0, true);
+	case STOP_NONE:
+		break;
+	}
+	if (a->fault.valid)
+		return uc_handle_mem_fault(vcpu);
+	if (err == UC_ERR_INSN_INVALID)
+		return x86_handle_invalid_insn(vcpu);
+	if (err != UC_ERR_OK)
+		return x86_internal_error(vcpu, "unicorn: %s", uc_strerror(err));
+	/* the quantum ran out: a scheduling point */
+	vcpu->insns += a->quantum;
+	sim_advance(a->quantum);
+	sim_yield("quantum");
+	return 0;
+}
+
+static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
+	uc_err err;
+
+	a->stop = STOP_NONE;
+	a->fault.valid = false;
+	err = uc_emu_start(a->uc, rip, UNTIL_NEVER, 0, a->quantum);
+	if (a->stop != STOP_NONE) {
+		vcpu->insns++;
+		sim_advance(1);
+	}
+	return handle_stop(vcpu, err);
+}
+
+int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	r = complete_userspace_io(vcpu);
+	if (r > 0)
+		goto out;
+	if (r < 0)
+		return r;
+	if (run->immediate_exit) {
+		run->exit_reason = KVM_EXIT_INTR;
+		return -EINTR;
+	}
+	if (to_uc(vcpu)->shutdown) {
+		run->exit_reason = KVM_EXIT_SHUTDOWN;
+		goto out;
+	}
+	if (!guest_state_valid(&vcpu->sregs)) {
+		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = 0x80000021;
+		run->fail_entry.cpu = 0;
+		goto out;
+	}
+	r = load_sregs(vcpu);
+	if (r)
+		return r;
+	do {
+		r = vcpu_enter_guest(vcpu);
+	} while (r == 0);
+	if (r < 0)
+		return r;
+out:
+	vcpu->exits++;
+	trace_exit(vcpu);
+	return 0;
+}

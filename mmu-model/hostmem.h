@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host memory as the kernel's GUP sees it: which host virtual addresses are
+ * mapped, with which protection, and whether a range is backed by huge
+ * pages (THP after MADV_HUGEPAGE, or hugetlbfs).  The model is refreshed
+ * from /proc/self/maps after every call that can change it (the
+ * interposition layer marks it stale); huge-page advice is recorded as the
+ * program gives it.  Knows nothing of KVM or Unicorn.
+ */
+#ifndef KVMSIM_HOSTMEM_H
+#define KVMSIM_HOSTMEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define HOSTMEM_PROT_READ	0x1
+#define HOSTMEM_PROT_WRITE	0x2
+#define HOSTMEM_PROT_EXEC	0x4
+
+/* The process' mappings changed (mmap, munmap, mprotect, mremap ...). */
+void hostmem_mark_stale(void);
+
+/*
+ * Protection of the page containing hva: HOSTMEM_PROT_* bits, 0 for
+ * PROT_NONE, or -1 if nothing is mapped there.
+ */
+int hostmem_prot(uint64_t hva);
+
+/* Record MADV_HUGEPAGE / MADV_NOHUGEPAGE and MAP_HUGETLB mappings. */
+void hostmem_advise_huge(uint64_t start, uint64_t len, bool huge);
+void hostmem_record_hugetlb(uint64_t start, uint64_t len, uint64_t page_size);
+void hostmem_forget(uint64_t start, uint64_t len);
+
+/*
+ * Largest page size backing the naturally aligned block of `size` bytes
+ * around hva: returns true if [align_down(hva, size), +size) is entirely
+ * backed by pages of at least `size` (THP gives at most 2M).
+ */
+bool hostmem_is_huge(uint64_t hva, uint64_t size);
+
+#endif

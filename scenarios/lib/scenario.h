@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scenario helper library: a small kvm_util for VMM programs that must run
+ * unchanged on a real /dev/kvm and inside kvmsim.  It uses only the KVM
+ * uAPI (<linux/kvm.h>), libc and libelf; nothing here knows about the
+ * simulator.
+ *
+ * Everything fatal goes to stderr and exits with status 1.  Nothing the
+ * library prints on stdout contains a host address, so a scenario's
+ * stdout can be compared byte for byte between a host and the simulator.
+ *
+ * Guest physical layout of a VM made by vm_create() (GVA == GPA below
+ * 4 GiB, identity mapped with 2 MiB pages unless remapped with virt_map):
+ *
+ *	0x00000000  page 0, left unused
+ *	0x00001000  GDT: null, 0x08 code64, 0x10 data, 0x18 TSS (16 bytes)
+ *	0x00002000  IDT (256 gates); the guest runtime fills vectors 0-31
+ *	0x00003000  TSS (zeroed, 104 bytes)
+ *	0x00004000  parameter page for scenario -> guest structs
+ *	0x00010000  page-table pool (PML4 first), up to 0x100000
+ *	0x00100000  guest stack, 1 MiB, RSP starts at 0x200000
+ *	0x00400000  guest ELF image (PT_LOAD segments), up to 0x1000000
+ *
+ * Memslot 0 covers [0, 16 MiB) with anonymous memory; scenarios add
+ * slots 1 and up.  KVM_SET_TSS_ADDR puts KVM's 3-page TSS area at
+ * 0xfffbd000, which guests must not use.
+ */
+#ifndef SCENARIO_H
+#define SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#include "guest_abi.h"
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+
+/* uAPI additions newer than some distribution headers. */
+#ifndef KVM_EXIT_MEMORY_FAULT
+#define KVM_EXIT_MEMORY_FAULT	39
+#endif
+
+#define SZ_4K			0x1000ull
+#define SZ_2M			0x200000ull
+#define SZ_1G			0x40000000ull
+
+#define GUEST_MAIN_SLOT		0
+#define GUEST_MAIN_SIZE		0x1000000ull
+#define GUEST_GDT_GPA		0x1000ull
+#define GUEST_IDT_GPA		0x2000ull
+#define GUEST_TSS_GPA		0x3000ull
+#define GUEST_PARAM_GPA		0x4000ull
+#define GUEST_PT_POOL_GPA	0x10000ull
+#define GUEST_PT_POOL_END	0x100000ull
+#define GUEST_STACK_GPA		0x100000ull
+#define GUEST_STACK_TOP		0x200000ull
+#define GUEST_IMAGE_GPA		0x400000ull
+#define GUEST_IDENTITY_END	(4 * SZ_1G)
+#define KVM_TSS_GPA		0xfffbd000ull
+
+#define GDT_SEL_CODE		0x08
+#define GDT_SEL_DATA		0x10
+#define GDT_SEL_TSS		0x18
+
+/* x86-64 paging entry bits. */
+#define PTE_P			(1ull << 0)
+#define PTE_RW			(1ull << 1)
+#define PTE_PS			(1ull << 7)
+#define PTE_ADDR_MASK		0x000ffffffffff000ull
+
+#define VM_MAX_SLOTS		32
+
+enum backing {
+	BACKING_ANON,		/* anonymous memory, no advice */
+	BACKING_ANON_4K,	/* anonymous, MADV_NOHUGEPAGE */
+	BACKING_ANON_THP,	/* anonymous, 2M aligned, MADV_HUGEPAGE */
+};
+
+struct vm_slot {
+	bool used;
+	u32 slot;
+	u32 flags;		/* KVM_MEM_* */
+	u64 gpa;
+	u64 size;
+	void *hva;		/* what KVM sees as userspace_addr */
+	void *map;		/* what mmap returned (may be below hva) */
+	size_t map_size;
+	enum backing backing;
+};
+
+struct kvm_vcpu;
+
+struct kvm_vm {
+	int kvm_fd;
+	int vm_fd;
+	struct vm_slot slots[VM_MAX_SLOTS];
+	u64 pml4_gpa;
+	u64 pt_next;		/* next free page in the page-table pool */
+	struct kvm_vcpu *vcpu;
+};
+
+struct kvm_vcpu {
+	struct kvm_vm *vm;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+};
+
+/* Errors: print "file:line: message" (plus errno text) and exit(1). */
+void __die(const char *file, int line, bool with_errno, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 4, 5)));
+#define die(...)	__die(__FILE__, __LINE__, false, __VA_ARGS__)
+#define die_errno(...)	__die(__FILE__, __LINE__, true, __VA_ARGS__)
+#define ASSERT(cond, ...)						\
+	do {								\
+		if (!(cond))						\
+			__die(__FILE__, __LINE__, false, __VA_ARGS__);	\
+	} while (0)
+
+/* VM and memory. */
+struct kvm_vm *vm_create(void);
+void vm_destroy(struct kvm_vm *vm);
+void *vm_add_slot(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size, u32 flags,
+		  enum backing backing);
+void *gpa_to_hva(struct kvm_vm *vm, u64 gpa, u64 len);
+const char *backing_name(enum backing backing);
+
+/* Stage-1 (guest) page tables, built by the VMM in guest memory. */
+u64 *virt_get_pte(struct kvm_vm *vm, u64 gva, u64 page_size);
+void virt_map(struct kvm_vm *vm, u64 gva, u64 gpa, u64 size, u64 page_size);
+
+/* Guest images. */
+const char *guest_dir(void);
+u64 vm_load_guest(struct kvm_vm *vm, const char *name);
+u64 vm_load_elf(struct kvm_vm *vm, const char *path);
+
+/* vCPU. */
+struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, u64 entry);
+void vcpu_set_args(struct kvm_vcpu *vcpu, int nargs, ...);
+int __vcpu_run(struct kvm_vcpu *vcpu);	/* 0 or -errno */
+void vcpu_run(struct kvm_vcpu *vcpu);	/* dies on error */
+const char *exit_reason_name(u32 reason);
+
+/* ucalls. */
+const char *ucall_name(u64 cmd);
+u64 vcpu_get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
+u64 vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
+void vcpu_expect_ucall(struct kvm_vcpu *vcpu, struct ucall *uc, u64 cmd);
+void describe_exit(struct kvm_vcpu *vcpu, char *buf, size_t size);
+
+/* Little-endian value of an MMIO exit's data bytes. */
+u64 mmio_data_get(const struct kvm_run *run);
+void mmio_data_set(struct kvm_run *run, u64 value);
+
+#endif /* SCENARIO_H */

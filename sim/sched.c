@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Scheduler: run queue, wait queues, scheduling points, strategies and
+ * deadlock handling.
+ *
+ * The run queue is kept sorted by actor id so that what a strategy sees
+ * depends only on which actors are runnable, not on the order they were
+ * woken in; a schedule recorded as pick indices then means the same thing
+ * on replay.
+ */
+#include "sim/sim_internal.h"
+
+void sim_runq_add(struct sim_actor *a)
+{
+	int i;
+
+	SIM_BUG_ON(a->state != SIM_ACTOR_BLOCKED);
+	i = sim_rt.nrun;
+	while (i > 0 && sim_rt.runq[i - 1]->id > a->id) {
+		sim_rt.runq[i] = sim_rt.runq[i - 1];
+		i--;
+	}
+	sim_rt.runq[i] = a;
+	sim_rt.nrun++;
+	a->state = SIM_ACTOR_RUNNABLE;
+}
+
+void sim_runq_del(struct sim_actor *a)
+{
+	int i;
+
+	SIM_BUG_ON(a->state != SIM_ACTOR_RUNNABLE);
+	for (i = 0; i < sim_rt.nrun && sim_rt.runq[i] != a; i++)
+		;
+	SIM_BUG_ON(i == sim_rt.nrun);
+	for (; i + 1 < sim_rt.nrun; i++)
+		sim_rt.runq[i] = sim_rt.runq[i + 1];
+	sim_rt.nrun--;
+	a->state = SIM_ACTOR_BLOCKED;
+}
+
+void sim_sched_reset(void)
+{
+	sim_rt.nrun = 0;
+	sim_rt.decisions = 0;
+	sim_rt.in_sched = false;
+}
+
+/* ---- wait queues ---- */
+
+void sim_waitq_init(struct sim_waitq *wq, const char *name)
+{
+	wq->head = NULL;
+	wq->tail = NULL;
+	wq->name = name;
+}
+
+static void waitq_append(struct sim_waitq *wq, struct sim_actor *a)
+{
+	a->wq_next = NULL;
+	a->waiting_on = wq;
+	if (wq->tail)
+		wq->tail->wq_next = a;
+	else
+		wq->head = a;
+	wq->tail = a;
+}
+
+static void waitq_remove(struct sim_waitq *wq, struct sim_actor *a)
+{
+	struct sim_actor **pp = &wq->head;
+	struct sim_actor *prev = NULL;
+
+	while (*pp && *pp != a) {
+		prev = *pp;
+		pp = &(*pp)->wq_next;
+	}
+	SIM_BUG_ON(!*pp);
+	*pp = a->wq_next;
+	if (wq->tail == a)
+		wq->tail = prev;
+	a->wq_next = NULL;
+	a->waiting_on = NULL;
+}
+
+/* Also the way out of a waitq for a non-FIFO wakeup (deadlock handlers). */
+void sim_make_runnable(struct sim_actor *a)
+{
+	SIM_BUG_ON(!a);
+	SIM_BUG_ON(a->state == SIM_ACTOR_DEAD);
+	if (a->state == SIM_ACTOR_RUNNABLE)
+		return;
+	if (a->waiting_on)
+		waitq_remove(a->waiting_on, a);
+	sim_runq_add(a);
+}
+
+int sim_wake_one(struct sim_waitq *wq)
+{
+	struct sim_actor *a = wq->head;
+
+	if (!a)
+		return 0;
+	sim_make_runnable(a);
+	return 1;
+}
+
+int sim_wake_all(struct sim_waitq *wq)
+{
+	int n = 0;
+
+	while (sim_wake_one(wq))
+		n++;
+	return n;
+}
+
+/* ---- strategies ---- */
+
+static int random_pick(const struct sim_sched_point *sp, void *opaque)
+{
+	(void)opaque;
+	return (int)sim_sched_rand_below((uint64_t)sp->n);
+}
+
+const struct sim_strategy sim_strategy_random = {
+	.name = "random",
+	.pick = random_pick,
+};
+
+void sim_set_strategy(const struct sim_strategy *s)
+{
+	SIM_BUG_ON(sim_rt.in_sched);
+	if (!s)
+		s = &sim_strategy_random;
+	SIM_BUG_ON(!s->pick);
+	sim_rt.strategy = *s;
+}
+
+const char *sim_strategy_name(void)
+{
+	return sim_rt.strategy.name ? sim_rt.strategy.name : "(unnamed)";
+}
+
+uint64_t sim_decisions(void)
+{
+	return sim_rt.decisions;
+}
+
+/* ---- deadlock ---- */
+
+static void default_deadlock(void *opaque)
+{
+	(void)opaque;
+	fflush(stdout);
+	fprintf(stderr,
+		"sim: deadlock: no runnable actor at vtime %llu after %llu decisions\n",
+		(unsigned long long)sim_now(),
+		(unsigned long long)sim_rt.decisions);
+	sim_dump_actors(stderr);
+	sim_panic("deadlock");
+}
+
+void sim_set_deadlock_handler(void (*fn)(void *opaque), void *opaque)
+{
+	sim_rt.deadlock_fn = fn;
+	sim_rt.deadlock_opaque = opaque;
+}
+
+static void handle_deadlock(void)
+{
+	if (sim_rt.deadlock_fn)
+		sim_rt.deadlock_fn(sim_rt.deadlock_opaque);
+	else
+		default_deadlock(NULL);
+	if (sim_rt.nrun == 0)
+		sim_panic("deadlock handler returned with no runnable actor");
+}
+
+/* ---- scheduling points ---- */
+
+static struct sim_actor *pick_next(struct sim_actor *self,
+				   enum sim_sched_kind kind, const char *point)
+{
+	struct sim_sched_point sp;
+	int idx;
+
+	if (sim_rt.nrun == 0)
+		handle_deadlock();
+	if (sim_rt.nrun == 1)
+		return sim_rt.runq[0];
+	sp = (struct sim_sched_point) {
+		.kind = kind,
+		.point = point,
+		.self = self,
+		.runnable = sim_rt.runq,
+		.n = sim_rt.nrun,
+		.decision = sim_rt.decisions,
+	};
+	idx = sim_rt.strategy.pick(&sp, sim_rt.strategy.opaque);
+	if (idx < 0 || idx >= sp.n)
+		sim_panic("strategy \"%s\" picked %d of %d runnable actors",
+			  sim_strategy_name(), idx, sp.n);
+	sim_rt.decisions++;
+	return sim_rt.runq[idx];
+}
+
+/* Returns when prev runs again; for a dead prev, never. */
+void sim_schedule(struct sim_actor *prev, enum sim_sched_kind kind,
+		  const char *point)
+{
+	struct sim_actor *next;
+
+	sim_rt.in_sched = true;
+	next = pick_next(prev, kind, point);
+	sim_rt.in_sched = false;
+	if (next == prev)
+		return;
+	sim_fiber_switch(prev, next);
+	sim_reap_dead();
+}
+
+static struct sim_actor *enter_sched_point(void)
+{
+	struct sim_actor *self = sim_rt.cur;
+
+	SIM_BUG_ON(!sim_rt.initialized);
+	/* Strategies and deadlock handlers run mid-switch: no nesting. */
+	SIM_BUG_ON(sim_rt.in_sched);
+	SIM_BUG_ON(self->state != SIM_ACTOR_RUNNABLE);
+	return self;
+}
+
+void sim_wait(struct sim_waitq *wq)
+{
+	struct sim_actor *self = enter_sched_point();
+
+	SIM_BUG_ON(!wq);
+	sim_runq_del(self);
+	waitq_append(wq, self);
+	sim_schedule(self, SIM_SCHED_WAIT, wq->name);
+}
+
+void sim_yield(const char *point)
+{
+	struct sim_actor *self = enter_sched_point();
+
+	if (sim_rt.nrun == 1)
+		return;
+	sim_schedule(self, SIM_SCHED_YIELD, point);
+}
+
+void sim_join(struct sim_actor *a)
+{
+	SIM_BUG_ON(!a);
+	SIM_BUG_ON(a == sim_rt.cur);
+	while (a->state != SIM_ACTOR_DEAD)
+		sim_wait(&a->exitq);
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sim/ — the deterministic runtime.  Knows nothing of KVM.
+ *
+ * Everything runs on one OS thread.  Actors are fibers with their own stacks;
+ * a switch happens only at a scheduling point (sim_wait, sim_yield, actor
+ * exit).  The scheduler picks the next runnable actor through a strategy
+ * whose randomness comes only from the run's seed.  Time is virtual.
+ */
+#ifndef KVMSIM_SIM_H
+#define KVMSIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct sim_actor;
+
+/* ---- runtime lifecycle ---- */
+
+/*
+ * Set up the runtime.  The calling context becomes actor 0, named
+ * main_name (e.g. "vmm").  Idempotent: a second call only reseeds.
+ */
+void sim_init(uint64_t seed, const char *main_name);
+bool sim_initialized(void);
+uint64_t sim_seed(void);
+
+/* ---- actors ---- */
+
+typedef void (*sim_actor_fn)(void *arg);
+
+/*
+ * Create an actor (fiber) that starts in fn(arg) the first time it is
+ * scheduled.  It starts blocked (not runnable): call sim_make_runnable() or
+ * sim_wake_*() to let the scheduler pick it.  When fn returns the actor is
+ * dead and never scheduled again.  Names are copied.
+ */
+struct sim_actor *sim_spawn(const char *name, sim_actor_fn fn, void *arg);
+struct sim_actor *sim_self(void);
+const char *sim_actor_name(const struct sim_actor *a);
+int sim_actor_id(const struct sim_actor *a);
+/* (A blocked actor is taken off its waitq.  Dead actors: SIM_BUG_ON.) */
+void sim_make_runnable(struct sim_actor *a);
+
+/* ---- wait queues and scheduling points ---- */
+
+struct sim_waitq {
+	struct sim_actor *head;	/* FIFO of blocked actors */
+	struct sim_actor *tail;
+	const char *name;	/* for traces and oracles */
+};
+
+void sim_waitq_init(struct sim_waitq *wq, const char *name);
+
+/*
+ * Block the current actor on wq until woken, then return.  A scheduling
+ * point: another runnable actor runs meanwhile.  If no actor is runnable the
+ * deadlock handler runs (default: report on stderr and abort via
+ * sim_panic).
+ */
+void sim_wait(struct sim_waitq *wq);
+
+/* Make the first (FIFO order) / every waiter runnable.  Returns how many. */
+int sim_wake_one(struct sim_waitq *wq);
+int sim_wake_all(struct sim_waitq *wq);
+
+/*
+ * A scheduling point where the current actor stays runnable.  `point` names
+ * it in the trace of decisions.  With one runnable actor it returns at once.
+ */
+void sim_yield(const char *point);
+
+/* ---- additions: lifecycle, introspection, join ---- */
+
+/*
+ * Start a fresh run in the same process (unit tests, the explorer): every
+ * actor but actor 0 is discarded whatever its state, the seed becomes
+ * `seed`, virtual time, trace seq/hash/count and the decision count go back
+ * to 0.  Strategy, deadlock handler, trace file and sink are kept.  Only
+ * actor 0 may call it.  Waitqs a discarded actor slept on must be
+ * re-initialised before reuse; heap memory a discarded actor owned leaks.
+ */
+void sim_reset(uint64_t seed);
+
+/* Stack size for actors spawned from now on (default 256 KiB). */
+void sim_set_stack_size(size_t bytes);
+
+bool sim_actor_alive(const struct sim_actor *a);
+int sim_actor_count(void);			/* ids are 0 .. count - 1 */
+struct sim_actor *sim_actor_get(int id);	/* NULL if out of range */
+/* The waitq a blocked actor sleeps on, NULL if none. */
+const struct sim_waitq *sim_actor_waitq(const struct sim_actor *a);
+
+/* Block the current actor until `a` has died.  A scheduling point. */
+void sim_join(struct sim_actor *a);
+
+/* One line per actor: id, name, state, waitq.  What the deadlock report uses. */
+void sim_dump_actors(FILE *out);
+
+/* ---- additions: scheduling strategies ----
+ *
+ * At a scheduling point with two or more runnable actors the scheduler asks
+ * the strategy which one runs; that is one "decision".  With a single
+ * candidate nothing is asked and no decision is counted, so a schedule is
+ * exactly the sequence of pick() answers.
+ */
+enum sim_sched_kind {
+	SIM_SCHED_YIELD,	/* sim_yield: self is among the candidates */
+	SIM_SCHED_WAIT,		/* sim_wait / sim_join: self is blocked */
+	SIM_SCHED_EXIT,		/* self's function returned */
+};
+
+struct sim_sched_point {
+	enum sim_sched_kind kind;
+	const char *point;	/* yield point, waitq name, or NULL at exit */
+	struct sim_actor *self;	/* the actor at the scheduling point */
+	struct sim_actor *const *runnable;	/* ascending actor id */
+	int n;			/* >= 2 */
+	uint64_t decision;	/* index of this decision, from 0 */
+};
+
+struct sim_strategy {
+	const char *name;
+	/* Return an index in [0, sp->n).  Must not reach a scheduling point. */
+	int (*pick)(const struct sim_sched_point *sp, void *opaque);
+	void *opaque;
+};
+
+/* Uniform pick from the scheduler's random stream. */
+extern const struct sim_strategy sim_strategy_random;
+
+/* Copies *s; NULL restores sim_strategy_random. */
+void sim_set_strategy(const struct sim_strategy *s);
+const char *sim_strategy_name(void);
+uint64_t sim_decisions(void);
+
+/*
+ * The scheduler's own random stream, derived from the seed but separate
+ * from sim_rand(): replacing a strategy does not shift the model's numbers.
+ */
+uint64_t sim_sched_rand(void);
+uint64_t sim_sched_rand_below(uint64_t n);
+
+/*
+ * Called when a scheduling point finds no runnable actor, on the stack of
+ * the actor at that point (sim_self(); it may be blocked or dying).  It may
+ * make actors runnable (sim_make_runnable also pulls an actor off its
+ * waitq) and return: scheduling then goes on.  If it returns with nothing
+ * runnable, sim_panic.  It must not reach a scheduling point itself.
+ * NULL restores the default: sim_dump_actors(stderr), then sim_panic.
+ */
+void sim_set_deadlock_handler(void (*fn)(void *opaque), void *opaque);
+
+/* ---- seeded randomness and virtual time ---- */
+
+uint64_t sim_rand(void);			/* from the run's seed only */
+uint64_t sim_rand_below(uint64_t n);		/* uniform in [0, n), n > 0 */
+uint64_t sim_now(void);				/* virtual ns */
+void sim_advance(uint64_t ns);			/* move virtual time forward */
+
+/* ---- trace recorder ----
+ *
+ * Each event is one JSON object on one line:
+ *   {"seq":N,"vtime":T,"actor":"vcpu0","event":"kvm_mmu_page_fault",...}
+ * Every event feeds a 64-bit FNV-1a hash of the exact bytes of its line,
+ * whether or not a file is open, so the hash identifies the run.
+ *
+ * Usage:
+ *	struct sim_ev *ev = sim_ev_begin("kvm_mmu_page_fault");
+ *	sim_ev_hex(ev, "gpa", gpa);
+ *	sim_ev_int(ev, "level", 1);
+ *	sim_ev_str(ev, "insn", "mov qword ptr [rax], rbx");
+ *	sim_ev_end(ev);
+ * Only one event is under construction at a time.
+ */
+struct sim_ev;
+
+int sim_trace_open(const char *path);		/* 0 or -errno */
+void sim_trace_close(void);
+struct sim_ev *sim_ev_begin(const char *event);
+void sim_ev_hex(struct sim_ev *ev, const char *key, uint64_t v);	/* "0x1a2b" */
+void sim_ev_int(struct sim_ev *ev, const char *key, int64_t v);
+void sim_ev_str(struct sim_ev *ev, const char *key, const char *v);	/* escaped */
+void sim_ev_bool(struct sim_ev *ev, const char *key, bool v);
+void sim_ev_end(struct sim_ev *ev);
+uint64_t sim_trace_hash(void);
+uint64_t sim_trace_count(void);
+
+/*
+ * A sink sees each finished event (its line, without the newline, and the
+ * event name) — used by kvm-model for --explain narration.  One sink.
+ * It must not emit events itself (SIM_BUG_ON); NULL removes it.
+ */
+typedef void (*sim_trace_sink_fn)(const char *event, const char *json_line,
+				  void *opaque);
+void sim_trace_set_sink(sim_trace_sink_fn fn, void *opaque);
+
+/* ---- internal assertions ----
+ *
+ * sim_panic() prints the message and a libunwind backtrace (function names
+ * and offsets only: no host addresses) to stderr, then abort()s.
+ */
+void sim_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+#define SIM_BUG_ON(cond)						\
+	do {								\
+		if (__builtin_expect(!!(cond), 0))			\
+			sim_panic("%s:%d: BUG_ON(%s)", __FILE__,	\
+				  __LINE__, #cond);			\
+	} while (0)
+
+#endif

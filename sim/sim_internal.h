@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * State shared between the files of sim/.  Nothing outside sim/ includes
+ * this: the public contract is sim.h.
+ */
+#ifndef KVMSIM_SIM_INTERNAL_H
+#define KVMSIM_SIM_INTERNAL_H
+
+#include "sim/sim.h"
+
+/*
+ * On x86-64 a few lines of assembly switch stacks: glibc's swapcontext
+ * makes two sigprocmask syscalls per switch and ASan warns about it on
+ * every run.  Elsewhere (or with -DSIM_FIBER_UCONTEXT) ucontext is used.
+ */
+#if defined(__x86_64__) && !defined(SIM_FIBER_UCONTEXT)
+#define SIM_FIBER_ASM 1
+struct sim_fiber_ctx {
+	void *sp;		/* saved stack pointer while switched out */
+};
+#else
+#include <ucontext.h>
+struct sim_fiber_ctx {
+	ucontext_t uc;
+};
+#endif
+
+enum sim_actor_state {
+	SIM_ACTOR_BLOCKED,	/* not in the run queue, maybe on a waitq */
+	SIM_ACTOR_RUNNABLE,	/* in the run queue (the running one too) */
+	SIM_ACTOR_DEAD,		/* fn returned; never scheduled again */
+};
+
+struct sim_actor {
+	int id;
+	enum sim_actor_state state;
+	char *name;
+	sim_actor_fn fn;
+	void *arg;
+
+	struct sim_waitq *waiting_on;	/* NULL unless sleeping on a waitq */
+	struct sim_actor *wq_next;	/* FIFO link inside waiting_on */
+
+	struct sim_waitq exitq;		/* woken when the actor dies */
+	char *exitq_name;
+
+	struct sim_fiber_ctx ctx;
+	void *map;			/* guard page + stack; NULL if none */
+	size_t map_size;
+	/* Usable stack bounds, told to ASan at every switch. */
+	const void *stack_bottom;
+	size_t stack_size;
+	void *asan_fake_stack;
+};
+
+struct sim_runtime {
+	bool initialized;
+	uint64_t seed;
+
+	struct sim_actor **actors;	/* indexed by id, dead ones kept */
+	int nactors;
+	int cap;
+
+	struct sim_actor *cur;
+	struct sim_actor **runq;	/* runnable actors, ascending id */
+	int nrun;
+
+	int unreaped;			/* dead actors whose stack is mapped */
+	size_t stack_size;
+	uint64_t decisions;
+	struct sim_strategy strategy;
+	void (*deadlock_fn)(void *opaque);
+	void *deadlock_opaque;
+	bool in_sched;			/* inside pick or deadlock handler */
+};
+
+extern struct sim_runtime sim_rt;
+
+/* rand.c */
+void sim_rand_reseed(uint64_t seed);
+void sim_clock_reset(void);
+
+/* trace.c */
+void sim_trace_reset(void);
+void sim_trace_flush(void);
+
+/* sched.c */
+void sim_sched_reset(void);
+void sim_runq_add(struct sim_actor *a);
+void sim_runq_del(struct sim_actor *a);
+void sim_schedule(struct sim_actor *prev, enum sim_sched_kind kind,
+		  const char *point);
+
+/* fiber.c */
+void sim_fiber_init_stack(struct sim_actor *a);
+void sim_fiber_switch(struct sim_actor *prev, struct sim_actor *next);
+void sim_fiber_release(struct sim_actor *a);
+void sim_reap_dead(void);
+void sim_actor_exit(struct sim_actor *self) __attribute__((noreturn));
+
+#endif

@@ -24,7 +24,7 @@
 #define KVM_API_VERSION_NR	12
 /* Values this machine's KVM (6.18, x86-64) reports; see tests/vmm/. */
 #define KVM_USER_MEM_SLOTS	32764
-#define KVM_ADDRESS_SPACE_NUM	2
+#define KVM_ADDRESS_SPACE_NUM	1	/* no SMM address space, as on this host */
 #define KVM_MAX_VCPUS		4096
 #define KVM_MAX_VCPU_IDS	4096
 #define KVM_VCPU_MMAP_PAGES	3	/* kvm_run, PIO data, coalesced MMIO ring */
@@ -105,6 +105,14 @@ enum pending_kind {
 	PENDING_PIO_IN,		/* put run->io data into rAX, then skip */
 	PENDING_PIO_OUT,	/* skip the instruction */
 	PENDING_MMIO_READ,	/* re-execute with run->mmio.data as the value */
+	PENDING_PIO_STRING,	/* finish INS/OUTS: move data, update rSI/rDI/rCX */
+};
+
+struct pending_string_pio {
+	bool in, rep, down;	/* down: EFLAGS.DF set */
+	int size;
+	uint32_t count;
+	uint64_t addr;		/* linear address of the first element */
 };
 
 struct kvm_vcpu {
@@ -133,6 +141,7 @@ struct kvm_vcpu {
 	uint64_t pending_rip_next;
 	uint64_t pending_rax;
 	int pending_size;
+	struct pending_string_pio pending_string;
 
 	/* in-kernel run loop as an actor */
 	struct sim_actor *actor;
@@ -143,6 +152,7 @@ struct kvm_vcpu {
 	int run_ret;			/* 0 or -errno */
 
 	struct kvm_x86_uc *arch;
+	bool arch_trap_exception;	/* the exception being delivered is a trap */
 	uint64_t insns;			/* guest instructions retired */
 	uint64_t exits;
 };

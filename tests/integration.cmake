@@ -39,6 +39,9 @@ if(NOT "ASM" IN_LIST vmm_languages)
 	enable_language(ASM)
 endif()
 
+# Programs kvmsim does not run faithfully yet (tests/vmm/README.md, "Gaps").
+set(VMM_KVMSIM_GAPS vmm-exceptions vmm-real16)
+
 # Builds every program (and kvmsim when it exists): `make vmm-programs`.
 add_custom_target(vmm-programs)
 if(TARGET kvmsim)
@@ -59,6 +62,14 @@ foreach(name ${VMM_PROGRAMS})
 	set_tests_properties(vmm/${name}/native PROPERTIES
 		SKIP_RETURN_CODE 77 TIMEOUT 60 LABELS "vmm;native")
 
+	# Where this host's KVM (the PVM backend) differs from mainline KVM,
+	# kvmsim models mainline and NAME.kvmsim.out says so (README.md here).
+	if(EXISTS ${VMM_DIR}/expected/${name}.kvmsim.out)
+		set(expected ${VMM_DIR}/expected/${name}.kvmsim.out)
+	endif()
+	if(name IN_LIST VMM_KVMSIM_GAPS)
+		continue()
+	endif()
 	add_test(NAME vmm/${name}/kvmsim
 		COMMAND sh ${VMM_DIR}/run-diff.sh kvmsim ${expected}
 			${VMM_OUT_DIR}/actual/${name}.kvmsim.out $<TARGET_FILE:${name}>

@@ -294,6 +294,9 @@ static int deliver_protected(struct kvm_vcpu *vcpu, int vector, bool has_error,
 
 	if (read_gate(vcpu, vector, lm, &g))
 		return -1;
+	/* faults push RFLAGS.RF set so the retried instruction is not re-trapped */
+	if (!vcpu->arch_trap_exception)
+		flags |= 1u << 16;
 	uint64_t sp = lm ? rsp : vcpu->sregs.ss.base + (uint32_t)rsp;
 	if (lm && g.ist)
 		sp = tss_read64(vcpu, 0x24 + 8 * (g.ist - 1), &ok);
@@ -348,7 +351,8 @@ int kvm_inject_exception(struct kvm_vcpu *vcpu, int vector, bool has_error,
 {
 	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
 
-	(void)is_trap;	/* RIP is already past a trap instruction */
+	/* RIP is already past a trap instruction */
+	vcpu->arch_trap_exception = is_trap;
 	if (vector == PF_VECTOR)
 		x86_reg_write(vcpu, UC_X86_REG_CR2, vcpu->cr2);
 	trace_exception("kvm_inj_exception", vector, error_code, rip);
@@ -560,6 +564,125 @@ static void emulate_cpuid(struct kvm_vcpu *vcpu)
 	x86_reg_write(vcpu, UC_X86_REG_RDX, e ? e->edx : 0);
 }
 
+static int string_pio_size(unsigned id)
+{
+	switch (id) {
+	case X86_INS_INSB: case X86_INS_OUTSB: return 1;
+	case X86_INS_INSW: case X86_INS_OUTSW: return 2;
+	case X86_INS_INSD: case X86_INS_OUTSD: return 4;
+	}
+	return 0;
+}
+
+/* Copy between guest linear memory and buf, page by page; #PF on failure. */
+static int copy_guest(struct kvm_vcpu *vcpu, uint64_t addr, void *buf, size_t len,
+		      bool to_guest)
+{
+	for (size_t done = 0; done < len;) {
+		uint64_t a = addr + done;
+		size_t chunk = PAGE_SIZE - (a & (PAGE_SIZE - 1));
+		uint32_t ec;
+		int vector;
+		uint8_t *p = x86_gva_to_hva(vcpu, a, to_guest, &vector, &ec);
+
+		if (chunk > len - done)
+			chunk = len - done;
+		if (!p)
+			return vector == PF_VECTOR ?
+			       kvm_inject_exception(vcpu, PF_VECTOR, true, ec, false) :
+			       x86_internal_error(vcpu, "string I/O to gva 0x%llx with no memslot",
+						  (unsigned long long)a);
+		if (to_guest)
+			memcpy(p, (uint8_t *)buf + done, chunk);
+		else
+			memcpy((uint8_t *)buf + done, p, chunk);
+		done += chunk;
+	}
+	return -1;	/* success: no exception, no exit */
+}
+
+/*
+ * INS/OUTS: one KVM_EXIT_IO carrying `count` elements in the data page, as
+ * the emulator's string PIO does; the registers move on completion.
+ */
+static int emulate_string_pio(struct kvm_vcpu *vcpu, const cs_insn *insn)
+{
+	struct pending_string_pio *ps = &vcpu->pending_string;
+	struct kvm_run *run = vcpu->run;
+	bool lm = x86_long_mode(vcpu);
+	int size = string_pio_size(insn->id);
+	uint64_t count = 1, base;
+	int r;
+
+	*ps = (struct pending_string_pio){
+		.in = insn->id == X86_INS_INSB || insn->id == X86_INS_INSW ||
+		      insn->id == X86_INS_INSD,
+		.rep = insn->detail->x86.prefix[0] == X86_PREFIX_REP,
+		.down = x86_reg_read(vcpu, UC_X86_REG_RFLAGS) & (1u << 10),
+		.size = size,
+	};
+	if (ps->rep) {
+		count = x86_reg_read(vcpu, UC_X86_REG_RCX);
+		if (!lm)
+			count = (uint32_t)count;
+		if (!count) {
+			x86_reg_write(vcpu, UC_X86_REG_RIP, insn->address + insn->size);
+			return 0;
+		}
+	}
+	if (count > PAGE_SIZE / size)
+		count = PAGE_SIZE / size;
+	base = ps->in ? x86_reg_read(vcpu, UC_X86_REG_RDI) + (lm ? 0 : vcpu->sregs.es.base) :
+			x86_reg_read(vcpu, UC_X86_REG_RSI) + (lm ? 0 : vcpu->sregs.ds.base);
+	ps->count = count;
+	ps->addr = ps->down ? base - (count - 1) * size : base;
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = ps->in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = (uint16_t)x86_reg_read(vcpu, UC_X86_REG_RDX);
+	run->io.count = count;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	if (!ps->in) {
+		r = copy_guest(vcpu, ps->addr, (char *)run + run->io.data_offset,
+			       count * size, false);
+		if (r >= 0)
+			return r;
+	}
+	vcpu->pending = PENDING_PIO_STRING;
+	vcpu->pending_rip_next = insn->address + insn->size;
+	return 1;
+}
+
+/* Completion of INS/OUTS: store INS data, advance rSI/rDI, count rCX down. */
+int x86_complete_string_pio(struct kvm_vcpu *vcpu)
+{
+	struct pending_string_pio *ps = &vcpu->pending_string;
+	int reg = ps->in ? UC_X86_REG_RDI : UC_X86_REG_RSI;
+	int64_t step = (int64_t)ps->count * ps->size * (ps->down ? -1 : 1);
+	uint64_t rcx;
+	int r;
+
+	vcpu->pending = PENDING_NONE;
+	if (ps->in) {
+		r = copy_guest(vcpu, ps->addr,
+			       (char *)vcpu->run + KVM_PIO_PAGE_OFFSET * PAGE_SIZE,
+			       (size_t)ps->count * ps->size, true);
+		if (r >= 0)
+			return r;
+	}
+	x86_reg_write(vcpu, reg, x86_reg_read(vcpu, reg) + step);
+	if (!ps->rep) {
+		x86_reg_write(vcpu, UC_X86_REG_RIP, vcpu->pending_rip_next);
+		return 0;
+	}
+	rcx = x86_reg_read(vcpu, UC_X86_REG_RCX) - ps->count;
+	x86_reg_write(vcpu, UC_X86_REG_RCX, rcx);
+	/* more elements left: the instruction runs again */
+	if (!(x86_long_mode(vcpu) ? rcx : (uint32_t)rcx))
+		x86_reg_write(vcpu, UC_X86_REG_RIP, vcpu->pending_rip_next);
+	return 0;
+}
+
 static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 {
 	uint64_t tsc;
@@ -567,6 +690,8 @@ static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 	*skip = true;
 	switch (insn->id) {
 	case X86_INS_HLT:
+		if (x86_cpl(vcpu))
+			return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
 		x86_reg_write(vcpu, UC_X86_REG_RIP, insn->address + insn->size);
 		*skip = false;
 		vcpu->run->exit_reason = KVM_EXIT_HLT;
@@ -590,6 +715,10 @@ static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 	case X86_INS_INVLPG:
 		uc_flush_all(vcpu, "invlpg");
 		return 0;
+	case X86_INS_INSB: case X86_INS_INSW: case X86_INS_INSD:
+	case X86_INS_OUTSB: case X86_INS_OUTSW: case X86_INS_OUTSD:
+		*skip = false;
+		return emulate_string_pio(vcpu, insn);
 	case X86_INS_CLTS:
 		return set_control(vcpu, "clts", vcpu->sregs.cr0 & ~X86_CR0_TS,
 				   vcpu->sregs.cr4, vcpu->sregs.efer);

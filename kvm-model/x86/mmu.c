@@ -98,8 +98,20 @@ static int kvm_faultin_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 		return RET_PF_EMULATE;
 	}
 	fault->hva = gfn_to_hva_memslot(fault->slot, fault->gfn);
-	if (hva_to_pfn(fault, &host_writable))
+	if (hva_to_pfn(fault, &host_writable)) {
+		/*
+		 * A host page that exists but cannot be accessed with this
+		 * permission (PROT_NONE, or a write to PROT_READ): this
+		 * machine's KVM emulates the access as MMIO (tests/vmm/
+		 * vmm-backing); with no host mapping at all there is no
+		 * pfn and the fault is -EFAULT.
+		 */
+		if (hostmem_prot(fault->hva) >= 0) {
+			trace_gpa("kvm_handle_error_pfn", fault->addr);
+			return RET_PF_EMULATE;
+		}
 		return kvm_handle_error_pfn(vcpu, fault);
+	}
 	fault->map_writable = host_writable &&
 			      !(fault->slot->flags & KVM_MEM_READONLY);
 	if (fault->write && !fault->map_writable) {

@@ -119,6 +119,7 @@ int kvm_inject_exception(struct kvm_vcpu *vcpu, int vector, bool has_error,
 			 uint32_t error_code, bool is_trap);
 int x86_handle_invalid_insn(struct kvm_vcpu *vcpu);
 bool x86_exception_has_error_code(int vector);
+int x86_complete_string_pio(struct kvm_vcpu *vcpu);
 void x86_rehook_traps(struct kvm_vcpu *vcpu, uc_engine *uc);
 int x86_internal_error(struct kvm_vcpu *vcpu, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

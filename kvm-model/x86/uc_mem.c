@@ -19,6 +19,7 @@
 
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/x86/uc_internal.h"
+#include "mmu-model/hostmem.h"
 
 /* ---- regions ---- */
 
@@ -183,7 +184,8 @@ int x86_cpl(struct kvm_vcpu *vcpu)
 {
 	if (!(vcpu->sregs.cr0 & X86_CR0_PE))
 		return 0;
-	return x86_reg_read(vcpu, UC_X86_REG_CS) & 3;
+	/* VMX takes the CPL from SS.DPL */
+	return vcpu->sregs.ss.dpl;
 }
 
 static int pte_read(void *opaque, uint64_t gpa, uint64_t *val, int size)
@@ -567,8 +569,14 @@ static int begin_mmio_step(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa,
 	memset(m, 0, sizeof(*m));
 	m->gva_page = gva & PAGE_MASK;
 	m->gpa_page = gpa & PAGE_MASK;
-	if (slot)
-		m->hva_page = (uint8_t *)(uintptr_t)gfn_to_hva_memslot(slot, gpa >> PAGE_SHIFT);
+	/* reads of a readable backing (READONLY slot, PROT_READ) see its bytes */
+	if (slot) {
+		uint64_t hva = gfn_to_hva_memslot(slot, gpa >> PAGE_SHIFT);
+		int prot = hostmem_prot(hva);
+
+		if (prot > 0 && (prot & HOSTMEM_PROT_READ))
+			m->hva_page = (uint8_t *)(uintptr_t)hva;
+	}
 	r = mmio_step_run(vcpu, m);
 	if (r == 1 && vcpu->pending == PENDING_MMIO_READ) {
 		/* keep where the read lands for the completion */

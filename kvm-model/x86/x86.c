@@ -251,7 +251,8 @@ int kvm_arch_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *r)
 	for (int i = 0; i < NR_GPRS; i++)
 		x86_reg_write(vcpu, gpr_ids[i], v[i]);
 	/* a pending completion no longer applies to an overwritten RIP */
-	if (vcpu->pending == PENDING_PIO_OUT || vcpu->pending == PENDING_PIO_IN)
+	if (vcpu->pending == PENDING_PIO_OUT || vcpu->pending == PENDING_PIO_IN ||
+	    vcpu->pending == PENDING_PIO_STRING)
 		vcpu->pending = PENDING_NONE;
 	return 0;
 }
@@ -279,6 +280,10 @@ int kvm_arch_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	return 0;
 }
 
+/* CR4 bits a guest may set (VMXE/SMXE: nested VMX is not exposed). */
+#define CR4_VALID_BITS	(0x1fffffull & ~((1ull << 13) | (1ull << 14) | (1ull << 15) | \
+					   (1ull << 19)))
+
 /* kvm_is_valid_sregs + kvm_is_valid_cr0: what KVM_SET_SREGS refuses (EINVAL). */
 bool kvm_is_valid_sregs(const struct kvm_sregs *s)
 {
@@ -291,6 +296,8 @@ bool kvm_is_valid_sregs(const struct kvm_sregs *s)
 		return false;
 	}
 	if (s->cr0 >> 32)
+		return false;
+	if (s->cr4 & ~CR4_VALID_BITS)
 		return false;
 	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
 		return false;
@@ -526,6 +533,8 @@ static int complete_userspace_io(struct kvm_vcpu *vcpu)
 		return 0;
 	case PENDING_MMIO_READ:
 		return uc_mmio_complete(vcpu);
+	case PENDING_PIO_STRING:
+		return x86_complete_string_pio(vcpu);
 	}
 	return 0;
 }
@@ -544,7 +553,8 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 	case STOP_INTR:
 		/* Unicorn does not expose the error code: deliver 0 */
 		return kvm_inject_exception(vcpu, a->intno,
-					    x86_exception_has_error_code(a->intno), 0, true);
+					    x86_exception_has_error_code(a->intno), 0,
+					    a->intno == 3 || a->intno == 4 || a->intno >= 32);
 	case STOP_NONE:
 		break;
 	}
@@ -567,6 +577,9 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
 	uc_err err;
 
+	/* Unicorn's 16-bit engine takes the start as a linear address */
+	if (a->mode == ENG_16)
+		rip = (uint16_t)rip + (x86_reg_read(vcpu, UC_X86_REG_CS) << 4);
 	a->stop = STOP_NONE;
 	a->fault.valid = false;
 	err = uc_emu_start(a->uc, rip, UNTIL_NEVER, 0, a->quantum);
@@ -587,10 +600,9 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		goto out;
 	if (r < 0)
 		return r;
-	if (run->immediate_exit) {
-		run->exit_reason = KVM_EXIT_INTR;
+	/* exit_reason is left as it was: -EINTR carries no exit */
+	if (run->immediate_exit)
 		return -EINTR;
-	}
 	if (to_uc(vcpu)->shutdown) {
 		run->exit_reason = KVM_EXIT_SHUTDOWN;
 		goto out;
@@ -599,6 +611,12 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		run->fail_entry.hardware_entry_failure_reason = 0x80000021;
 		run->fail_entry.cpu = 0;
+		goto out;
+	}
+	if (!(vcpu->sregs.cr0 & X86_CR0_PE) &&
+	    vcpu->sregs.cs.base != (uint64_t)vcpu->sregs.cs.selector << 4) {
+		x86_internal_error(vcpu, "real mode with CS.base 0x%llx != selector << 4 is not modelled",
+				   (unsigned long long)vcpu->sregs.cs.base);
 		goto out;
 	}
 	r = load_sregs(vcpu);

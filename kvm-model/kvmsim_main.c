@@ -309,10 +309,13 @@ static int cmd_run(int argc, char **argv)
 	size_t out_len;
 	int i, status, failures;
 
+	const char *name;
+
 	if (argc < 3 || argv[2][0] == '-') {
 		usage(stderr);
 		return 2;
 	}
+	name = argv[2];
 	snprintf(manifest_path, sizeof(manifest_path), "%s/%s.manifest",
 		 KVMSIM_SCENARIO_SRC_DIR, argv[2]);
 	snprintf(bin, sizeof(bin), "%s/%s", KVMSIM_SCENARIO_BIN_DIR, argv[2]);
@@ -332,7 +335,7 @@ static int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	failures = check_expectations(&m, out, status);
-	fprintf(stderr, "kvmsim: %s: %s its manifest (%s)\n", argv[2],
+	fprintf(stderr, "kvmsim: %s: %s its manifest (%s)\n", name,
 		failures ? "does NOT meet" : "meets", native ? "native" : "kvmsim");
 	free(out);
 	return failures ? 1 : 0;

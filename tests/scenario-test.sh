@@ -1,0 +1,38 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# scenario-test.sh KVMSIM MODE NAME
+#   native:      kvmsim run NAME --native (skipped, 77, without a usable /dev/kvm)
+#   kvmsim:      kvmsim run NAME: the program meets its manifest under kvmsim
+#   determinism: two runs with the same seed give byte-identical traces,
+#                and the trace names the kernel's fault-path functions
+set -u
+kvmsim=$1 mode=$2 name=$3
+case $mode in
+native)
+	if ! [ -c /dev/kvm ] || ! (exec 3<>/dev/kvm) 2>/dev/null; then
+		echo "SKIP: /dev/kvm is absent or cannot be opened" >&2
+		exit 77
+	fi
+	exec "$kvmsim" run "$name" --native ;;
+kvmsim)
+	exec "$kvmsim" run "$name" ;;
+determinism)
+	dir=$(mktemp -d) || exit 1
+	trap 'rm -rf "$dir"' EXIT
+	for i in 1 2; do
+		"$kvmsim" run "$name" --seed 7 --trace "$dir/t$i.jsonl" >/dev/null 2>&1 || {
+			echo "FAIL: run $i of $name failed" >&2; exit 1; }
+	done
+	cmp "$dir/t1.jsonl" "$dir/t2.jsonl" || { echo "FAIL: traces differ" >&2; exit 1; }
+	for fn in kvm_mmu_page_fault kvm_faultin_pfn hva_to_pfn_fast kvm_tdp_mmu_map kvm_exit; do
+		grep -q "\"event\":\"$fn\"" "$dir/t1.jsonl" || {
+			echo "FAIL: trace has no $fn event" >&2; exit 1; }
+	done
+	if grep -q '0x7f[0-9a-f]\{10\}' "$dir/t1.jsonl"; then
+		echo "FAIL: a host address leaked into the trace" >&2; exit 1
+	fi
+	echo "ok: $(wc -l < "$dir/t1.jsonl") identical events" ;;
+*)
+	echo "usage: $0 KVMSIM native|kvmsim|determinism NAME" >&2; exit 2 ;;
+esac

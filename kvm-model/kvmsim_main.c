@@ -111,8 +111,13 @@ static void setup_preload(void)
 	char lib[PATH_MAX];
 	const char *old = getenv("LD_PRELOAD");
 
+#ifdef KVMSIM_SANITIZER_PRELOAD
+	snprintf(lib, sizeof(lib), "%s:%s/libkvmsim.so", KVMSIM_SANITIZER_PRELOAD,
+		 self_dir());
+#else
 	snprintf(lib, sizeof(lib), "%s/libkvmsim.so", self_dir());
-	if (access(lib, R_OK)) {
+#endif
+	if (access(strrchr(lib, ':') ? strrchr(lib, ':') + 1 : lib, R_OK)) {
 		fprintf(stderr, "kvmsim: %s not found\n", lib);
 		exit(2);
 	}

@@ -60,11 +60,9 @@ static void print_fields(const char *line)
 	if (!p || !(p = strchr(p + 9, '"')))
 		return;
 	for (p++; *p && *p != '}'; p++) {
-		if (*p == '"' || *p == ',')
+		if (*p == '"')
 			continue;
-		fputc(*p == ':' ? '=' : *p, out);
-		if (p[1] == ',')
-			fputc(' ', out);
+		fputc(*p == ':' ? '=' : *p == ',' ? ' ' : *p, out);
 	}
 }
 

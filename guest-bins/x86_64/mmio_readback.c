@@ -65,7 +65,7 @@ void guest_main(u64 wbase, u64 rbase, u64 a2, u64 a3, u64 a4, u64 a5)
 
 		mmio_write(wbase + off, size, write_values[k]);
 		v = mmio_read(rbase + off, size);
-		guest_printf("guest: read %u byte%s at 0x%lx: 0x%lx\n", size,
-			     size == 1 ? "" : "s", rbase + off, v);
+		guest_printf("guest: read %u byte%s at 0x%lx: 0x%0*lx\n", size,
+			     size == 1 ? "" : "s", rbase + off, (int)size * 2, v);
 	}
 }

@@ -94,7 +94,7 @@ void guest_abort(const char *file, int line, const char *fmt, ...)
 				    "0x%lx != 0x%lx", #a, #b, __a, __b);\
 	} while (0)
 
-/* Formatting: %d %i %u %x %X %c %s %p %%, with l/ll/z, width, '0', '-'. */
+/* Formatting: %d %i %u %x %X %c %s %p %%, with l/ll/z, width (n or *), 0, -. */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -73,10 +73,21 @@ struct touch_args {
 	struct touch_region region[TOUCH_MAX_REGIONS];
 };
 
-/* The value touch_pages stores at the start of each touched page. */
+/*
+ * The value touch_pages stores at the start of each touched page (and its
+ * complement at the end): a splitmix64 finalizer, so every page differs
+ * in every bit position and the xor of a region is a useful checksum.
+ */
 static inline uint64_t touch_pattern(uint64_t addr, uint64_t seed)
 {
-	return (addr * 0x9e3779b97f4a7c15ull) ^ seed;
+	uint64_t x = addr ^ seed;
+
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
 }
 
 #endif /* GUEST_ABI_H */

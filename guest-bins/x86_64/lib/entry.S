@@ -15,6 +15,7 @@
  * call.
  */
 
+	.file	"entry.S"
 	.code64
 
 	.section .text.start, "ax"
@@ -31,21 +32,62 @@ _start:
 
 	.text
 
-/* Vectors for which the CPU pushes an error code: 8, 10-14, 17, 21, 29, 30. */
-.macro EXC_STUB vec
+/*
+ * One stub per vector.  Each also appends its address to guest_exc_stubs
+ * (in .rodata.exc_stubs), so invoking the macro in vector order builds
+ * the table the IDT setup in C reads.
+ */
+.macro EXC_STUB vec, cpu_pushes_error_code
+	.pushsection .rodata.exc_stubs, "a"
+	.quad	exc_stub_\vec
+	.popsection
 	.align 16
 exc_stub_\vec:
-	.if (\vec == 8) || (\vec >= 10 && \vec <= 14) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30)
-	.else
+	.if !\cpu_pushes_error_code
 	pushq	$0
 	.endif
 	pushq	$\vec
 	jmp	exc_common
 .endm
 
-	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	EXC_STUB \v
-	.endr
+	.pushsection .rodata.exc_stubs, "a"
+	.align 8
+	.globl guest_exc_stubs
+guest_exc_stubs:
+	.popsection
+
+	EXC_STUB 0, 0		/* #DE */
+	EXC_STUB 1, 0		/* #DB */
+	EXC_STUB 2, 0		/* NMI */
+	EXC_STUB 3, 0		/* #BP */
+	EXC_STUB 4, 0		/* #OF */
+	EXC_STUB 5, 0		/* #BR */
+	EXC_STUB 6, 0		/* #UD */
+	EXC_STUB 7, 0		/* #NM */
+	EXC_STUB 8, 1		/* #DF */
+	EXC_STUB 9, 0
+	EXC_STUB 10, 1		/* #TS */
+	EXC_STUB 11, 1		/* #NP */
+	EXC_STUB 12, 1		/* #SS */
+	EXC_STUB 13, 1		/* #GP */
+	EXC_STUB 14, 1		/* #PF */
+	EXC_STUB 15, 0
+	EXC_STUB 16, 0		/* #MF */
+	EXC_STUB 17, 1		/* #AC */
+	EXC_STUB 18, 0		/* #MC */
+	EXC_STUB 19, 0		/* #XM */
+	EXC_STUB 20, 0		/* #VE */
+	EXC_STUB 21, 1		/* #CP */
+	EXC_STUB 22, 0
+	EXC_STUB 23, 0
+	EXC_STUB 24, 0
+	EXC_STUB 25, 0
+	EXC_STUB 26, 0
+	EXC_STUB 27, 0
+	EXC_STUB 28, 0		/* #HV */
+	EXC_STUB 29, 1		/* #VC */
+	EXC_STUB 30, 1		/* #SX */
+	EXC_STUB 31, 0
 
 	.type exc_common, @function
 exc_common:
@@ -85,14 +127,5 @@ exc_common:
 	add	$16, %rsp		/* vector and error code */
 	iretq
 	.size exc_common, . - exc_common
-
-	/* Stub addresses, indexed by vector, for the IDT setup in C. */
-	.section .rodata
-	.align 8
-	.globl guest_exc_stubs
-guest_exc_stubs:
-	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	.quad	exc_stub_\v
-	.endr
 
 	.section .note.GNU-stack, "", @progbits

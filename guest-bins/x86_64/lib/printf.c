@@ -3,8 +3,8 @@
  * A small vsnprintf for guests: enough for diagnostics, nothing more.
  *
  * Conversions: %d %i %u %x %X %c %s %p %%.  Length modifiers: l, ll, z
- * (everything else is int sized).  Flags: '0' and '-', and a decimal
- * field width.  No precision, no floating point.  Like C's vsnprintf it
+ * (everything else is int sized).  Flags: '0' and '-', and a field width
+ * (decimal or '*').  No precision, no floating point.  Like C's vsnprintf it
  * returns the length the full output would have had and always
  * NUL-terminates when size > 0.
  */
@@ -77,8 +77,11 @@ static void put_num(struct out *o, const struct spec *sp, u64 v, int neg,
 		pad(o, ' ', fill);
 }
 
-/* Parse flags and width at *fmt, leaving *fmt on the length modifier. */
-static void parse_spec(const char **fmt, struct spec *sp)
+/*
+ * Parse flags and width at *fmt, leaving *fmt on the length modifier.
+ * ap points at the caller's (copied) va_list, for a '*' width.
+ */
+static void parse_spec(const char **fmt, struct spec *sp, va_list *ap)
 {
 	const char *f = *fmt;
 
@@ -90,6 +93,14 @@ static void parse_spec(const char **fmt, struct spec *sp)
 			sp->zero = 1;
 		else
 			break;
+	}
+	if (*f == '*') {
+		sp->width = va_arg(*ap, int);
+		if (sp->width < 0) {
+			sp->left = 1;
+			sp->width = -sp->width;
+		}
+		f++;
 	}
 	while (*f >= '0' && *f <= '9')
 		sp->width = sp->width * 10 + (*f++ - '0');
@@ -108,10 +119,14 @@ static int parse_length(const char **fmt)
 	return longs;
 }
 
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list va)
 {
 	struct out o = { .buf = buf, .size = size };
 	struct spec sp;
+	va_list ap;
+
+	/* A local copy can be passed by address to parse_spec. */
+	va_copy(ap, va);
 
 	for (; *fmt; fmt++) {
 		int longs;
@@ -123,7 +138,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			continue;
 		}
 		fmt++;
-		parse_spec(&fmt, &sp);
+		parse_spec(&fmt, &sp, &ap);
 		longs = parse_length(&fmt);
 
 		switch (*fmt) {
@@ -166,6 +181,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			break;
 		}
 	}
+	va_end(ap);
 	if (size)
 		buf[o.len < size ? o.len : size - 1] = '\0';
 	return (int)o.len;

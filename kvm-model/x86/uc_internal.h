@@ -82,6 +82,7 @@ struct kvm_x86_uc {
 	uint32_t intno;
 	struct pio_info pio;
 	struct mmio_step *mmio;	/* non-NULL while single-stepping MMIO */
+	struct mmio_step mmio_pending;	/* the step an MMIO read exit waits on */
 
 	/* blocks already scanned for trapped instructions, by start address */
 	struct gfn_set scanned;

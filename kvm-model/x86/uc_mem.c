@@ -107,8 +107,8 @@ static int install_region(struct kvm_x86_uc *a, uint64_t gva, uint64_t size,
 {
 	int i;
 
+	/* overlapped regions lose this range (their code cache goes with them) */
 	punch_hole(a, gva, size);
-	/* fresh content at this address: drop code translated for the old one */
 	i = find_linear_neighbour(a, gva, size, gpa, hva, perms, true);
 	if (i >= 0) {
 		struct uc_region r = a->regions[i];
@@ -557,12 +557,10 @@ static int mmio_step_run(struct kvm_vcpu *vcpu, struct mmio_step *m)
 	return 0;
 }
 
-static struct mmio_step pending_step_storage[1];
-
 static int begin_mmio_step(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa,
 			   unsigned access)
 {
-	struct mmio_step *m = pending_step_storage;
+	struct mmio_step *m = &to_uc(vcpu)->mmio_pending;
 	struct kvm_memory_slot *slot = gfn_to_memslot(vcpu->kvm, gpa >> PAGE_SHIFT);
 	int r;
 
@@ -588,7 +586,7 @@ static int begin_mmio_step(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa,
 /* complete_emulated_mmio: re-run the instruction with the VMM's data. */
 int uc_mmio_complete(struct kvm_vcpu *vcpu)
 {
-	struct mmio_step *m = pending_step_storage;
+	struct mmio_step *m = &to_uc(vcpu)->mmio_pending;
 
 	vcpu->pending = PENDING_NONE;
 	m->have_read_data = true;

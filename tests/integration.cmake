@@ -40,7 +40,7 @@ if(NOT "ASM" IN_LIST vmm_languages)
 endif()
 
 # Programs kvmsim does not run faithfully yet (tests/vmm/README.md, "Gaps").
-set(VMM_KVMSIM_GAPS vmm-exceptions vmm-real16)
+set(VMM_KVMSIM_GAPS)
 
 # Builds every program (and kvmsim when it exists): `make vmm-programs`.
 add_custom_target(vmm-programs)

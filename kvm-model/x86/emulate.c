@@ -207,7 +207,7 @@ static void load_cs(struct kvm_vcpu *vcpu, uint16_t sel)
 {
 	if ((uint16_t)x86_reg_read(vcpu, UC_X86_REG_CS) != sel)
 		x86_reg_write(vcpu, UC_X86_REG_CS, sel);
-	vcpu->sregs.cs.selector = sel;
+	/* x86_sync_segments picks up the descriptor */
 }
 
 static int deliver_real_mode(struct kvm_vcpu *vcpu, int vector)
@@ -296,7 +296,7 @@ static int deliver_protected(struct kvm_vcpu *vcpu, int vector, bool has_error,
 		return -1;
 	/* faults push RFLAGS.RF set so the retried instruction is not re-trapped */
 	if (!vcpu->arch_trap_exception)
-		flags |= 1u << 16;
+		flags |= X86_EFLAGS_RF;
 	uint64_t sp = lm ? rsp : vcpu->sregs.ss.base + (uint32_t)rsp;
 	if (lm && g.ist)
 		sp = tss_read64(vcpu, 0x24 + 8 * (g.ist - 1), &ok);
@@ -364,6 +364,10 @@ int kvm_inject_exception(struct kvm_vcpu *vcpu, int vector, bool has_error,
 			return 0;
 	}
 	trace_exception("kvm_triple_fault", vector, error_code, rip);
+	/* the CPU stops while delivering a fault, so RFLAGS.RF is already set */
+	if (!is_trap)
+		x86_reg_write(vcpu, UC_X86_REG_RFLAGS,
+			      x86_reg_read(vcpu, UC_X86_REG_RFLAGS) | X86_EFLAGS_RF);
 	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
 	to_uc(vcpu)->shutdown = true;
 	return 1;

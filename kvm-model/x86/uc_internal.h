@@ -56,6 +56,7 @@ struct mmio_step {
 	uint64_t gva_page;
 	uint64_t gpa_page;
 	uint8_t *hva_page;	/* readable backing (READONLY slot), or NULL */
+	bool track_write;	/* writes land in hva_page: a guest PT page */
 	bool have_read_data;
 	uint8_t read_data[8];
 	uint64_t read_gva;
@@ -93,6 +94,8 @@ struct kvm_x86_uc {
 	int nr_trap_hooks;
 
 	uint64_t shadow_r8_r15[8];	/* outside long mode */
+	bool dt_in_engine;		/* GDTR/IDTR live in the engine */
+	uint32_t shadow_hi[8];		/* RAX..RBP bits 63:32, outside long mode */
 	csh cs[ENG_NR];
 	uint64_t quantum;
 	bool shutdown;
@@ -105,7 +108,9 @@ static inline struct kvm_x86_uc *to_uc(struct kvm_vcpu *vcpu)
 
 /* uc_mem.c */
 void uc_flush_all(struct kvm_vcpu *vcpu, const char *why);
+void uc_punch_hole(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t size);
 int uc_handle_mem_fault(struct kvm_vcpu *vcpu);
+int kvm_mmu_track_write(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa);
 int x86_translate(struct kvm_vcpu *vcpu, uint64_t gva, unsigned access,
 		  struct x86_walk_result *res);
 void *x86_gva_to_hva(struct kvm_vcpu *vcpu, uint64_t gva, bool write, int *vector,
@@ -113,6 +118,10 @@ void *x86_gva_to_hva(struct kvm_vcpu *vcpu, uint64_t gva, bool write, int *vecto
 int uc_mmio_complete(struct kvm_vcpu *vcpu);
 void x86_build_walk_ctx(struct kvm_vcpu *vcpu, struct x86_walk_ctx *ctx);
 int x86_cpl(struct kvm_vcpu *vcpu);
+
+/* segments.c */
+const char *x86_load_segments(struct kvm_vcpu *vcpu);
+void x86_sync_segments(struct kvm_vcpu *vcpu);
 
 /* emulate.c */
 int x86_emulate_special(struct kvm_vcpu *vcpu);

@@ -129,6 +129,11 @@ static int install_region(struct kvm_x86_uc *a, uint64_t gva, uint64_t size,
 	return region_map(a, gva, size, gpa, hva, perms);
 }
 
+void uc_punch_hole(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t size)
+{
+	punch_hole(to_uc(vcpu), gva, size);
+}
+
 void uc_flush_all(struct kvm_vcpu *vcpu, const char *why)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
@@ -441,6 +446,9 @@ int uc_handle_mem_fault(struct kvm_vcpu *vcpu)
 			return mmio_exit_fetch(vcpu, res.gpa);
 		return begin_mmio_step(vcpu, gva, res.gpa, access);
 	}
+	if ((access & X86_ACC_WRITE) &&
+	    gfn_set_test(&vcpu->kvm->pt_gfns, res.gpa >> PAGE_SHIFT))
+		return kvm_mmu_track_write(vcpu, gva, res.gpa);
 	r = install_translation(vcpu, gva, &res);
 	return r == -EAGAIN ? 0 : r;
 }
@@ -476,6 +484,11 @@ static void mmio_write_cb(uc_engine *uc, uint64_t offset, unsigned size, uint64_
 	struct mmio_step *m = opaque;
 	uint64_t gva = m->gva_page + offset;
 
+	if (m->track_write) {
+		memcpy(m->hva_page + offset, &value, size);
+		m->wrote = true;
+		return;
+	}
 	if (!m->write_len)
 		m->write_gva = gva;
 	if (gva - m->write_gva + size <= sizeof(m->write_data)) {
@@ -549,6 +562,8 @@ static int mmio_step_run(struct kvm_vcpu *vcpu, struct mmio_step *m)
 		vcpu->pending = PENDING_MMIO_READ;
 		return 1;
 	}
+	if (m->wrote && m->track_write)
+		return 0;
 	if (m->wrote) {
 		fill_mmio_exit(vcpu, m->gpa_page | (m->write_gva & (PAGE_SIZE - 1)),
 			       m->write_data, m->write_len, true);
@@ -581,6 +596,39 @@ static int begin_mmio_step(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa,
 		m->read_seen = 0;
 	}
 	return r;
+}
+
+/*
+ * A guest write to one of its own page-table pages, which stay
+ * write-protected in Unicorn as KVM's shadow MMU keeps them: emulate the one
+ * instruction against the page's bytes, then drop every translation (any of
+ * them may derive from the entry just written), as kvm_mmu_track_write zaps
+ * the shadow pages of a written gfn.
+ */
+int kvm_mmu_track_write(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa)
+{
+	struct mmio_step m = {
+		.gva_page = gva & PAGE_MASK, .gpa_page = gpa & PAGE_MASK,
+		.track_write = true,
+	};
+	struct kvm *kvm = vcpu->kvm;
+	struct sim_ev *ev;
+	int r;
+
+	m.hva_page = kvm_vcpu_gpa_to_hva(vcpu, gpa & PAGE_MASK, true);
+	if (!m.hva_page)
+		return x86_internal_error(vcpu, "page-table page gpa 0x%llx has no writable backing",
+					  (unsigned long long)gpa);
+	ev = sim_ev_begin("kvm_mmu_track_write");
+	sim_ev_hex(ev, "gva", gva);
+	sim_ev_hex(ev, "gpa", gpa);
+	sim_ev_end(ev);
+	r = mmio_step_run(vcpu, &m);
+	if (r)
+		return r;
+	for (int v = 0; v < kvm->nr_vcpus; v++)
+		uc_flush_all(kvm->vcpus[v], "guest page-table write");
+	return 0;
 }
 
 /* complete_emulated_mmio: re-run the instruction with the VMM's data. */

@@ -6,6 +6,7 @@
  * or 64-bit) follows the sregs at KVM_RUN; Unicorn's own MMU stays off.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,8 +28,23 @@ static const int gpr_ids[] = {
 /*
  * Unicorn's 16- and 32-bit engines ignore the 64-bit register ids: use the
  * E* ids there, and keep R8-R15 (invisible outside long mode, preserved by
- * KVM) in a shadow array.
+ * KVM) in a shadow array, and the upper halves of RAX..RBP too, so a VMM's
+ * KVM_SET_REGS made while the vCPU is still in its reset (real-mode) state
+ * survives the switch to long mode at KVM_RUN.
  */
+static int narrow_index(int uc_reg)
+{
+	static const int wide[8] = {
+		UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX,
+		UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_RSP, UC_X86_REG_RBP,
+	};
+
+	for (int i = 0; i < 8; i++)
+		if (wide[i] == uc_reg)
+			return i;
+	return -1;
+}
+
 static int narrow_reg(int uc_reg)
 {
 	static const struct { int wide, narrow; } map[] = {
@@ -56,10 +72,13 @@ uint64_t x86_reg_read(struct kvm_vcpu *vcpu, int uc_reg)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	uint64_t v = 0, *sh = shadow_reg(a, uc_reg);
+	int hi = a->mode == ENG_64 ? -1 : narrow_index(uc_reg);
 
 	if (sh)
 		return *sh;
 	uc_reg_read(a->uc, a->mode == ENG_64 ? uc_reg : narrow_reg(uc_reg), &v);
+	if (hi >= 0)
+		v = (uint32_t)v | (uint64_t)a->shadow_hi[hi] << 32;
 	return v;
 }
 
@@ -67,7 +86,10 @@ void x86_reg_write(struct kvm_vcpu *vcpu, int uc_reg, uint64_t v)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	uint64_t *sh = shadow_reg(a, uc_reg);
+	int hi = a->mode == ENG_64 ? -1 : narrow_index(uc_reg);
 
+	if (hi >= 0)
+		a->shadow_hi[hi] = v >> 32;
 	if (sh)
 		*sh = v;
 	else
@@ -262,6 +284,10 @@ static void sync_dt_from_engine(struct kvm_vcpu *vcpu)
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	uc_x86_mmr gdt, idt;
 
+	/* the engine holds the guest's lgdt/lidt only once sregs are loaded */
+	if (!a->dt_in_engine)
+		return;
+	x86_sync_segments(vcpu);
 	if (uc_reg_read(a->uc, UC_X86_REG_GDTR, &gdt) == UC_ERR_OK) {
 		vcpu->sregs.gdt.base = gdt.base;
 		vcpu->sregs.gdt.limit = gdt.limit;
@@ -334,77 +360,40 @@ int kvm_arch_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs
 		return -EINVAL;
 	vcpu->sregs = *sregs;
 	vcpu->cr2 = sregs->cr2;
+	to_uc(vcpu)->dt_in_engine = false;
 	uc_flush_all(vcpu, "KVM_SET_SREGS");
 	return 0;
 }
 
 /*
- * Make a table's pages (GDT) visible to Unicorn before it loads segment
- * descriptors from them: a load that faulted inside uc_reg_write would have
- * nowhere to go.
+ * Load vcpu->sregs into the engine of the right mode before entry, when
+ * KVM_SET_SREGS changed them (writing CR0 makes Unicorn drop its
+ * translated code, so not on every entry).
  */
-static bool prefault_range(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t len)
-{
-	for (uint64_t p = gva & PAGE_MASK; p < gva + len; p += PAGE_SIZE) {
-		uint8_t b;
-
-		if (uc_mem_read(to_uc(vcpu)->uc, p, &b, 1) == UC_ERR_OK)
-			continue;
-		to_uc(vcpu)->fault = (struct uc_fault){ true, UC_MEM_READ_UNMAPPED, p, 1 };
-		if (uc_handle_mem_fault(vcpu) ||
-		    uc_mem_read(to_uc(vcpu)->uc, p, &b, 1) != UC_ERR_OK)
-			return false;
-	}
-	return true;
-}
-
-static void load_segments(struct kvm_vcpu *vcpu)
-{
-	const struct kvm_sregs *s = &vcpu->sregs;
-	struct kvm_x86_uc *a = to_uc(vcpu);
-	const struct { int reg; const struct kvm_segment *seg; } segs[] = {
-		{ UC_X86_REG_SS, &s->ss }, { UC_X86_REG_DS, &s->ds },
-		{ UC_X86_REG_ES, &s->es }, { UC_X86_REG_FS, &s->fs },
-		{ UC_X86_REG_GS, &s->gs }, { UC_X86_REG_CS, &s->cs },
-	};
-	bool protected_mode = s->cr0 & X86_CR0_PE;
-
-	if (protected_mode && !prefault_range(vcpu, s->gdt.base, s->gdt.limit + 1))
-		return;
-	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
-		uint64_t sel = segs[i].seg->selector;
-
-		if (protected_mode && (sel & ~3ull) > s->gdt.limit)
-			continue;
-		if (x86_reg_read(vcpu, segs[i].reg) != sel)
-			uc_reg_write(a->uc, segs[i].reg, &sel);
-	}
-	if (a->mode == ENG_64) {
-		x86_reg_write(vcpu, UC_X86_REG_FS_BASE, s->fs.base);
-		x86_reg_write(vcpu, UC_X86_REG_GS_BASE, s->gs.base);
-	}
-}
-
-/* Load vcpu->sregs into the engine of the right mode before entry. */
 static int load_sregs(struct kvm_vcpu *vcpu)
 {
 	const struct kvm_sregs *s = &vcpu->sregs;
-	struct kvm_x86_uc *a;
+	struct kvm_x86_uc *a = to_uc(vcpu);
 	uc_x86_mmr gdt = { .base = s->gdt.base, .limit = s->gdt.limit };
 	uc_x86_mmr idt = { .base = s->idt.base, .limit = s->idt.limit };
-	int r = switch_engine(vcpu, sregs_mode(s));
+	const char *why;
+	int r;
 
+	if (a->dt_in_engine)
+		return 0;
+	r = switch_engine(vcpu, sregs_mode(s));
 	if (r)
 		return r;
-	a = to_uc(vcpu);
 	/* Unicorn's own paging stays off: kvmsim translates */
-	x86_reg_write(vcpu, UC_X86_REG_CR0, (s->cr0 & ~X86_CR0_PG) |
-		      (s->cr0 & X86_CR0_PE));
+	x86_reg_write(vcpu, UC_X86_REG_CR0, s->cr0 & ~X86_CR0_PG);
 	x86_reg_write(vcpu, UC_X86_REG_CR4, s->cr4 & ((1ull << 9) | (1ull << 10) |
 						     (1ull << 18)));
 	uc_reg_write(a->uc, UC_X86_REG_GDTR, &gdt);
 	uc_reg_write(a->uc, UC_X86_REG_IDTR, &idt);
-	load_segments(vcpu);
+	why = x86_load_segments(vcpu);
+	if (why)
+		return x86_internal_error(vcpu, "KVM_RUN: cannot load the sregs' segments: %s", why);
+	a->dt_in_engine = true;
 	return 0;
 }
 
@@ -579,15 +568,29 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 
 	/* Unicorn's 16-bit engine takes the start as a linear address */
 	if (a->mode == ENG_16)
-		rip = (uint16_t)rip + (x86_reg_read(vcpu, UC_X86_REG_CS) << 4);
+		rip = (uint16_t)rip + vcpu->sregs.cs.base;
 	a->stop = STOP_NONE;
 	a->fault.valid = false;
 	err = uc_emu_start(a->uc, rip, UNTIL_NEVER, 0, a->quantum);
+	x86_sync_segments(vcpu);
 	if (a->stop != STOP_NONE) {
 		vcpu->insns++;
 		sim_advance(1);
 	}
 	return handle_stop(vcpu, err);
+}
+
+/*
+ * The CPU clears RFLAGS.RF when an instruction completes; Unicorn never
+ * does, so an iret that restored a fault frame would leave it set forever.
+ * Every exit but a shutdown follows a completed instruction.
+ */
+static void clear_resume_flag(struct kvm_vcpu *vcpu)
+{
+	uint64_t fl = x86_reg_read(vcpu, UC_X86_REG_RFLAGS);
+
+	if ((fl & X86_EFLAGS_RF) && vcpu->run->exit_reason != KVM_EXIT_SHUTDOWN)
+		x86_reg_write(vcpu, UC_X86_REG_RFLAGS, fl & ~X86_EFLAGS_RF);
 }
 
 int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
@@ -613,20 +616,17 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		run->fail_entry.cpu = 0;
 		goto out;
 	}
-	if (!(vcpu->sregs.cr0 & X86_CR0_PE) &&
-	    vcpu->sregs.cs.base != (uint64_t)vcpu->sregs.cs.selector << 4) {
-		x86_internal_error(vcpu, "real mode with CS.base 0x%llx != selector << 4 is not modelled",
-				   (unsigned long long)vcpu->sregs.cs.base);
-		goto out;
-	}
 	r = load_sregs(vcpu);
-	if (r)
+	if (r < 0)
 		return r;
+	if (r > 0)
+		goto out;
 	do {
 		r = vcpu_enter_guest(vcpu);
 	} while (r == 0);
 	if (r < 0)
 		return r;
+	clear_resume_flag(vcpu);
 out:
 	vcpu->exits++;
 	trace_exit(vcpu);

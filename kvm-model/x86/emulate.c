@@ -37,6 +37,7 @@ static bool insn_is_trapped(const cs_insn *insn)
 	case X86_INS_INVLPG:
 	case X86_INS_LMSW:
 	case X86_INS_CLTS:
+	case X86_INS_IN: case X86_INS_OUT:
 	case X86_INS_INSB: case X86_INS_INSW: case X86_INS_INSD:
 	case X86_INS_OUTSB: case X86_INS_OUTSW: case X86_INS_OUTSD:
 		return true;
@@ -61,20 +62,12 @@ static void add_trap(struct kvm_x86_uc *a, uint64_t addr)
 {
 	if (!gfn_set_add(&a->trapped, addr))
 		return;
-	if (a->nr_trap_hooks == (int)(sizeof(a->trap_hooks) / sizeof(a->trap_hooks[0])))
-		return;	/* the slow fallback (CR re-check at quantum end) still applies */
 	for (int e = 0; e < ENG_NR; e++) {
 		uc_hook h;
 
-		if (!a->engines[e])
-			continue;
-		uc_hook_add(a->engines[e], &h, UC_HOOK_CODE, trap_hook, a, addr, addr);
-		if (a->engines[e] == a->uc) {
-			a->trap_hooks[a->nr_trap_hooks] = h;
-			a->trap_addrs[a->nr_trap_hooks] = addr;
-		}
+		if (a->engines[e])
+			uc_hook_add(a->engines[e], &h, UC_HOOK_CODE, trap_hook, a, addr, addr);
 	}
-	a->nr_trap_hooks++;
 }
 
 /* A newly opened engine gets the hooks of every address trapped so far. */
@@ -102,35 +95,62 @@ static int read_code(struct kvm_vcpu *vcpu, uint64_t rip, uint8_t *buf, size_t l
 }
 
 /*
- * Called from the block hook the first time a block runs: if it holds an
- * instruction Unicorn would run silently, hook that address and stop before
- * the block so it is translated again with the hook in place.
+ * Every trapped instruction has one of these opcodes after its prefixes
+ * (0f 01 covers invlpg, lmsw and rdtscp).  Port I/O is trapped too, so it
+ * is emulated with its operands decoded, the same way in every mode.
  */
-void x86_scan_block(struct kvm_vcpu *vcpu, uint64_t addr, uint32_t size)
+static bool one_byte_trap(uint8_t b)
+{
+	return b == 0xf4 || (b >= 0xe4 && b <= 0xe7) || (b >= 0xec && b <= 0xef) ||
+	       (b >= 0x6c && b <= 0x6f);
+}
+
+static bool trap_opcode(const uint8_t *p)
+{
+	if (one_byte_trap(p[0]))
+		return true;
+	if (p[0] != 0x0f)
+		return false;
+	switch (p[1]) {
+	case 0x01: case 0x06: case 0x20: case 0x22:
+	case 0x30: case 0x31: case 0x32: case 0xa2:
+		return true;
+	}
+	return false;
+}
+
+/* longest prefix run (legacy prefixes, REX) an instruction may start with */
+#define MAX_PREFIXES	4
+
+/*
+ * Hook every address in [gva, gva + len) where a trapped instruction would
+ * start, before Unicorn may execute any of it (the region is not
+ * executable until this has run).  A candidate is decoded at each start
+ * that could reach the opcode through prefixes; a start that is really the
+ * middle of another instruction costs a hook that never fires, so nothing
+ * real is missed however code and data mix.
+ */
+void x86_scan_code(struct kvm_vcpu *vcpu, uint64_t gva, const uint8_t *bytes, size_t len)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
-	uint8_t code[512];
-	cs_insn *insn;
-	size_t n;
-	int len;
-	bool found = false;
+	cs_insn *insn = cs_malloc(a->cs[a->mode]);
 
-	gfn_set_add(&a->scanned, addr);
-	len = read_code(vcpu, addr, code, size < sizeof(code) ? size : sizeof(code));
-	n = cs_disasm(a->cs[a->mode], code, len, addr, 0, &insn);
-	for (size_t i = 0; i < n; i++) {
-		if (!insn_is_trapped(&insn[i]) || gfn_set_test(&a->trapped, insn[i].address))
+	for (size_t i = 0; i < len; i++) {
+		if (i + 1 == len ? !one_byte_trap(bytes[i]) : !trap_opcode(bytes + i))
 			continue;
-		add_trap(a, insn[i].address);
-		found = true;
+		for (size_t start = i > MAX_PREFIXES ? i - MAX_PREFIXES : 0; start <= i; start++) {
+			const uint8_t *code = bytes + start;
+			size_t n = len - start < 16 ? len - start : 16;
+			uint64_t addr = gva + start;
+
+			if (!cs_disasm_iter(a->cs[a->mode], &code, &n, &addr, insn) ||
+			    start + insn->size <= i)
+				continue;
+			if (insn_is_trapped(insn))
+				add_trap(a, gva + start);
+		}
 	}
-	if (n)
-		cs_free(insn, n);
-	if (found) {
-		uc_ctl_remove_cache(a->uc, addr, addr + size);
-		a->stop = STOP_SCAN;
-		uc_emu_stop(a->uc);
-	}
+	cs_free(insn, 1);
 }
 
 void x86_disasm(struct kvm_vcpu *vcpu, uint64_t rip, char *buf, size_t len)
@@ -687,6 +707,53 @@ int x86_complete_string_pio(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * With no interrupt controller modelled, a halted vCPU goes to userspace
+ * (kvm_emulate_halt -> KVM_EXIT_HLT) with RIP past the hlt.
+ */
+static int kvm_emulate_halt(struct kvm_vcpu *vcpu, uint64_t next_rip, bool *skip)
+{
+	struct sim_ev *ev = sim_ev_begin("kvm_emulate_halt");
+
+	sim_ev_hex(ev, "rip", next_rip);
+	sim_ev_end(ev);
+	x86_reg_write(vcpu, UC_X86_REG_RIP, next_rip);
+	*skip = false;
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return 1;
+}
+
+/*
+ * Port I/O needs CPL <= IOPL in protected mode; the TSS permission bitmap
+ * that could still allow it is not modelled, so it is #GP there.
+ */
+static bool io_allowed(struct kvm_vcpu *vcpu)
+{
+	int iopl = (x86_reg_read(vcpu, UC_X86_REG_RFLAGS) >> 12) & 3;
+
+	return !(vcpu->sregs.cr0 & X86_CR0_PE) || x86_cpl(vcpu) <= iopl;
+}
+
+/* IN/OUT with an immediate or DX port: one KVM_EXIT_IO (handle_io). */
+static int emulate_pio(struct kvm_vcpu *vcpu, const cs_insn *insn)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	bool in = insn->id == X86_INS_IN;
+	const cs_x86_op *port_op = &x->operands[in ? 1 : 0];
+	const cs_x86_op *reg_op = &x->operands[in ? 0 : 1];
+	uint16_t port;
+
+	if (x->op_count != 2)
+		return x86_internal_error(vcpu, "cannot decode '%s %s'", insn->mnemonic,
+					  insn->op_str);
+	if (!io_allowed(vcpu))
+		return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
+	port = port_op->type == X86_OP_IMM ? (uint8_t)port_op->imm :
+	       (uint16_t)x86_reg_read(vcpu, UC_X86_REG_RDX);
+	return kvm_fast_pio(vcpu, in, port, reg_op->size, insn->address,
+			    insn->address + insn->size);
+}
+
 static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 {
 	uint64_t tsc;
@@ -696,10 +763,7 @@ static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 	case X86_INS_HLT:
 		if (x86_cpl(vcpu))
 			return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
-		x86_reg_write(vcpu, UC_X86_REG_RIP, insn->address + insn->size);
-		*skip = false;
-		vcpu->run->exit_reason = KVM_EXIT_HLT;
-		return 1;
+		return kvm_emulate_halt(vcpu, insn->address + insn->size, skip);
 	case X86_INS_MOV:
 		return emulate_mov_cr(vcpu, insn);
 	case X86_INS_WRMSR:
@@ -722,7 +786,13 @@ static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 	case X86_INS_INSB: case X86_INS_INSW: case X86_INS_INSD:
 	case X86_INS_OUTSB: case X86_INS_OUTSW: case X86_INS_OUTSD:
 		*skip = false;
+		if (!io_allowed(vcpu))
+			return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
 		return emulate_string_pio(vcpu, insn);
+	case X86_INS_IN:
+	case X86_INS_OUT:
+		*skip = false;
+		return emulate_pio(vcpu, insn);
 	case X86_INS_CLTS:
 		return set_control(vcpu, "clts", vcpu->sregs.cr0 & ~X86_CR0_TS,
 				   vcpu->sregs.cr4, vcpu->sregs.efer);
@@ -747,7 +817,7 @@ int x86_emulate_special(struct kvm_vcpu *vcpu)
 		return x86_internal_error(vcpu, "cannot decode the instruction at 0x%llx",
 					  (unsigned long long)rip);
 	if (!insn_is_trapped(insn)) {
-		/* code changed under a stale hook: let Unicorn run it */
+		/* code changed under a stale hook */
 		cs_free(insn, 1);
 		return x86_internal_error(vcpu, "stale trap at 0x%llx",
 					  (unsigned long long)rip);

@@ -29,9 +29,8 @@ struct uc_region {
 /* Why the last uc_emu_start returned (set by hooks). */
 enum uc_stop {
 	STOP_NONE,		/* count exhausted, or a memory error */
-	STOP_PIO,
+	STOP_UNTRAPPED_PIO,	/* a port hook fired: a scan bug */
 	STOP_SPECIAL,		/* a trapped instruction at special_rip */
-	STOP_SCAN,		/* a new block had to be scanned first */
 	STOP_INTR,		/* an exception or INT n from Unicorn */
 };
 
@@ -42,16 +41,11 @@ struct uc_fault {
 	int size;
 };
 
-struct pio_info {
-	bool in;
-	uint16_t port;
-	int size;
-	uint32_t value;
-	uint64_t rip;		/* of the IN/OUT instruction */
-	uint64_t rax;		/* before an IN wrote its (placeholder) result */
-};
 
 /* A single instruction stepped against an MMIO page. */
+/* region perms bit: the guest may execute it, its code is not scanned yet */
+#define REGION_EXEC_PENDING	(1u << 8)
+
 struct mmio_step {
 	uint64_t gva_page;
 	uint64_t gpa_page;
@@ -81,17 +75,11 @@ struct kvm_x86_uc {
 	enum uc_stop stop;
 	uint64_t special_rip;
 	uint32_t intno;
-	struct pio_info pio;
 	struct mmio_step *mmio;	/* non-NULL while single-stepping MMIO */
 	struct mmio_step mmio_pending;	/* the step an MMIO read exit waits on */
 
-	/* blocks already scanned for trapped instructions, by start address */
-	struct gfn_set scanned;
 	/* addresses that carry a trapped-instruction code hook */
 	struct gfn_set trapped;
-	uc_hook trap_hooks[512];
-	uint64_t trap_addrs[512];
-	int nr_trap_hooks;
 
 	uint64_t shadow_r8_r15[8];	/* outside long mode */
 	bool dt_in_engine;		/* GDTR/IDTR live in the engine */
@@ -133,9 +121,15 @@ int x86_complete_string_pio(struct kvm_vcpu *vcpu);
 void x86_rehook_traps(struct kvm_vcpu *vcpu, uc_engine *uc);
 int x86_internal_error(struct kvm_vcpu *vcpu, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void x86_scan_block(struct kvm_vcpu *vcpu, uint64_t addr, uint32_t size);
+void x86_scan_code(struct kvm_vcpu *vcpu, uint64_t gva, const uint8_t *bytes, size_t len);
 
 /* x86.c */
+uint64_t x86_linear_rip(struct kvm_vcpu *vcpu);
+int kvm_fast_pio(struct kvm_vcpu *vcpu, bool in, uint16_t port, int size, uint64_t rip,
+		 uint64_t next_rip);
+
+/* x86.c */
+uint64_t x86_linear_rip(struct kvm_vcpu *vcpu);
 uint64_t x86_reg_read(struct kvm_vcpu *vcpu, int uc_reg);
 void x86_reg_write(struct kvm_vcpu *vcpu, int uc_reg, uint64_t v);
 bool x86_long_mode(struct kvm_vcpu *vcpu);

@@ -39,7 +39,8 @@ static int region_map(struct kvm_x86_uc *a, uint64_t gva, uint64_t size,
 {
 	struct uc_region *r;
 
-	if (uc_mem_map_ptr(a->uc, gva, size, perms, (void *)(uintptr_t)hva) != UC_ERR_OK)
+	if (uc_mem_map_ptr(a->uc, gva, size, perms & UC_PROT_ALL,
+			   (void *)(uintptr_t)hva) != UC_ERR_OK)
 		return -ENOMEM;
 	r = &a->regions[a->nr_regions++];
 	*r = (struct uc_region){ gva, size, gpa, hva, perms, ++a->region_seq };
@@ -147,8 +148,6 @@ void uc_flush_all(struct kvm_vcpu *vcpu, const char *why)
 	sim_ev_end(ev);
 	while (a->nr_regions)
 		region_unmap(a, a->nr_regions - 1, true);
-	/* new code may appear at scanned addresses */
-	gfn_set_clear(&a->scanned);
 }
 
 void kvm_arch_vcpu_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start,
@@ -358,8 +357,9 @@ static uint32_t region_perms(struct kvm_vcpu *vcpu, const struct x86_walk_result
 	if (res->writable && res->dirty && (leaf->flags & TDP_SPTE_WRITABLE) &&
 	    !pt_page)
 		perms |= UC_PROT_WRITE;
+	/* executable once its code has been scanned: on the first fetch */
 	if (!res->nx)
-		perms |= UC_PROT_EXEC;
+		perms |= REGION_EXEC_PENDING;
 	return perms;
 }
 
@@ -399,6 +399,30 @@ static int begin_mmio_step(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa,
 			   unsigned access);
 
 /*
+ * A fetch from a region the guest may execute but Unicorn was not allowed
+ * to yet: hook its trapped instructions, then let Unicorn run it.  Code
+ * that changes later under a live region is not rescanned (as before a
+ * flush); every flush and eviction starts over.
+ */
+static bool grant_exec(struct kvm_vcpu *vcpu, uint64_t gva)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+
+	for (int i = 0; i < a->nr_regions; i++) {
+		struct uc_region *r = &a->regions[i];
+
+		if (gva < r->gva || gva >= r->gva + r->size ||
+		    !(r->perms & REGION_EXEC_PENDING))
+			continue;
+		x86_scan_code(vcpu, r->gva, (const uint8_t *)(uintptr_t)r->hva, r->size);
+		r->perms = (r->perms & ~REGION_EXEC_PENDING) | UC_PROT_EXEC;
+		uc_mem_protect(a->uc, r->gva, r->size, r->perms);
+		return true;
+	}
+	return false;
+}
+
+/*
  * A Unicorn memory error: the "TLB miss" path.  Returns 0 to re-enter the
  * guest, 1 if an exit for userspace is ready, or -errno for KVM_RUN.
  */
@@ -412,6 +436,8 @@ int uc_handle_mem_fault(struct kvm_vcpu *vcpu)
 	int st, r;
 
 	a->fault.valid = false;
+	if (a->fault.type == UC_MEM_FETCH_PROT && grant_exec(vcpu, gva))
+		return 0;
 	if (x86_cpl(vcpu) == 3)
 		access |= X86_ACC_USER;
 	st = x86_translate(vcpu, gva, access, &res);
@@ -534,6 +560,7 @@ static int mmio_step_run(struct kvm_vcpu *vcpu, struct mmio_step *m)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
+	uint64_t start = x86_linear_rip(vcpu);
 	uc_err err;
 
 	for (int tries = 0; tries < 8; tries++) {
@@ -543,7 +570,14 @@ static int mmio_step_run(struct kvm_vcpu *vcpu, struct mmio_step *m)
 			return x86_internal_error(vcpu, "cannot map MMIO page");
 		a->mmio = m;
 		a->fault.valid = false;
-		err = uc_emu_start(a->uc, rip, (uint64_t)-1, 0, 1);
+		/*
+		 * count=1 only limits code translated while counting: drop
+		 * the block cached at rip before, and the one-instruction
+		 * block after, or a free run would execute the wrong one.
+		 */
+		uc_ctl_remove_cache(a->uc, start, start + 1);
+		err = uc_emu_start(a->uc, start, (uint64_t)-1, 0, 1);
+		uc_ctl_remove_cache(a->uc, start, start + 1);
 		a->mmio = NULL;
 		uc_ctl_remove_cache(a->uc, m->gva_page, m->gva_page + PAGE_SIZE);
 		uc_mem_unmap(a->uc, m->gva_page, PAGE_SIZE);

@@ -96,6 +96,16 @@ void x86_reg_write(struct kvm_vcpu *vcpu, int uc_reg, uint64_t v)
 		uc_reg_write(a->uc, a->mode == ENG_64 ? uc_reg : narrow_reg(uc_reg), &v);
 }
 
+/* Where uc_emu_start begins: its 16-bit engine takes a linear address. */
+uint64_t x86_linear_rip(struct kvm_vcpu *vcpu)
+{
+	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
+
+	if (to_uc(vcpu)->mode == ENG_16)
+		rip = (uint16_t)rip + vcpu->sregs.cs.base;
+	return rip;
+}
+
 bool x86_long_mode(struct kvm_vcpu *vcpu)
 {
 	return vcpu->sregs.efer & EFER_LMA;
@@ -113,25 +123,25 @@ static bool mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr,
 	return false;
 }
 
-static void pio_stop(struct kvm_x86_uc *a, uc_engine *uc, bool in, uint32_t port,
-		     int size, uint32_t value)
+/*
+ * Every IN/OUT is trapped by address before Unicorn runs it (emulate.c);
+ * Unicorn's own port hooks fire mid-block with a stale RIP, so reaching one
+ * means an instruction escaped the scan.
+ */
+static void untrapped_pio(uc_engine *uc, struct kvm_x86_uc *a)
 {
-	a->pio = (struct pio_info){ .in = in, .port = port, .size = size,
-				    .value = value };
-	uc_reg_read(uc, a->mode == ENG_64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &a->pio.rip);
-	uc_reg_read(uc, a->mode == ENG_64 ? UC_X86_REG_RAX : UC_X86_REG_EAX, &a->pio.rax);
-	a->stop = STOP_PIO;
+	a->stop = STOP_UNTRAPPED_PIO;
 	uc_emu_stop(uc);
 }
 
 static void out_hook(uc_engine *uc, uint32_t port, int size, uint32_t value, void *opaque)
 {
-	pio_stop(opaque, uc, false, port, size, value);
+	untrapped_pio(uc, opaque);
 }
 
 static uint32_t in_hook(uc_engine *uc, uint32_t port, int size, void *opaque)
 {
-	pio_stop(opaque, uc, true, port, size, 0);
+	untrapped_pio(uc, opaque);
 	return 0;
 }
 
@@ -147,14 +157,6 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *opaque)
 static bool invalid_hook(uc_engine *uc, void *opaque)
 {
 	return false;
-}
-
-static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
-{
-	struct kvm_vcpu *vcpu = opaque;
-
-	if (!gfn_set_test(&to_uc(vcpu)->scanned, addr))
-		x86_scan_block(vcpu, addr, size);
 }
 
 static const uc_mode engine_uc_mode[ENG_NR] = { UC_MODE_16, UC_MODE_32, UC_MODE_64 };
@@ -174,7 +176,6 @@ static int engine_open(struct kvm_vcpu *vcpu, enum uc_engine_mode m)
 	uc_hook_add(uc, &h, UC_HOOK_INSN, in_hook, a, 1, 0, UC_X86_INS_IN);
 	uc_hook_add(uc, &h, UC_HOOK_INTR, intr_hook, a, 1, 0);
 	uc_hook_add(uc, &h, UC_HOOK_INSN_INVALID, invalid_hook, a, 1, 0);
-	uc_hook_add(uc, &h, UC_HOOK_BLOCK, block_hook, vcpu, 1, 0);
 	a->engines[m] = uc;
 	if (cs_open(CS_ARCH_X86, engine_cs_mode[m], &a->cs[m]) != CS_ERR_OK)
 		return -ENOMEM;
@@ -238,7 +239,6 @@ void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 		if (a->cs[m])
 			cs_close(&a->cs[m]);
 	}
-	gfn_set_free(&a->scanned);
 	gfn_set_free(&a->trapped);
 	free(a);
 	vcpu->arch = NULL;
@@ -350,7 +350,6 @@ static int switch_engine(struct kvm_vcpu *vcpu, enum uc_engine_mode m)
 	}
 	a->uc = a->engines[m];
 	a->mode = m;
-	gfn_set_clear(&a->scanned);
 	return kvm_arch_vcpu_set_regs(vcpu, &regs);
 }
 
@@ -465,37 +464,40 @@ static void trace_exit(struct kvm_vcpu *vcpu)
 	sim_ev_end(ev);
 }
 
-static int handle_pio(struct kvm_vcpu *vcpu)
+/*
+ * kvm_fast_pio: an IN/OUT for userspace.  KVM exits with RIP still on the
+ * instruction and skips it when the next KVM_RUN completes the access
+ * (complete_fast_pio_in/out).
+ */
+int kvm_fast_pio(struct kvm_vcpu *vcpu, bool in, uint16_t port, int size, uint64_t rip,
+		 uint64_t next_rip)
 {
-	struct kvm_x86_uc *a = to_uc(vcpu);
 	struct kvm_run *run = vcpu->run;
-	struct pio_info *p = &a->pio;
+	uint64_t rax = x86_reg_read(vcpu, UC_X86_REG_RAX);
 	struct sim_ev *ev;
 
-	vcpu->pending_rip_next = x86_reg_read(vcpu, UC_X86_REG_RIP);
-	/* KVM exits with RIP still on the instruction; it is skipped on completion */
-	x86_reg_write(vcpu, UC_X86_REG_RIP, p->rip);
+	vcpu->pending_rip_next = next_rip;
+	x86_reg_write(vcpu, UC_X86_REG_RIP, rip);
 	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = p->in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
-	run->io.size = p->size;
-	run->io.port = p->port;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
 	run->io.count = 1;
 	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
-	if (p->in) {
-		x86_reg_write(vcpu, UC_X86_REG_RAX, p->rax);
-		vcpu->pending_rax = p->rax;
+	if (in) {
+		vcpu->pending_rax = rax;
 		vcpu->pending = PENDING_PIO_IN;
 	} else {
-		memcpy((char *)run + run->io.data_offset, &p->value, p->size);
+		memcpy((char *)run + run->io.data_offset, &rax, size);
 		vcpu->pending = PENDING_PIO_OUT;
 	}
-	vcpu->pending_size = p->size;
+	vcpu->pending_size = size;
 	ev = sim_ev_begin("kvm_pio");
-	sim_ev_str(ev, "rw", p->in ? "read" : "write");
-	sim_ev_hex(ev, "port", p->port);
-	sim_ev_int(ev, "size", p->size);
-	if (!p->in)
-		sim_ev_hex(ev, "val", p->value);
+	sim_ev_str(ev, "rw", in ? "read" : "write");
+	sim_ev_hex(ev, "port", port);
+	sim_ev_int(ev, "size", size);
+	if (!in)
+		sim_ev_hex(ev, "val", rax & (size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1));
 	sim_ev_end(ev);
 	return 1;
 }
@@ -533,12 +535,11 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 	struct kvm_x86_uc *a = to_uc(vcpu);
 
 	switch (a->stop) {
-	case STOP_PIO:
-		return handle_pio(vcpu);
+	case STOP_UNTRAPPED_PIO:
+		return x86_internal_error(vcpu, "port I/O near 0x%llx escaped the trap scan",
+					  (unsigned long long)x86_reg_read(vcpu, UC_X86_REG_RIP));
 	case STOP_SPECIAL:
 		return x86_emulate_special(vcpu);
-	case STOP_SCAN:
-		return 0;
 	case STOP_INTR:
 		/* Unicorn does not expose the error code: deliver 0 */
 		return kvm_inject_exception(vcpu, a->intno,
@@ -563,14 +564,17 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
-	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
+	uint64_t rip = x86_linear_rip(vcpu);
 	uc_err err;
 
-	/* Unicorn's 16-bit engine takes the start as a linear address */
-	if (a->mode == ENG_16)
-		rip = (uint16_t)rip + vcpu->sregs.cs.base;
 	a->stop = STOP_NONE;
 	a->fault.valid = false;
+	/*
+	 * Always counted, even alone: only Unicorn's per-instruction count
+	 * hook keeps RIP exact at a memory fault.  Without it, 2.0.1 reports
+	 * the start of the translated block, after running the instructions
+	 * before the fault (DESIGN.md, measured).
+	 */
 	err = uc_emu_start(a->uc, rip, UNTIL_NEVER, 0, a->quantum);
 	x86_sync_segments(vcpu);
 	if (a->stop != STOP_NONE) {

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest loops for the benchmarks, 64-bit code, RCX = iteration count.
+ *
+ * bench_exits: one `out` per iteration (a KVM_EXIT_IO each).
+ * bench_compute: four ALU instructions per iteration, no memory access,
+ * no exit until the final hlt (the loop is 5 instructions with the jnz).
+ */
+	.section .rodata.guest, "a"
+	.code64
+	.globl bench_exits_start, bench_exits_end
+bench_exits_start:
+1:	out	%al, $0x10
+	dec	%rcx
+	jnz	1b
+	hlt
+bench_exits_end:
+
+	.globl bench_compute_start, bench_compute_end, bench_compute_hlt
+bench_compute_start:
+	mov	$1, %rax
+	mov	$3, %rdx
+1:	add	%rdx, %rax
+	xor	%rcx, %rdx
+	rol	$3, %rax
+	dec	%rcx
+	jnz	1b
+bench_compute_hlt:
+	hlt
+bench_compute_end:
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench-vmm: an ordinary VMM (libc and <linux/kvm.h> only, like
+ * tests/vmm) for the benchmarks; run natively or under `kvmsim exec`.
+ *
+ *   bench-vmm exits N     guest does N `out` instructions: N+1 KVM_RUNs
+ *   bench-vmm compute N   guest runs a 5-instruction loop N times, one exit
+ *
+ * It prints what it did; bench/run.sh times it from outside (the program
+ * itself reads no clock, so under kvmsim it measures nothing virtual).
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "../tests/vmm/vmm-lib.h"
+
+extern const char bench_exits_start[], bench_exits_end[];
+extern const char bench_compute_start[], bench_compute_end[];
+
+#define RAM_SIZE	(4ul << 20)
+#define CODE_GPA	0x8000
+#define PT_GPA		0x1000
+#define GDT_GPA		0x500
+#define STACK_TOP	0x7000
+
+int main(int argc, char **argv)
+{
+	struct vmm v;
+	struct kvm_regs regs;
+	unsigned long n, exits = 0;
+	bool compute;
+	char *ram;
+
+	if (argc != 3 || (strcmp(argv[1], "exits") && strcmp(argv[1], "compute")))
+		fatal("usage: %s exits|compute N", argv[0]);
+	compute = !strcmp(argv[1], "compute");
+	n = strtoul(argv[2], NULL, 0);
+	if (!n)
+		fatal("N must be > 0");
+	vmm_open(&v);
+	vmm_create_vm(&v);
+	ram = vmm_alloc(RAM_SIZE);
+	vmm_set_slot(&v, 0, 0, 0, RAM_SIZE, ram);
+	if (compute)
+		vmm_load(ram, CODE_GPA, bench_compute_start, bench_compute_end);
+	else
+		vmm_load(ram, CODE_GPA, bench_exits_start, bench_exits_end);
+	vmm_setup_long_mode(&v, ram, PT_GPA, GDT_GPA);
+	vmm_set_regs(&v, CODE_GPA, STACK_TOP);
+	vmm_get_regs(&v, &regs);
+	regs.rcx = n;
+	xioctl(v.vcpu_fd, KVM_SET_REGS, &regs);
+	for (;;) {
+		if (ioctl(v.vcpu_fd, KVM_RUN, 0) < 0)
+			fatal("KVM_RUN failed");
+		exits++;
+		if (v.run->exit_reason == KVM_EXIT_HLT)
+			break;
+		if (v.run->exit_reason != KVM_EXIT_IO)
+			fatal("unexpected exit %u", v.run->exit_reason);
+	}
+	vmm_get_regs(&v, &regs);
+	printf("%s %lu: %lu exits, rax=%llx\n", argv[1], n, exits,
+	       (unsigned long long)regs.rax);
+	vmm_close(&v);
+	return 0;
+}

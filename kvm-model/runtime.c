@@ -53,6 +53,8 @@ void kvmsim_runtime_init(void)
 	if (explain && *explain)
 		kvmsim_explain_start(strcmp(explain, "1") ? explain : NULL);
 	print_hash = hash && !strcmp(hash, "1");
+	/* nobody will read the events: do not format them */
+	sim_trace_set_recording(print_hash);
 	atexit(at_exit);
 }
 

@@ -186,6 +186,12 @@ void sim_ev_str(struct sim_ev *ev, const char *key, const char *v);	/* escaped *
 void sim_ev_bool(struct sim_ev *ev, const char *key, bool v);
 void sim_ev_end(struct sim_ev *ev);
 uint64_t sim_trace_hash(void);
+/*
+ * Recording is on by default.  Turned off, events cost nothing and the
+ * hash stops moving, unless a trace file or sink is open.
+ */
+void sim_trace_set_recording(bool on);
+bool sim_trace_recording(void);
 uint64_t sim_trace_count(void);
 
 /*

@@ -54,6 +54,25 @@ static sim_trace_sink_fn sink_fn;
 static void *sink_opaque;
 /* The sink reads the_ev's buffers: it must not start another event. */
 static bool in_sink;
+/* Off: events are not formatted at all (no file, no sink, no hash wanted). */
+static bool recording = true;
+/* The placeholder handed out while not recording. */
+static struct sim_ev idle_ev;
+
+void sim_trace_set_recording(bool on)
+{
+	recording = on;
+}
+
+bool sim_trace_recording(void)
+{
+	return recording || trace_file || sink_fn;
+}
+
+static bool idle(const struct sim_ev *ev)
+{
+	return ev == &idle_ev;
+}
 
 static void sb_putc(struct sbuf *b, char c)
 {
@@ -182,6 +201,8 @@ struct sim_ev *sim_ev_begin(const char *event)
 	struct sbuf l;
 	char num[32];
 
+	if (!sim_trace_recording())
+		return &idle_ev;
 	SIM_BUG_ON(ev->open);
 	SIM_BUG_ON(in_sink);
 	SIM_BUG_ON(!event);
@@ -211,6 +232,8 @@ void sim_ev_hex(struct sim_ev *ev, const char *key, uint64_t v)
 {
 	char buf[32];
 
+	if (idle(ev))
+		return;
 	snprintf(buf, sizeof(buf), "\"0x%" PRIx64 "\"", v);
 	ev_add(ev, key, buf);
 }
@@ -219,6 +242,8 @@ void sim_ev_int(struct sim_ev *ev, const char *key, int64_t v)
 {
 	char buf[32];
 
+	if (idle(ev))
+		return;
 	snprintf(buf, sizeof(buf), "%" PRId64, v);
 	ev_add(ev, key, buf);
 }
@@ -232,6 +257,8 @@ void sim_ev_str(struct sim_ev *ev, const char *key, const char *v)
 	static char val[SIM_EV_LINE_MAX];
 	struct sbuf b = { .p = val, .cap = sizeof(val) };
 
+	if (idle(ev))
+		return;
 	check_ev(ev);
 	if (!v) {
 		ev_add(ev, key, "null");
@@ -247,6 +274,8 @@ void sim_ev_str(struct sim_ev *ev, const char *key, const char *v)
 
 void sim_ev_bool(struct sim_ev *ev, const char *key, bool v)
 {
+	if (idle(ev))
+		return;
 	ev_add(ev, key, v ? "true" : "false");
 }
 
@@ -273,6 +302,8 @@ static void write_line(const char *line, size_t len)
 
 void sim_ev_end(struct sim_ev *ev)
 {
+	if (idle(ev))
+		return;
 	check_ev(ev);
 	if (ev->truncated) {
 		/* The reserve guarantees room for this. */

@@ -1,0 +1,82 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# Benchmarks for bench/RESULTS.md.  Speed is measured here, never asserted
+# by the tests.
+#
+#   bench/run.sh [BUILD_DIR]        (default: build)
+#
+# Wall time is taken from outside each process (date +%s%N), twice per
+# figure with different sizes, and the difference is used, so process
+# start-up and VM setup cancel out.  The programs read no clock.
+
+set -eu
+build=${1:-build}
+kvmsim=$build/kvmsim
+vmm=$build/bench/bench-vmm
+raw=$build/bench/bench-unicorn
+for f in "$kvmsim" "$vmm" "$raw"; do
+	[ -x "$f" ] || { echo "missing $f: cmake --build $build" >&2; exit 1; }
+done
+
+now() { date +%s%N; }
+
+# elapsed_ns CMD...: wall time of one run, in ns
+elapsed_ns() {
+	t0=$(now)
+	"$@" >/dev/null
+	t1=$(now)
+	echo $((t1 - t0))
+}
+
+# rate SMALL BIG CMD-PREFIX...: (BIG - SMALL) / (t(BIG) - t(SMALL)), per second
+rate() {
+	small=$1 big=$2
+	shift 2
+	ts=$(elapsed_ns "$@" "$small")
+	tb=$(elapsed_ns "$@" "$big")
+	echo $(( (big - small) * 1000000000 / (tb - ts) ))
+}
+
+echo "machine: $(nproc) cpus, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+
+# (a) exits per second: one KVM_EXIT_IO per guest `out`
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	native=$(rate 10000 200000 "$vmm" exits)
+	echo "exits/s native (/dev/kvm):      $native   ($vmm exits 10000 vs 200000)"
+else
+	native=
+	echo "exits/s native: skipped, no usable /dev/kvm"
+fi
+sim=$(rate 100000 2000000 "$kvmsim" exec -- "$vmm" exits)
+echo "exits/s kvmsim:                 $sim   ($kvmsim exec -- $vmm exits 100000 vs 2000000)"
+ratio() { awk "BEGIN { printf \"%.3f\", $1 / $2 }"; }
+[ -n "$native" ] && echo "ratio kvmsim/native:            $(ratio "$sim" "$native")"
+
+# (b) compute loop: 5 guest instructions per iteration, no exits
+iters_small=2000000 iters_big=20000000
+sim=$(rate $iters_small $iters_big "$kvmsim" exec -- "$vmm" compute)
+rawr=$(rate $iters_small $iters_big "$raw")
+# rate's CMD takes N last: put the quantum after it with a wrapper
+counted() { "$raw" "$1" 100000; }
+rawc=$(rate $iters_small $iters_big counted)
+echo "guest insns/s kvmsim:           $((sim * 5))   ($kvmsim exec -- $vmm compute $iters_small vs $iters_big)"
+echo "guest insns/s raw Unicorn:      $((rawr * 5))   ($raw $iters_small vs $iters_big)"
+echo "guest insns/s raw Unicorn, counted quanta of 100000: $((rawc * 5))   ($raw N 100000)"
+echo "ratio kvmsim/raw:               $(ratio "$sim" "$rawr")"
+echo "ratio kvmsim/raw counted:       $(ratio "$sim" "$rawc")"
+
+# (c) touch-pages: stage-2 faults per second, whole runs
+trace=$(mktemp)
+"$kvmsim" run touch-pages --trace "$trace" >/dev/null 2>&1
+faults=$(grep -c '"event":"kvm_mmu_page_fault"' "$trace")
+rm -f "$trace"
+runs=20
+t0=$(now)
+i=0
+while [ $i -lt $runs ]; do
+	"$kvmsim" run touch-pages >/dev/null 2>&1
+	i=$((i + 1))
+done
+t1=$(now)
+echo "touch-pages: $faults stage-2 faults per run; $(( faults * runs * 1000000000 / (t1 - t0) )) faults/s over $runs whole runs (process start included)"

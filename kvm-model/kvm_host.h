@@ -183,6 +183,7 @@ int copy_to_user(void *udst, const void *src, size_t n);
 void kvm_register_vm(struct kvm *kvm);
 void kvm_unregister_vm(struct kvm *kvm);
 int kvm_for_each_vm(int (*fn)(struct kvm *kvm, void *opaque), void *opaque);
+void kvm_print_stats(struct kvm *kvm);	/* runtime.c, with KVMSIM_STATS=1 */
 
 /* ---- gfn_set ---- */
 bool gfn_set_test(const struct gfn_set *s, uint64_t gfn);

@@ -89,6 +89,7 @@ void kvm_put_kvm(struct kvm *kvm)
 	if (--kvm->refs)
 		return;
 	/* vCPU actors may still be parked in their run loop: keep them */
+	kvm_print_stats(kvm);
 	kvm_unregister_vm(kvm);
 	kvm_free_memslots(kvm);
 	tdp_mmu_destroy(kvm->tdp);

@@ -51,6 +51,7 @@ static void usage(FILE *f)
 		"  --trace FILE    write the trace as JSON Lines\n"
 		"  --explain[=F]   narrate the fault path (stderr, or file F)\n"
 		"  --hash          print the trace hash on stderr at exit\n"
+		"  --stats         print per-VM fault-path counters on stderr at exit\n"
 		"  --quantum N     guest instructions per scheduling quantum\n"
 		"  --arch ARCH     x86_64 (the only one so far)\n"
 		"  --native        run: use the real /dev/kvm (KVMSIM=off)\n");
@@ -85,6 +86,8 @@ static int parse_options(int argc, char **argv, int i, bool *native)
 			setenv("KVMSIM_EXPLAIN", a + 10, 1);
 		} else if (!strcmp(a, "--hash")) {
 			setenv("KVMSIM_HASH", "1", 1);
+		} else if (!strcmp(a, "--stats")) {
+			setenv("KVMSIM_STATS", "1", 1);
 		} else if (!strcmp(a, "--quantum") && i + 1 < argc) {
 			setenv("KVMSIM_QUANTUM", argv[++i], 1);
 		} else if (!strcmp(a, "--arch") && i + 1 < argc) {

@@ -5,6 +5,7 @@
  *   KVMSIM_TRACE    JSON Lines trace file
  *   KVMSIM_EXPLAIN  "1" narrates the fault path on stderr, or a file name
  *   KVMSIM_HASH     "1" prints the trace hash on stderr at exit
+ *   KVMSIM_STATS    "1" prints each VM's fault-path counters on stderr
  *   KVMSIM_QUANTUM  guest instructions per scheduling quantum
  *   KVMSIM=off      pass every call through to the real kernel
  */
@@ -21,6 +22,28 @@
 
 static bool enabled;
 static bool print_hash;
+static bool print_stats;
+
+/* One line per VM: how the fault path went, and at which stage-2 levels. */
+void kvm_print_stats(struct kvm *kvm)
+{
+	const struct kvm_stats *st = &kvm->stat;
+
+	if (!print_stats)
+		return;
+	fprintf(stderr, "kvmsim: vm%d: %llu stage-2 faults, SPTEs installed 4K=%llu 2M=%llu 1G=%llu, "
+		"%llu zapped, %llu MMIO exits\n", kvm->vm_id,
+		(unsigned long long)st->page_faults,
+		(unsigned long long)st->spte_installs[1], (unsigned long long)st->spte_installs[2],
+		(unsigned long long)st->spte_installs[3], (unsigned long long)st->zaps,
+		(unsigned long long)st->mmio_exits);
+}
+
+static int print_vm_stats(struct kvm *kvm, void *opaque)
+{
+	kvm_print_stats(kvm);
+	return 0;
+}
 
 bool kvmsim_enabled(void)
 {
@@ -29,6 +52,8 @@ bool kvmsim_enabled(void)
 
 static void at_exit(void)
 {
+	/* VMs the program never closed */
+	kvm_for_each_vm(print_vm_stats, NULL);
 	if (print_hash)
 		fprintf(stderr, "kvmsim: trace hash %016llx (%llu events)\n",
 			(unsigned long long)sim_trace_hash(),
@@ -53,6 +78,7 @@ void kvmsim_runtime_init(void)
 	if (explain && *explain)
 		kvmsim_explain_start(strcmp(explain, "1") ? explain : NULL);
 	print_hash = hash && !strcmp(hash, "1");
+	print_stats = getenv("KVMSIM_STATS") && !strcmp(getenv("KVMSIM_STATS"), "1");
 	/* nobody will read the events: do not format them */
 	sim_trace_set_recording(print_hash);
 	atexit(at_exit);

@@ -649,6 +649,39 @@ START_TEST(test_trace_exact_text)
 }
 END_TEST
 
+/* Recording off: nothing is counted or hashed unless a sink listens. */
+START_TEST(test_trace_recording_off)
+{
+	struct sink_seen seen = { 0 };
+	struct sim_ev *ev;
+	uint64_t h;
+
+	fresh(1);
+	sim_trace_set_recording(false);
+	ck_assert(!sim_trace_recording());
+	h = sim_trace_hash();
+	ev = sim_ev_begin("ignored");
+	sim_ev_hex(ev, "gpa", 1);
+	sim_ev_int(ev, "level", 2);
+	sim_ev_str(ev, "s", "x");
+	sim_ev_bool(ev, "b", true);
+	sim_ev_end(ev);
+	ck_assert_uint_eq(sim_trace_count(), 0);
+	ck_assert_uint_eq(sim_trace_hash(), h);
+
+	/* a sink turns it back on: --explain needs the events */
+	sim_trace_set_sink(sink, &seen);
+	ck_assert(sim_trace_recording());
+	ev = sim_ev_begin("seen");
+	sim_ev_end(ev);
+	ck_assert_int_eq(seen.calls, 1);
+	ck_assert_uint_eq(sim_trace_count(), 1);
+	ck_assert_uint_ne(sim_trace_hash(), h);
+	sim_trace_set_sink(NULL, NULL);
+	sim_trace_set_recording(true);
+}
+END_TEST
+
 START_TEST(test_trace_truncation)
 {
 	static char big[10000];
@@ -968,6 +1001,7 @@ static Suite *sim_suite(void)
 	tcase_add_test(tc, test_virtual_clock);
 	tcase_add_test(tc, test_trace_exact_text);
 	tcase_add_test(tc, test_trace_truncation);
+	tcase_add_test(tc, test_trace_recording_off);
 	tcase_add_test(tc, test_dead_never_rescheduled);
 	tcase_add_test(tc, test_deadlock_handler);
 	tcase_add_test(tc, test_default_deadlock_aborts);

@@ -746,8 +746,6 @@ static int emulate_pio(struct kvm_vcpu *vcpu, const cs_insn *insn)
 	if (x->op_count != 2)
 		return x86_internal_error(vcpu, "cannot decode '%s %s'", insn->mnemonic,
 					  insn->op_str);
-	if (!io_allowed(vcpu))
-		return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
 	port = port_op->type == X86_OP_IMM ? (uint8_t)port_op->imm :
 	       (uint16_t)x86_reg_read(vcpu, UC_X86_REG_RDX);
 	return kvm_fast_pio(vcpu, in, port, reg_op->size, insn->address,
@@ -785,14 +783,12 @@ static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 		return 0;
 	case X86_INS_INSB: case X86_INS_INSW: case X86_INS_INSD:
 	case X86_INS_OUTSB: case X86_INS_OUTSW: case X86_INS_OUTSD:
+	case X86_INS_IN: case X86_INS_OUT:
 		*skip = false;
 		if (!io_allowed(vcpu))
 			return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
-		return emulate_string_pio(vcpu, insn);
-	case X86_INS_IN:
-	case X86_INS_OUT:
-		*skip = false;
-		return emulate_pio(vcpu, insn);
+		return string_pio_size(insn->id) ? emulate_string_pio(vcpu, insn) :
+						   emulate_pio(vcpu, insn);
 	case X86_INS_CLTS:
 		return set_control(vcpu, "clts", vcpu->sregs.cr0 & ~X86_CR0_TS,
 				   vcpu->sregs.cr4, vcpu->sregs.efer);

@@ -105,31 +105,15 @@ static bool load_through_scratch(struct kvm_vcpu *vcpu, int reg, const struct kv
 	return uc_reg_write(a->uc, reg, &sel) == UC_ERR_OK;
 }
 
-/*
- * Load every segment register of the engine from vcpu->sregs.  Returns
- * NULL, or why Unicorn could not take what the sregs describe.
- */
-const char *x86_load_segments(struct kvm_vcpu *vcpu)
+/* Every segment the plain real-mode load could not give its base. */
+static const char *load_all_through_scratch(struct kvm_vcpu *vcpu, bool real)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	struct kvm_sregs *s = &vcpu->sregs;
 	uc_x86_mmr scratch = { .base = SCRATCH_GDT_GVA, .limit = SCRATCH_GDT_SIZE - 1 };
 	uc_x86_mmr gdt = { .base = s->gdt.base, .limit = s->gdt.limit };
-	bool real = !(s->cr0 & X86_CR0_PE), scratch_needed = !real;
 	const char *why = NULL;
 
-	/* real mode: plain loads where the base is selector << 4 */
-	for (size_t i = 0; i < NR_SEG_SLOTS && real; i++) {
-		const struct kvm_segment *seg = sreg_seg(s, &seg_slots[i]);
-		uint64_t sel = seg->selector;
-
-		if (!real_mode_standard(seg))
-			scratch_needed = true;
-		else
-			uc_reg_write(a->uc, seg_slots[i].reg, &sel);
-	}
-	if (!scratch_needed)
-		return NULL;
 	uc_punch_hole(vcpu, SCRATCH_GDT_GVA, SCRATCH_GDT_SIZE);
 	if (uc_mem_map(a->uc, SCRATCH_GDT_GVA, SCRATCH_GDT_SIZE, UC_PROT_READ | UC_PROT_WRITE))
 		return "cannot map the scratch descriptor table";
@@ -150,6 +134,38 @@ const char *x86_load_segments(struct kvm_vcpu *vcpu)
 	uc_reg_write(a->uc, UC_X86_REG_GDTR, &gdt);
 	uc_ctl_remove_cache(a->uc, SCRATCH_GDT_GVA, SCRATCH_GDT_GVA + SCRATCH_GDT_SIZE);
 	uc_mem_unmap(a->uc, SCRATCH_GDT_GVA, SCRATCH_GDT_SIZE);
+	return why;
+}
+
+/*
+ * Load every segment register of the engine from vcpu->sregs.  Returns
+ * NULL, or why Unicorn could not take what the sregs describe.
+ */
+const char *x86_load_segments(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	struct kvm_sregs *s = &vcpu->sregs;
+	bool real = !(s->cr0 & X86_CR0_PE), scratch_needed = !real;
+	const char *why;
+
+	/* real mode: plain loads where the base is selector << 4 */
+	for (size_t i = 0; i < NR_SEG_SLOTS && real; i++) {
+		const struct kvm_segment *seg = sreg_seg(s, &seg_slots[i]);
+		uint64_t sel = seg->selector;
+
+		if (!real_mode_standard(seg))
+			scratch_needed = true;
+		else
+			uc_reg_write(a->uc, seg_slots[i].reg, &sel);
+	}
+	if (!scratch_needed)
+		return NULL;
+	why = load_all_through_scratch(vcpu, real);
+	/* a descriptor holds 32 bits of base; long mode's FS/GS take 64 */
+	if (!why && a->mode == ENG_64) {
+		x86_reg_write(vcpu, UC_X86_REG_FS_BASE, s->fs.base);
+		x86_reg_write(vcpu, UC_X86_REG_GS_BASE, s->gs.base);
+	}
 	return why;
 }
 

@@ -6,7 +6,6 @@
  * or 64-bit) follows the sregs at KVM_RUN; Unicorn's own MMU stays off.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,34 +29,32 @@ static const int gpr_ids[] = {
  * E* ids there, and keep R8-R15 (invisible outside long mode, preserved by
  * KVM) in a shadow array, and the upper halves of RAX..RBP too, so a VMM's
  * KVM_SET_REGS made while the vCPU is still in its reset (real-mode) state
- * survives the switch to long mode at KVM_RUN.
+ * survives the switch to long mode at KVM_RUN.  The first NR_HI_SHADOWED
+ * entries of narrow_map are those.
  */
-static int narrow_index(int uc_reg)
+static const struct { int wide, narrow; } narrow_map[] = {
+	{ UC_X86_REG_RAX, UC_X86_REG_EAX }, { UC_X86_REG_RBX, UC_X86_REG_EBX },
+	{ UC_X86_REG_RCX, UC_X86_REG_ECX }, { UC_X86_REG_RDX, UC_X86_REG_EDX },
+	{ UC_X86_REG_RSI, UC_X86_REG_ESI }, { UC_X86_REG_RDI, UC_X86_REG_EDI },
+	{ UC_X86_REG_RSP, UC_X86_REG_ESP }, { UC_X86_REG_RBP, UC_X86_REG_EBP },
+	{ UC_X86_REG_RIP, UC_X86_REG_EIP }, { UC_X86_REG_RFLAGS, UC_X86_REG_EFLAGS },
+};
+#define NR_HI_SHADOWED	8
+
+/*
+ * Outside long mode: the id the engine takes for uc_reg, and in *hi the
+ * shadow of its upper half (NULL if it has none).
+ */
+static int narrow_reg(struct kvm_x86_uc *a, int uc_reg, uint32_t **hi)
 {
-	static const int wide[8] = {
-		UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX,
-		UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_RSP, UC_X86_REG_RBP,
-	};
-
-	for (int i = 0; i < 8; i++)
-		if (wide[i] == uc_reg)
-			return i;
-	return -1;
-}
-
-static int narrow_reg(int uc_reg)
-{
-	static const struct { int wide, narrow; } map[] = {
-		{ UC_X86_REG_RAX, UC_X86_REG_EAX }, { UC_X86_REG_RBX, UC_X86_REG_EBX },
-		{ UC_X86_REG_RCX, UC_X86_REG_ECX }, { UC_X86_REG_RDX, UC_X86_REG_EDX },
-		{ UC_X86_REG_RSI, UC_X86_REG_ESI }, { UC_X86_REG_RDI, UC_X86_REG_EDI },
-		{ UC_X86_REG_RSP, UC_X86_REG_ESP }, { UC_X86_REG_RBP, UC_X86_REG_EBP },
-		{ UC_X86_REG_RIP, UC_X86_REG_EIP }, { UC_X86_REG_RFLAGS, UC_X86_REG_EFLAGS },
-	};
-
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (map[i].wide == uc_reg)
-			return map[i].narrow;
+	*hi = NULL;
+	for (int i = 0; i < (int)(sizeof(narrow_map) / sizeof(narrow_map[0])); i++) {
+		if (narrow_map[i].wide != uc_reg)
+			continue;
+		if (i < NR_HI_SHADOWED)
+			*hi = &a->shadow_hi[i];
+		return narrow_map[i].narrow;
+	}
 	return uc_reg;
 }
 
@@ -72,28 +69,33 @@ uint64_t x86_reg_read(struct kvm_vcpu *vcpu, int uc_reg)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	uint64_t v = 0, *sh = shadow_reg(a, uc_reg);
-	int hi = a->mode == ENG_64 ? -1 : narrow_index(uc_reg);
+	uint32_t *hi;
 
 	if (sh)
 		return *sh;
-	uc_reg_read(a->uc, a->mode == ENG_64 ? uc_reg : narrow_reg(uc_reg), &v);
-	if (hi >= 0)
-		v = (uint32_t)v | (uint64_t)a->shadow_hi[hi] << 32;
-	return v;
+	if (a->mode == ENG_64) {
+		uc_reg_read(a->uc, uc_reg, &v);
+		return v;
+	}
+	uc_reg_read(a->uc, narrow_reg(a, uc_reg, &hi), &v);
+	return hi ? (uint32_t)v | (uint64_t)*hi << 32 : v;
 }
 
 void x86_reg_write(struct kvm_vcpu *vcpu, int uc_reg, uint64_t v)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	uint64_t *sh = shadow_reg(a, uc_reg);
-	int hi = a->mode == ENG_64 ? -1 : narrow_index(uc_reg);
+	uint32_t *hi;
 
-	if (hi >= 0)
-		a->shadow_hi[hi] = v >> 32;
-	if (sh)
+	if (sh) {
 		*sh = v;
-	else
-		uc_reg_write(a->uc, a->mode == ENG_64 ? uc_reg : narrow_reg(uc_reg), &v);
+	} else if (a->mode == ENG_64) {
+		uc_reg_write(a->uc, uc_reg, &v);
+	} else {
+		uc_reg_write(a->uc, narrow_reg(a, uc_reg, &hi), &v);
+		if (hi)
+			*hi = v >> 32;
+	}
 }
 
 /* Where uc_emu_start begins: its 16-bit engine takes a linear address. */
@@ -279,7 +281,7 @@ int kvm_arch_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *r)
 	return 0;
 }
 
-static void sync_dt_from_engine(struct kvm_vcpu *vcpu)
+static void sync_sregs_from_engine(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	uc_x86_mmr gdt, idt;
@@ -300,7 +302,7 @@ static void sync_dt_from_engine(struct kvm_vcpu *vcpu)
 
 int kvm_arch_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
 {
-	sync_dt_from_engine(vcpu);
+	sync_sregs_from_engine(vcpu);
 	vcpu->sregs.cr2 = vcpu->cr2;
 	*sregs = vcpu->sregs;
 	return 0;
@@ -573,7 +575,7 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	 * Always counted, even alone: only Unicorn's per-instruction count
 	 * hook keeps RIP exact at a memory fault.  Without it, 2.0.1 reports
 	 * the start of the translated block, after running the instructions
-	 * before the fault (DESIGN.md, measured).
+	 * before the fault (bench/probe-fault-rip, bench/RESULTS.md).
 	 */
 	err = uc_emu_start(a->uc, rip, UNTIL_NEVER, 0, a->quantum);
 	x86_sync_segments(vcpu);

@@ -60,6 +60,12 @@ guest_long2m_start:
 	cmp	$256, %ecx
 	jne	2b
 
+	/* fs.base = -0x1000, gs.base = -0x2000: 64-bit bases wrap back */
+	mov	%fs:0x1000 + DATA + 0x100, %rdx
+	mov	%rdx, DATA + 0x208
+	mov	%gs:0x2000 + DATA + 0x108, %rsi
+	mov	%rsi, DATA + 0x210
+
 	mov	$0xabcdef, %r15d
 	cmp	$0x1234, %eax		/* defines every arithmetic flag */
 	hlt

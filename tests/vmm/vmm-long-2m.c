@@ -7,7 +7,9 @@
  * memory; a computing loop; port I/O exits of sizes 1, 2 and 4, a string
  * "rep outsb" exit with count > 1, "in" exits whose data the VMM supplies
  * (partial-register merge for %al, zero-extension for %eax); memory
- * writes in a second 2 MiB page; KVM_EXIT_HLT, and resuming after it.
+ * writes in a second 2 MiB page; FS/GS bases set through KVM_SET_SREGS
+ * above 4G (negative: the address wraps to the data page), which only a
+ * 64-bit base gets right; KVM_EXIT_HLT, and resuming after it.
  * Prints every exit with the RIP KVM reports at that point, the final
  * registers and checksums of the data page and the page tables.
  */
@@ -28,6 +30,7 @@ int main(void)
 {
 	struct vmm v;
 	uint8_t in_seed = 0xa0;
+	struct kvm_sregs sregs;
 	char *ram;
 
 	printf("# vmm-long-2m\n");
@@ -36,6 +39,10 @@ int main(void)
 	vmm_set_slot(&v, 0, 0, 0, RAM_SIZE, ram);
 	vmm_load(ram, CODE_GPA, guest_long2m_start, guest_long2m_end);
 	vmm_setup_long_mode(&v, ram, PT_GPA, GDT_GPA);
+	vmm_get_sregs(&v, &sregs);
+	sregs.fs.base = -0x1000ull;
+	sregs.gs.base = -0x2000ull;
+	vmm_set_sregs(&v, &sregs);
 	vmm_set_regs(&v, CODE_GPA, STACK_TOP);
 
 	vmm_run_to_hlt(&v, &in_seed);

@@ -68,6 +68,7 @@ void kvmsim_runtime_init(void)
 	const char *trace = getenv("KVMSIM_TRACE");
 	const char *explain = getenv("KVMSIM_EXPLAIN");
 	const char *hash = getenv("KVMSIM_HASH");
+	const char *stats = getenv("KVMSIM_STATS");
 
 	if (off && !strcmp(off, "off"))
 		return;
@@ -78,7 +79,7 @@ void kvmsim_runtime_init(void)
 	if (explain && *explain)
 		kvmsim_explain_start(strcmp(explain, "1") ? explain : NULL);
 	print_hash = hash && !strcmp(hash, "1");
-	print_stats = getenv("KVMSIM_STATS") && !strcmp(getenv("KVMSIM_STATS"), "1");
+	print_stats = stats && !strcmp(stats, "1");
 	/* nobody will read the events: do not format them */
 	sim_trace_set_recording(print_hash);
 	atexit(at_exit);

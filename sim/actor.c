@@ -73,6 +73,7 @@ static struct sim_actor *actor_new(const char *name)
 	a->name = xstrdup(name);
 	a->exitq_name = exitq_name_for(name);
 	sim_waitq_init(&a->exitq, a->exitq_name);
+	sim_waitq_init(&a->sleepq, "sleep");
 	sim_rt.actors[sim_rt.nactors++] = a;
 	return a;
 }
@@ -131,6 +132,8 @@ void sim_reset(uint64_t seed)
 	a0->state = SIM_ACTOR_BLOCKED;	/* re-entered below */
 	a0->waiting_on = NULL;
 	a0->wq_next = NULL;
+	a0->timer_armed = false;
+	sim_waitq_init(&a0->sleepq, "sleep");
 	sim_waitq_init(&a0->exitq, a0->exitq_name);
 	sim_sched_reset();
 	sim_runq_add(a0);
@@ -156,6 +159,35 @@ struct sim_actor *sim_spawn(const char *name, sim_actor_fn fn, void *arg)
 	a->arg = arg;
 	sim_fiber_init_stack(a);
 	return a;
+}
+
+void sim_actor_set_name(struct sim_actor *a, const char *name)
+{
+	char *n = xstrdup(name), *q = exitq_name_for(name);
+
+	free(a->name);
+	free(a->exitq_name);
+	a->name = n;
+	a->exitq_name = q;
+	a->exitq.name = q;
+}
+
+void sim_actor_set_user(struct sim_actor *a, void *user)
+{
+	a->user = user;
+}
+
+void *sim_actor_user(const struct sim_actor *a)
+{
+	return a->user;
+}
+
+void sim_exit(void)
+{
+	struct sim_actor *self = sim_rt.cur;
+
+	SIM_BUG_ON(!self->map);	/* actor 0 runs on the thread's stack */
+	sim_actor_exit(self);
 }
 
 struct sim_actor *sim_self(void)

@@ -75,6 +75,7 @@ void sim_fiber_main(void)
 
 	asan_finish_switch(self);
 	sim_reap_dead();
+	errno = 0;
 	self->fn(self->arg);
 	sim_actor_exit(self);
 }
@@ -219,10 +220,12 @@ void sim_fiber_switch(struct sim_actor *prev, struct sim_actor *next)
 {
 	sim_rt.cur = next;
 	switch_from = prev;
+	prev->saved_errno = errno;
 	asan_start_switch(prev, next);
 	ctx_switch(prev, next);
 	/* Back in prev, switched to by someone else's sim_fiber_switch. */
 	asan_finish_switch(prev);
+	errno = prev->saved_errno;
 }
 
 /* Only call for an actor whose stack nobody runs on now or ever again. */

@@ -42,6 +42,7 @@ void sim_runq_del(struct sim_actor *a)
 void sim_sched_reset(void)
 {
 	sim_rt.nrun = 0;
+	sim_rt.ntimers = 0;
 	sim_rt.decisions = 0;
 	sim_rt.in_sched = false;
 }
@@ -90,6 +91,7 @@ void sim_make_runnable(struct sim_actor *a)
 	SIM_BUG_ON(a->state == SIM_ACTOR_DEAD);
 	if (a->state == SIM_ACTOR_RUNNABLE)
 		return;
+	sim_timer_disarm(a);
 	if (a->waiting_on)
 		waitq_remove(a->waiting_on, a);
 	sim_runq_add(a);
@@ -176,6 +178,65 @@ static void handle_deadlock(void)
 		sim_panic("deadlock handler returned with no runnable actor");
 }
 
+/* ---- virtual-time timers ----
+ *
+ * A timed wait arms a deadline on the actor.  At every scheduling point
+ * the timers that are due fire, in (deadline, id) order; when nothing is
+ * runnable, time jumps to the earliest deadline instead of declaring a
+ * deadlock.  Sleeping therefore costs no host time at all.
+ */
+void sim_timer_disarm(struct sim_actor *a)
+{
+	if (!a->timer_armed)
+		return;
+	a->timer_armed = false;
+	sim_rt.ntimers--;
+}
+
+static struct sim_actor *earliest_timer(void)
+{
+	struct sim_actor *best = NULL;
+
+	for (int i = 0; i < sim_rt.nactors; i++) {
+		struct sim_actor *a = sim_rt.actors[i];
+
+		if (a->timer_armed && (!best || a->deadline < best->deadline))
+			best = a;
+	}
+	return best;
+}
+
+static void expire_timers(void)
+{
+	struct sim_actor *a;
+
+	while (sim_rt.ntimers && (a = earliest_timer()) &&
+	       a->deadline <= sim_now()) {
+		sim_make_runnable(a);	/* disarms */
+		a->timed_out = true;
+	}
+}
+
+static void run_timers(void)
+{
+	struct sim_actor *a;
+
+	if (!sim_rt.ntimers)
+		return;
+	expire_timers();
+	if (sim_rt.nrun == 0 && (a = earliest_timer())) {
+		sim_advance(a->deadline - sim_now());
+		expire_timers();
+	}
+}
+
+uint64_t sim_next_timer(void)
+{
+	struct sim_actor *a = sim_rt.ntimers ? earliest_timer() : NULL;
+
+	return a ? a->deadline : SIM_FOREVER;
+}
+
 /* ---- scheduling points ---- */
 
 static struct sim_actor *pick_next(struct sim_actor *self,
@@ -184,6 +245,7 @@ static struct sim_actor *pick_next(struct sim_actor *self,
 	struct sim_sched_point sp;
 	int idx;
 
+	run_timers();
 	if (sim_rt.nrun == 0)
 		handle_deadlock();
 	if (sim_rt.nrun == 1)
@@ -240,10 +302,42 @@ void sim_wait(struct sim_waitq *wq)
 	sim_schedule(self, SIM_SCHED_WAIT, wq->name);
 }
 
+bool sim_wait_until(struct sim_waitq *wq, uint64_t deadline)
+{
+	struct sim_actor *self = enter_sched_point();
+
+	SIM_BUG_ON(!wq);
+	self->timed_out = false;
+	if (deadline == SIM_FOREVER) {
+		sim_wait(wq);
+		return true;
+	}
+	if (deadline <= sim_now())
+		return false;
+	self->deadline = deadline;
+	self->timer_armed = true;
+	sim_rt.ntimers++;
+	sim_runq_del(self);
+	waitq_append(wq, self);
+	sim_schedule(self, SIM_SCHED_WAIT, wq->name);
+	return !self->timed_out;
+}
+
+void sim_sleep_until(uint64_t deadline)
+{
+	struct sim_actor *self = sim_rt.cur;
+
+	while (sim_now() < deadline && deadline != SIM_FOREVER)
+		if (!sim_wait_until(&self->sleepq, deadline))
+			break;
+}
+
 void sim_yield(const char *point)
 {
 	struct sim_actor *self = enter_sched_point();
 
+	if (sim_rt.ntimers)
+		expire_timers();
 	if (sim_rt.nrun == 1)
 		return;
 	sim_schedule(self, SIM_SCHED_YIELD, point);

@@ -72,7 +72,32 @@ int sim_wake_all(struct sim_waitq *wq);
  */
 void sim_yield(const char *point);
 
+/* ---- timed waits (virtual time) ---- */
+
+#define SIM_FOREVER UINT64_MAX
+
+/*
+ * sim_wait with a deadline in virtual ns (sim_now() scale).  Returns true
+ * if woken, false if the deadline passed first (then the actor is off wq).
+ * A deadline already past returns false at once without a scheduling
+ * point.  When no actor is runnable, virtual time jumps to the earliest
+ * deadline: a sleeping actor is never a deadlock.
+ */
+bool sim_wait_until(struct sim_waitq *wq, uint64_t deadline);
+/* Sleep until virtual time `deadline` (a scheduling point). */
+void sim_sleep_until(uint64_t deadline);
+/* Earliest armed deadline, SIM_FOREVER if none. */
+uint64_t sim_next_timer(void);
+
 /* ---- additions: lifecycle, introspection, join ---- */
+
+/* The current actor dies now (not actor 0).  Its joiners are woken. */
+void sim_exit(void) __attribute__((noreturn));
+void sim_actor_set_name(struct sim_actor *a, const char *name);
+/* One pointer per actor for the layer above (e.g. its pthread object). */
+void sim_actor_set_user(struct sim_actor *a, void *user);
+void *sim_actor_user(const struct sim_actor *a);
+
 
 /*
  * Start a fresh run in the same process (unit tests, the explorer): every

@@ -42,6 +42,14 @@ struct sim_actor {
 	struct sim_actor *wq_next;	/* FIFO link inside waiting_on */
 
 	struct sim_waitq exitq;		/* woken when the actor dies */
+	struct sim_waitq sleepq;	/* sim_sleep_until parks here */
+
+	/* virtual-time timer of a timed wait */
+	uint64_t deadline;
+	bool timer_armed;
+	bool timed_out;
+	int saved_errno;		/* errno is per thread; fibers share one */
+	void *user;			/* sim_actor_set_user */
 	char *exitq_name;
 
 	struct sim_fiber_ctx ctx;
@@ -72,6 +80,7 @@ struct sim_runtime {
 	void (*deadlock_fn)(void *opaque);
 	void *deadlock_opaque;
 	bool in_sched;			/* inside pick or deadlock handler */
+	int ntimers;			/* actors with timer_armed */
 };
 
 extern struct sim_runtime sim_rt;
@@ -88,6 +97,7 @@ void sim_trace_flush(void);
 void sim_sched_reset(void);
 void sim_runq_add(struct sim_actor *a);
 void sim_runq_del(struct sim_actor *a);
+void sim_timer_disarm(struct sim_actor *a);
 void sim_schedule(struct sim_actor *prev, enum sim_sched_kind kind,
 		  const char *point);
 

@@ -535,6 +535,92 @@ START_TEST(test_virtual_clock)
 }
 END_TEST
 
+/* ---- virtual-time timers ---- */
+
+static struct sim_waitq timer_wq;
+
+static void timed_waiter(void *arg)
+{
+	uint64_t deadline = (uint64_t)(uintptr_t)arg;
+	bool woken = sim_wait_until(&timer_wq, deadline);
+
+	logf_("%s:%s@%llu ", sim_actor_name(sim_self()), woken ? "woken" : "timeout",
+	      (unsigned long long)sim_now());
+}
+
+static void napper(void *arg)
+{
+	sim_sleep_until((uint64_t)(uintptr_t)arg);
+	logf_("%s@%llu ", sim_actor_name(sim_self()), (unsigned long long)sim_now());
+}
+
+/* Nothing runnable but timers armed: time jumps, earliest deadline first. */
+START_TEST(test_timers_jump_time)
+{
+	struct sim_actor *a, *b, *c;
+
+	fresh(3);
+	sim_waitq_init(&timer_wq, "tq");
+	a = sim_spawn("late", napper, (void *)(uintptr_t)3000);
+	b = sim_spawn("early", napper, (void *)(uintptr_t)1000);
+	c = sim_spawn("t", timed_waiter, (void *)(uintptr_t)2000);
+	sim_make_runnable(a);
+	sim_make_runnable(b);
+	sim_make_runnable(c);
+	sim_join(a);
+	sim_join(b);
+	sim_join(c);
+	ck_assert_str_eq(logbuf, "early@1000 t:timeout@2000 late@3000 ");
+	ck_assert_uint_eq(sim_now(), 3000);
+	ck_assert_uint_eq(sim_next_timer(), SIM_FOREVER);
+}
+END_TEST
+
+/* A wakeup before the deadline disarms the timer; a past deadline never waits. */
+START_TEST(test_timer_woken_first)
+{
+	struct sim_actor *a;
+
+	fresh(4);
+	sim_waitq_init(&timer_wq, "tq");
+	a = sim_spawn("w", timed_waiter, (void *)(uintptr_t)5000);
+	sim_make_runnable(a);
+	sim_sleep_until(100);
+	ck_assert_uint_eq(sim_next_timer(), 5000);
+	ck_assert_int_eq(sim_wake_one(&timer_wq), 1);
+	ck_assert_uint_eq(sim_next_timer(), SIM_FOREVER);
+	sim_join(a);
+	ck_assert_str_eq(logbuf, "w:woken@100 ");
+	ck_assert(!sim_wait_until(&timer_wq, 50));
+	ck_assert_uint_eq(sim_now(), 100);
+}
+END_TEST
+
+/* errno is per thread: each actor keeps its own across switches. */
+static void errno_setter(void *arg)
+{
+	errno = (int)(uintptr_t)arg;
+	sim_yield("e");
+	logf_("%d ", errno);
+}
+
+START_TEST(test_errno_per_actor)
+{
+	struct sim_actor *a, *b;
+
+	fresh(5);
+	a = sim_spawn("a", errno_setter, (void *)(uintptr_t)11);
+	b = sim_spawn("b", errno_setter, (void *)(uintptr_t)22);
+	sim_make_runnable(a);
+	sim_make_runnable(b);
+	errno = 33;
+	sim_join(a);
+	sim_join(b);
+	ck_assert_int_eq(errno, 33);
+	ck_assert(strstr(logbuf, "11 ") && strstr(logbuf, "22 "));
+}
+END_TEST
+
 /* ---- trace recorder ---- */
 
 struct sink_seen {
@@ -999,6 +1085,9 @@ static Suite *sim_suite(void)
 	tcase_add_test(tc, test_strategy_hook);
 	tcase_add_test(tc, test_rand_streams);
 	tcase_add_test(tc, test_virtual_clock);
+	tcase_add_test(tc, test_timers_jump_time);
+	tcase_add_test(tc, test_timer_woken_first);
+	tcase_add_test(tc, test_errno_per_actor);
 	tcase_add_test(tc, test_trace_exact_text);
 	tcase_add_test(tc, test_trace_truncation);
 	tcase_add_test(tc, test_trace_recording_off);

@@ -101,6 +101,11 @@ void sim_timer_disarm(struct sim_actor *a);
 void sim_schedule(struct sim_actor *prev, enum sim_sched_kind kind,
 		  const char *point);
 
+/* oracle.c */
+void sim_oracle_quiescent(void) __attribute__((noreturn));
+void sim_oracle_finish(const char *oracle, const char *message);
+bool sim_oracle_failing(void);
+
 /* fiber.c */
 void sim_fiber_init_stack(struct sim_actor *a);
 void sim_fiber_switch(struct sim_actor *prev, struct sim_actor *next);

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Simulated file descriptors: eventfd, pipe, epoll, userfaultfd...  Each
+ * holds a real, reserved fd number (so the process' own fds never collide
+ * with ours) and an ops table; read/write/poll/epoll/close/dup/fcntl on
+ * that number are interposed and land here.  Blocking happens on sim/
+ * wait queues, so a blocked reader is a fiber that the scheduler can see.
+ *
+ * posix/ knows sim/ and nothing of KVM; kvm-model/ builds userfaultfd on
+ * top of this interface.
+ */
+#ifndef KVMSIM_POSIX_SIMFD_H
+#define KVMSIM_POSIX_SIMFD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sim/sim.h"
+
+struct simfd;
+
+struct simfd_ops {
+	const char *name;	/* "eventfd", "pipe", "epoll", "userfaultfd" */
+	/*
+	 * Non-blocking attempt: bytes moved, or -errno.  -EAGAIN means "would
+	 * block": the interposed read()/write() then waits for EPOLLIN /
+	 * EPOLLOUT on the file unless it is O_NONBLOCK.  NULL: -EINVAL.
+	 */
+	ssize_t (*read)(struct simfd *f, void *buf, size_t n);
+	ssize_t (*write)(struct simfd *f, const void *buf, size_t n);
+	/* Current readiness: EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLERR ... */
+	uint32_t (*poll)(struct simfd *f);
+	/* ioctl on the fd; NULL or -ENOTTY when not supported. */
+	long (*ioctl)(struct simfd *f, unsigned long cmd, unsigned long arg);
+	/* The last fd referring to the file was closed. */
+	void (*release)(struct simfd *f);
+};
+
+/*
+ * Create a file and an fd for it (flags: O_NONBLOCK, O_CLOEXEC as the
+ * creating call got them).  Returns the fd or -errno.
+ */
+int simfd_install(const struct simfd_ops *ops, void *priv, int flags);
+/* The simulated file behind fd, or NULL if fd is not one of ours. */
+struct simfd *simfd_get(int fd);
+void *simfd_priv(const struct simfd *f);
+int simfd_flags(const struct simfd *f);	/* O_NONBLOCK etc., as F_GETFL */
+
+/*
+ * The file's readiness may have changed (events: what became ready).
+ * Wakes waiters the way the kernel's wake_up on the file's wait queue
+ * does: every non-exclusive waiter whose interest matches, and at most
+ * one exclusive waiter (EPOLLEXCLUSIVE epoll instances).  Returns how
+ * many waiters were woken (for spurious-wakeup accounting).
+ */
+int simfd_notify(struct simfd *f, uint32_t events);
+
+#endif

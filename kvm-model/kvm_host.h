@@ -155,6 +155,11 @@ struct kvm_vcpu {
 	bool arch_trap_exception;	/* the exception being delivered is a trap */
 	uint64_t insns;			/* guest instructions retired */
 	uint64_t exits;
+
+	/* oracles: one exit per KVM_RUN; faults that make no progress */
+	bool exit_filled;
+	uint64_t livelock_gfn;
+	uint64_t livelock_count;
 };
 
 /* ---- kvm_main.c ---- */
@@ -166,6 +171,23 @@ long kvm_dev_ioctl(unsigned int cmd, unsigned long arg);
 long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new_fd);
 long kvm_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg);
 int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext);
+
+/*
+ * Fill kvm_run's exit reason.  Every exit goes through here, so the
+ * oracles see a fill from another actor than the vCPU's own run
+ * ("foreign-fill") and a second fill before KVM_RUN returns
+ * ("exit-overwritten").
+ */
+void kvm_run_set_exit(struct kvm_vcpu *vcpu, uint32_t reason);
+/*
+ * A fault or exit on gfn: progress resets the count; N events on one gfn
+ * without progress (KVMSIM_LIVELOCK, default 1000) is the "livelock"
+ * verdict.
+ */
+void kvm_livelock_check(struct kvm_vcpu *vcpu, uint64_t gfn, bool progress,
+			const char *what);
+/* A signal pending at guest entry (fault injection): KVM_EXIT_INTR. */
+bool kvm_signal_pending(struct kvm_vcpu *vcpu);
 
 /* ---- memslot.c ---- */
 int kvm_set_memory_region(struct kvm *kvm,

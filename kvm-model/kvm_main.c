@@ -14,7 +14,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "kvm-model/fault_inject.h"
 #include "kvm-model/kvm_host.h"
+#include "sim/oracle.h"
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/kvmsim.h"
 #include "kvm-model/x86/x86.h"
@@ -101,6 +103,70 @@ void kvm_put_kvm(struct kvm *kvm)
 
 /* ---- vCPU lifetime and the run actor ---- */
 
+void kvm_run_set_exit(struct kvm_vcpu *vcpu, uint32_t reason)
+{
+	if (sim_self() != vcpu->actor)
+		sim_oracle_fail("foreign-fill", "%s's kvm_run filled with exit %u by %s, "
+				"not by its own KVM_RUN", vcpu->name, reason,
+				sim_actor_name(sim_self()));
+	if (vcpu->exit_filled)
+		sim_oracle_fail("exit-overwritten", "%s: exit %u was filled, then overwritten "
+				"by exit %u before KVM_RUN returned", vcpu->name,
+				vcpu->run->exit_reason, reason);
+	vcpu->exit_filled = true;
+	vcpu->run->exit_reason = reason;
+}
+
+static uint64_t livelock_limit(void)
+{
+	static uint64_t limit;
+	const char *v;
+
+	if (!limit) {
+		v = getenv("KVMSIM_LIVELOCK");
+		limit = v && strtoull(v, NULL, 0) ? strtoull(v, NULL, 0) : 1000;
+	}
+	return limit;
+}
+
+void kvm_livelock_check(struct kvm_vcpu *vcpu, uint64_t gfn, bool progress,
+			const char *what)
+{
+	if (progress || gfn != vcpu->livelock_gfn) {
+		vcpu->livelock_gfn = gfn;
+		vcpu->livelock_count = !progress;
+		return;
+	}
+	if (++vcpu->livelock_count >= livelock_limit())
+		sim_oracle_fail("livelock", "%s %s on gpa 0x%llx %llu times without progress",
+				vcpu->name, what, (unsigned long long)gfn << PAGE_SHIFT,
+				(unsigned long long)vcpu->livelock_count);
+}
+
+bool kvm_signal_pending(struct kvm_vcpu *vcpu)
+{
+	if (!sim_inject(FAIL_SIGNAL_PENDING))
+		return false;
+	kvm_run_set_exit(vcpu, KVM_EXIT_INTR);
+	return true;
+}
+
+/* What KVM_RUN hands back must follow the rules the profile states. */
+static void check_run_return(struct kvm_vcpu *vcpu, int ret)
+{
+	struct kvmsim_memory_fault *mf = (void *)((char *)vcpu->run +
+						  KVMSIM_RUN_UNION_OFFSET);
+
+	if (ret == -EFAULT && (!vcpu->exit_filled ||
+			       vcpu->run->exit_reason != KVM_EXIT_MEMORY_FAULT))
+		sim_oracle_fail("unannotated-efault", "%s: KVM_RUN returned -EFAULT without "
+				"KVM_EXIT_MEMORY_FAULT (exit_reason %u)", vcpu->name,
+				vcpu->run->exit_reason);
+	if (ret == -EFAULT)
+		kvm_livelock_check(vcpu, mf->gpa >> PAGE_SHIFT, false,
+				   "exited with KVM_EXIT_MEMORY_FAULT");
+}
+
 static void kvm_vcpu_actor(void *arg)
 {
 	struct kvm_vcpu *vcpu = arg;
@@ -109,7 +175,9 @@ static void kvm_vcpu_actor(void *arg)
 		while (!vcpu->run_requested)
 			sim_wait(&vcpu->run_wq);
 		vcpu->run_requested = false;
+		vcpu->exit_filled = false;
 		vcpu->run_ret = kvm_arch_vcpu_ioctl_run(vcpu);
+		check_run_return(vcpu, vcpu->run_ret);
 		vcpu->run_done = true;
 		sim_wake_one(&vcpu->done_wq);
 	}

@@ -5,6 +5,9 @@
  *   kvmsim list
  *   kvmsim run SCENARIO [options] [-- ARGS]
  *   kvmsim exec [options] -- PROGRAM ARGS
+ *   kvmsim explore [options] (SCENARIO | -- PROGRAM ARGS)
+ *   kvmsim replay [options] FILE.schedule
+ *   kvmsim shrink [options] FILE.schedule
  *
  * Options become KVMSIM_* environment variables read by libkvmsim.so in
  * the program (see README, "Environment").  kvmsim's own messages go to
@@ -21,6 +24,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "kvm-model/fault_inject.h"
+#include "sim/schedule.h"
 
 #ifndef KVMSIM_SCENARIO_BIN_DIR
 #define KVMSIM_SCENARIO_BIN_DIR "scenarios"
@@ -46,6 +52,9 @@ static void usage(FILE *f)
 		"usage: kvmsim list\n"
 		"       kvmsim run SCENARIO [options] [-- ARGS]\n"
 		"       kvmsim exec [options] -- PROGRAM [ARGS]\n"
+		"       kvmsim explore [options] (SCENARIO | -- PROGRAM [ARGS])\n"
+		"       kvmsim replay [options] FILE.schedule\n"
+		"       kvmsim shrink [options] FILE.schedule\n"
 		"options:\n"
 		"  --seed N        run seed (default 0)\n"
 		"  --trace FILE    write the trace as JSON Lines\n"
@@ -54,7 +63,20 @@ static void usage(FILE *f)
 		"  --stats         print per-VM fault-path counters on stderr at exit\n"
 		"  --quantum N     guest instructions per scheduling quantum\n"
 		"  --arch ARCH     x86_64 (the only one so far)\n"
-		"  --native        run: use the real /dev/kvm (KVMSIM=off)\n");
+		"  --native        run: use the real /dev/kvm (KVMSIM=off)\n"
+		"  --fail SPEC     fault injection: SITE, SITE:N (N-th hit) or SITE:P\n"
+		"                  (each hit with probability P); sites: %s\n"
+		"  --timeline F    write a Chrome trace-event timeline (Perfetto)\n"
+		"  --profile NAME  KVM rule profile (upstream)\n"
+		"explore options:\n"
+		"  --strategy S    random | pct | bounded (default random)\n"
+		"  --depth D       pct: priority change points + 1 (default 3)\n"
+		"  --preemptions B bounded: at most B preemptions (default 2)\n"
+		"  --runs N        run budget (default 1000)\n"
+		"  --jobs N        parallel processes (results do not depend on N)\n"
+		"  --max-choices N per-run decision budget (default 1000000)\n"
+		"  --out DIR       where failing schedules are saved (default .)\n",
+		KVMSIM_FAIL_SITES_TEXT);
 }
 
 static const char *self_dir(void)
@@ -68,6 +90,85 @@ static const char *self_dir(void)
 	return dirname(dir);
 }
 
+static const char *const fail_sites[] = { KVMSIM_FAIL_SITES };
+
+static void add_fail(const char *spec)
+{
+	const char *old = getenv("KVMSIM_FAIL");
+	size_t len = strcspn(spec, ":");
+	char both[1024];
+	bool known = false;
+
+	for (size_t k = 0; k < sizeof(fail_sites) / sizeof(fail_sites[0]); k++)
+		known |= strlen(fail_sites[k]) == len && !strncmp(fail_sites[k], spec, len);
+	if (!known) {
+		fprintf(stderr, "kvmsim: --fail %s: unknown site (sites: %s)\n", spec,
+			KVMSIM_FAIL_SITES_TEXT);
+		exit(2);
+	}
+	snprintf(both, sizeof(both), "%s%s%s", old ? old : "", old ? "," : "", spec);
+	setenv("KVMSIM_FAIL", both, 1);
+}
+
+static const char *out_dir = ".";
+
+/* Options that take a value and become one environment variable. */
+static bool env_option(int argc, char **argv, int *i)
+{
+	static const struct { const char *opt, *env; } map[] = {
+		{ "--seed", "KVMSIM_SEED" }, { "--trace", "KVMSIM_TRACE" },
+		{ "--quantum", "KVMSIM_QUANTUM" }, { "--timeline", "KVMSIM_TIMELINE" },
+		{ "--strategy", "KVMSIM_STRATEGY" }, { "--depth", "KVMSIM_DEPTH" },
+		{ "--preemptions", "KVMSIM_PREEMPTIONS" }, { "--runs", "KVMSIM_RUNS" },
+		{ "--jobs", "KVMSIM_JOBS" }, { "--max-choices", "KVMSIM_MAX_CHOICES" },
+		{ "--profile", "KVMSIM_PROFILE" },
+	};
+
+	for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
+		if (strcmp(argv[*i], map[k].opt))
+			continue;
+		if (*i + 1 >= argc) {
+			fprintf(stderr, "kvmsim: %s needs a value\n", argv[*i]);
+			exit(2);
+		}
+		setenv(map[k].env, argv[++*i], 1);
+		return true;
+	}
+	return false;
+}
+
+static void check_values(void)
+{
+	const char *s = getenv("KVMSIM_STRATEGY"), *p = getenv("KVMSIM_PROFILE");
+
+	if (s && strcmp(s, "random") && strcmp(s, "pct") && strcmp(s, "bounded")) {
+		fprintf(stderr, "kvmsim: --strategy %s: expected random, pct or bounded\n", s);
+		exit(2);
+	}
+	if (p && strcmp(p, "upstream")) {
+		fprintf(stderr, "kvmsim: --profile %s: unknown profile (profiles: upstream)\n", p);
+		exit(2);
+	}
+	for (const char *const *n = (const char *const[]){ "KVMSIM_DEPTH", "KVMSIM_RUNS",
+			"KVMSIM_JOBS", "KVMSIM_PREEMPTIONS", "KVMSIM_MAX_CHOICES",
+			"KVMSIM_SEED", "KVMSIM_QUANTUM", NULL }; *n; n++) {
+		const char *v = getenv(*n);
+		char *end;
+
+		if (!v)
+			continue;
+		strtoull(v, &end, 0);
+		if (!*v || *end || *v == '-') {
+			fprintf(stderr, "kvmsim: %s=%s: expected an unsigned number\n", *n, v);
+			exit(2);
+		}
+	}
+	if (getenv("KVMSIM_JOBS") && !strtoull(getenv("KVMSIM_JOBS"), NULL, 0)) {
+		fprintf(stderr, "kvmsim: --jobs must be at least 1\n");
+		exit(2);
+	}
+}
+
 /* Parse common options; returns the index of the first non-option. */
 static int parse_options(int argc, char **argv, int i, bool *native)
 {
@@ -75,12 +176,18 @@ static int parse_options(int argc, char **argv, int i, bool *native)
 		const char *a = argv[i];
 
 		if (!strcmp(a, "--"))
-			return i;
-		if (!strcmp(a, "--seed") && i + 1 < argc) {
-			setenv("KVMSIM_SEED", argv[++i], 1);
-		} else if (!strcmp(a, "--trace") && i + 1 < argc) {
-			setenv("KVMSIM_TRACE", argv[++i], 1);
-		} else if (!strcmp(a, "--explain")) {
+			break;
+		if (env_option(argc, argv, &i))
+			continue;
+		if (!strcmp(a, "--fail") && i + 1 < argc) {
+			add_fail(argv[++i]);
+			continue;
+		}
+		if (!strcmp(a, "--out") && i + 1 < argc) {
+			out_dir = argv[++i];
+			continue;
+		}
+		if (!strcmp(a, "--explain")) {
 			setenv("KVMSIM_EXPLAIN", "1", 1);
 		} else if (!strncmp(a, "--explain=", 10)) {
 			setenv("KVMSIM_EXPLAIN", a + 10, 1);
@@ -88,8 +195,6 @@ static int parse_options(int argc, char **argv, int i, bool *native)
 			setenv("KVMSIM_HASH", "1", 1);
 		} else if (!strcmp(a, "--stats")) {
 			setenv("KVMSIM_STATS", "1", 1);
-		} else if (!strcmp(a, "--quantum") && i + 1 < argc) {
-			setenv("KVMSIM_QUANTUM", argv[++i], 1);
 		} else if (!strcmp(a, "--arch") && i + 1 < argc) {
 			if (strcmp(argv[++i], "x86_64")) {
 				fprintf(stderr, "kvmsim: --arch %s: only x86_64 is modelled\n",
@@ -103,9 +208,10 @@ static int parse_options(int argc, char **argv, int i, bool *native)
 			usage(stderr);
 			exit(2);
 		} else {
-			return i;
+			break;
 		}
 	}
+	check_values();
 	return i;
 }
 
@@ -349,6 +455,94 @@ static int cmd_run(int argc, char **argv)
 	return failures ? 1 : 0;
 }
 
+/* A scenario name or "-- PROGRAM": the path to execute. */
+static int resolve_target(int argc, char **argv, int i, char *bin, size_t size,
+			  const char **name)
+{
+	if (i < argc && !strcmp(argv[i], "--")) {
+		if (++i >= argc)
+			return -1;
+		snprintf(bin, size, "%s", argv[i]);
+		*name = argv[i];
+		return i;
+	}
+	if (i >= argc)
+		return -1;
+	snprintf(bin, size, "%s/%s", KVMSIM_SCENARIO_BIN_DIR, argv[i]);
+	if (access(bin, X_OK)) {
+		fprintf(stderr, "kvmsim: no scenario %s (see kvmsim list)\n", argv[i]);
+		exit(2);
+	}
+	setenv("KVMSIM_SCENARIO", argv[i], 1);
+	*name = argv[i];
+	return i;
+}
+
+static void exec_program(const char *bin, char **argv)
+{
+	setup_preload();
+	argv[0] = (char *)bin;
+	execvp(bin, argv);
+	fprintf(stderr, "kvmsim: cannot execute %s: %s\n", bin, strerror(errno));
+	exit(127);
+}
+
+static int cmd_explore(int argc, char **argv)
+{
+	int i = parse_options(argc, argv, 2, NULL);
+	char bin[PATH_MAX], prefix[PATH_MAX * 2], *base;
+	const char *name;
+
+	i = resolve_target(argc, argv, i, bin, sizeof(bin), &name);
+	if (i < 0) {
+		usage(stderr);
+		return 2;
+	}
+	base = strrchr(name, '/') ? strrchr(name, '/') + 1 : (char *)name;
+	snprintf(prefix, sizeof(prefix), "%s/%s", out_dir, base);
+	setenv("KVMSIM_MODE", "explore", 1);
+	setenv("KVMSIM_SAVE_PREFIX", prefix, 1);
+	if (isatty(STDERR_FILENO))
+		setenv("KVMSIM_PROGRESS", "1", 1);
+	exec_program(bin, &argv[i]);
+	return 127;
+}
+
+/* replay and shrink: everything about the run comes from the file. */
+static int cmd_schedule(int argc, char **argv, const char *mode)
+{
+	int i = parse_options(argc, argv, 2, NULL);
+	struct sim_schedule s;
+	char err[600], num[32], *args[SIM_MAX_ARGS + 2];
+
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (sim_schedule_read(&s, argv[i], err, sizeof(err))) {
+		fprintf(stderr, "kvmsim: %s\n", err);
+		return 2;
+	}
+	setenv("KVMSIM_MODE", mode, 1);
+	setenv("KVMSIM_SCHEDULE", argv[i], 1);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)s.seed);
+	setenv("KVMSIM_SEED", num, 1);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)s.quantum);
+	if (s.quantum)
+		setenv("KVMSIM_QUANTUM", num, 1);
+	setenv("KVMSIM_PROFILE", s.profile, 1);
+	unsetenv("KVMSIM_FAIL");
+	for (int k = 0; k < s.nfail; k++)
+		add_fail(s.fail[k]);
+	if (s.scenario[0])
+		setenv("KVMSIM_SCENARIO", s.scenario, 1);
+	for (int k = 0; k < s.nargs; k++)
+		args[k + 1] = s.args[k];
+	args[s.nargs + 1] = NULL;
+	exec_program(s.program, args);
+	return 127;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -361,6 +555,12 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	if (!strcmp(argv[1], "exec"))
 		return cmd_exec(argc, argv);
+	if (!strcmp(argv[1], "explore"))
+		return cmd_explore(argc, argv);
+	if (!strcmp(argv[1], "replay"))
+		return cmd_schedule(argc, argv, "replay");
+	if (!strcmp(argv[1], "shrink"))
+		return cmd_schedule(argc, argv, "shrink");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;

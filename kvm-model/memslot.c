@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kvm-model/fault_inject.h"
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/kvm_mmu.h"
 
@@ -278,7 +279,7 @@ int kvm_set_memory_region(struct kvm *kvm,
 	    kvm_check_memslot_overlap(slots, id, base_gfn, base_gfn + npages))
 		return -EEXIST;
 
-	new = calloc(1, sizeof(*new));
+	new = sim_inject(FAIL_MEMSLOT_ALLOC) ? NULL : calloc(1, sizeof(*new));
 	if (!new)
 		return -ENOMEM;
 	*new = (struct kvm_memory_slot) {

@@ -7,18 +7,27 @@
  *   KVMSIM_HASH     "1" prints the trace hash on stderr at exit
  *   KVMSIM_STATS    "1" prints each VM's fault-path counters on stderr
  *   KVMSIM_QUANTUM  guest instructions per scheduling quantum
+ *   KVMSIM_FAIL     comma-separated fault-injection specs (SITE[:N|:P])
+ *   KVMSIM_PROFILE  KVM rule profile (recorded in schedules)
+ *   KVMSIM_MODE     explore | replay | shrink (set by those commands)
+ *   KVMSIM_STRATEGY, KVMSIM_DEPTH, KVMSIM_PREEMPTIONS, KVMSIM_RUNS,
+ *   KVMSIM_JOBS, KVMSIM_MAX_CHOICES, KVMSIM_SAVE_PREFIX, KVMSIM_PROGRESS,
+ *   KVMSIM_SCHEDULE, KVMSIM_SCENARIO   explore/replay/shrink settings
  *   KVMSIM=off      pass every call through to the real kernel
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "kvm-model/explain.h"
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/kvmsim.h"
 #include "mmu-model/hostmem.h"
+#include "sim/explore.h"
 
 static bool enabled;
 static bool print_hash;
@@ -61,6 +70,117 @@ static void at_exit(void)
 	sim_trace_close();
 }
 
+static uint64_t env_u64(const char *name, uint64_t dflt)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoull(v, NULL, 0) : dflt;
+}
+
+/* The program and its arguments, as a schedule records them. */
+static void program_meta(struct sim_schedule *m)
+{
+	static char cmdline[65536];
+	ssize_t n = readlink("/proc/self/exe", m->program, sizeof(m->program) - 1);
+	FILE *f = fopen("/proc/self/cmdline", "r");
+	size_t len = f ? fread(cmdline, 1, sizeof(cmdline) - 1, f) : 0;
+	char *p = cmdline;
+
+	if (f)
+		fclose(f);
+	m->program[n > 0 ? n : 0] = 0;
+	cmdline[len] = 0;
+	p += strlen(p) + 1;		/* argv[0] */
+	while (p < cmdline + len && m->nargs < SIM_MAX_ARGS) {
+		m->args[m->nargs++] = p;
+		p += strlen(p) + 1;
+	}
+}
+
+static int arm_faults(struct sim_schedule *m, const char *list)
+{
+	static char buf[1024];
+	char *save, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (sim_inject_arm(tok)) {
+			fprintf(stderr, "kvmsim: bad fault-injection spec \"%s\" "
+				"(expected SITE, SITE:N or SITE:P with 0<P<1)\n", tok);
+			return -1;
+		}
+		if (m->nfail < SIM_MAX_FAIL)
+			m->fail[m->nfail++] = tok;
+	}
+	return 0;
+}
+
+static enum sim_run_mode env_mode(void)
+{
+	const char *mode = getenv("KVMSIM_MODE");
+
+	if (!mode || !*mode)
+		return SIM_RUN_PLAIN;
+	if (!strcmp(mode, "explore"))
+		return SIM_RUN_EXPLORE;
+	if (!strcmp(mode, "replay"))
+		return SIM_RUN_REPLAY;
+	if (!strcmp(mode, "shrink"))
+		return SIM_RUN_SHRINK;
+	fprintf(stderr, "kvmsim: KVMSIM_MODE=%s: expected explore, replay or shrink\n", mode);
+	exit(2);
+}
+
+/* Replay and shrink take choices and seeds from the schedule file. */
+static void load_schedule(struct sim_explore_cfg *cfg)
+{
+	char err[512];
+	struct sim_schedule *m = &cfg->meta;
+	struct sim_schedule file;
+
+	cfg->schedule_path = getenv("KVMSIM_SCHEDULE");
+	if (!cfg->schedule_path || sim_schedule_read(&file, cfg->schedule_path, err, sizeof(err))) {
+		fprintf(stderr, "kvmsim: %s\n", cfg->schedule_path ? err : "KVMSIM_SCHEDULE not set");
+		exit(2);
+	}
+	m->choices = file.choices;
+	m->nchoices = file.nchoices;
+	m->seed = file.seed;
+	m->run_seed = file.run_seed;
+	memcpy(m->oracle, file.oracle, sizeof(m->oracle));
+	memcpy(m->strategy, file.strategy, sizeof(m->strategy));
+}
+
+static void explore_setup(uint64_t seed)
+{
+	static struct sim_explore_cfg cfg;
+	const char *fail = getenv("KVMSIM_FAIL");
+	const char *v;
+
+	cfg.mode = env_mode();
+	cfg.strategy = (v = getenv("KVMSIM_STRATEGY")) && *v ? v : "random";
+	cfg.depth = (int)env_u64("KVMSIM_DEPTH", 3);
+	cfg.preemptions = (int)env_u64("KVMSIM_PREEMPTIONS", 2);
+	cfg.runs = env_u64("KVMSIM_RUNS", 1000);
+	cfg.jobs = (int)env_u64("KVMSIM_JOBS", 1);
+	cfg.max_choices = env_u64("KVMSIM_MAX_CHOICES", 1000000);
+	cfg.save_prefix = (v = getenv("KVMSIM_SAVE_PREFIX")) && *v ? v : "kvmsim";
+	cfg.progress = env_u64("KVMSIM_PROGRESS", 0);
+	cfg.meta.seed = seed;
+	cfg.meta.run_seed = seed;
+	cfg.meta.quantum = env_u64("KVMSIM_QUANTUM", 0);
+	snprintf(cfg.meta.profile, sizeof(cfg.meta.profile), "%s",
+		 (v = getenv("KVMSIM_PROFILE")) && *v ? v : "upstream");
+	snprintf(cfg.meta.scenario, sizeof(cfg.meta.scenario), "%s",
+		 (v = getenv("KVMSIM_SCENARIO")) ? v : "");
+	program_meta(&cfg.meta);
+	if (cfg.mode == SIM_RUN_REPLAY || cfg.mode == SIM_RUN_SHRINK)
+		load_schedule(&cfg);
+	if (fail && *fail && arm_faults(&cfg.meta, fail))
+		exit(2);
+	sim_explore_configure(&cfg);
+}
+
 void kvmsim_runtime_init(void)
 {
 	const char *off = getenv("KVMSIM");
@@ -69,13 +189,17 @@ void kvmsim_runtime_init(void)
 	const char *explain = getenv("KVMSIM_EXPLAIN");
 	const char *hash = getenv("KVMSIM_HASH");
 	const char *stats = getenv("KVMSIM_STATS");
+	const char *timeline = getenv("KVMSIM_TIMELINE");
 
 	if (off && !strcmp(off, "off"))
 		return;
 	enabled = true;
 	sim_init(seed ? strtoull(seed, NULL, 0) : 0, "vmm");
+	explore_setup(sim_seed());
 	if (trace && *trace && sim_trace_open(trace))
 		fprintf(stderr, "kvmsim: cannot open trace file %s\n", trace);
+	if (timeline && *timeline && sim_timeline_open(timeline))
+		fprintf(stderr, "kvmsim: cannot open timeline file %s\n", timeline);
 	if (explain && *explain)
 		kvmsim_explain_start(strcmp(explain, "1") ? explain : NULL);
 	print_hash = hash && !strcmp(hash, "1");

@@ -141,6 +141,7 @@ void sim_reset(uint64_t seed)
 	sim_rand_reseed(seed);
 	sim_clock_reset();
 	sim_trace_reset();
+	sim_explore_reset();
 }
 
 void sim_set_stack_size(size_t bytes)

@@ -271,6 +271,7 @@ void sim_schedule(struct sim_actor *prev, enum sim_sched_kind kind,
 	sim_rt.in_sched = false;
 	if (next == prev)
 		return;
+	sim_timeline_switch(prev, point);
 	sim_fiber_switch(prev, next);
 	sim_reap_dead();
 }

@@ -228,6 +228,12 @@ typedef void (*sim_trace_sink_fn)(const char *event, const char *json_line,
 				  void *opaque);
 void sim_trace_set_sink(sim_trace_sink_fn fn, void *opaque);
 
+/*
+ * Chrome trace-event timeline of the run (see timeline.c); written at
+ * exit or at an oracle failure.  Turns event recording on.  0 or -errno.
+ */
+int sim_timeline_open(const char *path);
+
 /* ---- internal assertions ----
  *
  * sim_panic() prints the message and a libunwind backtrace (function names

@@ -101,6 +101,14 @@ void sim_timer_disarm(struct sim_actor *a);
 void sim_schedule(struct sim_actor *prev, enum sim_sched_kind kind,
 		  const char *point);
 
+/* timeline.c */
+bool sim_timeline_on(void);
+void sim_timeline_switch(const struct sim_actor *prev, const char *point);
+void sim_timeline_event(const char *event, const char *json_line);
+
+/* explore.c */
+void sim_explore_reset(void);
+
 /* oracle.c */
 void sim_oracle_quiescent(void) __attribute__((noreturn));
 void sim_oracle_finish(const char *oracle, const char *message);

@@ -66,7 +66,7 @@ void sim_trace_set_recording(bool on)
 
 bool sim_trace_recording(void)
 {
-	return recording || trace_file || sink_fn;
+	return recording || trace_file || sink_fn || sim_timeline_on();
 }
 
 static bool idle(const struct sim_ev *ev)
@@ -319,6 +319,7 @@ void sim_ev_end(struct sim_ev *ev)
 	trace_count++;
 	ev->line[--ev->len] = '\0';
 	ev->open = false;
+	sim_timeline_event(ev->event, ev->line);
 	if (sink_fn) {
 		in_sink = true;
 		sink_fn(ev->event, ev->line, sink_opaque);

@@ -180,7 +180,7 @@ int x86_internal_error(struct kvm_vcpu *vcpu, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	kvm_run_set_exit(vcpu, KVM_EXIT_INTERNAL_ERROR);
 	run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
 	run->internal.ndata = 0;
 	fprintf(stderr, "kvmsim: %s: internal error: %s\n", vcpu->name, msg);
@@ -388,7 +388,7 @@ int kvm_inject_exception(struct kvm_vcpu *vcpu, int vector, bool has_error,
 	if (!is_trap)
 		x86_reg_write(vcpu, UC_X86_REG_RFLAGS,
 			      x86_reg_read(vcpu, UC_X86_REG_RFLAGS) | X86_EFLAGS_RF);
-	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	kvm_run_set_exit(vcpu, KVM_EXIT_SHUTDOWN);
 	to_uc(vcpu)->shutdown = true;
 	return 1;
 }
@@ -660,7 +660,7 @@ static int emulate_string_pio(struct kvm_vcpu *vcpu, const cs_insn *insn)
 			x86_reg_read(vcpu, UC_X86_REG_RSI) + (lm ? 0 : vcpu->sregs.ds.base);
 	ps->count = count;
 	ps->addr = ps->down ? base - (count - 1) * size : base;
-	run->exit_reason = KVM_EXIT_IO;
+	kvm_run_set_exit(vcpu, KVM_EXIT_IO);
 	run->io.direction = ps->in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
 	run->io.size = size;
 	run->io.port = (uint16_t)x86_reg_read(vcpu, UC_X86_REG_RDX);
@@ -719,7 +719,7 @@ static int kvm_emulate_halt(struct kvm_vcpu *vcpu, uint64_t next_rip, bool *skip
 	sim_ev_end(ev);
 	x86_reg_write(vcpu, UC_X86_REG_RIP, next_rip);
 	*skip = false;
-	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	kvm_run_set_exit(vcpu, KVM_EXIT_HLT);
 	return 1;
 }
 

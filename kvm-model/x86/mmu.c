@@ -9,6 +9,7 @@
 
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/kvm_mmu.h"
+#include "kvm-model/fault_inject.h"
 #include "mmu-model/hostmem.h"
 
 #define PG_LEVEL_4K	TDP_PG_LEVEL_4K
@@ -36,7 +37,7 @@ static void kvm_prepare_memory_fault_exit(struct kvm_vcpu *vcpu, uint64_t gpa,
 						  KVMSIM_RUN_UNION_OFFSET);
 	struct sim_ev *ev;
 
-	vcpu->run->exit_reason = KVM_EXIT_MEMORY_FAULT;
+	kvm_run_set_exit(vcpu, KVM_EXIT_MEMORY_FAULT);
 	mf->flags = 0;
 	mf->gpa = gpa;
 	mf->size = size;
@@ -63,13 +64,20 @@ static int kvm_handle_error_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fa
 static int hva_to_pfn(struct kvm_page_fault *fault, bool *writable)
 {
 	int prot = hostmem_prot(fault->hva);
+	bool fast = prot > 0 && (!fault->write || (prot & HOSTMEM_PROT_WRITE)) &&
+		    !sim_inject(FAIL_FAST_GUP);
 	struct sim_ev *ev = sim_ev_begin("hva_to_pfn_fast");
 
-	sim_ev_bool(ev, "ok", prot > 0 && (!fault->write || (prot & HOSTMEM_PROT_WRITE)));
+	sim_ev_bool(ev, "ok", fast);
 	sim_ev_end(ev);
-	if (prot > 0 && (!fault->write || (prot & HOSTMEM_PROT_WRITE))) {
+	if (fast) {
 		*writable = prot & HOSTMEM_PROT_WRITE;
 		return 0;
+	}
+	if (sim_inject(FAIL_SLOW_GUP)) {
+		/* get_user_pages failed: KVM_PFN_ERR_FAULT */
+		trace_gpa("hva_to_pfn_slow_failed", fault->addr);
+		return -EHWPOISON;
 	}
 	ev = sim_ev_begin("hva_to_pfn_slow");
 	sim_ev_bool(ev, "ok", prot > 0);
@@ -84,6 +92,7 @@ static int hva_to_pfn(struct kvm_page_fault *fault, bool *writable)
 static int kvm_faultin_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
 	bool host_writable = false;
+	int r;
 
 	fault->mmu_seq = vcpu->kvm->mmu_invalidate_seq;
 	trace_gpa("kvm_faultin_pfn", fault->addr);
@@ -98,7 +107,10 @@ static int kvm_faultin_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 		return RET_PF_EMULATE;
 	}
 	fault->hva = gfn_to_hva_memslot(fault->slot, fault->gfn);
-	if (hva_to_pfn(fault, &host_writable)) {
+	r = hva_to_pfn(fault, &host_writable);
+	if (r == -EHWPOISON)	/* (the model's marker for an error pfn) */
+		return kvm_handle_error_pfn(vcpu, fault);
+	if (r) {
 		/*
 		 * A host page that exists but cannot be accessed with this
 		 * permission (PROT_NONE, or a write to PROT_READ): this
@@ -226,6 +238,7 @@ int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
 		       struct kvm_page_fault *fault)
 {
 	struct sim_ev *ev;
+	int r;
 
 	memset(fault, 0, sizeof(*fault));
 	fault->addr = gpa;
@@ -239,9 +252,14 @@ int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
 	sim_ev_hex(ev, "gpa", gpa);
 	sim_ev_hex(ev, "error_code", error_code);
 	sim_ev_end(ev);
-	if (spte_satisfies(vcpu->kvm, fault->gfn, fault->write))
+	if (spte_satisfies(vcpu->kvm, fault->gfn, fault->write)) {
+		kvm_livelock_check(vcpu, fault->gfn, false, "re-faulted");
 		return RET_PF_SPURIOUS;
-	return kvm_tdp_page_fault(vcpu, fault);
+	}
+	r = kvm_tdp_page_fault(vcpu, fault);
+	kvm_livelock_check(vcpu, fault->gfn, r == RET_PF_FIXED || r == RET_PF_EMULATE,
+			   "re-faulted");
+	return r;
 }
 
 void *kvm_vcpu_gpa_to_hva(struct kvm_vcpu *vcpu, uint64_t gpa, bool write)
@@ -250,6 +268,8 @@ void *kvm_vcpu_gpa_to_hva(struct kvm_vcpu *vcpu, uint64_t gpa, bool write)
 	struct tdp_leaf leaf;
 	uint64_t gfn = gpa >> PAGE_SHIFT;
 
+	if (sim_inject(write ? FAIL_GUEST_WRITE : FAIL_GUEST_READ))
+		return NULL;
 	for (int tries = 0; tries < 4; tries++) {
 		if (tdp_lookup(vcpu->kvm->tdp, gfn, &leaf) &&
 		    (!write || (leaf.flags & TDP_SPTE_WRITABLE)))

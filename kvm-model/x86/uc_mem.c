@@ -451,9 +451,14 @@ int uc_handle_mem_fault(struct kvm_vcpu *vcpu)
 		return kvm_inject_exception(vcpu, PF_VECTOR, true, res.error_code,
 					    false);
 	}
-	if (st == X86_WALK_TABLE_FAULT)
-		return x86_internal_error(vcpu, "guest page-table walk hit gpa 0x%llx with no memslot",
+	if (st == X86_WALK_TABLE_FAULT) {
+		/* the walk's own stage-2 fault ended in a memory-fault exit */
+		if (vcpu->exit_filled && vcpu->run->exit_reason == KVM_EXIT_MEMORY_FAULT)
+			return -EFAULT;
+		return x86_internal_error(vcpu, "guest page-table walk could not read gpa 0x%llx "
+					  "(no memslot, or the read failed)",
 					  (unsigned long long)res.table_fault_gpa);
+	}
 
 	struct sim_ev *ev = sim_ev_begin("handle_ept_violation");
 	sim_ev_hex(ev, "gva", gva);
@@ -530,7 +535,7 @@ static void fill_mmio_exit(struct kvm_vcpu *vcpu, uint64_t gpa, const void *data
 	struct kvm_run *run = vcpu->run;
 	struct sim_ev *ev;
 
-	run->exit_reason = KVM_EXIT_MMIO;
+	kvm_run_set_exit(vcpu, KVM_EXIT_MMIO);
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = len;
 	run->mmio.is_write = is_write;

@@ -480,7 +480,7 @@ int kvm_fast_pio(struct kvm_vcpu *vcpu, bool in, uint16_t port, int size, uint64
 
 	vcpu->pending_rip_next = next_rip;
 	x86_reg_write(vcpu, UC_X86_REG_RIP, rip);
-	run->exit_reason = KVM_EXIT_IO;
+	kvm_run_set_exit(vcpu, KVM_EXIT_IO);
 	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
 	run->io.size = size;
 	run->io.port = port;
@@ -613,11 +613,11 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	if (run->immediate_exit)
 		return -EINTR;
 	if (to_uc(vcpu)->shutdown) {
-		run->exit_reason = KVM_EXIT_SHUTDOWN;
+		kvm_run_set_exit(vcpu, KVM_EXIT_SHUTDOWN);
 		goto out;
 	}
 	if (!guest_state_valid(&vcpu->sregs)) {
-		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		kvm_run_set_exit(vcpu, KVM_EXIT_FAIL_ENTRY);
 		run->fail_entry.hardware_entry_failure_reason = 0x80000021;
 		run->fail_entry.cpu = 0;
 		goto out;
@@ -628,6 +628,8 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	if (r > 0)
 		goto out;
 	do {
+		if (kvm_signal_pending(vcpu))
+			return -EINTR;
 		r = vcpu_enter_guest(vcpu);
 	} while (r == 0);
 	if (r < 0)

@@ -1,0 +1,1015 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Strategies, the choice log, fault injection, and the fork server that
+ * runs `explore` and `shrink` (see explore.h).
+ *
+ * One wrapper strategy is installed in every mode but plain-without-
+ * injection: it reseeds at the first choice (forking there when asked
+ * to), asks the inner strategy, and logs the answer.  The inner ones:
+ *
+ *   random      uniform pick from the scheduler stream
+ *   pct         Probabilistic Concurrency Testing (Burckhardt et al.):
+ *               random actor priorities, d - 1 change points among the
+ *               first k decisions where the running actor drops to the
+ *               bottom; always run the highest-priority runnable actor
+ *   forced      follow a list of choices (replay, shrink candidates,
+ *               bounded-search prefixes); past its end or once it no
+ *               longer fits, fall back to nonpreempt
+ *   nonpreempt  keep the current actor if it can go on, else the lowest id
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/explore.h"
+#include "sim/oracle.h"
+#include "sim/sim_internal.h"
+
+#define SLOT_CHOICES	(1u << 20)
+#define MAX_PRIO_IDS	4096
+#define MAX_DEPTH	32
+
+enum inner { IN_RANDOM, IN_PCT, IN_FORCED, IN_NONPREEMPT };
+enum arm_mode { ARM_ALWAYS, ARM_NTH, ARM_PROB };
+
+struct armed_site {
+	uint32_t site;
+	enum arm_mode mode;
+	uint64_t nth;
+	double p;
+	uint64_t hits;
+};
+
+/* A run's verdict and choices, written by the child, read by the server. */
+struct slot_hdr {
+	char oracle[32];
+	char message[512];
+	uint64_t nchoices;
+	bool overflow;
+};
+
+struct slot {
+	struct slot_hdr h;
+	struct sim_choice c[SLOT_CHOICES];
+};
+
+static struct {
+	struct sim_explore_cfg cfg;
+	bool configured;
+	bool started;			/* the first choice has been made */
+	uint64_t run_seed;
+
+	struct sim_choice *log;		/* this run's choices */
+	uint64_t nlog, cap;
+	struct slot_hdr *hdr;		/* in a forked run: where to report */
+
+	enum inner inner;
+	const struct sim_choice *forced;
+	uint64_t nforced;
+	bool diverged;
+	bool warn_divergence;
+
+	/* pct */
+	int depth;
+	uint64_t k;
+	uint64_t cp[MAX_DEPTH];
+	uint64_t prio[MAX_PRIO_IDS];
+	bool has_prio[MAX_PRIO_IDS];
+
+	struct armed_site armed[SIM_MAX_FAIL];
+	int narmed;
+} ex;
+
+static void serve(void);
+
+/* ---- the log ---- */
+
+static void log_choice(const struct sim_choice *c)
+{
+	if (ex.nlog == ex.cap) {
+		if (ex.hdr) {		/* a slot is fixed-size */
+			ex.hdr->overflow = true;
+			sim_oracle_fail("budget", "more than %u choices in one run",
+					SLOT_CHOICES);
+		}
+		ex.cap = ex.cap ? 2 * ex.cap : 1024;
+		ex.log = realloc(ex.log, ex.cap * sizeof(*ex.log));
+		SIM_BUG_ON(!ex.log);
+	}
+	ex.log[ex.nlog++] = *c;
+	if (ex.hdr)
+		ex.hdr->nchoices = ex.nlog;
+	if (ex.cfg.max_choices && ex.nlog > ex.cfg.max_choices)
+		sim_oracle_fail("budget", "run exceeded %" PRIu64 " choices",
+				ex.cfg.max_choices);
+}
+
+uint64_t sim_explore_choices(void)
+{
+	return ex.nlog;
+}
+
+uint64_t sim_explore_preemptions(void)
+{
+	return sim_choices_preemptions(ex.log, ex.nlog);
+}
+
+/* ---- inner strategies ---- */
+
+static int nonpreempt_pick(const struct sim_sched_point *sp)
+{
+	if (sp->kind == SIM_SCHED_YIELD)
+		for (int i = 0; i < sp->n; i++)
+			if (sp->runnable[i] == sp->self)
+				return i;
+	return 0;
+}
+
+static uint64_t pct_prio(int id)
+{
+	if (id >= MAX_PRIO_IDS)
+		return ex.depth;
+	if (!ex.has_prio[id]) {
+		ex.has_prio[id] = true;
+		/* above every change-point priority (< depth) */
+		ex.prio[id] = ex.depth + (sim_sched_rand() >> 8);
+	}
+	return ex.prio[id];
+}
+
+static int pct_pick(const struct sim_sched_point *sp)
+{
+	int best = 0;
+
+	for (int i = 0; i < ex.depth - 1; i++) {
+		if (ex.cp[i] == sp->decision && sp->self->id < MAX_PRIO_IDS) {
+			pct_prio(sp->self->id);
+			ex.prio[sp->self->id] = ex.depth - 2 - i;
+		}
+	}
+	for (int i = 1; i < sp->n; i++)
+		if (pct_prio(sp->runnable[i]->id) > pct_prio(sp->runnable[best]->id))
+			best = i;
+	return best;
+}
+
+static void diverge(const char *why)
+{
+	if (!ex.diverged && ex.warn_divergence)
+		fprintf(stderr, "kvmsim: replay diverged at choice %" PRIu64 ": %s; "
+			"going on without preemptions\n", ex.nlog, why);
+	ex.diverged = true;
+}
+
+/* The forced choice for the next log position, if it is of this kind. */
+static const struct sim_choice *next_forced(char kind)
+{
+	const struct sim_choice *c;
+
+	if (ex.inner != IN_FORCED || ex.diverged || ex.nlog >= ex.nforced)
+		return NULL;
+	c = &ex.forced[ex.nlog];
+	if (c->kind != kind) {
+		diverge(kind == 'p' ? "a scheduling decision where the schedule has an injection"
+				    : "an injection where the schedule has a scheduling decision");
+		return NULL;
+	}
+	return c;
+}
+
+static int forced_pick(const struct sim_sched_point *sp)
+{
+	const struct sim_choice *c = next_forced('p');
+
+	if (!c)
+		return nonpreempt_pick(sp);
+	for (int i = 0; i < sp->n; i++)
+		if (sp->runnable[i]->id == c->chosen)
+			return i;
+	diverge("the recorded actor cannot run");
+	return nonpreempt_pick(sp);
+}
+
+static int inner_pick(const struct sim_sched_point *sp)
+{
+	switch (ex.inner) {
+	case IN_PCT:
+		return pct_pick(sp);
+	case IN_FORCED:
+		return forced_pick(sp);
+	case IN_NONPREEMPT:
+		return nonpreempt_pick(sp);
+	default:
+		return (int)sim_sched_rand_below((uint64_t)sp->n);
+	}
+}
+
+/* ---- the first choice ---- */
+
+static void first_choice(void)
+{
+	ex.started = true;
+	if (ex.cfg.mode == SIM_RUN_EXPLORE || ex.cfg.mode == SIM_RUN_SHRINK)
+		serve();	/* returns in each forked run */
+	sim_rand_reseed(ex.run_seed);
+}
+
+static char point_char(enum sim_sched_kind k)
+{
+	return k == SIM_SCHED_YIELD ? 'y' : k == SIM_SCHED_WAIT ? 'w' : 'x';
+}
+
+static int explore_pick(const struct sim_sched_point *sp, void *opaque)
+{
+	struct sim_choice c = { .kind = 'p', .point = point_char(sp->kind) };
+	int idx;
+
+	if (!ex.started)
+		first_choice();
+	idx = inner_pick(sp);
+	c.ncand = (uint16_t)sp->n;
+	c.chosen = sp->runnable[idx]->id;
+	c.self = sp->self->id;
+	for (int i = 0; i < sp->n; i++)
+		if (sp->runnable[i]->id < 64)
+			c.mask |= 1ull << sp->runnable[i]->id;
+	log_choice(&c);
+	return idx;
+}
+
+static const struct sim_strategy explore_strategy = {
+	.name = "explore",
+	.pick = explore_pick,
+};
+
+/* ---- fault injection ---- */
+
+int sim_inject_arm(const char *spec)
+{
+	struct armed_site a = { .mode = ARM_ALWAYS };
+	char name[128];
+	const char *colon = strchr(spec, ':');
+	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+	char *end;
+
+	if (!len || len >= sizeof(name) || ex.narmed == SIM_MAX_FAIL)
+		return -1;
+	memcpy(name, spec, len);
+	name[len] = 0;
+	if (colon) {
+		const char *v = colon + 1;
+
+		if (strchr(v, '.')) {
+			a.mode = ARM_PROB;
+			a.p = strtod(v, &end);
+			if (*end || end == v || !(a.p > 0 && a.p < 1))
+				return -1;
+		} else {
+			a.mode = ARM_NTH;
+			a.nth = strtoull(v, &end, 10);
+			if (*end || end == v || !a.nth || *v == '-')
+				return -1;
+		}
+	}
+	a.site = sim_site_intern(name);
+	ex.armed[ex.narmed++] = a;
+	sim_set_strategy(&explore_strategy);
+	return 0;
+}
+
+static bool arming_rule(struct armed_site *a)
+{
+	switch (a->mode) {
+	case ARM_NTH:
+		return a->hits == a->nth;
+	case ARM_PROB:
+		return (double)(sim_sched_rand() >> 11) * 0x1.0p-53 < a->p;
+	default:
+		return true;
+	}
+}
+
+bool sim_inject(const char *site)
+{
+	struct sim_choice c = { .kind = 'f' };
+	const struct sim_choice *f;
+	struct armed_site *a = NULL;
+	struct sim_ev *ev;
+
+	for (int i = 0; i < ex.narmed && !a; i++)
+		if (!strcmp(sim_site_name(ex.armed[i].site), site))
+			a = &ex.armed[i];
+	if (!a)
+		return false;
+	a->hits++;
+	if (a->mode == ARM_PROB && !ex.started)
+		first_choice();
+	c.site = a->site;
+	f = next_forced('f');
+	if (f && f->site != a->site) {
+		diverge("an injection at another site");
+		f = NULL;
+	}
+	c.chosen = f ? f->chosen : arming_rule(a);
+	log_choice(&c);
+	ev = sim_ev_begin("fault_injection");
+	sim_ev_str(ev, "site", site);
+	sim_ev_int(ev, "hit", (int64_t)a->hits);
+	sim_ev_bool(ev, "fail", c.chosen);
+	sim_ev_end(ev);
+	return c.chosen;
+}
+
+/* ---- configuration ---- */
+
+void sim_explore_reset(void)
+{
+	ex.started = false;
+	ex.nlog = 0;
+	ex.diverged = false;
+	for (int i = 0; i < ex.narmed; i++)
+		ex.armed[i].hits = 0;
+}
+
+static void record_verdict(const char *oracle, const char *message, void *opaque)
+{
+	if (!ex.hdr || !oracle)
+		return;
+	snprintf(ex.hdr->oracle, sizeof(ex.hdr->oracle), "%s", oracle);
+	snprintf(ex.hdr->message, sizeof(ex.hdr->message), "%s", message);
+}
+
+/* explore/shrink on a program that never had a choice: its one run is all. */
+static void no_choice_exit(int status, void *opaque)
+{
+	if (ex.started || ex.hdr)
+		return;
+	fprintf(stderr, "%s: the program made no scheduling choice, so its one run "
+		"is every schedule: %s (exit status %d)\n",
+		ex.cfg.mode == SIM_RUN_SHRINK ? "shrink" : "explore",
+		status ? "FAILED" : "passed", status);
+}
+
+static void quiet_stdout(void)
+{
+	int fd = open("/dev/null", O_WRONLY);
+
+	fflush(stdout);
+	if (fd >= 0) {
+		dup2(fd, STDOUT_FILENO);
+		close(fd);
+	}
+}
+
+int sim_explore_configure(const struct sim_explore_cfg *cfg)
+{
+	ex.cfg = *cfg;
+	ex.configured = true;
+	ex.run_seed = cfg->meta.seed;
+	ex.inner = IN_RANDOM;
+	if (!ex.cfg.jobs)
+		ex.cfg.jobs = 1;
+	if (cfg->mode == SIM_RUN_REPLAY) {
+		ex.inner = IN_FORCED;
+		ex.forced = cfg->meta.choices;
+		ex.nforced = cfg->meta.nchoices;
+		ex.run_seed = cfg->meta.run_seed;
+		ex.warn_divergence = true;
+	}
+	sim_oracle_add_finish(record_verdict, NULL);
+	if (cfg->mode == SIM_RUN_EXPLORE || cfg->mode == SIM_RUN_SHRINK) {
+		/* runs are judged by verdicts; their output would be noise */
+		quiet_stdout();
+		on_exit(no_choice_exit, NULL);
+	}
+	if (cfg->mode != SIM_RUN_PLAIN || ex.narmed)
+		sim_set_strategy(&explore_strategy);
+	return 0;
+}
+
+/* ============ the fork server (explore, shrink) ============ */
+
+struct job {
+	pid_t pid;
+	uint64_t run;
+	struct slot *slot;
+};
+
+struct result {
+	bool failed;
+	char oracle[32];
+	char message[512];
+	struct sim_choice *choices;	/* kept for failures and search */
+	uint64_t nchoices;
+};
+
+/* Pre-fork choices (injections before the first pick): every run has them. */
+static struct sim_choice *prefix_log;
+static uint64_t prefix_n;
+static struct slot *slots;
+static struct job *jobs;
+
+static void quiet_child_output(void)
+{
+	int fd = open("/dev/null", O_WRONLY);
+
+	if (fd >= 0) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+}
+
+struct run_spec {
+	enum inner inner;
+	uint64_t seed;
+	const struct sim_choice *forced;
+	uint64_t nforced;
+};
+
+/* In the child: become the run `spec` describes. */
+static void become_run(struct slot *slot, const struct run_spec *spec)
+{
+	quiet_child_output();
+	memset(&slot->h, 0, sizeof(slot->h));
+	ex.hdr = &slot->h;
+	ex.log = slot->c;
+	ex.cap = SLOT_CHOICES;
+	ex.nlog = 0;
+	for (uint64_t i = 0; i < prefix_n; i++)
+		log_choice(&prefix_log[i]);
+	ex.inner = spec->inner;
+	ex.run_seed = spec->seed;
+	ex.forced = spec->forced;
+	ex.nforced = spec->nforced;
+	ex.diverged = false;
+	ex.warn_divergence = false;
+	if (ex.inner == IN_PCT) {
+		/* change points from a stream of their own */
+		sim_rand_reseed(spec->seed ^ 0x9e3779b97f4a7c15ull);
+		for (int i = 0; i < ex.depth - 1; i++)
+			ex.cp[i] = sim_sched_rand_below(ex.k ? ex.k : 1);
+		memset(ex.has_prio, 0, sizeof(ex.has_prio));
+	}
+}
+
+static int free_job(void)
+{
+	for (int i = 0; i < ex.cfg.jobs; i++)
+		if (!jobs[i].pid)
+			return i;
+	return -1;
+}
+
+/* Fork one run; returns true in the child. */
+static bool launch(uint64_t run, const struct run_spec *spec)
+{
+	int j = free_job();
+	pid_t pid;
+
+	SIM_BUG_ON(j < 0);
+	pid = fork();
+	if (pid < 0)
+		sim_panic("explore: fork: %s", strerror(errno));
+	if (pid == 0) {
+		become_run(&slots[j], spec);
+		return true;
+	}
+	jobs[j] = (struct job){ pid, run, &slots[j] };
+	return false;
+}
+
+static void describe_status(int status, struct result *r)
+{
+	if (WIFSIGNALED(status)) {
+		r->failed = true;
+		snprintf(r->oracle, sizeof(r->oracle), "program-signal");
+		snprintf(r->message, sizeof(r->message), "killed by signal %d (%s)",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	} else if (WEXITSTATUS(status)) {
+		r->failed = true;
+		snprintf(r->oracle, sizeof(r->oracle), "program-exit");
+		snprintf(r->message, sizeof(r->message), "exit status %d",
+			 WEXITSTATUS(status));
+	}
+}
+
+/* Wait for any run; fill *r (choices copied) and return its run number. */
+static uint64_t reap(struct result *r, bool keep_choices)
+{
+	int status;
+	pid_t pid;
+
+	do
+		pid = waitpid(-1, &status, 0);
+	while (pid < 0 && errno == EINTR);
+	if (pid < 0)
+		sim_panic("explore: waitpid: %s", strerror(errno));
+	for (int i = 0; i < ex.cfg.jobs; i++) {
+		struct job *j = &jobs[i];
+
+		if (j->pid != pid)
+			continue;
+		memset(r, 0, sizeof(*r));
+		if (j->slot->h.oracle[0]) {
+			r->failed = true;
+			memcpy(r->oracle, j->slot->h.oracle, sizeof(r->oracle));
+			memcpy(r->message, j->slot->h.message, sizeof(r->message));
+		} else {
+			describe_status(status, r);
+		}
+		r->nchoices = j->slot->h.nchoices;
+		if (keep_choices || r->failed) {
+			r->choices = malloc((r->nchoices ? r->nchoices : 1) * sizeof(*r->choices));
+			SIM_BUG_ON(!r->choices);
+			memcpy(r->choices, j->slot->c, r->nchoices * sizeof(*r->choices));
+		}
+		j->pid = 0;
+		return j->run;
+	}
+	sim_panic("explore: unknown child %d", (int)pid);
+}
+
+static void save_schedule(const char *path, const struct result *r, uint64_t seed,
+			  const char *strategy)
+{
+	struct sim_schedule s = ex.cfg.meta;
+	int err;
+
+	s.run_seed = seed;
+	snprintf(s.strategy, sizeof(s.strategy), "%s", strategy);
+	snprintf(s.oracle, sizeof(s.oracle), "%s", r->oracle);
+	snprintf(s.message, sizeof(s.message), "%s", r->message);
+	s.choices = r->choices;
+	s.nchoices = r->nchoices;
+	err = sim_schedule_write(&s, path);
+	if (err)
+		fprintf(stderr, "kvmsim: cannot write %s: %s\n", path, strerror(-err));
+	else
+		fprintf(stderr, "saved %s\n", path);
+}
+
+static void setup_server(int njobs)
+{
+	size_t size = (size_t)njobs * sizeof(struct slot);
+
+	fflush(NULL);
+	slots = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (slots == MAP_FAILED)
+		sim_panic("explore: cannot map result slots: %s", strerror(errno));
+	jobs = calloc(njobs, sizeof(*jobs));
+	SIM_BUG_ON(!jobs);
+	prefix_n = ex.nlog;
+	prefix_log = malloc((prefix_n ? prefix_n : 1) * sizeof(*prefix_log));
+	SIM_BUG_ON(!prefix_log);
+	memcpy(prefix_log, ex.log, prefix_n * sizeof(*prefix_log));
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ---- explore: the run sequence ---- */
+
+/*
+ * Bounded search is breadth-first over "prefix, then nonpreempt": each
+ * finished run (taken in run order, so the search does not depend on
+ * --jobs) adds, for every later decision, every other runnable actor as
+ * a new prefix, as long as the prefix stays within the preemption bound.
+ */
+struct prefix {
+	struct sim_choice *c;
+	uint64_t n;
+};
+
+static struct prefix *queue;
+static uint64_t q_head, q_tail, q_cap;
+
+static void push_prefix(struct prefix p)
+{
+	if (q_tail == q_cap) {
+		q_cap = q_cap ? 2 * q_cap : 256;
+		queue = realloc(queue, q_cap * sizeof(*queue));
+		SIM_BUG_ON(!queue);
+	}
+	queue[q_tail++] = p;
+}
+
+static void enqueue(const struct sim_choice *c, uint64_t n, const struct sim_choice *last)
+{
+	struct prefix p = { malloc((n + 1) * sizeof(*c)), n + 1 };
+
+	SIM_BUG_ON(!p.c);
+	if (n)
+		memcpy(p.c, c, n * sizeof(*c));
+	p.c[n] = *last;
+	push_prefix(p);
+}
+
+static void expand(const struct result *r, uint64_t from)
+{
+	uint64_t pre = 0;
+
+	for (uint64_t j = 0; j < r->nchoices; j++) {
+		const struct sim_choice *c = &r->choices[j];
+
+		if (j >= from && c->kind == 'p') {
+			for (int id = 0; id < 64; id++) {
+				struct sim_choice alt = *c;
+
+				if (!(c->mask >> id & 1) || id == c->chosen)
+					continue;
+				alt.chosen = id;
+				if (pre + sim_choice_is_preemption(&alt) >
+				    (uint64_t)ex.cfg.preemptions)
+					continue;
+				if (q_tail - q_head >= ex.cfg.runs)
+					return;
+				enqueue(r->choices, j, &alt);
+			}
+		}
+		pre += sim_choice_is_preemption(c);
+	}
+}
+
+struct explorer {
+	uint64_t launched, done, failing;
+	uint64_t first_fail;		/* UINT64_MAX: none yet */
+	struct result fail;
+	uint64_t fail_seed;
+	/* bounded: results waiting to be expanded in run order */
+	struct result *pending;
+	uint64_t *pending_from;
+	bool *pending_done;
+	uint64_t expanded;
+	uint64_t *run_from;		/* prefix length of each run */
+};
+
+static void progress(const struct explorer *e, bool last)
+{
+	if (!ex.cfg.progress || (!last && e->done % 64))
+		return;
+	fprintf(stderr, "\rexplore: %" PRIu64 "/%" PRIu64 " runs, %" PRIu64 " failing%s",
+		e->done, ex.cfg.runs, e->failing, last ? "\n" : "");
+}
+
+static bool bounded(void)
+{
+	return !strcmp(ex.cfg.strategy, "bounded");
+}
+
+/* Next run's spec; false if there is none (yet). */
+static bool next_spec(struct explorer *e, struct run_spec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->seed = ex.cfg.meta.seed + e->launched;
+	if (!bounded()) {
+		spec->inner = !strcmp(ex.cfg.strategy, "pct") ? IN_PCT : IN_RANDOM;
+		return true;
+	}
+	if (q_head == q_tail)
+		return false;
+	spec->inner = IN_FORCED;
+	spec->seed = ex.cfg.meta.seed;
+	spec->forced = queue[q_head].c;
+	spec->nforced = queue[q_head].n;
+	e->run_from[e->launched] = queue[q_head].n;
+	q_head++;
+	return true;
+}
+
+static void expand_in_order(struct explorer *e)
+{
+	while (e->expanded < e->launched && e->pending_done[e->expanded]) {
+		struct result *r = &e->pending[e->expanded];
+
+		expand(r, e->run_from[e->expanded]);
+		free(r->choices);
+		r->choices = NULL;
+		e->expanded++;
+	}
+}
+
+static void copy_result(struct result *dst, const struct result *src)
+{
+	free(dst->choices);
+	*dst = *src;
+	dst->choices = malloc((src->nchoices ? src->nchoices : 1) * sizeof(*src->choices));
+	SIM_BUG_ON(!dst->choices);
+	memcpy(dst->choices, src->choices, src->nchoices * sizeof(*src->choices));
+}
+
+static void account(struct explorer *e, uint64_t run, struct result *r)
+{
+	e->done++;
+	if (r->failed) {
+		e->failing++;
+		if (run < e->first_fail) {
+			copy_result(&e->fail, r);
+			e->first_fail = run;
+			e->fail_seed = bounded() ? ex.cfg.meta.seed : ex.cfg.meta.seed + run;
+		}
+	}
+	if (bounded()) {
+		e->pending[run] = *r;
+		e->pending_done[run] = true;
+		expand_in_order(e);
+	} else {
+		free(r->choices);
+	}
+	progress(e, false);
+}
+
+static void alloc_explorer(struct explorer *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->first_fail = UINT64_MAX;
+	if (!bounded())
+		return;
+	e->pending = calloc(ex.cfg.runs, sizeof(*e->pending));
+	e->pending_done = calloc(ex.cfg.runs, sizeof(*e->pending_done));
+	e->run_from = calloc(ex.cfg.runs, sizeof(*e->run_from));
+	SIM_BUG_ON(!e->pending || !e->pending_done || !e->run_from);
+	push_prefix((struct prefix){ NULL, 0 });	/* no preemption at all */
+}
+
+static bool running(void)
+{
+	for (int i = 0; i < ex.cfg.jobs; i++)
+		if (jobs[i].pid)
+			return true;
+	return false;
+}
+
+/* Runs one probe run without preemptions to learn how long a run is (pct's k). */
+static bool probe_length(void)
+{
+	struct run_spec spec = { .inner = IN_NONPREEMPT, .seed = ex.cfg.meta.seed };
+	struct result r;
+
+	if (launch(UINT64_MAX, &spec))
+		return true;
+	reap(&r, false);
+	free(r.choices);
+	ex.k = r.nchoices ? r.nchoices : 1;
+	return false;
+}
+
+static void report_explore(struct explorer *e)
+{
+	char path[4200], strategy[128];
+
+	progress(e, true);
+	if (e->first_fail == UINT64_MAX) {
+		if (bounded() && q_head == q_tail && e->launched < ex.cfg.runs)
+			fprintf(stderr, "explore: search complete: every schedule with at most %d "
+				"preemptions ran (%" PRIu64 " runs), no failure\n",
+				ex.cfg.preemptions, e->launched);
+		else
+			fprintf(stderr, "explore: %" PRIu64 " runs (%s), no failure\n",
+				e->done, ex.cfg.strategy);
+		_exit(0);
+	}
+	fprintf(stderr, "FAILED run %" PRIu64 ": oracle %s: %s\n", e->first_fail,
+		e->fail.oracle, e->fail.message);
+	snprintf(path, sizeof(path), "%s.%" PRIu64 ".schedule", ex.cfg.save_prefix,
+		 e->first_fail);
+	if (!strcmp(ex.cfg.strategy, "pct"))
+		snprintf(strategy, sizeof(strategy), "pct depth=%d k=%" PRIu64 " run=%" PRIu64,
+			 ex.depth, ex.k, e->first_fail);
+	else
+		snprintf(strategy, sizeof(strategy), "%s run=%" PRIu64, ex.cfg.strategy,
+			 e->first_fail);
+	save_schedule(path, &e->fail, e->fail_seed, strategy);
+	_exit(1);
+}
+
+static void serve_explore(void)
+{
+	struct explorer e;
+	struct run_spec spec;
+	struct result r;
+
+	ex.depth = ex.cfg.depth > 0 ? ex.cfg.depth : 3;
+	if (ex.depth > MAX_DEPTH)
+		ex.depth = MAX_DEPTH;
+	if (!strcmp(ex.cfg.strategy, "pct") && probe_length())
+		return;
+	alloc_explorer(&e);
+	for (;;) {
+		while (free_job() >= 0 && e.launched < ex.cfg.runs &&
+		       e.launched < e.first_fail && next_spec(&e, &spec)) {
+			if (launch(e.launched, &spec))
+				return;
+			e.launched++;
+		}
+		if (!running())
+			break;
+		account(&e, reap(&r, bounded()), &r);
+	}
+	report_explore(&e);
+}
+
+/* ============ shrink ============ */
+
+static uint64_t shrink_runs;
+
+/* Run `c` (forced, then nonpreempt); true if it fails the same oracle. */
+static bool try_schedule(const struct sim_choice *c, uint64_t n, struct result *r,
+			 bool *child)
+{
+	struct run_spec spec = { IN_FORCED, ex.cfg.meta.run_seed, c, n };
+
+	*child = launch(shrink_runs, &spec);
+	if (*child)
+		return false;
+	shrink_runs++;
+	reap(r, true);
+	return r->failed && !strcmp(r->oracle, ex.cfg.meta.oracle);
+}
+
+static void take(struct result *best, struct result *r)
+{
+	free(best->choices);
+	*best = *r;
+	r->choices = NULL;
+}
+
+static uint64_t injected(const struct result *r)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < r->nchoices; i++)
+		n += r->choices[i].kind == 'f' && r->choices[i].chosen;
+	return n;
+}
+
+/* Fewer preemptions first, then fewer injected faults, then fewer choices. */
+static bool better(const struct result *a, const struct result *b)
+{
+	uint64_t pa = sim_choices_preemptions(a->choices, a->nchoices);
+	uint64_t pb = sim_choices_preemptions(b->choices, b->nchoices);
+
+	if (pa != pb)
+		return pa < pb;
+	if (injected(a) != injected(b))
+		return injected(a) < injected(b);
+	return a->nchoices < b->nchoices;
+}
+
+/* Accept r if it is better than best; free whichever loses. */
+static bool consider(struct result *best, struct result *r)
+{
+	if (!better(r, best)) {
+		free(r->choices);
+		return false;
+	}
+	take(best, r);
+	return true;
+}
+
+/* Shortest forced prefix (binary search) that still fails. */
+static bool shrink_prefix(struct result *best, bool *child)
+{
+	const struct sim_choice *orig = best->choices;
+	uint64_t lo = 0, hi = best->nchoices;
+	struct result found = { 0 }, r;
+	bool ok = false;
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (try_schedule(orig, mid, &r, child)) {
+			free(found.choices);
+			found = r;
+			ok = true;
+			hi = mid;
+		} else {
+			if (*child)
+				return false;
+			free(r.choices);
+			lo = mid + 1;
+		}
+	}
+	if (!ok)
+		return false;
+	return consider(best, &found);
+}
+
+/* Turn preemptions into "keep running", last first. */
+static bool shrink_preemptions(struct result *best, bool *child)
+{
+	bool changed = false;
+	struct result r;
+
+	for (uint64_t j = best->nchoices; j-- > 0;) {
+		struct sim_choice *c;
+
+		if (j >= best->nchoices || !sim_choice_is_preemption(&best->choices[j]))
+			continue;
+		c = malloc(best->nchoices * sizeof(*c));
+		SIM_BUG_ON(!c);
+		memcpy(c, best->choices, best->nchoices * sizeof(*c));
+		c[j].chosen = c[j].self;
+		if (try_schedule(c, best->nchoices, &r, child))
+			changed |= consider(best, &r);
+		else if (!*child)
+			free(r.choices);
+		if (*child)
+			return false;	/* c is the child's forced list */
+		free(c);
+	}
+	return changed;
+}
+
+/* Injections that failed: try them succeeding. */
+static bool shrink_injections(struct result *best, bool *child)
+{
+	bool changed = false;
+	struct result r;
+
+	for (uint64_t j = best->nchoices; j-- > 0;) {
+		struct sim_choice *c;
+
+		if (j >= best->nchoices || best->choices[j].kind != 'f' ||
+		    !best->choices[j].chosen)
+			continue;
+		c = malloc(best->nchoices * sizeof(*c));
+		SIM_BUG_ON(!c);
+		memcpy(c, best->choices, best->nchoices * sizeof(*c));
+		c[j].chosen = 0;
+		if (try_schedule(c, best->nchoices, &r, child))
+			changed |= consider(best, &r);
+		else if (!*child)
+			free(r.choices);
+		if (*child)
+			return false;
+		free(c);
+	}
+	return changed;
+}
+
+static void shrink_path(char *out, size_t size, const char *in)
+{
+	size_t len = strlen(in);
+	const char *suffix = ".schedule";
+	size_t sl = strlen(suffix);
+
+	if (len > sl && !strcmp(in + len - sl, suffix))
+		snprintf(out, size, "%.*s.min.schedule", (int)(len - sl), in);
+	else
+		snprintf(out, size, "%s.min.schedule", in);
+}
+
+static void serve_shrink(void)
+{
+	const struct sim_schedule *m = &ex.cfg.meta;
+	struct result best = { 0 }, r;
+	bool child = false, changed = true;
+	char path[4200], strategy[160];
+
+	if (!try_schedule(m->choices, m->nchoices, &r, &child)) {
+		if (child)
+			return;
+		fprintf(stderr, "shrink: the schedule does not fail oracle %s (%s%s%s)\n",
+			m->oracle[0] ? m->oracle : "(none recorded)",
+			r.failed ? "it failed " : "it passed", r.failed ? r.oracle : "", "");
+		_exit(2);
+	}
+	best = r;
+	for (int round = 0; changed && round < 16; round++) {
+		changed = shrink_prefix(&best, &child);
+		if (child)
+			return;
+		changed |= shrink_preemptions(&best, &child);
+		if (child)
+			return;
+		changed |= shrink_injections(&best, &child);
+		if (child)
+			return;
+	}
+	fprintf(stderr, "shrink: %" PRIu64 " choices, %" PRIu64 " preemptions -> %" PRIu64
+		" choices, %" PRIu64 " preemptions (%" PRIu64 " runs)\n",
+		m->nchoices, sim_choices_preemptions(m->choices, m->nchoices),
+		best.nchoices, sim_choices_preemptions(best.choices, best.nchoices),
+		shrink_runs);
+	fprintf(stderr, "FAILED: oracle %s: %s\n", best.oracle, best.message);
+	shrink_path(path, sizeof(path), ex.cfg.schedule_path);
+	snprintf(strategy, sizeof(strategy), "shrink of %s", m->strategy[0] ? m->strategy : "?");
+	save_schedule(path, &best, m->run_seed, strategy);
+	_exit(0);
+}
+
+static void serve(void)
+{
+	setup_server(ex.cfg.mode == SIM_RUN_SHRINK ? 1 : ex.cfg.jobs);
+	if (ex.cfg.mode == SIM_RUN_SHRINK)
+		serve_shrink();
+	else
+		serve_explore();
+}

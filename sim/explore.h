@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exploring schedules: strategies (random walk, PCT, preemption-bounded
+ * search), replay of a schedule file, shrinking a failing schedule, and
+ * fault injection whose outcomes are choices like scheduling picks.
+ *
+ * Everything before a run's first choice is the same for every schedule,
+ * so `explore` and `shrink` run the program once up to that point and
+ * fork there: each child is one run, reporting through shared memory.
+ * The run seed takes effect at the first choice (both random streams are
+ * reseeded there), which is what makes a forked run and a fresh replay of
+ * the same schedule identical.
+ */
+#ifndef KVMSIM_SIM_EXPLORE_H
+#define KVMSIM_SIM_EXPLORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/schedule.h"
+
+enum sim_run_mode {
+	SIM_RUN_PLAIN,		/* one run, random strategy from the seed */
+	SIM_RUN_EXPLORE,	/* many runs from the first choice on */
+	SIM_RUN_REPLAY,		/* follow a schedule file */
+	SIM_RUN_SHRINK,		/* minimise a failing schedule file */
+};
+
+struct sim_explore_cfg {
+	enum sim_run_mode mode;
+	const char *strategy;	/* explore: random | pct | bounded */
+	int depth;		/* pct: d (d - 1 priority change points) */
+	int preemptions;	/* bounded: at most this many preemptions */
+	uint64_t runs;		/* explore: run budget */
+	int jobs;		/* runs in parallel processes */
+	uint64_t max_choices;	/* per run; more is the "budget" verdict */
+	const char *save_prefix;	/* explore: PREFIX.RUN.schedule */
+	const char *schedule_path;	/* replay / shrink input */
+	bool progress;		/* draw a progress line on stderr */
+	/*
+	 * What a saved schedule needs to run again; replay and shrink get it
+	 * (choices too) from schedule_path.
+	 */
+	struct sim_schedule meta;
+};
+
+/* After sim_init.  Returns 0, or -1 with a message on stderr. */
+int sim_explore_configure(const struct sim_explore_cfg *cfg);
+
+/*
+ * Arm a fault-injection site: "SITE" (every hit fails), "SITE:N" (the
+ * N-th hit, from 1), "SITE:P" with 0 < P < 1 (each hit with probability
+ * P, drawn from the scheduler stream).  -1 on a malformed spec.
+ */
+int sim_inject_arm(const char *spec);
+/*
+ * At a site: should this hit fail?  Unarmed sites cost a lookup and
+ * return false.  Every armed hit is a choice in the schedule.
+ */
+bool sim_inject(const char *site);
+
+/* Choices made so far in this run, preemptions among them. */
+uint64_t sim_explore_choices(void);
+uint64_t sim_explore_preemptions(void);
+
+#endif

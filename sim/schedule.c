@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Schedule files (format in schedule.h).  Reading is strict: any line
+ * that is not what the format says is an error naming file and line.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/schedule.h"
+#include "sim/sim_internal.h"
+
+#define MAX_SITES 64
+
+static char *site_names[MAX_SITES];
+static uint32_t nr_sites;
+
+uint32_t sim_site_intern(const char *name)
+{
+	for (uint32_t i = 0; i < nr_sites; i++)
+		if (!strcmp(site_names[i], name))
+			return i;
+	if (nr_sites == MAX_SITES)
+		sim_panic("more than %d fault-injection sites", MAX_SITES);
+	site_names[nr_sites] = strdup(name);
+	SIM_BUG_ON(!site_names[nr_sites]);
+	return nr_sites++;
+}
+
+const char *sim_site_name(uint32_t idx)
+{
+	return idx < nr_sites ? site_names[idx] : "?";
+}
+
+uint64_t sim_choices_preemptions(const struct sim_choice *c, uint64_t n)
+{
+	uint64_t p = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		p += sim_choice_is_preemption(&c[i]);
+	return p;
+}
+
+/* Values are written as the rest of the line: no newlines inside. */
+static void put_line(FILE *f, const char *key, const char *v)
+{
+	fprintf(f, "%s ", key);
+	for (; *v; v++)
+		fputc(*v == '\n' ? ' ' : *v, f);
+	fputc('\n', f);
+}
+
+static void write_choice(FILE *f, const struct sim_choice *c)
+{
+	if (c->kind == 'f')
+		fprintf(f, "f %s %d\n", sim_site_name(c->site), c->chosen);
+	else
+		fprintf(f, "p %d %d %c %u %" PRIx64 "\n", c->chosen, c->self,
+			c->point, c->ncand, c->mask);
+}
+
+int sim_schedule_write(const struct sim_schedule *s, const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "kvmsim-schedule 1\n");
+	put_line(f, "program", s->program);
+	if (s->scenario[0])
+		put_line(f, "scenario", s->scenario);
+	for (int i = 0; i < s->nargs; i++)
+		put_line(f, "arg", s->args[i]);
+	fprintf(f, "seed %" PRIu64 "\nrun-seed %" PRIu64 "\n", s->seed, s->run_seed);
+	put_line(f, "profile", s->profile[0] ? s->profile : "upstream");
+	fprintf(f, "quantum %" PRIu64 "\n", s->quantum);
+	for (int i = 0; i < s->nfail; i++)
+		put_line(f, "fail", s->fail[i]);
+	if (s->strategy[0])
+		put_line(f, "strategy", s->strategy);
+	if (s->oracle[0]) {
+		put_line(f, "oracle", s->oracle);
+		put_line(f, "message", s->message);
+	}
+	fprintf(f, "choices %" PRIu64 "\n", s->nchoices);
+	for (uint64_t i = 0; i < s->nchoices; i++)
+		write_choice(f, &s->choices[i]);
+	fprintf(f, "end\n");
+	if (fclose(f))
+		return -errno;
+	return 0;
+}
+
+struct reader {
+	const char *path;
+	int line;
+	char *err;
+	size_t errlen;
+};
+
+static int bad(struct reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int bad(struct reader *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(r->err, r->errlen, "%s:%d: ", r->path, r->line);
+
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < r->errlen)
+		vsnprintf(r->err + n, r->errlen - n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int parse_u64(struct reader *r, const char *v, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(v, &end, 0);
+	if (errno || end == v || *end || *v == '-')
+		return bad(r, "expected an unsigned number, got \"%s\"", v);
+	return 0;
+}
+
+static int parse_choice(struct reader *r, struct sim_schedule *s, char *line)
+{
+	struct sim_choice c = { .kind = line[0] };
+	char name[128], kind;
+	int n = 0;
+
+	if (c.kind == 'p') {
+		if (sscanf(line, "p %d %d %c %hu %" SCNx64 "%n", &c.chosen, &c.self,
+			   &kind, &c.ncand, &c.mask, &n) != 5 || line[n] ||
+		    !strchr("ywx", kind) || c.chosen < 0 || c.self < 0)
+			return bad(r, "expected \"p CHOSEN SELF y|w|x NCAND MASK\"");
+		c.point = kind;
+	} else if (sscanf(line, "f %127s %d%n", name, &c.chosen, &n) == 2 &&
+		   !line[n] && (c.chosen == 0 || c.chosen == 1)) {
+		c.site = sim_site_intern(name);
+	} else {
+		return bad(r, "expected \"p ...\" or \"f SITE 0|1\"");
+	}
+	if (s->nchoices >= s->choices_cap)
+		return bad(r, "more choices than the \"choices\" line said");
+	s->choices[s->nchoices++] = c;
+	return 0;
+}
+
+static int set_str(struct reader *r, char *dst, size_t size, const char *v)
+{
+	if (strlen(v) >= size)
+		return bad(r, "value too long (at most %zu bytes)", size - 1);
+	strcpy(dst, v);
+	return 0;
+}
+
+static int push_str(struct reader *r, char **arr, int *n, int max, const char *v)
+{
+	if (*n == max)
+		return bad(r, "more than %d of these lines", max);
+	arr[*n] = strdup(v);
+	if (!arr[*n])
+		return bad(r, "out of memory");
+	(*n)++;
+	return 0;
+}
+
+static int parse_count(struct reader *r, struct sim_schedule *s, const char *v)
+{
+	uint64_t n;
+
+	if (parse_u64(r, v, &n))
+		return -1;
+	if (s->choices)
+		return bad(r, "a second \"choices\" line");
+	if (n > (1ull << 28))
+		return bad(r, "too many choices (%" PRIu64 ")", n);
+	s->choices = calloc(n ? n : 1, sizeof(*s->choices));
+	if (!s->choices)
+		return bad(r, "out of memory");
+	s->choices_cap = n;
+	return 0;
+}
+
+/* One "key value" header line. */
+static int parse_header(struct reader *r, struct sim_schedule *s, char *line)
+{
+	char *v = strchr(line, ' ');
+
+	if (!v)
+		return bad(r, "expected \"KEY VALUE\"");
+	*v++ = 0;
+	if (!strcmp(line, "program"))
+		return set_str(r, s->program, sizeof(s->program), v);
+	if (!strcmp(line, "scenario"))
+		return set_str(r, s->scenario, sizeof(s->scenario), v);
+	if (!strcmp(line, "arg"))
+		return push_str(r, s->args, &s->nargs, SIM_MAX_ARGS, v);
+	if (!strcmp(line, "fail"))
+		return push_str(r, s->fail, &s->nfail, SIM_MAX_FAIL, v);
+	if (!strcmp(line, "seed"))
+		return parse_u64(r, v, &s->seed);
+	if (!strcmp(line, "run-seed"))
+		return parse_u64(r, v, &s->run_seed);
+	if (!strcmp(line, "quantum"))
+		return parse_u64(r, v, &s->quantum);
+	if (!strcmp(line, "profile"))
+		return set_str(r, s->profile, sizeof(s->profile), v);
+	if (!strcmp(line, "strategy"))
+		return set_str(r, s->strategy, sizeof(s->strategy), v);
+	if (!strcmp(line, "oracle"))
+		return set_str(r, s->oracle, sizeof(s->oracle), v);
+	if (!strcmp(line, "message"))
+		return set_str(r, s->message, sizeof(s->message), v);
+	if (!strcmp(line, "choices"))
+		return parse_count(r, s, v);
+	return bad(r, "unknown key \"%s\"", line);
+}
+
+static int parse_line(struct reader *r, struct sim_schedule *s, char *line,
+		      bool *ended)
+{
+	if (r->line == 1)
+		return strcmp(line, "kvmsim-schedule 1") ?
+			bad(r, "expected \"kvmsim-schedule 1\"") : 0;
+	if (!line[0] || line[0] == '#')
+		return 0;
+	if (*ended)
+		return bad(r, "text after \"end\"");
+	if (!strcmp(line, "end")) {
+		*ended = true;
+		return 0;
+	}
+	if ((line[0] == 'p' || line[0] == 'f') && line[1] == ' ') {
+		if (!s->choices)
+			return bad(r, "a choice before the \"choices N\" line");
+		return parse_choice(r, s, line);
+	}
+	return parse_header(r, s, line);
+}
+
+int sim_schedule_read(struct sim_schedule *s, const char *path, char *err,
+		      size_t errlen)
+{
+	struct reader r = { path, 0, err, errlen };
+	char buf[8192];
+	bool ended = false;
+	int ret = 0;
+	FILE *f;
+
+	memset(s, 0, sizeof(*s));
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (!ret && fgets(buf, sizeof(buf), f)) {
+		size_t len = strlen(buf);
+
+		r.line++;
+		if (len && buf[len - 1] == '\n')
+			buf[--len] = 0;
+		else if (!feof(f))
+			ret = bad(&r, "line longer than %zu bytes", sizeof(buf) - 2);
+		if (!ret)
+			ret = parse_line(&r, s, buf, &ended);
+	}
+	fclose(f);
+	r.line++;
+	if (!ret && r.line == 1)
+		ret = bad(&r, "empty file, expected \"kvmsim-schedule 1\"");
+	if (!ret && !s->program[0])
+		ret = bad(&r, "no \"program\" line");
+	if (!ret && !ended)
+		ret = bad(&r, "expected \"end\" (file cut short?)");
+	if (!ret && s->nchoices != s->choices_cap)
+		ret = bad(&r, "\"choices %" PRIu64 "\" but %" PRIu64 " choice lines",
+			  s->choices_cap, s->nchoices);
+	if (ret)
+		sim_schedule_free(s);
+	return ret;
+}
+
+void sim_schedule_free(struct sim_schedule *s)
+{
+	for (int i = 0; i < s->nargs; i++)
+		free(s->args[i]);
+	for (int i = 0; i < s->nfail; i++)
+		free(s->fail[i]);
+	free(s->choices);
+	s->choices = NULL;
+	s->nargs = s->nfail = 0;
+	s->nchoices = s->choices_cap = 0;
+}

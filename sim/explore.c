@@ -434,9 +434,119 @@ struct run_spec {
 	uint64_t nforced;
 };
 
+/*
+ * After fork, MAP_SHARED memory (the kvm_run pages, a VMM's memfd or shm
+ * guest memory) is still shared with the server and the other runs: one
+ * run's writes would show in the next.  Give the child its own copy of
+ * every shared writable file, mapped at the same places and offsets so
+ * aliases stay aliases, with the same pages mapped as before.
+ */
+struct shared_map {
+	uintptr_t start, end;
+	uint64_t off;
+	char id[64];		/* dev:inode */
+	int prot;
+	unsigned char *present;	/* per page: mapped in this VMA before */
+};
+
+#define MAX_SHARED_MAPS 256
+
+static bool page_mapped(int pagemap, uintptr_t addr)
+{
+	uint64_t e = 0;
+
+	if (pread(pagemap, &e, 8, (off_t)(addr / 4096) * 8) != 8)
+		return true;	/* unknown: copy it */
+	return e >> 63;
+}
+
+static int read_shared_maps(struct shared_map *m, int max)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[4352], perms[8], dev[16];
+	unsigned long long start, end, off, ino;
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx-%llx %7s %llx %15s %llu", &start, &end, perms,
+			   &off, dev, &ino) != 6 || perms[3] != 's' || perms[1] != 'w')
+			continue;
+		if ((uintptr_t)start >= (uintptr_t)slots &&
+		    (uintptr_t)start < (uintptr_t)slots + (size_t)ex.cfg.jobs * sizeof(*slots))
+			continue;	/* the report channel stays shared */
+		m[n] = (struct shared_map){ start, end, off, "", PROT_WRITE, NULL };
+		snprintf(m[n].id, sizeof(m[n].id), "%s:%llu", dev, ino);
+		m[n].prot |= (perms[0] == 'r' ? PROT_READ : 0) | (perms[2] == 'x' ? PROT_EXEC : 0);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void privatize_group(struct shared_map *m, int n, int first, int pagemap)
+{
+	uint64_t size = 0;
+	int fd = memfd_create("kvmsim-run-copy", MFD_CLOEXEC);
+
+	if (fd < 0)
+		sim_panic("explore: memfd_create: %s", strerror(errno));
+	for (int i = first; i < n; i++)
+		if (!strcmp(m[i].id, m[first].id) && m[i].off + (m[i].end - m[i].start) > size)
+			size = m[i].off + (m[i].end - m[i].start);
+	if (ftruncate(fd, (off_t)size))
+		sim_panic("explore: ftruncate: %s", strerror(errno));
+	for (int i = first; i < n; i++) {
+		size_t pages = (m[i].end - m[i].start) / 4096;
+
+		if (strcmp(m[i].id, m[first].id))
+			continue;
+		m[i].present = calloc(pages ? pages : 1, 1);
+		SIM_BUG_ON(!m[i].present);
+		for (size_t p = 0; p < pages; p++) {
+			uintptr_t a = m[i].start + p * 4096;
+
+			m[i].present[p] = page_mapped(pagemap, a);
+			if (m[i].present[p] && (m[i].prot & PROT_READ) &&
+			    pwrite(fd, (void *)a, 4096, (off_t)(m[i].off + p * 4096)) != 4096)
+				sim_panic("explore: copying shared memory: %s", strerror(errno));
+		}
+	}
+	for (int i = first; i < n; i++) {
+		size_t pages = (m[i].end - m[i].start) / 4096;
+
+		if (strcmp(m[i].id, m[first].id))
+			continue;
+		if (mmap((void *)m[i].start, m[i].end - m[i].start, m[i].prot,
+			 MAP_SHARED | MAP_FIXED, fd, (off_t)m[i].off) == MAP_FAILED)
+			sim_panic("explore: remapping shared memory: %s", strerror(errno));
+		for (size_t p = 0; p < pages; p++)
+			if (m[i].present[p] && (m[i].prot & PROT_READ))
+				(void)*(volatile char *)(m[i].start + p * 4096);
+		free(m[i].present);
+		m[i].id[0] = 0;		/* done */
+	}
+	close(fd);
+}
+
+static void privatize_shared_memory(void)
+{
+	static struct shared_map m[MAX_SHARED_MAPS];
+	int n = read_shared_maps(m, MAX_SHARED_MAPS);
+	int pagemap = open("/proc/self/pagemap", O_RDONLY);
+
+	for (int i = 0; i < n; i++)
+		if (m[i].id[0])
+			privatize_group(m, n, i, pagemap);
+	if (pagemap >= 0)
+		close(pagemap);
+}
+
 /* In the child: become the run `spec` describes. */
 static void become_run(struct slot *slot, const struct run_spec *spec)
 {
+	privatize_shared_memory();
 	quiet_child_output();
 	memset(&slot->h, 0, sizeof(slot->h));
 	ex.hdr = &slot->h;

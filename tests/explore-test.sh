@@ -1,0 +1,134 @@
+#!/bin/sh
+# explore / replay / shrink / timeline on small racy pthread programs.
+#   explore-test.sh KVMSIM BINDIR CASE
+# Every check compares exact verdicts, files and counts.
+set -u
+KVMSIM=$1
+BIN=$2
+CASE=$3
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+explore() {	# explore ARGS...: stderr to $W/err, exit status to $rc
+	"$KVMSIM" explore "$@" 2>"$W/err" >"$W/out"
+	rc=$?
+}
+
+case "$CASE" in
+deadlock-found)
+	# random finds the lost wakeup; the verdict names the sleepers
+	explore --seed 1 --runs 2000 --out "$W" -- "$BIN/lost-wakeup"
+	[ $rc = 1 ] || fail "explore exit $rc: $(cat "$W/err")"
+	grep -q '^FAILED run [0-9]*: oracle deadlock: every actor is blocked at vtime [0-9]*: vmm on thread1.exit, thread1 on pthread_cond' "$W/err" ||
+		fail "verdict: $(cat "$W/err")"
+	ls "$W"/lost-wakeup.*.schedule >/dev/null || fail "no schedule saved"
+	[ -s "$W/out" ] && fail "explore printed on stdout: $(cat "$W/out")"
+	;;
+replay-100)
+	explore --seed 1 --runs 2000 --out "$W" -- "$BIN/lost-wakeup"
+	s=$(ls "$W"/lost-wakeup.*.schedule) || fail "no schedule"
+	"$KVMSIM" replay --hash "$s" >"$W/o0" 2>"$W/e0"
+	[ $? = 86 ] || fail "replay did not fail the oracle: $(cat "$W/e0")"
+	grep -q "FAILED oracle deadlock" "$W/e0" || fail "replay verdict: $(cat "$W/e0")"
+	grep -q "trace hash" "$W/e0" || fail "no hash: $(cat "$W/e0")"
+	i=1
+	while [ $i -lt 100 ]; do
+		"$KVMSIM" replay --hash "$s" >"$W/o" 2>"$W/e"
+		[ $? = 86 ] || fail "replay $i did not fail"
+		cmp -s "$W/e0" "$W/e" || fail "replay $i differs: $(diff "$W/e0" "$W/e")"
+		cmp -s "$W/o0" "$W/o" || fail "replay $i stdout differs"
+		i=$((i + 1))
+	done
+	;;
+shrink)
+	explore --seed 1 --runs 2000 --out "$W" -- "$BIN/racy-counter"
+	[ $rc = 1 ] || fail "explore exit $rc: $(cat "$W/err")"
+	grep -q 'oracle program-signal: killed by signal 6' "$W/err" || fail "verdict: $(cat "$W/err")"
+	s=$(ls "$W"/racy-counter.*.schedule)
+	"$KVMSIM" shrink "$s" 2>"$W/shrink" || fail "shrink: $(cat "$W/shrink")"
+	line=$(grep '^shrink: ' "$W/shrink") || fail "no summary: $(cat "$W/shrink")"
+	set -- $(echo "$line" | sed 's/[^0-9 ]//g')
+	# shrink: C1 choices, P1 preemptions -> C2 choices, P2 preemptions (N runs)
+	[ "$4" -lt "$2" ] || [ "$3" -lt "$1" ] || fail "not smaller: $line"
+	[ "$4" = 1 ] || fail "expected one preemption left: $line"
+	min=${s%.schedule}.min.schedule
+	[ -f "$min" ] || fail "no $min"
+	grep -q '^oracle program-signal$' "$min" || fail "min schedule verdict"
+	"$KVMSIM" replay "$min" >"$W/o" 2>"$W/e"
+	[ $? = 134 ] || fail "min replay exit $?: $(cat "$W/e")"
+	grep -q 'counter [0-5]$' "$W/o" || fail "min replay output: $(cat "$W/o")"
+	;;
+jobs)
+	# same seeds, same verdict and schedule whatever --jobs is
+	for j in 1 2; do
+		mkdir "$W/j$j"
+		"$KVMSIM" explore --seed 7 --runs 400 --strategy pct --jobs $j --out "$W/j$j" \
+			-- "$BIN/lost-wakeup" 2>"$W/j$j.err"
+	done
+	[ -s "$W/j1.err" ] || fail "no output"
+	cmp "$W/j1.err" "$W/j2.err" | sed 's,/j[12]/,/jN/,' >/dev/null
+	sed "s,$W/j[12],D," "$W/j1.err" >"$W/a"
+	sed "s,$W/j[12],D," "$W/j2.err" >"$W/b"
+	cmp -s "$W/a" "$W/b" || fail "--jobs changed the result: $(diff "$W/a" "$W/b")"
+	for f in "$W"/j1/*.schedule; do
+		cmp -s "$f" "$W/j2/$(basename "$f")" || fail "schedules differ: $f"
+	done
+	for s in bounded random; do
+		for j in 1 2; do
+			"$KVMSIM" explore --seed 3 --runs 300 --strategy $s --jobs $j --out "$W" \
+				-- "$BIN/racy-counter" 2>"$W/$s$j.err"
+		done
+		cmp -s "$W/${s}1.err" "$W/${s}2.err" || fail "$s: --jobs changed the result"
+	done
+	;;
+strategies)
+	explore --runs 500 --strategy pct --depth 2 --out "$W" -- "$BIN/lost-wakeup"
+	grep -q 'oracle deadlock' "$W/err" || fail "pct: $(cat "$W/err")"
+	explore --runs 500 --strategy bounded --preemptions 1 --out "$W" -- "$BIN/lost-wakeup"
+	grep -q 'oracle deadlock' "$W/err" || fail "bounded: $(cat "$W/err")"
+	# bounded with 0 preemptions: the whole space is one schedule... but
+	# blocking points still branch; it must end with "search complete"
+	explore --runs 5000 --strategy bounded --preemptions 0 --out "$W" -- "$BIN/racy-counter"
+	grep -q 'search complete' "$W/err" || grep -q FAILED "$W/err" || fail "bounded 0: $(cat "$W/err")"
+	;;
+timeline)
+	explore --seed 1 --runs 2000 --out "$W" -- "$BIN/lost-wakeup"
+	s=$(ls "$W"/lost-wakeup.*.schedule)
+	"$KVMSIM" replay --timeline "$W/t.json" "$s" >/dev/null 2>&1
+	python3 - "$W/t.json" <<'PY' || fail "timeline"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ev = d["traceEvents"]
+names = {e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
+want = {"vmm", "thread1", "thread2"}
+assert want <= names, names
+assert any(e["ph"] == "X" for e in ev), "no slices"
+tids = {e["tid"] for e in ev if e["ph"] == "X"}
+assert len(tids) >= 3, tids
+assert any(e["ph"] == "i" and e["name"] == "deadlock" for e in ev), "no verdict"
+PY
+	;;
+bad-input)
+	printf 'kvmsim-schedule 1\nprogram /bin/true\nchoices 2\np 1 0 y 2 3\nend\n' >"$W/short.schedule"
+	"$KVMSIM" replay "$W/short.schedule" 2>"$W/e"
+	[ $? = 2 ] || fail "short schedule accepted"
+	grep -q "short.schedule:6: \"choices 2\" but 1 choice lines" "$W/e" || fail "msg: $(cat "$W/e")"
+	printf 'kvmsim-schedule 1\nprogram /bin/true\nchoices 1\np x 0 y 2 3\nend\n' >"$W/bad.schedule"
+	"$KVMSIM" replay "$W/bad.schedule" 2>"$W/e"
+	grep -q 'bad.schedule:4: expected "p CHOSEN SELF y|w|x NCAND MASK"' "$W/e" || fail "msg: $(cat "$W/e")"
+	printf 'not a schedule\n' >"$W/x.schedule"
+	"$KVMSIM" replay "$W/x.schedule" 2>"$W/e"
+	grep -q 'x.schedule:1: expected "kvmsim-schedule 1"' "$W/e" || fail "msg: $(cat "$W/e")"
+	"$KVMSIM" explore --fail nosuch -- /bin/true 2>"$W/e"
+	[ $? = 2 ] && grep -q 'unknown site' "$W/e" || fail "--fail nosuch: $(cat "$W/e")"
+	"$KVMSIM" explore --strategy dfs -- /bin/true 2>"$W/e"
+	[ $? = 2 ] || fail "--strategy dfs accepted"
+	"$KVMSIM" exec --fail fast_gup:1.5 -- /bin/true 2>"$W/e"
+	[ $? = 2 ] && grep -q 'bad fault-injection spec' "$W/e" || fail "--fail 1.5: $(cat "$W/e")"
+	;;
+*)
+	fail "unknown case $CASE"
+	;;
+esac
+exit 0

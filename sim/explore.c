@@ -1026,12 +1026,16 @@ static bool shrink_preemptions(struct result *best, bool *child)
 		SIM_BUG_ON(!c);
 		memcpy(c, best->choices, best->nchoices * sizeof(*c));
 		c[j].chosen = c[j].self;
-		if (try_schedule(c, best->nchoices, &r, child))
-			changed |= consider(best, &r);
-		else if (!*child)
+		/* keep what followed; failing that, let it all run unpreempted */
+		for (int drop = 0; drop < 2; drop++) {
+			if (try_schedule(c, drop ? j + 1 : best->nchoices, &r, child)) {
+				changed |= consider(best, &r);
+				break;
+			}
+			if (*child)
+				return false;	/* c is the child's forced list */
 			free(r.choices);
-		if (*child)
-			return false;	/* c is the child's forced list */
+		}
 		free(c);
 	}
 	return changed;

@@ -1080,6 +1080,35 @@ static void shrink_path(char *out, size_t size, const char *in)
 		snprintf(out, size, "%s.min.schedule", in);
 }
 
+/*
+ * Look for a schedule with fewer preemptions than best from scratch,
+ * breadth-first as the bounded strategy does (a preemption can move, not
+ * only go away), within a small budget of runs.
+ */
+static bool shrink_search(struct result *best, bool *child)
+{
+	uint64_t bound = sim_choices_preemptions(best->choices, best->nchoices);
+	uint64_t budget = 256;
+	struct result r;
+
+	if (!bound)
+		return false;
+	ex.cfg.preemptions = (int)bound - 1;
+	q_head = q_tail = 0;
+	push_prefix((struct prefix){ NULL, 0 });
+	while (q_head < q_tail && budget--) {
+		struct prefix p = queue[q_head++];
+
+		if (try_schedule(p.c, p.n, &r, child))
+			return consider(best, &r);
+		if (*child)
+			return false;
+		expand(&r, p.n);
+		free(r.choices);
+	}
+	return false;
+}
+
 static void serve_shrink(void)
 {
 	const struct sim_schedule *m = &ex.cfg.meta;
@@ -1097,7 +1126,10 @@ static void serve_shrink(void)
 	}
 	best = r;
 	for (int round = 0; changed && round < 16; round++) {
-		changed = shrink_prefix(&best, &child);
+		changed = shrink_search(&best, &child);
+		if (child)
+			return;
+		changed |= shrink_prefix(&best, &child);
 		if (child)
 			return;
 		changed |= shrink_preemptions(&best, &child);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/epoll.h>
@@ -462,6 +463,94 @@ int pthread_spin_unlock(pthread_spinlock_t *l)
 	if (!ACTIVE())
 		return REAL(pthread_spin_unlock)(l);
 	return posix_spin_unlock(l);
+}
+
+/* ---- unnamed semaphores (sem_init after posix_init); others stay real ---- */
+
+REAL_DECL(int, sem_init, sem_t *, int, unsigned int);
+REAL_DECL(int, sem_destroy, sem_t *);
+REAL_DECL(int, sem_wait, sem_t *);
+REAL_DECL(int, sem_trywait, sem_t *);
+REAL_DECL(int, sem_timedwait, sem_t *, const struct timespec *);
+REAL_DECL(int, sem_clockwait, sem_t *, clockid_t, const struct timespec *);
+REAL_DECL(int, sem_post, sem_t *);
+REAL_DECL(int, sem_getvalue, sem_t *, int *);
+REAL_DECL(sem_t *, sem_open, const char *, int, ...);
+
+int sem_init(sem_t *s, int pshared, unsigned int value)
+{
+	if (!ACTIVE())
+		return REAL(sem_init)(s, pshared, value);
+	return (int)ret_errno(posix_sem_init(s, value));
+}
+
+int sem_destroy(sem_t *s)
+{
+	if (!ACTIVE() || !posix_sem_known(s))
+		return REAL(sem_destroy)(s);
+	return (int)ret_errno(posix_sem_destroy(s));
+}
+
+int sem_wait(sem_t *s)
+{
+	if (!ACTIVE() || !posix_sem_known(s))
+		return REAL(sem_wait)(s);
+	return (int)ret_errno(posix_sem_timedwait(s, CLOCK_REALTIME, NULL));
+}
+
+int sem_trywait(sem_t *s)
+{
+	if (!ACTIVE() || !posix_sem_known(s))
+		return REAL(sem_trywait)(s);
+	return (int)ret_errno(posix_sem_trywait(s));
+}
+
+int sem_timedwait(sem_t *s, const struct timespec *abstime)
+{
+	if (!ACTIVE() || !posix_sem_known(s))
+		return REAL(sem_timedwait)(s, abstime);
+	return (int)ret_errno(posix_sem_timedwait(s, CLOCK_REALTIME, abstime));
+}
+
+int sem_clockwait(sem_t *s, clockid_t clk, const struct timespec *abstime)
+{
+	if (!ACTIVE() || !posix_sem_known(s))
+		return REAL(sem_clockwait)(s, clk, abstime);
+	return (int)ret_errno(posix_sem_timedwait(s, clk, abstime));
+}
+
+int sem_post(sem_t *s)
+{
+	if (!ACTIVE() || !posix_sem_known(s))
+		return REAL(sem_post)(s);
+	return (int)ret_errno(posix_sem_post(s));
+}
+
+int sem_getvalue(sem_t *s, int *value)
+{
+	if (!ACTIVE() || !posix_sem_known(s))
+		return REAL(sem_getvalue)(s, value);
+	return (int)ret_errno(posix_sem_getvalue(s, value));
+}
+
+/*
+ * A named semaphore is shared with other processes: it stays real (the
+ * sem_* calls above pass through for a sem_t sem_init did not make), and
+ * waiting on it blocks the host thread.
+ */
+sem_t *sem_open(const char *name, int oflag, ...)
+{
+	va_list ap;
+	mode_t mode;
+	unsigned int value;
+
+	va_start(ap, oflag);
+	mode = va_arg(ap, mode_t);
+	value = va_arg(ap, unsigned int);
+	va_end(ap);
+	if (ACTIVE())
+		posix_warn_once("sem_open", "a named semaphore stays real; waiting on it blocks every simulated thread");
+	return REAL(sem_open)(name, oflag, mode, value);
 }
 
 REAL_DECL(int, sched_yield, void);

@@ -19,6 +19,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -102,6 +103,18 @@ int posix_once(pthread_once_t *once, void (*fn)(void));
 int posix_spin_lock(pthread_spinlock_t *l);
 int posix_spin_trylock(pthread_spinlock_t *l);
 int posix_spin_unlock(pthread_spinlock_t *l);
+
+/* ---- unnamed semaphores (sem.c): 0 or -errno ---- */
+
+int posix_sem_init(sem_t *s, unsigned int value);
+/* Made by posix_sem_init (not sem_open, not before posix_init)? */
+bool posix_sem_known(sem_t *s);
+int posix_sem_destroy(sem_t *s);
+int posix_sem_trywait(sem_t *s);
+/* abstime on clock clk, NULL: sem_wait */
+int posix_sem_timedwait(sem_t *s, clockid_t clk, const struct timespec *abstime);
+int posix_sem_post(sem_t *s);
+int posix_sem_getvalue(sem_t *s, int *value);
 
 /* ---- time (time.c) ---- */
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -203,6 +204,48 @@ static void test_rwlock(void)
 	printf("unlock: %s\n", strerror(pthread_rwlock_unlock(&rw)));
 }
 
+static sem_t items, slots;
+static int sem_buf[2], sem_sum;
+
+static void *sem_producer(void *arg)
+{
+	for (int i = 1; i <= 100; i++) {
+		sem_wait(&slots);
+		sem_buf[i % 2] = i;
+		sem_post(&items);
+	}
+	return NULL;
+}
+
+static void test_semaphores(void)
+{
+	struct timespec ts;
+	pthread_t t;
+	int v;
+
+	sem_init(&items, 0, 0);
+	sem_init(&slots, 0, 1);
+	pthread_create(&t, NULL, sem_producer, NULL);
+	for (int i = 1; i <= 100; i++) {
+		sem_wait(&items);
+		sem_sum += sem_buf[i % 2];
+		sem_post(&slots);
+	}
+	pthread_join(t, NULL);
+	sem_getvalue(&slots, &v);
+	printf("semaphores: sum %d, slots value %d\n", sem_sum, v);
+	v = sem_trywait(&items);
+	printf("sem_trywait empty: %d %s\n", v, strerror(errno));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec = (ts.tv_nsec + 10000000) % 1000000000;
+	if (ts.tv_nsec < 10000000)
+		ts.tv_sec++;
+	v = sem_timedwait(&items, &ts);
+	printf("sem_timedwait 10ms: %d %s\n", v, strerror(errno));
+	sem_destroy(&items);
+	sem_destroy(&slots);
+}
+
 static void *last_words(void *arg)
 {
 	usleep(20000);
@@ -220,6 +263,7 @@ int main(void)
 	test_names();
 	test_mutex_kinds();
 	test_rwlock();
+	test_semaphores();
 	pthread_create(&t, NULL, last_words, NULL);
 	pthread_detach(t);
 	pthread_exit(NULL);

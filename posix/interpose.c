@@ -188,6 +188,45 @@ int pthread_cancel(pthread_t t)
 	return posix_thread_check(t) ? ESRCH : ENOSYS;
 }
 
+/* ---- thread-specific data: created threads' values live in the model ---- */
+
+REAL_DECL(int, pthread_key_create, pthread_key_t *, void (*)(void *));
+REAL_DECL(int, pthread_key_delete, pthread_key_t);
+REAL_DECL(void *, pthread_getspecific, pthread_key_t);
+REAL_DECL(int, pthread_setspecific, pthread_key_t, const void *);
+
+int pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
+{
+	int r = REAL(pthread_key_create)(key, destructor);
+
+	if (!r && ACTIVE())
+		posix_key_created(*key, destructor);
+	return r;
+}
+
+int pthread_key_delete(pthread_key_t key)
+{
+	int r = REAL(pthread_key_delete)(key);
+
+	if (!r && ACTIVE())
+		posix_key_deleted(key);
+	return r;
+}
+
+void *pthread_getspecific(pthread_key_t key)
+{
+	struct posix_thread *t = ACTIVE() ? posix_tsd_thread() : NULL;
+
+	return t ? posix_getspecific(t, key) : REAL(pthread_getspecific)(key);
+}
+
+int pthread_setspecific(pthread_key_t key, const void *value)
+{
+	struct posix_thread *t = ACTIVE() ? posix_tsd_thread() : NULL;
+
+	return t ? posix_setspecific(t, key, value) : REAL(pthread_setspecific)(key, value);
+}
+
 /* ---- mutexes and condition variables ---- */
 
 REAL_DECL(int, pthread_mutex_init, pthread_mutex_t *, const pthread_mutexattr_t *);

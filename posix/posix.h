@@ -61,6 +61,20 @@ int posix_thread_check(pthread_t t);
 /* Threads other than the main one that have not exited. */
 int posix_threads_alive(void);
 
+/*
+ * Thread-specific data.  Keys are made by the real pthread_key_create
+ * (so their ids agree with values set before posix_init and by the main
+ * thread, which keeps using libc's); created threads keep their values
+ * here, and their destructors run at thread exit.
+ */
+struct posix_thread;
+void posix_key_created(pthread_key_t key, void (*destructor)(void *));
+void posix_key_deleted(pthread_key_t key);
+/* The current thread if its values live here, NULL: use libc's. */
+struct posix_thread *posix_tsd_thread(void);
+void *posix_getspecific(struct posix_thread *t, pthread_key_t key);
+int posix_setspecific(struct posix_thread *t, pthread_key_t key, const void *value);
+
 /* ---- synchronisation (mutex.c, cond.c, rwlock.c, barrier.c) ---- */
 
 int posix_mutex_init(pthread_mutex_t *m);

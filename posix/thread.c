@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,6 +31,19 @@ struct posix_thread {
 	bool exited;
 	bool is_main;
 	struct sim_waitq joinq;	/* timed joiners; woken at exit */
+	struct tsd_slot *tsd;	/* PTHREAD_KEYS_MAX slots, on first set */
+};
+
+/* A thread's value for a key, valid while seq matches the key's. */
+struct tsd_slot {
+	const void *value;
+	unsigned int seq;
+};
+
+/* Keys come from the real pthread_key_create: ids agree with libc's. */
+struct tsd_key {
+	void (*destructor)(void *);
+	unsigned int seq;	/* bumped by pthread_key_delete */
 };
 
 REAL_DECL(pthread_t, pthread_self, void);
@@ -39,6 +53,7 @@ REAL_DECL(int, pthread_getname_np, pthread_t, char *, size_t);
 REAL_DECL(int, pthread_setname_np, pthread_t, const char *);
 
 static struct objtab threads;
+static struct tsd_key tsd_keys[PTHREAD_KEYS_MAX];
 static struct posix_thread *main_thread;
 static int nr_created;		/* names thread1, thread2... */
 static int nr_alive;		/* created threads that have not exited */
@@ -79,6 +94,7 @@ static void thread_event(const char *event, const struct posix_thread *t)
 
 static void thread_free(struct posix_thread *t)
 {
+	free(t->tsd);
 	sim_actor_set_user(t->actor, NULL);
 	objtab_remove(&threads, t->ent.key);
 	free(t);
@@ -131,6 +147,67 @@ int posix_thread_create(pthread_t *id, const pthread_attr_t *attr,
 	return 0;
 }
 
+/* __nptl_deallocate_tsd: destructors, up to PTHREAD_DESTRUCTOR_ITERATIONS rounds */
+static void tsd_destroy(struct posix_thread *t)
+{
+	bool again = true;
+
+	for (int round = 0; again && t->tsd && round < PTHREAD_DESTRUCTOR_ITERATIONS; round++) {
+		again = false;
+		for (int k = 0; k < PTHREAD_KEYS_MAX; k++) {
+			struct tsd_slot *slot = &t->tsd[k];
+			void *value = (void *)slot->value;
+
+			if (!value || slot->seq != tsd_keys[k].seq || !tsd_keys[k].destructor)
+				continue;
+			slot->value = NULL;
+			tsd_keys[k].destructor(value);
+			again = true;
+		}
+	}
+}
+
+void posix_key_created(pthread_key_t key, void (*destructor)(void *))
+{
+	if (key >= PTHREAD_KEYS_MAX)
+		return;
+	tsd_keys[key].destructor = destructor;
+	tsd_keys[key].seq++;
+}
+
+void posix_key_deleted(pthread_key_t key)
+{
+	if (key < PTHREAD_KEYS_MAX)
+		tsd_keys[key].seq++;
+}
+
+struct posix_thread *posix_tsd_thread(void)
+{
+	struct posix_thread *t = thread_current();
+
+	return t && !t->is_main ? t : NULL;
+}
+
+void *posix_getspecific(struct posix_thread *t, pthread_key_t key)
+{
+	if (key >= PTHREAD_KEYS_MAX || !t->tsd || t->tsd[key].seq != tsd_keys[key].seq)
+		return NULL;
+	return (void *)t->tsd[key].value;
+}
+
+int posix_setspecific(struct posix_thread *t, pthread_key_t key, const void *value)
+{
+	if (key >= PTHREAD_KEYS_MAX)
+		return EINVAL;
+	if (!t->tsd) {
+		t->tsd = calloc(PTHREAD_KEYS_MAX, sizeof(*t->tsd));
+		if (!t->tsd)
+			return ENOMEM;
+	}
+	t->tsd[key] = (struct tsd_slot){ value, tsd_keys[key].seq };
+	return 0;
+}
+
 /* Wait for the main thread's siblings, then exit the process as glibc does. */
 static void __attribute__((noreturn)) main_thread_exit(void)
 {
@@ -150,6 +227,7 @@ void posix_thread_exit(void *ret)
 
 	if (!t || t->is_main)
 		main_thread_exit();
+	tsd_destroy(t);
 	t->ret = ret;
 	t->exited = true;
 	nr_alive--;

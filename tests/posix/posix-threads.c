@@ -246,6 +246,42 @@ static void test_semaphores(void)
 	sem_destroy(&slots);
 }
 
+static pthread_key_t key;
+static int destructed;
+
+static void tsd_destructor(void *value)
+{
+	__atomic_fetch_add(&destructed, (int)(long)value, __ATOMIC_SEQ_CST);
+}
+
+static void *tsd_thread(void *arg)
+{
+	pthread_setspecific(key, arg);
+	for (int i = 0; i < 3; i++)
+		sched_yield();
+	return pthread_getspecific(key);
+}
+
+static void test_keys(void)
+{
+	pthread_t t[3];
+	long sum = 0;
+
+	pthread_key_create(&key, tsd_destructor);
+	pthread_setspecific(key, (void *)1000l);
+	for (long i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, tsd_thread, (void *)(i + 1));
+	for (int i = 0; i < 3; i++) {
+		void *ret;
+
+		pthread_join(t[i], &ret);
+		sum = sum * 10 + (long)ret;
+	}
+	printf("thread-specific values %ld, main's %ld, destructors summed %d\n", sum,
+	       (long)pthread_getspecific(key), destructed);
+	pthread_key_delete(key);
+}
+
 static void *last_words(void *arg)
 {
 	usleep(20000);
@@ -264,6 +300,7 @@ int main(void)
 	test_mutex_kinds();
 	test_rwlock();
 	test_semaphores();
+	test_keys();
 	pthread_create(&t, NULL, last_words, NULL);
 	pthread_detach(t);
 	pthread_exit(NULL);

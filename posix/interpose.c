@@ -805,8 +805,11 @@ ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	return ret_errno(posix_writev(fd, iov, iovcnt));
 }
 
+/* Some simulated fd, or none at all (poll(NULL, 0, ms) is a sleep). */
 static bool any_simfd(const struct pollfd *fds, nfds_t n)
 {
+	if (!n)
+		return true;
 	for (nfds_t i = 0; i < n; i++)
 		if (simfd_get(fds[i].fd))
 			return true;
@@ -932,8 +935,17 @@ REAL_DECL(pid_t, fork, void);
 
 #define HOST_TIME "it runs on host time and blocks every simulated thread"
 
+/* select(0, NULL, NULL, NULL, &tv) is a sleep: that one is simulated. */
 int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 {
+	if (ACTIVE() && !n && tv) {
+		if (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
+			return (int)ret_errno(-EINVAL);
+		posix_sleep_until(sim_now() + (uint64_t)tv->tv_sec * 1000000000ull +
+				  (uint64_t)tv->tv_usec * 1000);
+		*tv = (struct timeval){ 0, 0 };
+		return 0;
+	}
 	if (ACTIVE())
 		posix_warn_once("select", HOST_TIME);
 	return REAL(select)(n, r, w, e, tv);

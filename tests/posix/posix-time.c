@@ -2,7 +2,7 @@
 /*
  * Sleeps, clocks and timeouts: sleep, usleep, nanosleep,
  * clock_nanosleep (relative and TIMER_ABSTIME), poll and epoll_wait
- * timeouts on an idle eventfd.
+ * timeouts on an idle eventfd, poll and select with no fds as sleeps.
  *
  * With --exact (under kvmsim, whose clocks are virtual) the waits are
  * long (poll 10 s...) and the program prints the exact time each took on
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/select.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -119,6 +120,13 @@ int main(int argc, char **argv)
 	start();
 	r = poll(&pfd, 1, 0);
 	took("poll(0 ms)", 0, r);
+	start();
+	r = poll(NULL, 0, (int)(scale / 1000000));
+	took(exact ? "poll(NULL, 0, 1000 ms)" : "poll(NULL, 0, 10 ms)", scale, r);
+	start();
+	tv = (struct timeval){ 0, (long)(scale / 2000) };
+	r = select(0, NULL, NULL, NULL, &tv);
+	took(exact ? "select(0, 500 ms)" : "select(0, 5 ms)", scale / 2, r);
 	close(ep);
 	close(efd);
 	return 0;

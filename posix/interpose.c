@@ -805,15 +805,20 @@ ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	return ret_errno(posix_writev(fd, iov, iovcnt));
 }
 
-/* Some simulated fd, or none at all (poll(NULL, 0, ms) is a sleep). */
+/*
+ * Some simulated fd, or no host fd at all (poll(NULL, 0, ms) is a
+ * sleep): the model's poll.  Only host fds: the real one.
+ */
 static bool any_simfd(const struct pollfd *fds, nfds_t n)
 {
-	if (!n)
-		return true;
-	for (nfds_t i = 0; i < n; i++)
+	bool host = false;
+
+	for (nfds_t i = 0; i < n; i++) {
 		if (simfd_get(fds[i].fd))
 			return true;
-	return false;
+		host |= fds[i].fd >= 0;
+	}
+	return !host;
 }
 
 static uint64_t ms_timeout(int ms)

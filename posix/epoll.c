@@ -310,8 +310,6 @@ int posix_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	epi = ep_find(ep, fd, f);
 	switch (op) {
 	case EPOLL_CTL_ADD:
-		if (!f)
-			warn_host_wait("epoll_ctl");
 		return epi ? -EEXIST : ep_insert(ep, fd, f, ev);
 	case EPOLL_CTL_MOD:
 		return epi ? ep_modify(ep, epi, ev) : -ENOENT;

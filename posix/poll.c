@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -32,8 +33,11 @@ uint32_t host_fd_poll(int fd, uint32_t events)
 
 void warn_host_wait(const char *call)
 {
-	posix_warn_once(call, "waiting on host fds is not deterministic "
-			"(they are polled every virtual millisecond)");
+	char text[256];
+
+	snprintf(text, sizeof(text), "%s() waits on host fds too: not deterministic "
+		 "(they are re-checked every virtual millisecond)", call);
+	posix_warn_once_text(call, text);
 }
 
 struct poll_table_entry {

@@ -47,5 +47,7 @@ bool ep_is_epoll(const struct simfd *f);
 /* poll.c: readiness of a host fd, with a zero-timeout real poll. */
 uint32_t host_fd_poll(int fd, uint32_t events);
 void warn_host_wait(const char *call);
+/* warn.c: print text once per key */
+void posix_warn_once_text(const char *key, const char *text);
 
 #endif

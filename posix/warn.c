@@ -51,12 +51,21 @@ void *posix_real_sym(const char *name)
 	abort();
 }
 
-void posix_warn_once(const char *call, const char *why)
+/* Print `text` the first time `key` comes up. */
+void posix_warn_once_text(const char *key, const char *text)
 {
 	for (int i = 0; i < nr_warned; i++)
-		if (!strcmp(warned[i], call))
+		if (!strcmp(warned[i], key))
 			return;
 	if (nr_warned < MAX_WARNED)
-		warned[nr_warned++] = call;
-	fprintf(stderr, "kvmsim: warning: %s() is not simulated; %s\n", call, why);
+		warned[nr_warned++] = strdup(key);
+	fprintf(stderr, "kvmsim: warning: %s\n", text);
+}
+
+void posix_warn_once(const char *call, const char *why)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "%s() is not simulated; %s", call, why);
+	posix_warn_once_text(call, text);
 }

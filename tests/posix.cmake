@@ -48,6 +48,7 @@ posix_test(time KVMSIM_ARGS --exact)
 posix_test(fd)
 posix_test(herd)
 posix_test(yield)
+posix_test(warn)
 
 # A 10 s poll, 5 s epoll_wait, sleeps...: virtual time, not host time.
 add_test(NAME posix/time/hosttime
@@ -56,6 +57,12 @@ add_test(NAME posix/time/hosttime
 # Seeds choose the interleaving at sched_yield points; each is stable.
 add_test(NAME posix/yield/seeds
 	COMMAND sh ${POSIX_RUN} seeds ${posix_kvmsim} $<TARGET_FILE:posix-yield> --order)
+# What stays real warns once per call on stderr.
+add_test(NAME posix/warn/warnings
+	COMMAND sh ${POSIX_RUN} warnings ${posix_kvmsim}
+		${POSIX_TEST_DIR}/expected/posix-warn.out
+		${POSIX_TEST_DIR}/expected/posix-warn.warnings $<TARGET_FILE:posix-warn>)
+set_tests_properties(posix/warn/warnings PROPERTIES TIMEOUT 60 LABELS posix)
 # Natively it would hang: only the kvmsim verdict is checked.
 add_executable(posix-deadlock ${POSIX_TEST_DIR}/posix-deadlock.c)
 target_link_libraries(posix-deadlock PRIVATE Threads::Threads)

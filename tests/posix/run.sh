@@ -16,6 +16,9 @@
 #                      least two different outputs among them
 #   run.sh hosttime    KVMSIM MAX_MS PROG [ARGS]
 #                      one kvmsim run takes less than MAX_MS of host time
+#   run.sh warnings    KVMSIM EXPECTED WARNINGS PROG [ARGS]
+#                      under kvmsim: stdout == EXPECTED and the
+#                      "kvmsim: warning:" lines on stderr == WARNINGS
 #   run.sh deadlock    KVMSIM WAITQ PROG [ARGS]
 #                      the run ends with the deadlock oracle (status 86)
 #                      and the verdict names WAITQ
@@ -92,6 +95,17 @@ hosttime)
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	[ "$ms" -lt "$max_ms" ] || fail "took $ms ms of host time (limit $max_ms)"
 	echo "ok: $ms ms of host time" ;;
+warnings)
+	kvmsim=$1 expected=$2 warnings=$3
+	shift 3
+	"$kvmsim" exec -- "$@" >"$tmp/out" 2>"$tmp/out.err"
+	check_out "$expected" "$tmp/out" $? "kvmsim run"
+	grep '^kvmsim: warning:' "$tmp/out.err" >"$tmp/warnings"
+	if ! cmp -s "$warnings" "$tmp/warnings"; then
+		diff -u "$warnings" "$tmp/warnings" >&2
+		fail "warnings differ"
+	fi
+	echo "ok: $(wc -l <"$tmp/warnings") warnings, each once" ;;
 deadlock)
 	kvmsim=$1 waitq=$2
 	shift 2

@@ -49,6 +49,7 @@ posix_test(fd)
 posix_test(herd)
 posix_test(yield)
 posix_test(warn)
+posix_test(c11)
 
 # A 10 s poll, 5 s epoll_wait, sleeps...: virtual time, not host time.
 add_test(NAME posix/time/hosttime

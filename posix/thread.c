@@ -30,7 +30,8 @@ struct posix_thread {
 	bool joining;		/* someone is in pthread_join on it */
 	bool exited;
 	bool is_main;
-	struct sim_waitq joinq;	/* timed joiners; woken at exit */
+	struct sim_waitq joinq;	/* joiners; woken at exit */
+	char joinq_name[40];	/* "thread1.exit": what a deadlock verdict names */
 	struct tsd_slot *tsd;	/* PTHREAD_KEYS_MAX slots, on first set */
 };
 
@@ -132,8 +133,9 @@ int posix_thread_create(pthread_t *id, const pthread_attr_t *attr,
 	attr_read(attr, &stack, &t->detached);
 	t->start = start;
 	t->arg = arg;
-	sim_waitq_init(&t->joinq, "pthread_join");
 	snprintf(name, sizeof(name), "thread%d", ++nr_created);
+	snprintf(t->joinq_name, sizeof(t->joinq_name), "%s.exit", name);
+	sim_waitq_init(&t->joinq, t->joinq_name);
 	sim_set_stack_size(stack);
 	t->actor = sim_spawn(name, thread_fn, t);
 	sim_actor_set_user(t->actor, t);
@@ -319,6 +321,7 @@ int posix_thread_setname(pthread_t id, const char *name)
 	if (strlen(name) >= THREAD_NAME_MAX)
 		return ERANGE;
 	sim_actor_set_name(t->actor, name);
+	snprintf(t->joinq_name, sizeof(t->joinq_name), "%s.exit", name);
 	/* the main thread's name is the process' comm: keep it true */
 	if (t->is_main)
 		return REAL(pthread_setname_np)(REAL(pthread_self)(), name);

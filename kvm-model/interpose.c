@@ -9,6 +9,10 @@
  * untouched.  Memory calls are also observed (not changed) so that
  * kvmsim's model of host memory follows the VMM's mappings, as the
  * kernel's MMU notifiers do.  With KVMSIM=off everything passes through.
+ *
+ * The fd lifecycle (close, dup*, fcntl, ioctl) of every simulated fd,
+ * KVM's and posix/'s (eventfd, pipe, epoll, userfaultfd...), is here, in
+ * one place; the rest of the POSIX layer is posix/interpose.c.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -16,11 +20,14 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "kvm-model/kvmsim.h"
+#include "posix/posix.h"
+#include "posix/simfd.h"
 
 #define REAL(name) real_##name
 #define RESOLVE(name)							\
@@ -46,6 +53,8 @@ static int (*real_close)(int);
 static int (*real_dup)(int);
 static int (*real_dup2)(int, int);
 static int (*real_dup3)(int, int, int);
+static int (*real_fcntl)(int, int, ...);
+static int (*real_fcntl64)(int, int, ...);
 
 __attribute__((constructor)) static void kvmsim_interpose_init(void)
 {
@@ -159,6 +168,9 @@ int ioctl(int fd, unsigned long request, ...)
 	va_end(ap);
 	if (kvmsim_fd_kind(fd) != KVMSIM_FILE_NONE)
 		return ret_errno(kvmsim_fd_ioctl(fd, request, arg));
+	/* close-on-exec belongs to the real placeholder fd */
+	if (simfd_get(fd) && request != FIOCLEX && request != FIONCLEX)
+		return ret_errno(posix_fd_ioctl(fd, request, arg));
 	RESOLVE(ioctl);
 	return REAL(ioctl)(fd, request, arg);
 }
@@ -236,9 +248,24 @@ void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	return REAL(mremap)(old, old_len, new_len, flags, new_addr);
 }
 
-int close(int fd)
+/* fd no longer refers to its simulated file, if it had one. */
+static void fd_release(int fd)
 {
 	kvmsim_fd_release(fd);
+	posix_fd_close(fd);
+}
+
+/* newfd (already closed by the real call) is now another fd for oldfd's file. */
+static void fd_dup(int oldfd, int newfd)
+{
+	fd_release(newfd);
+	kvmsim_fd_dup(oldfd, newfd);
+	posix_fd_dup(oldfd, newfd);
+}
+
+int close(int fd)
+{
+	fd_release(fd);
 	RESOLVE(close);
 	return REAL(close)(fd);
 }
@@ -250,7 +277,7 @@ int dup(int fd)
 	RESOLVE(dup);
 	r = REAL(dup)(fd);
 	if (r >= 0)
-		kvmsim_fd_dup(fd, r);
+		fd_dup(fd, r);
 	return r;
 }
 
@@ -259,11 +286,9 @@ int dup2(int fd, int fd2)
 	int r;
 
 	RESOLVE(dup2);
-	if (fd != fd2)
-		kvmsim_fd_release(fd2);
 	r = REAL(dup2)(fd, fd2);
 	if (r >= 0 && fd != fd2)
-		kvmsim_fd_dup(fd, r);
+		fd_dup(fd, r);
 	return r;
 }
 
@@ -273,9 +298,50 @@ int dup3(int fd, int fd2, int flags)
 
 	RESOLVE(dup3);
 	r = REAL(dup3)(fd, fd2, flags);
-	if (r >= 0) {
-		kvmsim_fd_release(fd2);
-		kvmsim_fd_dup(fd, r);
-	}
+	if (r >= 0)
+		fd_dup(fd, r);
 	return r;
+}
+
+/*
+ * F_GETFL/F_SETFL on a simulated fd read and set its file's flags
+ * (O_NONBLOCK is the one we honour); F_DUPFD* make another fd for the
+ * file; the rest (F_GETFD, F_SETFD...) is the placeholder fd's own.
+ */
+static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, void *arg)
+{
+	int r;
+
+	if (simfd_get(fd) && cmd == F_GETFL)
+		return ret_errno(posix_fd_getfl(fd));
+	if (simfd_get(fd) && cmd == F_SETFL)
+		return ret_errno(posix_fd_setfl(fd, (int)(long)arg));
+	r = real(fd, cmd, arg);
+	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+		fd_dup(fd, r);
+	return r;
+}
+
+int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	RESOLVE(fcntl);
+	return fcntl_common(REAL(fcntl), fd, cmd, arg);
+}
+
+int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	RESOLVE(fcntl64);
+	return fcntl_common(REAL(fcntl64), fd, cmd, arg);
 }

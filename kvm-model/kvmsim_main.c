@@ -215,21 +215,38 @@ static int parse_options(int argc, char **argv, int i, bool *native)
 	return i;
 }
 
+/*
+ * Under the Asan build type libkvmsim.so needs the sanitizer runtimes,
+ * but it must come FIRST: libasan intercepts pthread_create, read,
+ * poll... and its interceptors would reach the real libc (a real thread)
+ * past ours.  ASan's check that it comes first is then turned off.
+ */
+static void setup_sanitizer_env(void)
+{
+#ifdef KVMSIM_SANITIZER_PRELOAD
+	const char *old = getenv("ASAN_OPTIONS");
+	char opts[1024];
+
+	snprintf(opts, sizeof(opts), "%s%sverify_asan_link_order=0", old ? old : "",
+		 old && *old ? ":" : "");
+	setenv("ASAN_OPTIONS", opts, 1);
+#endif
+}
+
 static void setup_preload(void)
 {
 	char lib[PATH_MAX];
 	const char *old = getenv("LD_PRELOAD");
 
-#ifdef KVMSIM_SANITIZER_PRELOAD
-	snprintf(lib, sizeof(lib), "%s:%s/libkvmsim.so", KVMSIM_SANITIZER_PRELOAD,
-		 self_dir());
-#else
 	snprintf(lib, sizeof(lib), "%s/libkvmsim.so", self_dir());
-#endif
-	if (access(strrchr(lib, ':') ? strrchr(lib, ':') + 1 : lib, R_OK)) {
+	if (access(lib, R_OK)) {
 		fprintf(stderr, "kvmsim: %s not found\n", lib);
 		exit(2);
 	}
+#ifdef KVMSIM_SANITIZER_PRELOAD
+	snprintf(lib + strlen(lib), sizeof(lib) - strlen(lib), ":%s", KVMSIM_SANITIZER_PRELOAD);
+#endif
+	setup_sanitizer_env();
 	if (old && *old) {
 		char both[2 * PATH_MAX];
 

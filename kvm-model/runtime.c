@@ -27,6 +27,7 @@
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/kvmsim.h"
 #include "mmu-model/hostmem.h"
+#include "posix/posix.h"
 #include "sim/explore.h"
 
 static bool enabled;
@@ -195,6 +196,7 @@ void kvmsim_runtime_init(void)
 		return;
 	enabled = true;
 	sim_init(seed ? strtoull(seed, NULL, 0) : 0, "vmm");
+	posix_init();
 	explore_setup(sim_seed());
 	if (trace && *trace && sim_trace_open(trace))
 		fprintf(stderr, "kvmsim: cannot open trace file %s\n", trace);

@@ -38,6 +38,7 @@ int main(void)
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
 	printf("counter %d\n", counter);
+	fflush(stdout);		/* abort() would drop a buffered line */
 	assert(counter == 2 * ROUNDS);
 	return 0;
 }

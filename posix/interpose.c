@@ -1,0 +1,1032 @@
+// SPDX-License-Identifier: MIT
+/*
+ * THE POSIX INTERPOSITION LAYER: the libc symbols for threads,
+ * synchronisation, time and simulated fds.  Only libkvmsim.so contains
+ * this file.  Each wrapper calls the model (posix.h) once posix_init()
+ * has run and passes through to the real libc before that and under
+ * KVMSIM=off.  close/dup/fcntl/ioctl, shared with KVM's fds, are in
+ * kvm-model/interpose.c: one place for the fd lifecycle.
+ *
+ * Calls kvmsim cannot make deterministic warn once (posix_warn_once)
+ * and then go to the real libc.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/select.h>
+#include <sys/signalfd.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "posix/posix.h"
+#include "posix/real.h"
+#include "posix/simfd.h"
+
+#define ACTIVE() __builtin_expect(posix_active(), 1)
+
+/* -errno convention to libc's -1/errno */
+static long ret_errno(long r)
+{
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+/* ---- threads ---- */
+
+REAL_DECL(int, pthread_create, pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+REAL_DECL(int, pthread_join, pthread_t, void **);
+REAL_DECL(int, pthread_tryjoin_np, pthread_t, void **);
+REAL_DECL(int, pthread_timedjoin_np, pthread_t, void **, const struct timespec *);
+REAL_DECL(int, pthread_clockjoin_np, pthread_t, void **, clockid_t, const struct timespec *);
+REAL_DECL(int, pthread_detach, pthread_t);
+REAL_DECL(void, pthread_exit, void *);
+REAL_DECL(pthread_t, pthread_self, void);
+REAL_DECL(int, pthread_setname_np, pthread_t, const char *);
+REAL_DECL(int, pthread_getname_np, pthread_t, char *, size_t);
+REAL_DECL(int, pthread_setaffinity_np, pthread_t, size_t, const cpu_set_t *);
+REAL_DECL(int, pthread_getaffinity_np, pthread_t, size_t, cpu_set_t *);
+REAL_DECL(int, pthread_kill, pthread_t, int);
+REAL_DECL(int, pthread_cancel, pthread_t);
+REAL_DECL(int, pthread_sigqueue, pthread_t, int, const union sigval);
+
+int pthread_create(pthread_t *t, const pthread_attr_t *attr,
+		   void *(*start)(void *), void *arg)
+{
+	if (!ACTIVE())
+		return REAL(pthread_create)(t, attr, start, arg);
+	return posix_thread_create(t, attr, start, arg);
+}
+
+int pthread_join(pthread_t t, void **ret)
+{
+	if (!ACTIVE())
+		return REAL(pthread_join)(t, ret);
+	return posix_thread_join(t, ret);
+}
+
+int pthread_tryjoin_np(pthread_t t, void **ret)
+{
+	if (!ACTIVE())
+		return REAL(pthread_tryjoin_np)(t, ret);
+	return posix_thread_tryjoin(t, ret);
+}
+
+int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clk,
+			 const struct timespec *abstime)
+{
+	uint64_t deadline = SIM_FOREVER;
+
+	if (!ACTIVE())
+		return REAL(pthread_clockjoin_np)(t, ret, clk, abstime);
+	if (abstime && posix_deadline(clk, abstime, true, &deadline))
+		return EINVAL;
+	return posix_thread_timedjoin(t, ret, deadline);
+}
+
+int pthread_timedjoin_np(pthread_t t, void **ret, const struct timespec *abstime)
+{
+	if (!ACTIVE())
+		return REAL(pthread_timedjoin_np)(t, ret, abstime);
+	return pthread_clockjoin_np(t, ret, CLOCK_REALTIME, abstime);
+}
+
+int pthread_detach(pthread_t t)
+{
+	if (!ACTIVE())
+		return REAL(pthread_detach)(t);
+	return posix_thread_detach(t);
+}
+
+void pthread_exit(void *ret)
+{
+	if (!ACTIVE())
+		REAL(pthread_exit)(ret);
+	posix_thread_exit(ret);
+}
+
+pthread_t pthread_self(void)
+{
+	if (!ACTIVE())
+		return REAL(pthread_self)();
+	return posix_thread_self();
+}
+
+int pthread_equal(pthread_t a, pthread_t b)
+{
+	return a == b;
+}
+
+int pthread_setname_np(pthread_t t, const char *name)
+{
+	if (!ACTIVE())
+		return REAL(pthread_setname_np)(t, name);
+	return posix_thread_setname(t, name);
+}
+
+int pthread_getname_np(pthread_t t, char *buf, size_t len)
+{
+	if (!ACTIVE())
+		return REAL(pthread_getname_np)(t, buf, len);
+	return posix_thread_getname(t, buf, len);
+}
+
+/* One host thread runs every actor: affinity has nothing to pin. */
+int pthread_setaffinity_np(pthread_t t, size_t size, const cpu_set_t *set)
+{
+	if (!ACTIVE())
+		return REAL(pthread_setaffinity_np)(t, size, set);
+	return posix_thread_check(t);
+}
+
+int pthread_getaffinity_np(pthread_t t, size_t size, cpu_set_t *set)
+{
+	if (!ACTIVE())
+		return REAL(pthread_getaffinity_np)(t, size, set);
+	if (posix_thread_check(t))
+		return ESRCH;
+	return REAL(pthread_getaffinity_np)(REAL(pthread_self)(), size, set);
+}
+
+/* Signal 0 asks whether the thread exists; a real signal goes to the one host thread. */
+int pthread_kill(pthread_t t, int sig)
+{
+	if (!ACTIVE())
+		return REAL(pthread_kill)(t, sig);
+	if (!sig || posix_thread_check(t))
+		return posix_thread_check(t);
+	posix_warn_once("pthread_kill", "the signal goes to the process' only host thread, "
+			"at once, whichever thread was named");
+	return REAL(pthread_kill)(REAL(pthread_self)(), sig);
+}
+
+int pthread_sigqueue(pthread_t t, int sig, const union sigval val)
+{
+	if (!ACTIVE())
+		return REAL(pthread_sigqueue)(t, sig, val);
+	if (posix_thread_check(t))
+		return ESRCH;
+	posix_warn_once("pthread_sigqueue", "the signal goes to the process' only host thread");
+	return REAL(pthread_sigqueue)(REAL(pthread_self)(), sig, val);
+}
+
+int pthread_cancel(pthread_t t)
+{
+	if (!ACTIVE())
+		return REAL(pthread_cancel)(t);
+	posix_warn_once("pthread_cancel", "the thread is not cancelled (ENOSYS)");
+	return posix_thread_check(t) ? ESRCH : ENOSYS;
+}
+
+/* ---- thread-specific data: created threads' values live in the model ---- */
+
+REAL_DECL(int, pthread_key_create, pthread_key_t *, void (*)(void *));
+REAL_DECL(int, pthread_key_delete, pthread_key_t);
+REAL_DECL(void *, pthread_getspecific, pthread_key_t);
+REAL_DECL(int, pthread_setspecific, pthread_key_t, const void *);
+
+int pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
+{
+	int r = REAL(pthread_key_create)(key, destructor);
+
+	if (!r && ACTIVE())
+		posix_key_created(*key, destructor);
+	return r;
+}
+
+int pthread_key_delete(pthread_key_t key)
+{
+	int r = REAL(pthread_key_delete)(key);
+
+	if (!r && ACTIVE())
+		posix_key_deleted(key);
+	return r;
+}
+
+void *pthread_getspecific(pthread_key_t key)
+{
+	struct posix_thread *t = ACTIVE() ? posix_tsd_thread() : NULL;
+
+	return t ? posix_getspecific(t, key) : REAL(pthread_getspecific)(key);
+}
+
+int pthread_setspecific(pthread_key_t key, const void *value)
+{
+	struct posix_thread *t = ACTIVE() ? posix_tsd_thread() : NULL;
+
+	return t ? posix_setspecific(t, key, value) : REAL(pthread_setspecific)(key, value);
+}
+
+/* ---- mutexes and condition variables ---- */
+
+REAL_DECL(int, pthread_mutex_init, pthread_mutex_t *, const pthread_mutexattr_t *);
+REAL_DECL(int, pthread_mutex_destroy, pthread_mutex_t *);
+REAL_DECL(int, pthread_mutex_lock, pthread_mutex_t *);
+REAL_DECL(int, pthread_mutex_trylock, pthread_mutex_t *);
+REAL_DECL(int, pthread_mutex_timedlock, pthread_mutex_t *, const struct timespec *);
+REAL_DECL(int, pthread_mutex_clocklock, pthread_mutex_t *, clockid_t, const struct timespec *);
+REAL_DECL(int, pthread_mutex_unlock, pthread_mutex_t *);
+REAL_DECL(int, pthread_cond_init, pthread_cond_t *, const pthread_condattr_t *);
+REAL_DECL(int, pthread_cond_destroy, pthread_cond_t *);
+REAL_DECL(int, pthread_cond_wait, pthread_cond_t *, pthread_mutex_t *);
+REAL_DECL(int, pthread_cond_timedwait, pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+REAL_DECL(int, pthread_cond_clockwait, pthread_cond_t *, pthread_mutex_t *, clockid_t,
+	  const struct timespec *);
+REAL_DECL(int, pthread_cond_signal, pthread_cond_t *);
+REAL_DECL(int, pthread_cond_broadcast, pthread_cond_t *);
+
+/* The real init writes glibc's layout (the kind) with plain stores. */
+int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
+{
+	int r = REAL(pthread_mutex_init)(m, attr);
+
+	if (r || !ACTIVE())
+		return r;
+	return posix_mutex_init(m);
+}
+
+int pthread_mutex_destroy(pthread_mutex_t *m)
+{
+	int r;
+
+	if (!ACTIVE())
+		return REAL(pthread_mutex_destroy)(m);
+	r = posix_mutex_destroy(m);
+	return r ? r : REAL(pthread_mutex_destroy)(m);
+}
+
+int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	if (!ACTIVE())
+		return REAL(pthread_mutex_lock)(m);
+	return posix_mutex_lock(m);
+}
+
+int pthread_mutex_trylock(pthread_mutex_t *m)
+{
+	if (!ACTIVE())
+		return REAL(pthread_mutex_trylock)(m);
+	return posix_mutex_trylock(m);
+}
+
+int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
+{
+	if (!ACTIVE())
+		return REAL(pthread_mutex_timedlock)(m, abstime);
+	return posix_mutex_timedlock(m, CLOCK_REALTIME, abstime);
+}
+
+int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abstime)
+{
+	if (!ACTIVE())
+		return REAL(pthread_mutex_clocklock)(m, clk, abstime);
+	return posix_mutex_timedlock(m, clk, abstime);
+}
+
+int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	if (!ACTIVE())
+		return REAL(pthread_mutex_unlock)(m);
+	return posix_mutex_unlock(m);
+}
+
+int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr)
+{
+	int r = REAL(pthread_cond_init)(c, attr);
+
+	if (r || !ACTIVE())
+		return r;
+	return posix_cond_init(c);
+}
+
+int pthread_cond_destroy(pthread_cond_t *c)
+{
+	if (!ACTIVE())
+		return REAL(pthread_cond_destroy)(c);
+	return posix_cond_destroy(c);
+}
+
+int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	if (!ACTIVE())
+		return REAL(pthread_cond_wait)(c, m);
+	return posix_cond_timedwait(c, m, CLOCK_REALTIME, NULL);
+}
+
+int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abstime)
+{
+	if (!ACTIVE())
+		return REAL(pthread_cond_timedwait)(c, m, abstime);
+	return posix_cond_timedwait(c, m, posix_cond_clock(c), abstime);
+}
+
+int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
+			   const struct timespec *abstime)
+{
+	if (!ACTIVE())
+		return REAL(pthread_cond_clockwait)(c, m, clk, abstime);
+	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC)
+		return EINVAL;
+	return posix_cond_timedwait(c, m, clk, abstime);
+}
+
+int pthread_cond_signal(pthread_cond_t *c)
+{
+	if (!ACTIVE())
+		return REAL(pthread_cond_signal)(c);
+	return posix_cond_signal(c);
+}
+
+int pthread_cond_broadcast(pthread_cond_t *c)
+{
+	if (!ACTIVE())
+		return REAL(pthread_cond_broadcast)(c);
+	return posix_cond_broadcast(c);
+}
+
+/* ---- rwlocks, barriers, once, spinlocks ---- */
+
+REAL_DECL(int, pthread_rwlock_init, pthread_rwlock_t *, const pthread_rwlockattr_t *);
+REAL_DECL(int, pthread_rwlock_destroy, pthread_rwlock_t *);
+REAL_DECL(int, pthread_rwlock_rdlock, pthread_rwlock_t *);
+REAL_DECL(int, pthread_rwlock_tryrdlock, pthread_rwlock_t *);
+REAL_DECL(int, pthread_rwlock_timedrdlock, pthread_rwlock_t *, const struct timespec *);
+REAL_DECL(int, pthread_rwlock_clockrdlock, pthread_rwlock_t *, clockid_t, const struct timespec *);
+REAL_DECL(int, pthread_rwlock_wrlock, pthread_rwlock_t *);
+REAL_DECL(int, pthread_rwlock_trywrlock, pthread_rwlock_t *);
+REAL_DECL(int, pthread_rwlock_timedwrlock, pthread_rwlock_t *, const struct timespec *);
+REAL_DECL(int, pthread_rwlock_clockwrlock, pthread_rwlock_t *, clockid_t, const struct timespec *);
+REAL_DECL(int, pthread_rwlock_unlock, pthread_rwlock_t *);
+REAL_DECL(int, pthread_barrier_init, pthread_barrier_t *, const pthread_barrierattr_t *, unsigned int);
+REAL_DECL(int, pthread_barrier_destroy, pthread_barrier_t *);
+REAL_DECL(int, pthread_barrier_wait, pthread_barrier_t *);
+REAL_DECL(int, pthread_once, pthread_once_t *, void (*)(void));
+REAL_DECL(int, pthread_spin_lock, pthread_spinlock_t *);
+REAL_DECL(int, pthread_spin_trylock, pthread_spinlock_t *);
+REAL_DECL(int, pthread_spin_unlock, pthread_spinlock_t *);
+
+int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *attr)
+{
+	int r = REAL(pthread_rwlock_init)(l, attr);
+
+	if (r || !ACTIVE())
+		return r;
+	return posix_rwlock_init(l);
+}
+
+int pthread_rwlock_destroy(pthread_rwlock_t *l)
+{
+	if (!ACTIVE())
+		return REAL(pthread_rwlock_destroy)(l);
+	return posix_rwlock_destroy(l);
+}
+
+int pthread_rwlock_rdlock(pthread_rwlock_t *l)
+{
+	if (!ACTIVE())
+		return REAL(pthread_rwlock_rdlock)(l);
+	return posix_rwlock_rdlock(l, CLOCK_REALTIME, NULL);
+}
+
+int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
+{
+	if (!ACTIVE())
+		return REAL(pthread_rwlock_tryrdlock)(l);
+	return posix_rwlock_tryrdlock(l);
+}
+
+int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *abstime)
+{
+	if (!ACTIVE())
+		return REAL(pthread_rwlock_timedrdlock)(l, abstime);
+	return posix_rwlock_rdlock(l, CLOCK_REALTIME, abstime);
+}
+
+int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clk, const struct timespec *abstime)
+{
+	if (!ACTIVE())
+		return REAL(pthread_rwlock_clockrdlock)(l, clk, abstime);
+	return posix_rwlock_rdlock(l, clk, abstime);
+}
+
+int pthread_rwlock_wrlock(pthread_rwlock_t *l)
+{
+	if (!ACTIVE())
+		return REAL(pthread_rwlock_wrlock)(l);
+	return posix_rwlock_wrlock(l, CLOCK_REALTIME, NULL);
+}
+
+int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
+{
+	if (!ACTIVE())
+		return REAL(pthread_rwlock_trywrlock)(l);
+	return posix_rwlock_trywrlock(l);
+}
+
+int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *abstime)
+{
+	if (!ACTIVE())
+		return REAL(pthread_rwlock_timedwrlock)(l, abstime);
+	return posix_rwlock_wrlock(l, CLOCK_REALTIME, abstime);
+}
+
+int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clk, const struct timespec *abstime)
+{
+	if (!ACTIVE())
+		return REAL(pthread_rwlock_clockwrlock)(l, clk, abstime);
+	return posix_rwlock_wrlock(l, clk, abstime);
+}
+
+int pthread_rwlock_unlock(pthread_rwlock_t *l)
+{
+	if (!ACTIVE())
+		return REAL(pthread_rwlock_unlock)(l);
+	return posix_rwlock_unlock(l);
+}
+
+int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *attr,
+			 unsigned int count)
+{
+	if (!ACTIVE())
+		return REAL(pthread_barrier_init)(b, attr, count);
+	return posix_barrier_init(b, count);
+}
+
+int pthread_barrier_destroy(pthread_barrier_t *b)
+{
+	if (!ACTIVE())
+		return REAL(pthread_barrier_destroy)(b);
+	return posix_barrier_destroy(b);
+}
+
+int pthread_barrier_wait(pthread_barrier_t *b)
+{
+	if (!ACTIVE())
+		return REAL(pthread_barrier_wait)(b);
+	return posix_barrier_wait(b);
+}
+
+int pthread_once(pthread_once_t *once, void (*fn)(void))
+{
+	if (!ACTIVE())
+		return REAL(pthread_once)(once, fn);
+	return posix_once(once, fn);
+}
+
+int pthread_spin_lock(pthread_spinlock_t *l)
+{
+	if (!ACTIVE())
+		return REAL(pthread_spin_lock)(l);
+	return posix_spin_lock(l);
+}
+
+int pthread_spin_trylock(pthread_spinlock_t *l)
+{
+	if (!ACTIVE())
+		return REAL(pthread_spin_trylock)(l);
+	return posix_spin_trylock(l);
+}
+
+int pthread_spin_unlock(pthread_spinlock_t *l)
+{
+	if (!ACTIVE())
+		return REAL(pthread_spin_unlock)(l);
+	return posix_spin_unlock(l);
+}
+
+/* ---- unnamed semaphores (sem_init after posix_init); others stay real ---- */
+
+REAL_DECL(int, sem_init, sem_t *, int, unsigned int);
+REAL_DECL(int, sem_destroy, sem_t *);
+REAL_DECL(int, sem_wait, sem_t *);
+REAL_DECL(int, sem_trywait, sem_t *);
+REAL_DECL(int, sem_timedwait, sem_t *, const struct timespec *);
+REAL_DECL(int, sem_clockwait, sem_t *, clockid_t, const struct timespec *);
+REAL_DECL(int, sem_post, sem_t *);
+REAL_DECL(int, sem_getvalue, sem_t *, int *);
+REAL_DECL(sem_t *, sem_open, const char *, int, ...);
+
+int sem_init(sem_t *s, int pshared, unsigned int value)
+{
+	if (!ACTIVE())
+		return REAL(sem_init)(s, pshared, value);
+	return (int)ret_errno(posix_sem_init(s, value));
+}
+
+int sem_destroy(sem_t *s)
+{
+	if (!ACTIVE() || !posix_sem_known(s))
+		return REAL(sem_destroy)(s);
+	return (int)ret_errno(posix_sem_destroy(s));
+}
+
+int sem_wait(sem_t *s)
+{
+	if (!ACTIVE() || !posix_sem_known(s))
+		return REAL(sem_wait)(s);
+	return (int)ret_errno(posix_sem_timedwait(s, CLOCK_REALTIME, NULL));
+}
+
+int sem_trywait(sem_t *s)
+{
+	if (!ACTIVE() || !posix_sem_known(s))
+		return REAL(sem_trywait)(s);
+	return (int)ret_errno(posix_sem_trywait(s));
+}
+
+int sem_timedwait(sem_t *s, const struct timespec *abstime)
+{
+	if (!ACTIVE() || !posix_sem_known(s))
+		return REAL(sem_timedwait)(s, abstime);
+	return (int)ret_errno(posix_sem_timedwait(s, CLOCK_REALTIME, abstime));
+}
+
+int sem_clockwait(sem_t *s, clockid_t clk, const struct timespec *abstime)
+{
+	if (!ACTIVE() || !posix_sem_known(s))
+		return REAL(sem_clockwait)(s, clk, abstime);
+	return (int)ret_errno(posix_sem_timedwait(s, clk, abstime));
+}
+
+int sem_post(sem_t *s)
+{
+	if (!ACTIVE() || !posix_sem_known(s))
+		return REAL(sem_post)(s);
+	return (int)ret_errno(posix_sem_post(s));
+}
+
+int sem_getvalue(sem_t *s, int *value)
+{
+	if (!ACTIVE() || !posix_sem_known(s))
+		return REAL(sem_getvalue)(s, value);
+	return (int)ret_errno(posix_sem_getvalue(s, value));
+}
+
+/*
+ * A named semaphore is shared with other processes: it stays real (the
+ * sem_* calls above pass through for a sem_t sem_init did not make), and
+ * waiting on it blocks the host thread.
+ */
+sem_t *sem_open(const char *name, int oflag, ...)
+{
+	va_list ap;
+	mode_t mode;
+	unsigned int value;
+
+	va_start(ap, oflag);
+	mode = va_arg(ap, mode_t);
+	value = va_arg(ap, unsigned int);
+	va_end(ap);
+	if (ACTIVE())
+		posix_warn_once("sem_open", "a named semaphore stays real; waiting on it blocks every simulated thread");
+	return REAL(sem_open)(name, oflag, mode, value);
+}
+
+REAL_DECL(int, sched_yield, void);
+
+int sched_yield(void)
+{
+	if (!ACTIVE())
+		return REAL(sched_yield)();
+	return posix_sched_yield();
+}
+
+/* ---- time ---- */
+
+REAL_DECL(int, clock_gettime, clockid_t, struct timespec *);
+REAL_DECL(int, gettimeofday, struct timeval *, void *);
+REAL_DECL(time_t, time, time_t *);
+REAL_DECL(int, timespec_get, struct timespec *, int);
+REAL_DECL(int, nanosleep, const struct timespec *, struct timespec *);
+REAL_DECL(int, clock_nanosleep, clockid_t, int, const struct timespec *, struct timespec *);
+REAL_DECL(int, usleep, useconds_t);
+REAL_DECL(unsigned int, sleep, unsigned int);
+
+int clock_gettime(clockid_t clk, struct timespec *ts)
+{
+	if (!ACTIVE())
+		return REAL(clock_gettime)(clk, ts);
+	return (int)ret_errno(posix_clock_gettime(clk, ts));
+}
+
+int gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+	struct timespec ts;
+
+	if (!ACTIVE())
+		return REAL(gettimeofday)(tv, tz);
+	posix_clock_gettime(CLOCK_REALTIME, &ts);
+	/* glibc declares tv nonnull; the kernel accepts NULL */
+	__asm__("" : "+r"(tv));
+	if (tv) {
+		tv->tv_sec = ts.tv_sec;
+		tv->tv_usec = ts.tv_nsec / 1000;
+	}
+	if (tz)
+		*(struct timezone *)tz = (struct timezone){ 0, 0 };
+	return 0;
+}
+
+time_t time(time_t *t)
+{
+	struct timespec ts;
+
+	if (!ACTIVE())
+		return REAL(time)(t);
+	posix_clock_gettime(CLOCK_REALTIME, &ts);
+	if (t)
+		*t = ts.tv_sec;
+	return ts.tv_sec;
+}
+
+int timespec_get(struct timespec *ts, int base)
+{
+	if (!ACTIVE())
+		return REAL(timespec_get)(ts, base);
+	if (base != TIME_UTC)
+		return 0;
+	posix_clock_gettime(CLOCK_REALTIME, ts);
+	return base;
+}
+
+/* Returns an error number, as clock_nanosleep does; no signals: nothing remains. */
+static int sleep_on(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem)
+{
+	uint64_t deadline;
+
+	if (clk == CLOCK_THREAD_CPUTIME_ID)
+		return EINVAL;
+	if (posix_deadline(clk, req, flags & TIMER_ABSTIME, &deadline))
+		return EINVAL;
+	posix_sleep_until(deadline);
+	if (rem && !(flags & TIMER_ABSTIME))
+		*rem = (struct timespec){ 0, 0 };
+	return 0;
+}
+
+int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem)
+{
+	if (!ACTIVE())
+		return REAL(clock_nanosleep)(clk, flags, req, rem);
+	return sleep_on(clk, flags, req, rem);
+}
+
+int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	if (!ACTIVE())
+		return REAL(nanosleep)(req, rem);
+	return (int)ret_errno(-sleep_on(CLOCK_MONOTONIC, 0, req, rem));
+}
+
+int usleep(useconds_t us)
+{
+	struct timespec ts = { us / 1000000, (long)(us % 1000000) * 1000 };
+
+	if (!ACTIVE())
+		return REAL(usleep)(us);
+	return (int)ret_errno(-sleep_on(CLOCK_MONOTONIC, 0, &ts, NULL));
+}
+
+unsigned int sleep(unsigned int s)
+{
+	struct timespec ts = { s, 0 };
+
+	if (!ACTIVE())
+		return REAL(sleep)(s);
+	sleep_on(CLOCK_MONOTONIC, 0, &ts, NULL);
+	return 0;
+}
+
+/* ---- simulated fds: creation, read/write, poll, epoll ---- */
+
+REAL_DECL(int, eventfd, unsigned int, int);
+REAL_DECL(int, eventfd_read, int, eventfd_t *);
+REAL_DECL(int, eventfd_write, int, eventfd_t);
+REAL_DECL(int, pipe, int *);
+REAL_DECL(int, pipe2, int *, int);
+REAL_DECL(ssize_t, read, int, void *, size_t);
+REAL_DECL(ssize_t, write, int, const void *, size_t);
+REAL_DECL(ssize_t, readv, int, const struct iovec *, int);
+REAL_DECL(ssize_t, writev, int, const struct iovec *, int);
+REAL_DECL(ssize_t, __read_chk, int, void *, size_t, size_t);
+REAL_DECL(int, poll, struct pollfd *, nfds_t, int);
+REAL_DECL(int, __poll_chk, struct pollfd *, nfds_t, int, size_t);
+REAL_DECL(int, ppoll, struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+REAL_DECL(int, __ppoll_chk, struct pollfd *, nfds_t, const struct timespec *, const sigset_t *,
+	  size_t);
+REAL_DECL(int, epoll_create, int);
+REAL_DECL(int, epoll_create1, int);
+REAL_DECL(int, epoll_ctl, int, int, int, struct epoll_event *);
+REAL_DECL(int, epoll_wait, int, struct epoll_event *, int, int);
+REAL_DECL(int, epoll_pwait, int, struct epoll_event *, int, int, const sigset_t *);
+REAL_DECL(int, epoll_pwait2, int, struct epoll_event *, int, const struct timespec *,
+	  const sigset_t *);
+
+int eventfd(unsigned int initval, int flags)
+{
+	if (!ACTIVE())
+		return REAL(eventfd)(initval, flags);
+	return (int)ret_errno(posix_eventfd(initval, flags));
+}
+
+/* glibc's helpers call read/write internally, past our symbols */
+int eventfd_read(int fd, eventfd_t *value)
+{
+	if (!ACTIVE() || !simfd_get(fd))
+		return REAL(eventfd_read)(fd, value);
+	return ret_errno(posix_read(fd, value, sizeof(*value))) == sizeof(*value) ? 0 : -1;
+}
+
+int eventfd_write(int fd, eventfd_t value)
+{
+	if (!ACTIVE() || !simfd_get(fd))
+		return REAL(eventfd_write)(fd, value);
+	return ret_errno(posix_write(fd, &value, sizeof(value))) == sizeof(value) ? 0 : -1;
+}
+
+int pipe2(int fds[2], int flags)
+{
+	if (!ACTIVE())
+		return REAL(pipe2)(fds, flags);
+	return (int)ret_errno(posix_pipe2(fds, flags));
+}
+
+int pipe(int fds[2])
+{
+	if (!ACTIVE())
+		return REAL(pipe)(fds);
+	return (int)ret_errno(posix_pipe2(fds, 0));
+}
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+	if (!ACTIVE() || !simfd_get(fd))
+		return REAL(read)(fd, buf, n);
+	return ret_errno(posix_read(fd, buf, n));
+}
+
+ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+	if (!ACTIVE() || !simfd_get(fd))
+		return REAL(__read_chk)(fd, buf, n, buflen);
+	if (n > buflen)
+		return REAL(__read_chk)(fd, buf, n, buflen);	/* the fortify abort */
+	return ret_errno(posix_read(fd, buf, n));
+}
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	if (!ACTIVE() || !simfd_get(fd))
+		return REAL(write)(fd, buf, n);
+	return ret_errno(posix_write(fd, buf, n));
+}
+
+ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	if (!ACTIVE() || !simfd_get(fd))
+		return REAL(readv)(fd, iov, iovcnt);
+	return ret_errno(posix_readv(fd, iov, iovcnt));
+}
+
+ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	if (!ACTIVE() || !simfd_get(fd))
+		return REAL(writev)(fd, iov, iovcnt);
+	return ret_errno(posix_writev(fd, iov, iovcnt));
+}
+
+/*
+ * Some simulated fd, or no host fd at all (poll(NULL, 0, ms) is a
+ * sleep): the model's poll.  Only host fds: the real one.
+ */
+static bool any_simfd(const struct pollfd *fds, nfds_t n)
+{
+	bool host = false;
+
+	for (nfds_t i = 0; i < n; i++) {
+		if (simfd_get(fds[i].fd))
+			return true;
+		host |= fds[i].fd >= 0;
+	}
+	return !host;
+}
+
+static uint64_t ms_timeout(int ms)
+{
+	return ms < 0 ? SIM_FOREVER : (uint64_t)ms * 1000000ull;
+}
+
+/*
+ * Only host fds: the real poll, which blocks the one host thread as any
+ * blocking host call does.
+ */
+int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	if (!ACTIVE() || !any_simfd(fds, n))
+		return REAL(poll)(fds, n, timeout);
+	return (int)ret_errno(posix_poll(fds, n, ms_timeout(timeout)));
+}
+
+int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+{
+	if (!ACTIVE() || !any_simfd(fds, n) || n * sizeof(*fds) > fdslen)
+		return REAL(__poll_chk)(fds, n, timeout, fdslen);
+	return (int)ret_errno(posix_poll(fds, n, ms_timeout(timeout)));
+}
+
+/* The signal mask is not applied: signals are not simulated. */
+static int ppoll_common(struct pollfd *fds, nfds_t n, const struct timespec *ts)
+{
+	uint64_t timeout = SIM_FOREVER;
+
+	if (ts) {
+		if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+			return (int)ret_errno(-EINVAL);
+		timeout = (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
+	}
+	return (int)ret_errno(posix_poll(fds, n, timeout));
+}
+
+int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
+{
+	if (!ACTIVE() || !any_simfd(fds, n))
+		return REAL(ppoll)(fds, n, ts, mask);
+	return ppoll_common(fds, n, ts);
+}
+
+int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+		const sigset_t *mask, size_t fdslen)
+{
+	if (!ACTIVE() || !any_simfd(fds, n) || n * sizeof(*fds) > fdslen)
+		return REAL(__ppoll_chk)(fds, n, ts, mask, fdslen);
+	return ppoll_common(fds, n, ts);
+}
+
+int epoll_create1(int flags)
+{
+	if (!ACTIVE())
+		return REAL(epoll_create1)(flags);
+	return (int)ret_errno(posix_epoll_create1(flags));
+}
+
+int epoll_create(int size)
+{
+	if (!ACTIVE())
+		return REAL(epoll_create)(size);
+	if (size <= 0)
+		return (int)ret_errno(-EINVAL);
+	return (int)ret_errno(posix_epoll_create1(0));
+}
+
+int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	if (!ACTIVE())
+		return REAL(epoll_ctl)(epfd, op, fd, ev);
+	return (int)ret_errno(posix_epoll_ctl(epfd, op, fd, ev));
+}
+
+int epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)
+{
+	if (!ACTIVE())
+		return REAL(epoll_wait)(epfd, evs, max, timeout);
+	return (int)ret_errno(posix_epoll_wait(epfd, evs, max, ms_timeout(timeout)));
+}
+
+int epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeout, const sigset_t *mask)
+{
+	if (!ACTIVE())
+		return REAL(epoll_pwait)(epfd, evs, max, timeout, mask);
+	return (int)ret_errno(posix_epoll_wait(epfd, evs, max, ms_timeout(timeout)));
+}
+
+int epoll_pwait2(int epfd, struct epoll_event *evs, int max, const struct timespec *ts,
+		 const sigset_t *mask)
+{
+	uint64_t timeout = SIM_FOREVER;
+
+	if (!ACTIVE())
+		return REAL(epoll_pwait2)(epfd, evs, max, ts, mask);
+	if (ts) {
+		if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+			return (int)ret_errno(-EINVAL);
+		timeout = (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
+	}
+	return (int)ret_errno(posix_epoll_wait(epfd, evs, max, timeout));
+}
+
+/* ---- calls that stay real: one warning each ---- */
+
+REAL_DECL(int, select, int, fd_set *, fd_set *, fd_set *, struct timeval *);
+REAL_DECL(int, pselect, int, fd_set *, fd_set *, fd_set *, const struct timespec *,
+	  const sigset_t *);
+REAL_DECL(int, timerfd_create, int, int);
+REAL_DECL(int, timerfd_settime, int, int, const struct itimerspec *, struct itimerspec *);
+REAL_DECL(int, timerfd_gettime, int, struct itimerspec *);
+REAL_DECL(int, signalfd, int, const sigset_t *, int);
+REAL_DECL(int, sigwait, const sigset_t *, int *);
+REAL_DECL(int, sigwaitinfo, const sigset_t *, siginfo_t *);
+REAL_DECL(int, sigtimedwait, const sigset_t *, siginfo_t *, const struct timespec *);
+REAL_DECL(pid_t, fork, void);
+
+#define HOST_TIME "it runs on host time and blocks every simulated thread"
+
+/* select(0, NULL, NULL, NULL, &tv) is a sleep: that one is simulated. */
+int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
+{
+	if (ACTIVE() && !n && tv) {
+		if (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
+			return (int)ret_errno(-EINVAL);
+		posix_sleep_until(sim_now() + (uint64_t)tv->tv_sec * 1000000000ull +
+				  (uint64_t)tv->tv_usec * 1000);
+		*tv = (struct timeval){ 0, 0 };
+		return 0;
+	}
+	if (ACTIVE())
+		posix_warn_once("select", HOST_TIME);
+	return REAL(select)(n, r, w, e, tv);
+}
+
+int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts,
+	    const sigset_t *mask)
+{
+	if (ACTIVE())
+		posix_warn_once("pselect", HOST_TIME);
+	return REAL(pselect)(n, r, w, e, ts, mask);
+}
+
+int timerfd_create(int clk, int flags)
+{
+	if (ACTIVE())
+		posix_warn_once("timerfd_create", "its timers run on host time");
+	return REAL(timerfd_create)(clk, flags);
+}
+
+int timerfd_settime(int fd, int flags, const struct itimerspec *nv, struct itimerspec *old)
+{
+	if (ACTIVE())
+		posix_warn_once("timerfd_settime", "its timers run on host time");
+	return REAL(timerfd_settime)(fd, flags, nv, old);
+}
+
+int timerfd_gettime(int fd, struct itimerspec *cur)
+{
+	if (ACTIVE())
+		posix_warn_once("timerfd_gettime", "its timers run on host time");
+	return REAL(timerfd_gettime)(fd, cur);
+}
+
+int signalfd(int fd, const sigset_t *mask, int flags)
+{
+	if (ACTIVE())
+		posix_warn_once("signalfd", "signals arrive on host time");
+	return REAL(signalfd)(fd, mask, flags);
+}
+
+int sigwait(const sigset_t *set, int *sig)
+{
+	if (ACTIVE())
+		posix_warn_once("sigwait", HOST_TIME);
+	return REAL(sigwait)(set, sig);
+}
+
+int sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+	if (ACTIVE())
+		posix_warn_once("sigwaitinfo", HOST_TIME);
+	return REAL(sigwaitinfo)(set, info);
+}
+
+int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *ts)
+{
+	if (ACTIVE())
+		posix_warn_once("sigtimedwait", HOST_TIME);
+	return REAL(sigtimedwait)(set, info, ts);
+}
+
+/* Is the caller's return address inside libkvmsim.so (explore's fork server)? */
+static bool called_from_kvmsim(const void *ret)
+{
+	Dl_info self, caller;
+
+	return dladdr((const void *)called_from_kvmsim, &self) && dladdr(ret, &caller) &&
+	       self.dli_fbase == caller.dli_fbase;
+}
+
+pid_t fork(void)
+{
+	if (ACTIVE() && posix_threads_alive() &&
+	    !called_from_kvmsim(__builtin_return_address(0)))
+		posix_warn_once("fork", "the child gets every simulated thread, "
+				"not only the calling one");
+	return REAL(fork)();
+}

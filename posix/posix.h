@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * posix/ — the POSIX side of a program, modelled on sim/ actors: threads,
+ * mutexes, condition variables, rwlocks, barriers, once, sleeps and
+ * clocks, and the simulated fds of simfd.h (eventfd, pipe, epoll, poll).
+ *
+ * These are plain functions, callable from unit tests once sim_init()
+ * has run.  The libc symbols (pthread_mutex_lock, read, poll...) live in
+ * posix/interpose.c, which only libkvmsim.so contains; they call in here
+ * once posix_init() has run and pass through to libc before that, or
+ * when kvmsim is off.
+ *
+ * Conventions: the pthread_* models return an error number (as the
+ * pthread API does); the fd and time models return a value or -errno.
+ * posix/ knows sim/ and nothing of KVM.
+ */
+#ifndef KVMSIM_POSIX_POSIX_H
+#define KVMSIM_POSIX_POSIX_H
+
+#include <poll.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <time.h>
+
+/* CLOCK_REALTIME reads this (2026-01-01T00:00:00Z) plus virtual time. */
+#define POSIX_EPOCH_SEC 1767225600ull
+#define POSIX_NSEC_PER_SEC 1000000000ull
+
+/* Turn the model on (after sim_init).  The interposed symbols follow it. */
+void posix_init(void);
+bool posix_active(void);
+
+/*
+ * One warning per call name on stderr, for calls kvmsim passes to the
+ * real kernel although their outcome then depends on the host.
+ */
+void posix_warn_once(const char *call, const char *why);
+
+/* ---- threads (thread.c) ---- */
+
+#define POSIX_DEFAULT_STACK (8ul << 20)
+
+int posix_thread_create(pthread_t *t, const pthread_attr_t *attr,
+			void *(*start)(void *), void *arg);
+int posix_thread_join(pthread_t t, void **ret);
+/* deadline: absolute virtual ns (sim_now() scale); ETIMEDOUT after it */
+int posix_thread_timedjoin(pthread_t t, void **ret, uint64_t deadline);
+int posix_thread_tryjoin(pthread_t t, void **ret);
+int posix_thread_detach(pthread_t t);
+void posix_thread_exit(void *ret) __attribute__((noreturn));
+pthread_t posix_thread_self(void);
+int posix_thread_setname(pthread_t t, const char *name);
+int posix_thread_getname(pthread_t t, char *buf, size_t len);
+/* Is t a live or joinable thread (pthread_kill(t, 0))?  0 or ESRCH. */
+int posix_thread_check(pthread_t t);
+/* Threads other than the main one that have not exited. */
+int posix_threads_alive(void);
+
+/*
+ * Thread-specific data.  Keys are made by the real pthread_key_create
+ * (so their ids agree with values set before posix_init and by the main
+ * thread, which keeps using libc's); created threads keep their values
+ * here, and their destructors run at thread exit.
+ */
+struct posix_thread;
+void posix_key_created(pthread_key_t key, void (*destructor)(void *));
+void posix_key_deleted(pthread_key_t key);
+/* The current thread if its values live here, NULL: use libc's. */
+struct posix_thread *posix_tsd_thread(void);
+void *posix_getspecific(struct posix_thread *t, pthread_key_t key);
+int posix_setspecific(struct posix_thread *t, pthread_key_t key, const void *value);
+
+/* ---- synchronisation (mutex.c, cond.c, rwlock.c, barrier.c) ---- */
+
+int posix_mutex_init(pthread_mutex_t *m);
+int posix_mutex_destroy(pthread_mutex_t *m);
+int posix_mutex_lock(pthread_mutex_t *m);
+int posix_mutex_trylock(pthread_mutex_t *m);
+/*
+ * abstime on clock clk (NULL: no timeout).  As glibc, a bad abstime is
+ * EINVAL only when the lock has to wait; ETIMEDOUT once it passes.
+ */
+int posix_mutex_timedlock(pthread_mutex_t *m, clockid_t clk,
+			  const struct timespec *abstime);
+int posix_mutex_unlock(pthread_mutex_t *m);
+
+int posix_cond_init(pthread_cond_t *c);
+int posix_cond_destroy(pthread_cond_t *c);
+/* The clock pthread_cond_timedwait's abstime is on (from the condattr). */
+clockid_t posix_cond_clock(const pthread_cond_t *c);
+/* abstime on clock clk, NULL: pthread_cond_wait */
+int posix_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
+			 const struct timespec *abstime);
+int posix_cond_signal(pthread_cond_t *c);
+int posix_cond_broadcast(pthread_cond_t *c);
+
+int posix_rwlock_init(pthread_rwlock_t *l);
+int posix_rwlock_destroy(pthread_rwlock_t *l);
+/* abstime on clock clk, NULL: no timeout */
+int posix_rwlock_rdlock(pthread_rwlock_t *l, clockid_t clk, const struct timespec *abstime);
+int posix_rwlock_tryrdlock(pthread_rwlock_t *l);
+int posix_rwlock_wrlock(pthread_rwlock_t *l, clockid_t clk, const struct timespec *abstime);
+int posix_rwlock_trywrlock(pthread_rwlock_t *l);
+int posix_rwlock_unlock(pthread_rwlock_t *l);
+
+int posix_barrier_init(pthread_barrier_t *b, unsigned int count);
+int posix_barrier_destroy(pthread_barrier_t *b);
+int posix_barrier_wait(pthread_barrier_t *b);
+
+int posix_once(pthread_once_t *once, void (*fn)(void));
+
+int posix_spin_lock(pthread_spinlock_t *l);
+int posix_spin_trylock(pthread_spinlock_t *l);
+int posix_spin_unlock(pthread_spinlock_t *l);
+
+/* ---- unnamed semaphores (sem.c): 0 or -errno ---- */
+
+int posix_sem_init(sem_t *s, unsigned int value);
+/* Made by posix_sem_init (not sem_open, not before posix_init)? */
+bool posix_sem_known(sem_t *s);
+int posix_sem_destroy(sem_t *s);
+int posix_sem_trywait(sem_t *s);
+/* abstime on clock clk, NULL: sem_wait */
+int posix_sem_timedwait(sem_t *s, clockid_t clk, const struct timespec *abstime);
+int posix_sem_post(sem_t *s);
+int posix_sem_getvalue(sem_t *s, int *value);
+
+/* ---- time (time.c) ---- */
+
+/* clock_gettime for every clock: 0 or -EINVAL. */
+int posix_clock_gettime(clockid_t clk, struct timespec *ts);
+/*
+ * A timespec on clock clk (absolute, or relative to now) as a virtual
+ * deadline; -EINVAL for a bad clock or tv_nsec out of range.
+ */
+int posix_deadline(clockid_t clk, const struct timespec *ts, bool absolute,
+		   uint64_t *deadline);
+/* Sleep until deadline (virtual ns): a scheduling point. */
+void posix_sleep_until(uint64_t deadline);
+int posix_sched_yield(void);
+
+/* ---- fds (simfd.c, eventfd.c, pipe.c, poll.c, epoll.c) ---- */
+
+int posix_eventfd(unsigned int initval, int flags);
+int posix_pipe2(int fds[2], int flags);
+ssize_t posix_read(int fd, void *buf, size_t n);
+ssize_t posix_write(int fd, const void *buf, size_t n);
+ssize_t posix_readv(int fd, const struct iovec *iov, int iovcnt);
+ssize_t posix_writev(int fd, const struct iovec *iov, int iovcnt);
+/* timeout: relative virtual ns, or SIM_FOREVER */
+int posix_poll(struct pollfd *fds, nfds_t n, uint64_t timeout);
+int posix_epoll_create1(int flags);
+int posix_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+int posix_epoll_wait(int epfd, struct epoll_event *evs, int max, uint64_t timeout);
+
+/*
+ * The fd lifecycle, called from the one interposed close/dup/fcntl
+ * (kvm-model/interpose.c) after or before the real call on the
+ * placeholder fd: drop fd's reference, make newfd another reference to
+ * oldfd's file, and F_GETFL/F_SETFL on the file.
+ */
+void posix_fd_close(int fd);
+void posix_fd_dup(int oldfd, int newfd);
+int posix_fd_getfl(int fd);
+int posix_fd_setfl(int fd, int flags);
+/* ioctl on a simulated fd: the file's ioctl op or -ENOTTY. */
+long posix_fd_ioctl(int fd, unsigned long cmd, unsigned long arg);
+
+#endif

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The model's on/off switch, real-symbol lookup, and the one-time
+ * warnings for calls whose outcome kvmsim cannot make deterministic.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "posix/posix.h"
+#include "posix/real.h"
+#include "sim/sim.h"
+
+#define MAX_WARNED 64
+
+static bool active;
+static const char *warned[MAX_WARNED];
+static int nr_warned;
+
+void posix_thread_init(void);
+
+void posix_init(void)
+{
+	SIM_BUG_ON(!sim_initialized());
+	if (active)
+		return;
+	posix_thread_init();
+	active = true;
+}
+
+bool posix_active(void)
+{
+	return active;
+}
+
+void *posix_real_sym(const char *name)
+{
+	void *p = dlsym(RTLD_NEXT, name);
+	char msg[160];
+	int n;
+
+	if (p)
+		return p;
+	/* no stdio: this may run before or inside anything */
+	n = snprintf(msg, sizeof(msg), "kvmsim: libc has no %s\n", name);
+	if (write(2, msg, n) < 0)
+		abort();
+	abort();
+}
+
+/* Print `text` the first time `key` comes up. */
+void posix_warn_once_text(const char *key, const char *text)
+{
+	for (int i = 0; i < nr_warned; i++)
+		if (!strcmp(warned[i], key))
+			return;
+	if (nr_warned < MAX_WARNED)
+		warned[nr_warned++] = strdup(key);
+	fprintf(stderr, "kvmsim: warning: %s\n", text);
+}
+
+void posix_warn_once(const char *call, const char *why)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "%s() is not simulated; %s", call, why);
+	posix_warn_once_text(call, text);
+}

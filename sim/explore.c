@@ -680,7 +680,8 @@ static void setup_server(int njobs)
 	prefix_n = ex.nlog;
 	prefix_log = malloc((prefix_n ? prefix_n : 1) * sizeof(*prefix_log));
 	SIM_BUG_ON(!prefix_log);
-	memcpy(prefix_log, ex.log, prefix_n * sizeof(*prefix_log));
+	if (prefix_n)	/* ex.log is NULL before any choice */
+		memcpy(prefix_log, ex.log, prefix_n * sizeof(*prefix_log));
 	signal(SIGPIPE, SIG_IGN);
 }
 

@@ -74,11 +74,15 @@ typedef uint64_t u64;
 #define PTE_ADDR_MASK		0x000ffffffffff000ull
 
 #define VM_MAX_SLOTS		32
+#define VM_MAX_VCPUS		16
+/* Each vCPU gets 64K of the guest stack area: RSP = top - id * 64K. */
+#define GUEST_VCPU_STACK	0x10000ull
 
 enum backing {
 	BACKING_ANON,		/* anonymous memory, no advice */
 	BACKING_ANON_4K,	/* anonymous, MADV_NOHUGEPAGE */
 	BACKING_ANON_THP,	/* anonymous, 2M aligned, MADV_HUGEPAGE */
+	BACKING_USER,		/* the caller's own mapping (vm_add_slot_hva) */
 };
 
 struct vm_slot {
@@ -101,11 +105,14 @@ struct kvm_vm {
 	struct vm_slot slots[VM_MAX_SLOTS];
 	u64 pml4_gpa;
 	u64 pt_next;		/* next free page in the page-table pool */
-	struct kvm_vcpu *vcpu;
+	struct kvm_vcpu *vcpu;	/* the first one */
+	struct kvm_vcpu *vcpus[VM_MAX_VCPUS];
+	int nr_vcpus;
 };
 
 struct kvm_vcpu {
 	struct kvm_vm *vm;
+	u32 id;
 	int fd;
 	struct kvm_run *run;
 	size_t run_size;
@@ -127,6 +134,11 @@ struct kvm_vm *vm_create(void);
 void vm_destroy(struct kvm_vm *vm);
 void *vm_add_slot(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size, u32 flags,
 		  enum backing backing);
+/* A slot over memory the caller mapped (and unmaps): userfaultfd, memfd... */
+void vm_add_slot_hva(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size, u32 flags,
+		     void *hva);
+/* KVM_SET_USER_MEMORY_REGION with size 0; -errno or 0. */
+int vm_delete_slot(struct kvm_vm *vm, u32 slot);
 void *gpa_to_hva(struct kvm_vm *vm, u64 gpa, u64 len);
 const char *backing_name(enum backing backing);
 
@@ -139,7 +151,7 @@ const char *guest_dir(void);
 u64 vm_load_guest(struct kvm_vm *vm, const char *name);
 u64 vm_load_elf(struct kvm_vm *vm, const char *path);
 
-/* vCPU. */
+/* vCPU: ids 0, 1, 2... in the order they are added, each with its own stack. */
 struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, u64 entry);
 void vcpu_set_args(struct kvm_vcpu *vcpu, int nargs, ...);
 int __vcpu_run(struct kvm_vcpu *vcpu);	/* 0 or -errno */

@@ -77,15 +77,15 @@ struct kvm_vm *vm_create(void)
 
 void vm_destroy(struct kvm_vm *vm)
 {
-	if (vm->vcpu) {
-		munmap(vm->vcpu->run, vm->vcpu->run_size);
-		close(vm->vcpu->fd);
-		free(vm->vcpu);
+	for (int i = 0; i < vm->nr_vcpus; i++) {
+		munmap(vm->vcpus[i]->run, vm->vcpus[i]->run_size);
+		close(vm->vcpus[i]->fd);
+		free(vm->vcpus[i]);
 	}
 	close(vm->vm_fd);
 	close(vm->kvm_fd);
 	for (int i = 0; i < VM_MAX_SLOTS; i++)
-		if (vm->slots[i].used)
+		if (vm->slots[i].used && vm->slots[i].map)
 			munmap(vm->slots[i].map, vm->slots[i].map_size);
 	free(vm);
 }
@@ -99,6 +99,8 @@ const char *backing_name(enum backing backing)
 		return "anonymous, MADV_NOHUGEPAGE";
 	case BACKING_ANON_THP:
 		return "anonymous, 2M aligned, MADV_HUGEPAGE";
+	case BACKING_USER:
+		return "the VMM's own mapping";
 	}
 	return "?";
 }
@@ -153,8 +155,8 @@ static void slot_check(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size,
 	}
 }
 
-void *vm_add_slot(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size, u32 flags,
-		  enum backing backing)
+static void *slot_register(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size, u32 flags,
+			   enum backing backing, void *hva)
 {
 	struct kvm_userspace_memory_region r;
 	struct vm_slot *s;
@@ -166,9 +168,10 @@ void *vm_add_slot(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size, u32 flags,
 	s = &vm->slots[slot];
 	*s = (struct vm_slot) {
 		.slot = slot, .flags = flags, .gpa = gpa, .size = size,
-		.backing = backing,
+		.backing = backing, .hva = hva,
 	};
-	slot_alloc(s);
+	if (!hva)
+		slot_alloc(s);
 
 	r = (struct kvm_userspace_memory_region) {
 		.slot = slot,
@@ -183,6 +186,35 @@ void *vm_add_slot(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size, u32 flags,
 			  (unsigned long long)size);
 	s->used = true;
 	return s->hva;
+}
+
+void *vm_add_slot(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size, u32 flags,
+		  enum backing backing)
+{
+	ASSERT(backing != BACKING_USER, "slot %u: BACKING_USER needs vm_add_slot_hva", slot);
+	return slot_register(vm, slot, gpa, size, flags, backing, NULL);
+}
+
+void vm_add_slot_hva(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size, u32 flags,
+		     void *hva)
+{
+	ASSERT(hva && !((u64)hva % SZ_4K), "slot %u: the mapping must be 4K aligned", slot);
+	slot_register(vm, slot, gpa, size, flags, BACKING_USER, hva);
+}
+
+int vm_delete_slot(struct kvm_vm *vm, u32 slot)
+{
+	struct kvm_userspace_memory_region r = { .slot = slot };
+	struct vm_slot *s;
+
+	ASSERT(slot < VM_MAX_SLOTS && vm->slots[slot].used, "slot %u is not in use", slot);
+	s = &vm->slots[slot];
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return -errno;
+	s->used = false;
+	if (s->map)
+		munmap(s->map, s->map_size);
+	return 0;
 }
 
 void *gpa_to_hva(struct kvm_vm *vm, u64 gpa, u64 len)
@@ -203,12 +235,13 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, u64 entry)
 	struct kvm_vcpu *vcpu;
 	int size;
 
-	ASSERT(!vm->vcpu, "only one vCPU per VM is supported");
+	ASSERT(vm->nr_vcpus < VM_MAX_VCPUS, "at most %d vCPUs per VM", VM_MAX_VCPUS);
 	vcpu = calloc(1, sizeof(*vcpu));
 	if (!vcpu)
 		die("out of memory");
 	vcpu->vm = vm;
-	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	vcpu->id = vm->nr_vcpus;
+	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, vcpu->id);
 	if (vcpu->fd < 0)
 		die_errno("KVM_CREATE_VCPU");
 
@@ -221,7 +254,9 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, u64 entry)
 	if (vcpu->run == MAP_FAILED)
 		die_errno("mmap of kvm_run");
 
-	vm->vcpu = vcpu;
+	if (!vm->vcpu)
+		vm->vcpu = vcpu;
+	vm->vcpus[vm->nr_vcpus++] = vcpu;
 	x86_setup_vcpu(vcpu, entry);
 	return vcpu;
 }

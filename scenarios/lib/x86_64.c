@@ -240,7 +240,7 @@ static void setup_regs(struct kvm_vcpu *vcpu, u64 entry)
 {
 	struct kvm_regs regs = {
 		.rip = entry,
-		.rsp = GUEST_STACK_TOP,
+		.rsp = GUEST_STACK_TOP - vcpu->id * GUEST_VCPU_STACK,
 		.rflags = RFLAGS_FIXED,	/* IF = 0: no interrupts, ever */
 	};
 

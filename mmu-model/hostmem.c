@@ -5,23 +5,23 @@
  * taken from it (is this page writable?), never values that reach a trace,
  * so host addresses stay out of every output.
  */
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "mmu-model/hostmem.h"
 
-struct host_vma {
-	uint64_t start, end;
-	int prot;
-};
 
 struct huge_range {
 	uint64_t start, end;
 	uint64_t page_size;	/* 2M for THP advice, else the hugetlb size */
 };
 
-static struct host_vma *vmas;
+static struct hostmem_vma *vmas;
 static size_t nr_vmas, cap_vmas;
 static bool stale = true;
 
@@ -33,18 +33,37 @@ void hostmem_mark_stale(void)
 	stale = true;
 }
 
-static void push_vma(uint64_t start, uint64_t end, int prot)
+static void push_vma(const struct hostmem_vma *v)
 {
 	if (nr_vmas == cap_vmas) {
 		size_t cap = cap_vmas ? cap_vmas * 2 : 256;
-		struct host_vma *p = realloc(vmas, cap * sizeof(*p));
+		struct hostmem_vma *p = realloc(vmas, cap * sizeof(*p));
 
 		if (!p)
 			return;	/* keep the old list; lookups stay conservative */
 		vmas = p;
 		cap_vmas = cap;
 	}
-	vmas[nr_vmas++] = (struct host_vma){ start, end, prot };
+	vmas[nr_vmas++] = *v;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* The backing of a /proc/self/maps line from its inode and path. */
+static enum hostmem_kind vma_kind(unsigned long inode, const char *path)
+{
+	if (starts_with(path, "[vdso]") || starts_with(path, "[vvar") ||
+	    starts_with(path, "[vsyscall]"))
+		return HOSTMEM_SPECIAL;
+	if (!inode)
+		return HOSTMEM_ANON;
+	if (starts_with(path, "/memfd:") || starts_with(path, "/dev/zero") ||
+	    starts_with(path, "/SYSV") || starts_with(path, "/dev/shm/"))
+		return HOSTMEM_SHMEM;
+	return HOSTMEM_FILE;
 }
 
 static int parse_prot(const char *perms)
@@ -62,8 +81,9 @@ static int parse_prot(const char *perms)
 
 static void refresh(void)
 {
-	char line[512], perms[8];
-	unsigned long start, end;
+	char line[4096 + 128], perms[8], path[4096];
+	unsigned long start, end, off, inode;
+	unsigned int major, minor;
 	FILE *f = fopen("/proc/self/maps", "re");
 
 	nr_vmas = 0;
@@ -71,13 +91,25 @@ static void refresh(void)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) == 3)
-			push_vma(start, end, parse_prot(perms));
+		struct hostmem_vma v;
+		int n;
+
+		path[0] = 0;
+		n = sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %4095[^\n]", &start, &end,
+			   perms, &off, &major, &minor, &inode, path);
+		if (n < 7)
+			continue;
+		v.start = start;
+		v.end = end;
+		v.prot = parse_prot(perms);
+		v.shared = perms[3] == 's';
+		v.kind = vma_kind(inode, path);
+		push_vma(&v);
 	}
 	fclose(f);
 }
 
-int hostmem_prot(uint64_t hva)
+static const struct hostmem_vma *lookup(uint64_t hva)
 {
 	size_t lo = 0, hi;
 
@@ -93,8 +125,48 @@ int hostmem_prot(uint64_t hva)
 			hi = mid;
 	}
 	if (lo < nr_vmas && vmas[lo].start <= hva)
-		return vmas[lo].prot;
-	return -1;
+		return &vmas[lo];
+	return NULL;
+}
+
+int hostmem_prot(uint64_t hva)
+{
+	const struct hostmem_vma *v = lookup(hva);
+
+	return v ? v->prot : -1;
+}
+
+bool hostmem_find_vma(uint64_t hva, struct hostmem_vma *vma)
+{
+	const struct hostmem_vma *v = lookup(hva);
+
+	if (v)
+		*vma = *v;
+	return v;
+}
+
+#define PM_PRESENT	(1ull << 63)
+#define PM_SWAP		(1ull << 62)
+
+bool hostmem_page_present(uint64_t hva)
+{
+	static int fd = -1;
+	uint64_t e = 0;
+
+	if (fd < 0)
+		fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || pread(fd, &e, sizeof(e), (off_t)(hva >> 12) * sizeof(e)) != sizeof(e))
+		return false;
+	return e & (PM_PRESENT | PM_SWAP);
+}
+
+bool hostmem_page_cached(uint64_t hva)
+{
+	unsigned char vec = 0;
+
+	if (mincore((void *)(uintptr_t)(hva & ~0xfffull), 0x1000, &vec))
+		return false;
+	return vec & 1;
 }
 
 /*

@@ -17,6 +17,21 @@
 #define HOSTMEM_PROT_WRITE	0x2
 #define HOSTMEM_PROT_EXEC	0x4
 
+/* What backs a VMA, as far as userfaultfd cares (vma_can_userfault). */
+enum hostmem_kind {
+	HOSTMEM_ANON,		/* private anonymous: heap, stack, MAP_ANONYMOUS */
+	HOSTMEM_SHMEM,		/* memfd, MAP_SHARED|MAP_ANONYMOUS, SysV, /dev/shm */
+	HOSTMEM_FILE,		/* any other file */
+	HOSTMEM_SPECIAL,	/* [vdso], [vvar], [vsyscall] */
+};
+
+struct hostmem_vma {
+	uint64_t start, end;
+	int prot;		/* HOSTMEM_PROT_* */
+	bool shared;		/* MAP_SHARED */
+	enum hostmem_kind kind;
+};
+
 /* The process' mappings changed (mmap, munmap, mprotect, mremap ...). */
 void hostmem_mark_stale(void);
 
@@ -25,6 +40,22 @@ void hostmem_mark_stale(void);
  * PROT_NONE, or -1 if nothing is mapped there.
  */
 int hostmem_prot(uint64_t hva);
+
+/* The VMA containing hva; false if nothing is mapped there. */
+bool hostmem_find_vma(uint64_t hva, struct hostmem_vma *vma);
+
+/*
+ * Page state as the host kernel has it right now, read from
+ * /proc/self/pagemap and mincore(2) (never cached: the VMM changes it
+ * behind our back with memcpy, MADV_DONTNEED...).
+ *   present: a PTE maps the page in this process (or it is swapped out):
+ *            what userfaultfd's pte_none test sees.
+ *   cached:  the page exists in the page cache (shmem) or is resident,
+ *            whether or not this mapping has a PTE for it: with !present,
+ *            a MINOR fault.
+ */
+bool hostmem_page_present(uint64_t hva);
+bool hostmem_page_cached(uint64_t hva);
 
 /* Record MADV_HUGEPAGE / MADV_NOHUGEPAGE and MAP_HUGETLB mappings. */
 void hostmem_advise_huge(uint64_t start, uint64_t len, bool huge);

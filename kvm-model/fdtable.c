@@ -9,10 +9,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <linux/userfaultfd.h>
 #include <unistd.h>
 
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/kvmsim.h"
+#include "kvm-model/userfaultfd.h"
 
 struct kvm_file {
 	enum kvmsim_file_kind kind;
@@ -65,7 +67,8 @@ int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj)
 	if (kind == KVMSIM_FILE_VCPU)
 		fd = fcntl(((struct kvm_vcpu *)obj)->run_memfd, F_DUPFD_CLOEXEC, 0);
 	else
-		fd = memfd_create(kind == KVMSIM_FILE_DEV ? "kvm" : "kvm-vm", MFD_CLOEXEC);
+		fd = memfd_create(kind == KVMSIM_FILE_DEV ? "kvm" :
+				  kind == KVMSIM_FILE_VM ? "kvm-vm" : "userfaultfd", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (ensure_slot(fd)) {
@@ -91,6 +94,19 @@ int kvmsim_open_dev(void)
 	return kvmsim_install_fd(KVMSIM_FILE_DEV, NULL);
 }
 
+int kvmsim_open_userfaultfd_dev(void)
+{
+	return kvmsim_install_fd(KVMSIM_FILE_UFFD_DEV, NULL);
+}
+
+/* userfaultfd_dev_ioctl: the misc device only makes userfaultfds. */
+static long userfaultfd_dev_ioctl(unsigned long cmd, unsigned long flags)
+{
+	if (cmd != USERFAULTFD_IOC_NEW)
+		return -EINVAL;
+	return userfaultfd_new((int)flags);
+}
+
 long kvmsim_fd_ioctl(int fd, unsigned long cmd, unsigned long arg)
 {
 	struct kvm_file *f = &files[fd];
@@ -103,6 +119,8 @@ long kvmsim_fd_ioctl(int fd, unsigned long cmd, unsigned long arg)
 		return kvm_vm_ioctl(f->obj, cmd, arg, &new_fd);
 	case KVMSIM_FILE_VCPU:
 		return kvm_vcpu_ioctl(f->obj, cmd, arg);
+	case KVMSIM_FILE_UFFD_DEV:
+		return userfaultfd_dev_ioctl(cmd, arg);
 	default:
 		return -EBADF;
 	}
@@ -111,7 +129,7 @@ long kvmsim_fd_ioctl(int fd, unsigned long cmd, unsigned long arg)
 int kvmsim_mmap_check(int fd, size_t len, int prot, int flags, off_t off)
 {
 	if (files[fd].kind != KVMSIM_FILE_VCPU)
-		return -ENODEV;	/* /dev/kvm and VM fds have no mmap */
+		return -ENODEV;	/* /dev/kvm, VM fds, /dev/userfaultfd have no mmap */
 	return 0;
 }
 

@@ -23,6 +23,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kvm-model/kvmsim.h"
@@ -55,6 +56,7 @@ static int (*real_dup2)(int, int);
 static int (*real_dup3)(int, int, int);
 static int (*real_fcntl)(int, int, ...);
 static int (*real_fcntl64)(int, int, ...);
+static long (*real_syscall)(long, ...);
 
 __attribute__((constructor)) static void kvmsim_interpose_init(void)
 {
@@ -63,7 +65,8 @@ __attribute__((constructor)) static void kvmsim_interpose_init(void)
 
 static bool is_dev_kvm(const char *path)
 {
-	return kvmsim_enabled() && path && !strcmp(path, "/dev/kvm");
+	return kvmsim_enabled() && path &&
+	       (!strcmp(path, "/dev/kvm") || !strcmp(path, "/dev/userfaultfd"));
 }
 
 static int ret_errno(long r)
@@ -75,8 +78,10 @@ static int ret_errno(long r)
 	return (int)r;
 }
 
-static int open_dev_kvm(void)
+static int open_dev_kvm(const char *path)
 {
+	if (!strcmp(path, "/dev/userfaultfd"))
+		return ret_errno(kvmsim_open_userfaultfd_dev());
 	return ret_errno(kvmsim_open_dev());
 }
 
@@ -94,7 +99,7 @@ int open(const char *path, int flags, ...)
 	mode = va_mode(flags, ap);
 	va_end(ap);
 	if (is_dev_kvm(path))
-		return open_dev_kvm();
+		return open_dev_kvm(path);
 	RESOLVE(open);
 	return REAL(open)(path, flags, mode);
 }
@@ -108,7 +113,7 @@ int open64(const char *path, int flags, ...)
 	mode = va_mode(flags, ap);
 	va_end(ap);
 	if (is_dev_kvm(path))
-		return open_dev_kvm();
+		return open_dev_kvm(path);
 	RESOLVE(open64);
 	return REAL(open64)(path, flags, mode);
 }
@@ -122,7 +127,7 @@ int openat(int dirfd, const char *path, int flags, ...)
 	mode = va_mode(flags, ap);
 	va_end(ap);
 	if (is_dev_kvm(path))
-		return open_dev_kvm();
+		return open_dev_kvm(path);
 	RESOLVE(openat);
 	return REAL(openat)(dirfd, path, flags, mode);
 }
@@ -136,7 +141,7 @@ int openat64(int dirfd, const char *path, int flags, ...)
 	mode = va_mode(flags, ap);
 	va_end(ap);
 	if (is_dev_kvm(path))
-		return open_dev_kvm();
+		return open_dev_kvm(path);
 	RESOLVE(openat64);
 	return REAL(openat64)(dirfd, path, flags, mode);
 }
@@ -145,7 +150,7 @@ int openat64(int dirfd, const char *path, int flags, ...)
 int __open_2(const char *path, int flags)
 {
 	if (is_dev_kvm(path))
-		return open_dev_kvm();
+		return open_dev_kvm(path);
 	RESOLVE(__open_2);
 	return REAL(__open_2)(path, flags);
 }
@@ -153,7 +158,7 @@ int __open_2(const char *path, int flags)
 int __open64_2(const char *path, int flags)
 {
 	if (is_dev_kvm(path))
-		return open_dev_kvm();
+		return open_dev_kvm(path);
 	RESOLVE(__open64_2);
 	return REAL(__open64_2)(path, flags);
 }
@@ -209,8 +214,10 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 int munmap(void *addr, size_t len)
 {
 	/* invalidate first: the guest must never see a dangling translation */
-	if (kvmsim_enabled())
+	if (kvmsim_enabled()) {
 		kvmsim_host_unmap((unsigned long)addr, len);
+		kvmsim_host_vma_gone((unsigned long)addr, len);
+	}
 	RESOLVE(munmap);
 	return REAL(munmap)(addr, len);
 }
@@ -242,8 +249,10 @@ void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	va_start(ap, flags);
 	new_addr = (flags & MREMAP_FIXED) ? va_arg(ap, void *) : NULL;
 	va_end(ap);
-	if (kvmsim_enabled())
+	if (kvmsim_enabled()) {
 		kvmsim_host_unmap((unsigned long)old, old_len);
+		kvmsim_host_vma_gone((unsigned long)old, old_len);
+	}
 	RESOLVE(mremap);
 	return REAL(mremap)(old, old_len, new_len, flags, new_addr);
 }
@@ -344,4 +353,57 @@ int fcntl64(int fd, int cmd, ...)
 	va_end(ap);
 	RESOLVE(fcntl64);
 	return fcntl_common(REAL(fcntl64), fd, cmd, arg);
+ * syscall(2): SYS_userfaultfd makes a simulated userfaultfd; every other
+ * number goes to the kernel with six arguments, as glibc's syscall()
+ * passes them.  Numbers whose outcome depends on the host or on real
+ * threads are warned about once.
+ */
+#define NONDET(nr, why)	{ SYS_##nr, "syscall(SYS_" #nr ")", why }
+static const struct {
+	long nr;
+	const char *name, *why;
+} nondeterministic_syscalls[] = {
+	NONDET(futex, "a futex wait blocks the one OS thread every simulated thread runs on"),
+	NONDET(gettid, "every simulated thread runs on one OS thread: they share its id"),
+	NONDET(clone, "a real thread or process runs outside the simulation"),
+	NONDET(clone3, "a real thread or process runs outside the simulation"),
+	NONDET(fork, "a real process runs outside the simulation"),
+	NONDET(vfork, "a real process runs outside the simulation"),
+	NONDET(clock_gettime, "host time, not virtual time"),
+	NONDET(gettimeofday, "host time, not virtual time"),
+	NONDET(time, "host time, not virtual time"),
+	NONDET(nanosleep, "a host sleep, not virtual time"),
+	NONDET(getrandom, "host randomness, not the run's seed"),
+	NONDET(read, "the raw syscall bypasses kvmsim's model of read"),
+	NONDET(write, "the raw syscall bypasses kvmsim's model of write"),
+	NONDET(ioctl, "the raw syscall bypasses kvmsim's model of ioctl"),
+	NONDET(close, "the raw syscall bypasses kvmsim's fd table"),
+	NONDET(poll, "the raw syscall bypasses kvmsim's model of poll"),
+	NONDET(ppoll, "the raw syscall bypasses kvmsim's model of poll"),
+	NONDET(epoll_wait, "the raw syscall bypasses kvmsim's model of epoll"),
+	NONDET(epoll_pwait, "the raw syscall bypasses kvmsim's model of epoll"),
+	NONDET(mmap, "the raw syscall bypasses kvmsim's view of host memory"),
+	NONDET(munmap, "the raw syscall bypasses kvmsim's view of host memory"),
+};
+
+long syscall(long nr, ...)
+{
+	va_list ap;
+	long a[6];
+
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (kvmsim_enabled()) {
+		if (nr == SYS_userfaultfd)
+			return ret_errno(kvmsim_userfaultfd((int)a[0]));
+		for (size_t i = 0; i < sizeof(nondeterministic_syscalls) /
+					 sizeof(nondeterministic_syscalls[0]); i++)
+			if (nondeterministic_syscalls[i].nr == nr)
+				posix_warn_once(nondeterministic_syscalls[i].name,
+						nondeterministic_syscalls[i].why);
+	}
+	RESOLVE(syscall);
+	return REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

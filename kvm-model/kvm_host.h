@@ -86,6 +86,14 @@ struct kvm {
 	struct tdp_mmu *tdp;
 	/* bumped by every invalidation (memslot change, host unmap) */
 	uint64_t mmu_invalidate_seq;
+	/*
+	 * kvm->srcu: vCPUs in the fault path are readers (the kernel holds
+	 * it across kvm_mmu_page_fault, including a GUP that sleeps in
+	 * handle_userfault); a memslot update waits for them all
+	 * (synchronize_srcu_expedited in kvm_swap_active_memslots).
+	 */
+	int srcu_readers;
+	struct sim_waitq srcu_wq;
 	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS];
 	int nr_vcpus;
 	int created_vcpus;
@@ -171,6 +179,9 @@ long kvm_dev_ioctl(unsigned int cmd, unsigned long arg);
 long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new_fd);
 long kvm_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg);
 int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext);
+void kvm_vcpu_srcu_read_lock(struct kvm_vcpu *vcpu);
+void kvm_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu);
+void synchronize_srcu_expedited(struct kvm *kvm);
 
 /*
  * Fill kvm_run's exit reason.  Every exit goes through here, so the

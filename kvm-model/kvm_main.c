@@ -74,11 +74,35 @@ struct kvm *kvm_create_vm(unsigned long type, int *err)
 	kvm->refs = 1;
 	kvm->vm_id = next_vm_id++;
 	kvm->identity_map_addr = 0xfffbc000;
+	sim_waitq_init(&kvm->srcu_wq, "synchronize_srcu");
 	kvm_register_vm(kvm);
 	struct sim_ev *ev = sim_ev_begin("kvm_create_vm");
 	sim_ev_int(ev, "vm", kvm->vm_id);
 	sim_ev_end(ev);
 	return kvm;
+}
+
+void kvm_vcpu_srcu_read_lock(struct kvm_vcpu *vcpu)
+{
+	vcpu->kvm->srcu_readers++;
+}
+
+void kvm_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu)
+{
+	if (!--vcpu->kvm->srcu_readers)
+		sim_wake_all(&vcpu->kvm->srcu_wq);
+}
+
+/* Wait until no vCPU is inside a read-side section (a fault in progress). */
+void synchronize_srcu_expedited(struct kvm *kvm)
+{
+	if (!kvm->srcu_readers)
+		return;
+	struct sim_ev *ev = sim_ev_begin("synchronize_srcu_expedited");
+	sim_ev_int(ev, "readers", kvm->srcu_readers);
+	sim_ev_end(ev);
+	while (kvm->srcu_readers)
+		sim_wait(&kvm->srcu_wq);
 }
 
 void kvm_get_kvm(struct kvm *kvm)

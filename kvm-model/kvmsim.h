@@ -15,6 +15,7 @@ enum kvmsim_file_kind {
 	KVMSIM_FILE_DEV,	/* /dev/kvm */
 	KVMSIM_FILE_VM,
 	KVMSIM_FILE_VCPU,
+	KVMSIM_FILE_UFFD_DEV,	/* /dev/userfaultfd */
 };
 
 /* Runtime: seed, trace, explain and hash options from the environment. */
@@ -36,5 +37,11 @@ void kvmsim_host_unmap(unsigned long start, size_t len);
 void kvmsim_host_changed(void);
 void kvmsim_host_advise(unsigned long start, size_t len, int advice);
 void kvmsim_host_mmap(unsigned long start, size_t len, int flags);
+/* munmap / mremap: the VMAs themselves are gone (userfaultfd registrations). */
+void kvmsim_host_vma_gone(unsigned long start, size_t len);
+
+/* userfaultfd(2) and /dev/userfaultfd: fd or -errno. */
+int kvmsim_userfaultfd(int flags);
+int kvmsim_open_userfaultfd_dev(void);
 
 #endif

@@ -11,6 +11,7 @@
 #include "kvm-model/fault_inject.h"
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/kvm_mmu.h"
+#include "kvm-model/userfaultfd.h"
 
 #define KVM_MEM_MAX_NR_PAGES	((1ull << 31) - 1)
 /* x86-64's TASK_SIZE_MAX: the highest user address + 1 */
@@ -158,6 +159,8 @@ static int kvm_set_memslot(struct kvm *kvm, struct kvm_memslots *slots,
 {
 	int r;
 
+	/* kvm_swap_active_memslots: no vCPU may still use the old slots */
+	synchronize_srcu_expedited(kvm);
 	if (change != KVM_MR_CREATE && old->as_id == 0)
 		kvm_mmu_zap_gfn_range(kvm, old->base_gfn, old->base_gfn + old->npages,
 				      "kvm_arch_flush_shadow_memslot");
@@ -294,6 +297,34 @@ int kvm_set_memory_region(struct kvm *kvm,
 	}
 	drop_dirty_bitmap(old, new->flags);
 	return kvm_set_memslot(kvm, slots, old, new, change);
+}
+
+static int hva_to_gpa_vm(struct kvm *kvm, void *opaque)
+{
+	uint64_t *io = opaque;	/* in: hva; out: gpa */
+	struct kvm_memslots *slots = &kvm->memslots[0];
+
+	for (int i = 0; i < slots->nr; i++) {
+		struct kvm_memory_slot *s = slots->by_gfn[i];
+
+		if (io[0] >= s->userspace_addr &&
+		    io[0] - s->userspace_addr < (s->npages << PAGE_SHIFT)) {
+			io[1] = (s->base_gfn << PAGE_SHIFT) + (io[0] - s->userspace_addr);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The gpa the first memslot mapping hva gives it (traces name gpas, not hvas). */
+bool kvm_hva_to_gpa(uint64_t hva, uint64_t *gpa)
+{
+	uint64_t io[2] = { hva, 0 };
+
+	if (!kvm_for_each_vm(hva_to_gpa_vm, io))
+		return false;
+	*gpa = io[1];
+	return true;
 }
 
 void kvm_free_memslots(struct kvm *kvm)

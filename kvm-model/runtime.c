@@ -26,6 +26,7 @@
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/kvmsim.h"
+#include "kvm-model/userfaultfd.h"
 #include "mmu-model/hostmem.h"
 #include "posix/posix.h"
 #include "sim/explore.h"
@@ -247,6 +248,16 @@ void kvmsim_host_unmap(unsigned long start, size_t len)
 {
 	hostmem_forget(start, len);
 	kvm_mmu_notifier_invalidate_range(start, start + len);
+}
+
+void kvmsim_host_vma_gone(unsigned long start, size_t len)
+{
+	userfaultfd_unmap(start, len);
+}
+
+int kvmsim_userfaultfd(int flags)
+{
+	return userfaultfd_new(flags);
 }
 
 void kvmsim_host_changed(void)

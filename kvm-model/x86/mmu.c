@@ -10,6 +10,7 @@
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/fault_inject.h"
+#include "kvm-model/userfaultfd.h"
 #include "mmu-model/hostmem.h"
 
 #define PG_LEVEL_4K	TDP_PG_LEVEL_4K
@@ -54,37 +55,70 @@ static int kvm_handle_error_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fa
 	return -EFAULT;
 }
 
+/* hva_to_pfn's answers besides 0 */
+#define HVA_NO_PFN	(-EFAULT)	/* no usable host mapping: the caller decides */
+/* GUP failed (KVM_PFN_ERR_FAULT): VM_FAULT_SIGBUS from a refused userfault */
+#define HVA_SIGBUS	(-EHWPOISON)
+
+/*
+ * The slow GUP of a page in a userfaultfd-armed range: fault it in, and
+ * when the page is missing (or, MINOR, cached but unmapped) deliver the
+ * userfault and sleep in handle_userfault.  A woken fault retries, as
+ * __get_user_pages_locked does with FAULT_FLAG_TRIED, and re-faults (a
+ * new message) if the page is still not there.  The vCPU stays inside
+ * kvm->srcu all along, so memslot updates wait for it.
+ */
+static int faultin_page(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
+{
+	for (;;) {
+		struct userfaultfd_ctx *ctx = NULL;
+		unsigned long reason = userfaultfd_must_fault(fault->hva, &ctx);
+		struct uffd_fault_who who = { vcpu->vcpu_idx, fault->gfn << PAGE_SHIFT };
+
+		if (!reason)
+			return 0;
+		if (handle_userfault(ctx, fault->hva, reason, fault->write, &who))
+			return HVA_SIGBUS;
+	}
+}
+
 /*
  * hva_to_pfn: the fast path succeeds when the host page is mapped with the
- * access' permission; the slow path (GUP, which may fault the page in) has
- * the same answer here because host pages are always resident in this
- * model.  A write to a read-only VMA falls back to a read-only pfn, which
- * KVM then maps without write permission (map_writable = false).
+ * access' permission.  Outside userfaultfd-armed ranges host pages count
+ * as resident (the slow path would fault them in, and Unicorn's first
+ * access does); inside, the page must be present in the host page tables
+ * (/proc/self/pagemap), else the slow path may block on the userfault.
+ * A write to a read-only VMA falls back to a read-only pfn, which KVM
+ * then maps without write permission (map_writable = false).
  */
-static int hva_to_pfn(struct kvm_page_fault *fault, bool *writable)
+static int hva_to_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault, bool *writable)
 {
 	int prot = hostmem_prot(fault->hva);
-	bool fast = prot > 0 && (!fault->write || (prot & HOSTMEM_PROT_WRITE)) &&
-		    !sim_inject(FAIL_FAST_GUP);
+	bool armed = userfaultfd_armed(fault->hva);
+	bool ok = prot > 0 && (!fault->write || (prot & HOSTMEM_PROT_WRITE)) &&
+		  (!armed || hostmem_page_present(fault->hva)) &&
+		  !sim_inject(FAIL_FAST_GUP);
 	struct sim_ev *ev = sim_ev_begin("hva_to_pfn_fast");
 
-	sim_ev_bool(ev, "ok", fast);
+	sim_ev_bool(ev, "ok", ok);
 	sim_ev_end(ev);
-	if (fast) {
+	if (ok) {
 		*writable = prot & HOSTMEM_PROT_WRITE;
 		return 0;
 	}
 	if (sim_inject(FAIL_SLOW_GUP)) {
 		/* get_user_pages failed: KVM_PFN_ERR_FAULT */
 		trace_gpa("hva_to_pfn_slow_failed", fault->addr);
-		return -EHWPOISON;
+		return HVA_SIGBUS;
 	}
 	ev = sim_ev_begin("hva_to_pfn_slow");
 	sim_ev_bool(ev, "ok", prot > 0);
 	sim_ev_end(ev);
 	if (prot <= 0)
-		return -EFAULT;
-	*writable = false;
+		return HVA_NO_PFN;
+	if (armed && faultin_page(vcpu, fault))
+		return HVA_SIGBUS;
+	*writable = prot & HOSTMEM_PROT_WRITE;
 	return 0;
 }
 
@@ -107,8 +141,8 @@ static int kvm_faultin_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 		return RET_PF_EMULATE;
 	}
 	fault->hva = gfn_to_hva_memslot(fault->slot, fault->gfn);
-	r = hva_to_pfn(fault, &host_writable);
-	if (r == -EHWPOISON)	/* (the model's marker for an error pfn) */
+	r = hva_to_pfn(vcpu, fault, &host_writable);
+	if (r == HVA_SIGBUS)
 		return kvm_handle_error_pfn(vcpu, fault);
 	if (r) {
 		/*
@@ -145,6 +179,9 @@ static int kvm_mmu_max_mapping_level(struct kvm_page_fault *fault)
 	const struct kvm_memory_slot *slot = fault->slot;
 
 	if (slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
+		return PG_LEVEL_4K;
+	/* userfaultfd resolves 4K pages: an armed vma gets no huge pages */
+	if (userfaultfd_armed(fault->hva))
 		return PG_LEVEL_4K;
 	for (int level = PG_LEVEL_1G; level > PG_LEVEL_4K; level--) {
 		uint64_t pages = TDP_PAGES_PER_LEVEL(level);
@@ -256,7 +293,9 @@ int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
 		kvm_livelock_check(vcpu, fault->gfn, false, "re-faulted");
 		return RET_PF_SPURIOUS;
 	}
+	kvm_vcpu_srcu_read_lock(vcpu);
 	r = kvm_tdp_page_fault(vcpu, fault);
+	kvm_vcpu_srcu_read_unlock(vcpu);
 	kvm_livelock_check(vcpu, fault->gfn, r == RET_PF_FIXED || r == RET_PF_EMULATE,
 			   "re-faulted");
 	return r;

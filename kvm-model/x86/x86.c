@@ -638,5 +638,7 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 out:
 	vcpu->exits++;
 	trace_exit(vcpu);
+	/* kvm_run is filled, the ioctl has not returned to userspace yet */
+	sim_yield("kvm_run_fill_window");
 	return 0;
 }

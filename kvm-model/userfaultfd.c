@@ -116,7 +116,6 @@ static struct uffd_range *ranges;
 static int nr_ranges, cap_ranges;
 static struct userfaultfd_ctx *all_ctxs;
 static int next_ctx_id;
-static uint64_t mmap_min_addr = 65536;
 
 /* ---- traces ---- */
 
@@ -253,6 +252,15 @@ static int ranges_insert(uint64_t start, uint64_t end, unsigned long flags,
 	ranges[pos] = (struct uffd_range){ start, end, flags, ctx };
 	nr_ranges++;
 	return 0;
+}
+
+/* Any range of a context other than ctx inside [lo, hi)? */
+static bool other_ctx_in(uint64_t lo, uint64_t hi, const struct userfaultfd_ctx *ctx)
+{
+	for (int i = 0; i < nr_ranges; i++)
+		if (ranges[i].start < hi && ranges[i].end > lo && ranges[i].ctx != ctx)
+			return true;
+	return false;
 }
 
 bool userfaultfd_armed(uint64_t hva)
@@ -505,8 +513,6 @@ static int validate_unaligned_range(uint64_t start, uint64_t len)
 		return -EINVAL;
 	if (!len)
 		return -EINVAL;
-	if (start < mmap_min_addr)
-		return -EINVAL;
 	if (start >= TASK_SIZE)
 		return -EINVAL;
 	if (len > TASK_SIZE - start)
@@ -564,8 +570,8 @@ static bool vma_can_userfault(const struct hostmem_vma *vma, unsigned long vm_fl
 
 /*
  * Walk the host vmas intersecting [start, end): fn(vma, lo, hi) for each
- * piece.  Returns -ENOMEM when none intersects (vma_find found nothing),
- * else the first non-zero fn result, else 0.
+ * piece (holes are skipped).  Returns -EINVAL when none intersects
+ * (vma_find found nothing), else the first non-zero fn result, else 0.
  */
 static int for_each_vma_range(uint64_t start, uint64_t end,
 			      int (*fn)(const struct hostmem_vma *vma, uint64_t lo,
@@ -578,17 +584,17 @@ static int for_each_vma_range(uint64_t start, uint64_t end,
 		struct hostmem_vma vma;
 		int r;
 
-		if (!hostmem_find_vma(a, &vma)) {
-			a += PAGE_SIZE;		/* a hole: skipped */
-			continue;
-		}
+		if (!hostmem_next_vma(a, &vma) || vma.start >= end)
+			break;
+		if (vma.start > a)
+			a = vma.start;		/* a hole: skipped */
 		found = true;
 		r = fn(&vma, a, vma.end < end ? vma.end : end, opaque);
 		if (r)
 			return r;
 		a = vma.end;
 	}
-	return found ? 0 : -ENOMEM;
+	return found ? 0 : -EINVAL;
 }
 
 struct register_args {
@@ -603,14 +609,7 @@ static int register_check(const struct hostmem_vma *vma, uint64_t lo, uint64_t h
 
 	if (!vma_can_userfault(vma, a->vm_flags))
 		return -EINVAL;
-	for (uint64_t p = lo; p < hi; ) {
-		struct uffd_range *r = find_range(p);
-
-		if (r && r->ctx != a->ctx)
-			return -EBUSY;
-		p = r ? r->end : p + PAGE_SIZE;
-	}
-	return 0;
+	return other_ctx_in(lo, hi, a->ctx) ? -EBUSY : 0;
 }
 
 static int register_apply(const struct hostmem_vma *vma, uint64_t lo, uint64_t hi,
@@ -681,6 +680,9 @@ static int userfaultfd_register(struct userfaultfd_ctx *ctx, unsigned long arg)
 static int unregister_check(const struct hostmem_vma *vma, uint64_t lo, uint64_t hi,
 			    void *opaque)
 {
+	/* not through a different userfaultfd than the one that registered */
+	if (other_ctx_in(lo, hi, opaque))
+		return -EINVAL;
 	return vma_can_userfault(vma, 0) ? 0 : -EINVAL;
 }
 
@@ -697,9 +699,9 @@ static int userfaultfd_unregister(struct userfaultfd_ctx *ctx, unsigned long arg
 		return ret;
 	start = range.start;
 	end = start + range.len;
-	ret = for_each_vma_range(start, end, unregister_check, NULL);
+	ret = for_each_vma_range(start, end, unregister_check, ctx);
 	if (ret)
-		return ret == -ENOMEM ? -EINVAL : ret;
+		return ret;
 	/*
 	 * Wake faults pending on MISSING ranges so they do not hang (they
 	 * retry and find no registration), then clear.
@@ -971,17 +973,6 @@ static const struct simfd_ops userfaultfd_fops = {
 	.release = userfaultfd_release,
 };
 
-static void read_mmap_min_addr(void)
-{
-	FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "re");
-	unsigned long v;
-
-	if (f && fscanf(f, "%lu", &v) == 1)
-		mmap_min_addr = v;
-	if (f)
-		fclose(f);
-}
-
 int userfaultfd_new(int flags)
 {
 	static bool once;
@@ -992,7 +983,6 @@ int userfaultfd_new(int flags)
 		return -EINVAL;
 	if (!once) {
 		once = true;
-		read_mmap_min_addr();
 		sim_oracle_add_quiesce(userfaultfd_quiesce, NULL);
 	}
 	ctx = calloc(1, sizeof(*ctx));

@@ -109,6 +109,34 @@ static void refresh(void)
 	fclose(f);
 }
 
+/* The first VMA ending above hva (it may start above hva too), or NULL. */
+static const struct hostmem_vma *lookup_next(uint64_t hva)
+{
+	size_t lo = 0, hi;
+
+	if (stale)
+		refresh();
+	hi = nr_vmas;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (vmas[mid].end <= hva)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < nr_vmas ? &vmas[lo] : NULL;
+}
+
+bool hostmem_next_vma(uint64_t hva, struct hostmem_vma *vma)
+{
+	const struct hostmem_vma *v = lookup_next(hva);
+
+	if (v)
+		*vma = *v;
+	return v;
+}
+
 static const struct hostmem_vma *lookup(uint64_t hva)
 {
 	size_t lo = 0, hi;

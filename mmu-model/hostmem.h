@@ -43,6 +43,8 @@ int hostmem_prot(uint64_t hva);
 
 /* The VMA containing hva; false if nothing is mapped there. */
 bool hostmem_find_vma(uint64_t hva, struct hostmem_vma *vma);
+/* The first VMA that ends above hva (it may start above it); false if none. */
+bool hostmem_next_vma(uint64_t hva, struct hostmem_vma *vma);
 
 /*
  * Page state as the host kernel has it right now, read from

@@ -28,6 +28,10 @@
 #define UFFD_USER_MODE_ONLY	1
 #endif
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
+
 #define UFFD_SHARED_FCNTL_FLAGS	(O_CLOEXEC | O_NONBLOCK)
 /* ctx->features bit the kernel sets once UFFDIO_API succeeded */
 #define UFFD_FEATURE_INITIALIZED	(1ull << 63)
@@ -764,14 +768,24 @@ static int poke_page(uint64_t dst, const void *src, const struct hostmem_vma *vm
 	return 0;
 }
 
-/* Map a page without changing it: a read fault through the mapping. */
+/*
+ * Map one page without changing its bytes.  Private memory: a read fault
+ * (the zero page for anonymous memory).  Shared memory: MADV_POPULATE_WRITE
+ * (a write fault that writes nothing), because a read fault on a file
+ * mapping also maps the page-cache neighbours (fault-around), which the
+ * kernel turns off for uffd-armed vmas but cannot know about here.
+ */
 static int touch_page(uint64_t dst, const struct hostmem_vma *vma)
 {
 	static int mem_fd = -1;
+	volatile char *p = (volatile char *)(uintptr_t)dst;
 	char c;
 
+	if (vma->shared && (vma->prot & HOSTMEM_PROT_WRITE) &&
+	    !madvise((void *)(uintptr_t)dst, PAGE_SIZE, MADV_POPULATE_WRITE))
+		return 0;
 	if (vma->prot & HOSTMEM_PROT_READ) {
-		c = *(volatile char *)(uintptr_t)dst;
+		c = *p;
 		(void)c;
 		return 0;
 	}

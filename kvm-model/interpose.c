@@ -353,6 +353,9 @@ int fcntl64(int fd, int cmd, ...)
 	va_end(ap);
 	RESOLVE(fcntl64);
 	return fcntl_common(REAL(fcntl64), fd, cmd, arg);
+}
+
+/*
  * syscall(2): SYS_userfaultfd makes a simulated userfaultfd; every other
  * number goes to the kernel with six arguments, as glibc's syscall()
  * passes them.  Numbers whose outcome depends on the host or on real

@@ -1,0 +1,43 @@
+# userfaultfd: the ioctl/read/poll semantics without a VM, demand-paging
+# variants, and the lost-wakeup oracle.  Each program's stdout must equal
+# the transcript recorded on the real kernel (tests/uffd/expected/), both
+# natively and under kvmsim (seeds 1 and 7).
+set(UFFD_DIR ${CMAKE_CURRENT_SOURCE_DIR}/uffd)
+
+add_executable(uffd-semantics ${UFFD_DIR}/uffd-semantics.c)
+add_executable(uffd-lost-wakeup ${UFFD_DIR}/uffd-lost-wakeup.c)
+target_link_libraries(uffd-lost-wakeup PRIVATE scenario_lib)
+add_dependencies(uffd-lost-wakeup guest_bins)
+set_target_properties(uffd-semantics uffd-lost-wakeup PROPERTIES
+	RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/uffd)
+
+foreach(mode native kvmsim)
+	add_test(NAME uffd/semantics/${mode}
+		COMMAND sh ${UFFD_DIR}/run.sh $<TARGET_FILE:kvmsim> ${mode}
+			${UFFD_DIR}/expected/uffd-semantics.out $<TARGET_FILE:uffd-semantics>)
+	set_tests_properties(uffd/semantics/${mode} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
+endforeach()
+
+# demand-paging beyond its manifest's defaults: name, then arguments
+set(DEMAND_PAGING_VARIANTS
+	"v4-r3-poll|-v,4,-r,3,-p"
+	"minor-v3-r2|-u,MINOR,-v,3,-r,2"
+	"v1-r1-2m|-v,1,-r,1,-b,2M")
+foreach(variant ${DEMAND_PAGING_VARIANTS})
+	string(REPLACE "|" ";" parts "${variant}")
+	string(REPLACE "," ";" parts "${parts}")
+	list(GET parts 0 vname)
+	list(REMOVE_AT parts 0)
+	foreach(mode native kvmsim)
+		add_test(NAME uffd/demand-paging-${vname}/${mode}
+			COMMAND sh ${UFFD_DIR}/run.sh $<TARGET_FILE:kvmsim> ${mode}
+				${UFFD_DIR}/expected/demand-paging-${vname}.out
+				${CMAKE_BINARY_DIR}/scenarios/demand-paging ${parts})
+		set_tests_properties(uffd/demand-paging-${vname}/${mode} PROPERTIES
+			SKIP_RETURN_CODE 77 TIMEOUT 120)
+	endforeach()
+endforeach()
+
+add_test(NAME uffd/lost-wakeup
+	COMMAND sh ${UFFD_DIR}/lost-wakeup.sh $<TARGET_FILE:kvmsim> $<TARGET_FILE:uffd-lost-wakeup>)
+set_tests_properties(uffd/lost-wakeup PROPERTIES TIMEOUT 60)

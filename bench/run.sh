@@ -80,3 +80,25 @@ while [ $i -lt $runs ]; do
 done
 t1=$(now)
 echo "touch-pages: $faults stage-2 faults per run; $(( faults * runs * 1000000000 / (t1 - t0) )) faults/s over $runs whole runs (process start included)"
+
+# (d) demand paging through userfaultfd: 1 vCPU, 1 reader (epoll), MISSING,
+#     the same binary natively and under kvmsim; -n skips the host-side
+#     byte check, which would dominate both
+dp=$build/scenarios/demand-paging
+if [ -x "$dp" ]; then
+	dp_rate() {	# dp_rate CMD-PREFIX...: pages/s between -b 4M and -b 64M
+		ts=$(elapsed_ns "$@" "$dp" -n -v 1 -r 1 -b 4M)
+		tb=$(elapsed_ns "$@" "$dp" -n -v 1 -r 1 -b 64M)
+		echo $(( (16384 - 1024) * 1000000000 / (tb - ts) ))
+	}
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		native=$(dp_rate)
+		echo "demand-paging pages/s native:   $native   ($dp -n -v 1 -r 1 -b 4M vs 64M)"
+	else
+		native=
+		echo "demand-paging pages/s native: skipped, no usable /dev/kvm"
+	fi
+	sim=$(dp_rate "$kvmsim" exec --)
+	echo "demand-paging pages/s kvmsim:   $sim   ($kvmsim exec -- $dp -n -v 1 -r 1 -b 4M vs 64M)"
+	[ -n "$native" ] && echo "ratio kvmsim/native:            $(ratio "$sim" "$native")"
+fi

@@ -129,6 +129,15 @@ static void *map(size_t len, int flags, int fd)
 	return p;
 }
 
+/* Three pages nothing is mapped at, right now (mapped, then unmapped). */
+static uint8_t *unmapped(void)
+{
+	uint8_t *p = map(3 * PG, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+
+	munmap(p, 3 * PG);
+	return p;
+}
+
 static int new_uffd(int flags)
 {
 	return syscall(SYS_userfaultfd, flags);
@@ -215,8 +224,7 @@ int main(void)
 	reg(uffd, 0, PG, UFFDIO_REGISTER_MODE_MISSING, "REGISTER at 0");
 	reg(uffd, (1ull << 47) - PG, 2 * PG, UFFDIO_REGISTER_MODE_MISSING,
 	    "REGISTER past the address space");
-	/* nothing is ever mapped there in these runs */
-	hole = (uint8_t *)0x600000000000ull;
+	hole = unmapped();
 	reg(uffd, (uint64_t)hole, 3 * PG, UFFDIO_REGISTER_MODE_MISSING, "REGISTER unmapped");
 	reg(uffd, (uint64_t)a, PG, UFFDIO_REGISTER_MODE_MINOR, "REGISTER MINOR on anonymous");
 	reg(uffd, (uint64_t)a, 8 * PG, UFFDIO_REGISTER_MODE_MISSING, "REGISTER MISSING");
@@ -251,9 +259,11 @@ int main(void)
 	copy(uffd, a, src, 0, 0, "COPY len 0");
 	copy(uffd, a, src, PG, 1 << 5, "COPY unknown mode");
 	copy(uffd, a, (void *)16, PG, 0, "COPY src below mmap_min_addr");
+	hole = unmapped();
 	copy(uffd, hole, src, PG, 0, "COPY to unmapped memory");
 	b = map(2 * PG, MAP_PRIVATE | MAP_ANONYMOUS, -1);
 	copy(uffd, b, src, PG, 0, "COPY to unregistered memory");
+	hole = unmapped();
 	copy(uffd, a, hole, PG, 0, "COPY from unmapped memory");
 	printf("page 0 present before COPY: %d\n", present(a));
 	copy(uffd, a, src, PG, 0, "COPY page 0");
@@ -311,6 +321,7 @@ int main(void)
 
 	/* ---- UFFDIO_UNREGISTER ---- */
 	range_ioctl(uffd, UFFDIO_UNREGISTER, (uint64_t)a + 8, PG, "UNREGISTER unaligned");
+	hole = unmapped();
 	range_ioctl(uffd, UFFDIO_UNREGISTER, (uint64_t)hole, 3 * PG, "UNREGISTER unmapped");
 	range_ioctl(uffd, UFFDIO_UNREGISTER, (uint64_t)a, 8 * PG, "UNREGISTER");
 	r = madvise(a, PG, MADV_DONTNEED);

@@ -356,9 +356,12 @@ static int cmd_list(void)
 			snprintf(path, sizeof(path), "%s/%s", KVMSIM_SCENARIO_SRC_DIR,
 				 ents[i]->d_name);
 			*dot = 0;
-			if (!load_manifest(path, &m))
+			if (!load_manifest(path, &m)) {
 				printf("%-20s %-8s %s\n", ents[i]->d_name, m.arch,
 				       m.description);
+				for (int k = 0; k < m.nr_expect; k++)
+					free(m.expect_stdout[k]);
+			}
 		}
 		free(ents[i]);
 	}
@@ -466,6 +469,8 @@ static int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	failures = check_expectations(&m, out, status);
+	for (int k = 0; k < m.nr_expect; k++)
+		free(m.expect_stdout[k]);
 	fprintf(stderr, "kvmsim: %s: %s its manifest (%s)\n", name,
 		failures ? "does NOT meet" : "meets", native ? "native" : "kvmsim");
 	free(out);

@@ -122,6 +122,15 @@ pthread_t pthread_self(void)
 	return posix_thread_self();
 }
 
+REAL_DECL(int, pthread_getattr_np, pthread_t, pthread_attr_t *);
+
+int pthread_getattr_np(pthread_t id, pthread_attr_t *attr)
+{
+	int r = ACTIVE() ? posix_thread_getattr(id, attr) : -1;
+
+	return r >= 0 ? r : REAL(pthread_getattr_np)(id, attr);
+}
+
 int pthread_equal(pthread_t a, pthread_t b)
 {
 	return a == b;

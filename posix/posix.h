@@ -54,6 +54,7 @@ int posix_thread_tryjoin(pthread_t t, void **ret);
 int posix_thread_detach(pthread_t t);
 void posix_thread_exit(void *ret) __attribute__((noreturn));
 pthread_t posix_thread_self(void);
+int posix_thread_getattr(pthread_t id, pthread_attr_t *attr);
 int posix_thread_setname(pthread_t t, const char *name);
 int posix_thread_getname(pthread_t t, char *buf, size_t len);
 /* Is t a live or joinable thread (pthread_kill(t, 0))?  0 or ESRCH. */

@@ -240,6 +240,23 @@ void posix_thread_exit(void *ret)
 	sim_exit();
 }
 
+/*
+ * pthread_getattr_np on a thread of ours describes its fiber stack: the
+ * sanitizers ask it for pthread_self()'s stack bounds, and glibc's own
+ * version would read our id as a struct pthread.  -1: not ours.
+ */
+int posix_thread_getattr(pthread_t id, pthread_attr_t *attr)
+{
+	struct posix_thread *t = thread_find(id);
+	void *bottom;
+	size_t size;
+
+	if (!t || t->is_main || !sim_actor_stack(t->actor, &bottom, &size))
+		return -1;
+	pthread_attr_init(attr);
+	return pthread_attr_setstack(attr, bottom, size);
+}
+
 pthread_t posix_thread_self(void)
 {
 	struct posix_thread *t = thread_current();

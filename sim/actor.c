@@ -183,6 +183,15 @@ void *sim_actor_user(const struct sim_actor *a)
 	return a->user;
 }
 
+bool sim_actor_stack(const struct sim_actor *a, void **bottom, size_t *size)
+{
+	if (!a->map)
+		return false;
+	*bottom = (void *)a->stack_bottom;
+	*size = a->stack_size;
+	return true;
+}
+
 void sim_exit(void)
 {
 	struct sim_actor *self = sim_rt.cur;

@@ -60,6 +60,13 @@ void sim_oracle_fail(const char *oracle, const char *fmt, ...)
 		_exit(SIM_ORACLE_EXIT_STATUS);
 	failing = true;
 	sim_rt.in_sched = false;
+	/*
+	 * A verdict given from the deadlock handler runs on a blocked
+	 * actor; exit handlers (the program's, the sanitizers') may still
+	 * reach a scheduling point, which must find a runnable actor.
+	 */
+	if (sim_rt.cur && sim_rt.cur->state == SIM_ACTOR_BLOCKED)
+		sim_make_runnable(sim_rt.cur);
 	fflush(stdout);
 	fprintf(stderr, "kvmsim: FAILED oracle %s: %s\n", oracle, msg);
 	sim_oracle_finish(oracle, msg);

@@ -97,6 +97,8 @@ void sim_actor_set_name(struct sim_actor *a, const char *name);
 /* One pointer per actor for the layer above (e.g. its pthread object). */
 void sim_actor_set_user(struct sim_actor *a, void *user);
 void *sim_actor_user(const struct sim_actor *a);
+/* An actor's usable stack; false for actor 0 (the thread's own stack). */
+bool sim_actor_stack(const struct sim_actor *a, void **bottom, size_t *size);
 
 
 /*

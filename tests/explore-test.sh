@@ -9,6 +9,8 @@ CASE=$3
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# sanitizer builds warn about exit() on a fiber stack; that is not ours
+clean() { grep -v -e '^==[0-9]*==' -e '^False positive' -e '^For details' "$1"; }
 
 explore() {	# explore ARGS...: stderr to $W/err, exit status to $rc
 	"$KVMSIM" explore "$@" 2>"$W/err" >"$W/out"
@@ -36,7 +38,9 @@ replay-100)
 	while [ $i -lt 100 ]; do
 		"$KVMSIM" replay --hash "$s" >"$W/o" 2>"$W/e"
 		[ $? = 86 ] || fail "replay $i did not fail"
-		cmp -s "$W/e0" "$W/e" || fail "replay $i differs: $(diff "$W/e0" "$W/e")"
+		clean "$W/e0" >"$W/c0"
+		clean "$W/e" >"$W/c"
+		cmp -s "$W/c0" "$W/c" || fail "replay $i differs: $(diff "$W/c0" "$W/c")"
 		cmp -s "$W/o0" "$W/o" || fail "replay $i stdout differs"
 		i=$((i + 1))
 	done

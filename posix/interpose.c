@@ -12,11 +12,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <link.h>
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/select.h>
@@ -31,6 +34,51 @@
 #include "posix/simfd.h"
 
 #define ACTIVE() __builtin_expect(posix_active(), 1)
+
+/*
+ * Sanitizer runtimes (ASan build: libkvmsim.so is preloaded before them)
+ * call pthread_self and pthread_getspecific for their own per-thread
+ * state; they must get libc's, the one host thread's, not a fiber's.
+ */
+struct code_range {
+	uintptr_t lo, hi;
+};
+
+static struct code_range sanitizer_code[8];
+static int nr_sanitizer_code;
+
+static int find_sanitizer(struct dl_phdr_info *info, size_t size, void *data)
+{
+	const char *name = info->dlpi_name ? info->dlpi_name : "";
+
+	if (!strstr(name, "libasan") && !strstr(name, "libubsan") && !strstr(name, "liblsan"))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum && nr_sanitizer_code < 8; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X))
+			sanitizer_code[nr_sanitizer_code++] = (struct code_range){
+				info->dlpi_addr + ph->p_vaddr,
+				info->dlpi_addr + ph->p_vaddr + ph->p_memsz };
+	}
+	return 0;
+}
+
+__attribute__((constructor)) static void find_sanitizers(void)
+{
+	dl_iterate_phdr(find_sanitizer, NULL);
+}
+
+static bool from_sanitizer(const void *ret)
+{
+	for (int i = 0; i < nr_sanitizer_code; i++)
+		if ((uintptr_t)ret >= sanitizer_code[i].lo && (uintptr_t)ret < sanitizer_code[i].hi)
+			return true;
+	return false;
+}
+
+/* Model the call: kvmsim is on and the caller is not a sanitizer runtime. */
+#define MODELLED() (ACTIVE() && !from_sanitizer(__builtin_return_address(0)))
 
 /* -errno convention to libc's -1/errno */
 static long ret_errno(long r)
@@ -117,7 +165,7 @@ void pthread_exit(void *ret)
 
 pthread_t pthread_self(void)
 {
-	if (!ACTIVE())
+	if (!MODELLED())
 		return REAL(pthread_self)();
 	return posix_thread_self();
 }
@@ -224,14 +272,14 @@ int pthread_key_delete(pthread_key_t key)
 
 void *pthread_getspecific(pthread_key_t key)
 {
-	struct posix_thread *t = ACTIVE() ? posix_tsd_thread() : NULL;
+	struct posix_thread *t = MODELLED() ? posix_tsd_thread() : NULL;
 
 	return t ? posix_getspecific(t, key) : REAL(pthread_getspecific)(key);
 }
 
 int pthread_setspecific(pthread_key_t key, const void *value)
 {
-	struct posix_thread *t = ACTIVE() ? posix_tsd_thread() : NULL;
+	struct posix_thread *t = MODELLED() ? posix_tsd_thread() : NULL;
 
 	return t ? posix_setspecific(t, key, value) : REAL(pthread_setspecific)(key, value);
 }

@@ -7,7 +7,8 @@
 #   run.sh passthrough KVMSIM EXPECTED PROG [ARGS]
 #                      KVMSIM=off kvmsim exec: every call passes through
 #   run.sh kvmsim      KVMSIM EXPECTED PROG [ARGS]
-#                      under kvmsim with seeds 1, 7 and 42: stdout == EXPECTED
+#                      under kvmsim with seeds 1, 7 and 42: stdout == EXPECTED,
+#                      and no sanitizer report on stderr
 #   run.sh determinism KVMSIM PROG [ARGS]
 #                      seed 5 twice: identical stdout and trace hash line,
 #                      and the trace has events
@@ -60,6 +61,10 @@ kvmsim)
 	for seed in 1 7 42; do
 		"$kvmsim" exec --seed $seed -- "$@" >"$tmp/out" 2>"$tmp/out.err"
 		check_out "$expected" "$tmp/out" $? "seed $seed"
+		# ASan/UBSan builds: not a word from the sanitizers either
+		if grep -E 'AddressSanitizer|WARNING: ASan|runtime error' "$tmp/out.err" >&2; then
+			fail "seed $seed: sanitizer report on stderr"
+		fi
 	done ;;
 determinism)
 	kvmsim=$1

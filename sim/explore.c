@@ -419,10 +419,13 @@ static struct job *jobs;
 static void quiet_child_output(void)
 {
 	int fd = open("/dev/null", O_WRONLY);
+	const char *keep = getenv("KVMSIM_RUN_STDERR");
 
 	if (fd >= 0) {
 		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
+		/* KVMSIM_RUN_STDERR=1: see what the runs say (debugging) */
+		if (!keep || strcmp(keep, "1"))
+			dup2(fd, STDERR_FILENO);
 		close(fd);
 	}
 }
@@ -471,21 +474,57 @@ static int read_shared_maps(struct shared_map *m, int max)
 		return 0;
 	while (n < max && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%llx-%llx %7s %llx %15s %llu", &start, &end, perms,
-			   &off, dev, &ino) != 6 || perms[3] != 's' || perms[1] != 'w')
+			   &off, dev, &ino) != 6 || perms[3] != 's')
 			continue;
 		if ((uintptr_t)start >= (uintptr_t)slots &&
 		    (uintptr_t)start < (uintptr_t)slots + (size_t)ex.cfg.jobs * sizeof(*slots))
 			continue;	/* the report channel stays shared */
-		m[n] = (struct shared_map){ start, end, off, "", PROT_WRITE, NULL };
+		m[n] = (struct shared_map){ start, end, off, "", 0, NULL };
 		snprintf(m[n].id, sizeof(m[n].id), "%s:%llu", dev, ino);
-		m[n].prot |= (perms[0] == 'r' ? PROT_READ : 0) | (perms[2] == 'x' ? PROT_EXEC : 0);
+		m[n].prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+			    (perms[2] == 'x' ? PROT_EXEC : 0);
 		n++;
 	}
 	fclose(f);
 	return n;
 }
 
-static void privatize_group(struct shared_map *m, int n, int first, int pagemap)
+/*
+ * Which pages of each shared mapping the server has mapped: fork does not
+ * copy those page-table entries to the child, so this is taken once in
+ * the server, before any fork.
+ */
+static struct shared_map shared_maps[MAX_SHARED_MAPS];
+static int nr_shared_maps;
+
+static void note_shared_memory(void)
+{
+	int pagemap = open("/proc/self/pagemap", O_RDONLY);
+
+	nr_shared_maps = read_shared_maps(shared_maps, MAX_SHARED_MAPS);
+	for (int i = 0; i < nr_shared_maps; i++) {
+		struct shared_map *m = &shared_maps[i];
+		size_t pages = (m->end - m->start) / 4096;
+
+		m->present = calloc(pages ? pages : 1, 1);
+		SIM_BUG_ON(!m->present);
+		for (size_t p = 0; p < pages; p++)
+			m->present[p] = page_mapped(pagemap, m->start + p * 4096);
+	}
+	if (pagemap >= 0)
+		close(pagemap);
+}
+
+/* Pages the file has (mapped or not); unknown counts as resident. */
+static bool page_resident(uintptr_t addr)
+{
+	unsigned char v = 1;
+
+	mincore((void *)addr, 4096, &v);
+	return v & 1;
+}
+
+static void privatize_group(struct shared_map *m, int n, int first)
 {
 	uint64_t size = 0;
 	int fd = memfd_create("kvmsim-run-copy", MFD_CLOEXEC);
@@ -500,21 +539,19 @@ static void privatize_group(struct shared_map *m, int n, int first, int pagemap)
 	for (int i = first; i < n; i++) {
 		size_t pages = (m[i].end - m[i].start) / 4096;
 
-		if (strcmp(m[i].id, m[first].id))
+		if (strcmp(m[i].id, m[first].id) || !(m[i].prot & PROT_READ))
 			continue;
-		m[i].present = calloc(pages ? pages : 1, 1);
-		SIM_BUG_ON(!m[i].present);
 		for (size_t p = 0; p < pages; p++) {
 			uintptr_t a = m[i].start + p * 4096;
 
-			m[i].present[p] = page_mapped(pagemap, a);
-			if (m[i].present[p] && (m[i].prot & PROT_READ) &&
+			if ((m[i].present[p] || page_resident(a)) &&
 			    pwrite(fd, (void *)a, 4096, (off_t)(m[i].off + p * 4096)) != 4096)
 				sim_panic("explore: copying shared memory: %s", strerror(errno));
 		}
 	}
 	for (int i = first; i < n; i++) {
 		size_t pages = (m[i].end - m[i].start) / 4096;
+		char id[sizeof(m[i].id)];
 
 		if (strcmp(m[i].id, m[first].id))
 			continue;
@@ -524,23 +561,29 @@ static void privatize_group(struct shared_map *m, int n, int first, int pagemap)
 		for (size_t p = 0; p < pages; p++)
 			if (m[i].present[p] && (m[i].prot & PROT_READ))
 				(void)*(volatile char *)(m[i].start + p * 4096);
-		free(m[i].present);
+		memcpy(id, m[i].id, sizeof(id));
 		m[i].id[0] = 0;		/* done */
+		if (i == first)
+			memcpy(m[first].id, id, sizeof(id));	/* still the key */
 	}
+	m[first].id[0] = 0;
 	close(fd);
 }
 
 static void privatize_shared_memory(void)
 {
-	static struct shared_map m[MAX_SHARED_MAPS];
-	int n = read_shared_maps(m, MAX_SHARED_MAPS);
-	int pagemap = open("/proc/self/pagemap", O_RDONLY);
+	struct shared_map *m = shared_maps;
+	int n = nr_shared_maps;
 
-	for (int i = 0; i < n; i++)
-		if (m[i].id[0])
-			privatize_group(m, n, i, pagemap);
-	if (pagemap >= 0)
-		close(pagemap);
+	/* a file shared writably anywhere, with all its mappings (aliases) */
+	for (int i = 0; i < n; i++) {
+		bool writable = false;
+
+		for (int j = i; j < n && m[i].id[0]; j++)
+			writable |= !strcmp(m[j].id, m[i].id) && (m[j].prot & PROT_WRITE);
+		if (writable)
+			privatize_group(m, n, i);
+	}
 }
 
 /* In the child: become the run `spec` describes. */
@@ -683,6 +726,7 @@ static void setup_server(int njobs)
 	if (prefix_n)	/* ex.log is NULL before any choice */
 		memcpy(prefix_log, ex.log, prefix_n * sizeof(*prefix_log));
 	signal(SIGPIPE, SIG_IGN);
+	note_shared_memory();
 }
 
 /* ---- explore: the run sequence ---- */

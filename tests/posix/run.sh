@@ -89,7 +89,7 @@ seeds)
 		done
 		cmp -s "$tmp/s$seed.1" "$tmp/s$seed.2" || fail "seed $seed is not stable"
 	done
-	n=$(cat "$tmp"/s*.1 | sort -u | wc -l)
+	n=$(cksum "$tmp"/s*.1 | cut -d' ' -f1,2 | sort -u | wc -l)
 	[ "$n" -ge 2 ] || fail "seeds 1..20 all gave the same interleaving"
 	echo "ok: $n distinct outputs over seeds 1..20, each stable" ;;
 hosttime)

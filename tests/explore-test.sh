@@ -113,6 +113,34 @@ assert len(tids) >= 3, tids
 assert any(e["ph"] == "i" and e["name"] == "deadlock" for e in ev), "no verdict"
 PY
 	;;
+racy-vmm)
+	# the racy VMM: found from scratch, replayed 100 times, shrunk
+	SC=$(dirname "$BIN")/../scenarios
+	explore --strategy pct --runs 2000 --out "$W" racy-vmm
+	[ $rc = 1 ] || fail "explore exit $rc: $(cat "$W/err")"
+	grep -q '^FAILED run [0-9]*: oracle lost-wakeup: vCPU [01] blocked in handle_userfault on gpa 0x4000[02]000, nothing can wake it$' "$W/err" ||
+		fail "verdict: $(cat "$W/err")"
+	s=$(ls "$W"/racy-vmm.*.schedule)
+	grep -q '^scenario racy-vmm$' "$s" || fail "scenario not recorded"
+	"$KVMSIM" replay --hash "$s" >"$W/o0" 2>"$W/e0"
+	clean "$W/e0" >"$W/c0"
+	grep -q 'FAILED oracle lost-wakeup' "$W/c0" || fail "replay: $(cat "$W/e0")"
+	i=1
+	while [ $i -lt 100 ]; do
+		"$KVMSIM" replay --hash "$s" >"$W/o" 2>"$W/e"
+		[ $? = 86 ] || fail "replay $i did not fail"
+		clean "$W/e" >"$W/c"
+		cmp -s "$W/c0" "$W/c" || fail "replay $i differs: $(diff "$W/c0" "$W/c")"
+		i=$((i + 1))
+	done
+	"$KVMSIM" shrink "$s" 2>"$W/shrink" || fail "shrink: $(cat "$W/shrink")"
+	line=$(grep '^shrink: ' "$W/shrink") || fail "no summary: $(cat "$W/shrink")"
+	set -- $(echo "$line" | sed 's/[^0-9 ]//g')
+	[ "$4" -le "$2" ] && [ "$3" -le "$1" ] || fail "shrink made it bigger: $line"
+	[ "$4" -lt "$2" ] || [ "$3" -lt "$1" ] || [ "$2" = 0 ] || fail "not smaller: $line"
+	"$KVMSIM" replay "${s%.schedule}.min.schedule" >/dev/null 2>"$W/e"
+	grep -q 'FAILED oracle lost-wakeup' "$W/e" || fail "min replay: $(cat "$W/e")"
+	;;
 bad-input)
 	printf 'kvmsim-schedule 1\nprogram /bin/true\nchoices 2\np 1 0 y 2 3\nend\n' >"$W/short.schedule"
 	"$KVMSIM" replay "$W/short.schedule" 2>"$W/e"

@@ -898,10 +898,28 @@ static int userfaultfd_copy(struct userfaultfd_ctx *ctx, unsigned long arg)
 			    &user->copy, c.dst, c.len, c.mode & UFFDIO_COPY_MODE_DONTWAKE);
 }
 
-static int userfaultfd_zeropage(struct userfaultfd_ctx *ctx, unsigned long arg)
+/*
+ * UFFDIO_ZEROPAGE and UFFDIO_CONTINUE share a layout: a range, a mode
+ * whose only modelled bit is DONTWAKE, and the result field last.
+ */
+struct uffdio_range_fill {
+	struct uffdio_range range;
+	uint64_t mode;
+	int64_t result;
+};
+
+_Static_assert(sizeof(struct uffdio_range_fill) == sizeof(struct uffdio_zeropage) &&
+	       offsetof(struct uffdio_zeropage, zeropage) ==
+	       offsetof(struct uffdio_range_fill, result) &&
+	       sizeof(struct uffdio_range_fill) == sizeof(struct uffdio_continue) &&
+	       offsetof(struct uffdio_continue, mapped) ==
+	       offsetof(struct uffdio_range_fill, result), "uffdio range layouts");
+
+static int userfaultfd_fill_range(struct userfaultfd_ctx *ctx, unsigned long arg,
+				  enum mfill_mode mode, uint64_t dontwake)
 {
-	struct uffdio_zeropage *user = (void *)arg;
-	struct uffdio_zeropage z;
+	struct uffdio_range_fill *user = (void *)arg;
+	struct uffdio_range_fill z;
 	int ret;
 
 	if (copy_from_user(&z, user, sizeof(z) - sizeof(int64_t)))
@@ -909,32 +927,11 @@ static int userfaultfd_zeropage(struct userfaultfd_ctx *ctx, unsigned long arg)
 	ret = validate_range(z.range.start, z.range.len);
 	if (ret)
 		return ret;
-	if (z.mode & ~(uint64_t)UFFDIO_ZEROPAGE_MODE_DONTWAKE)
+	/* CONTINUE's MODE_WP needs WP registration: not modelled */
+	if (z.mode & ~dontwake)
 		return -EINVAL;
-	return mfill_finish(ctx, mfill_atomic(ctx, MFILL_ATOMIC_ZEROPAGE, z.range.start, 0,
-					      z.range.len),
-			    &user->zeropage, z.range.start, z.range.len,
-			    z.mode & UFFDIO_ZEROPAGE_MODE_DONTWAKE);
-}
-
-static int userfaultfd_continue(struct userfaultfd_ctx *ctx, unsigned long arg)
-{
-	struct uffdio_continue *user = (void *)arg;
-	struct uffdio_continue c;
-	int ret;
-
-	if (copy_from_user(&c, user, sizeof(c) - sizeof(int64_t)))
-		return -EFAULT;
-	ret = validate_range(c.range.start, c.range.len);
-	if (ret)
-		return ret;
-	/* UFFDIO_CONTINUE_MODE_WP (1 << 1) needs WP registration: not modelled */
-	if (c.mode & ~(uint64_t)UFFDIO_CONTINUE_MODE_DONTWAKE)
-		return -EINVAL;
-	return mfill_finish(ctx, mfill_atomic(ctx, MFILL_ATOMIC_CONTINUE, c.range.start, 0,
-					      c.range.len),
-			    &user->mapped, c.range.start, c.range.len,
-			    c.mode & UFFDIO_CONTINUE_MODE_DONTWAKE);
+	return mfill_finish(ctx, mfill_atomic(ctx, mode, z.range.start, 0, z.range.len),
+			    &user->result, z.range.start, z.range.len, z.mode & dontwake);
 }
 
 static long userfaultfd_ioctl(struct simfd *f, unsigned long cmd, unsigned long arg)
@@ -955,9 +952,11 @@ static long userfaultfd_ioctl(struct simfd *f, unsigned long cmd, unsigned long 
 	case UFFDIO_COPY:
 		return userfaultfd_copy(ctx, arg);
 	case UFFDIO_ZEROPAGE:
-		return userfaultfd_zeropage(ctx, arg);
+		return userfaultfd_fill_range(ctx, arg, MFILL_ATOMIC_ZEROPAGE,
+					      UFFDIO_ZEROPAGE_MODE_DONTWAKE);
 	case UFFDIO_CONTINUE:
-		return userfaultfd_continue(ctx, arg);
+		return userfaultfd_fill_range(ctx, arg, MFILL_ATOMIC_CONTINUE,
+					      UFFDIO_CONTINUE_MODE_DONTWAKE);
 	}
 	return -EINVAL;
 }

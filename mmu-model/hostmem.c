@@ -139,22 +139,9 @@ bool hostmem_next_vma(uint64_t hva, struct hostmem_vma *vma)
 
 static const struct hostmem_vma *lookup(uint64_t hva)
 {
-	size_t lo = 0, hi;
+	const struct hostmem_vma *v = lookup_next(hva);
 
-	if (stale)
-		refresh();
-	hi = nr_vmas;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (vmas[mid].end <= hva)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < nr_vmas && vmas[lo].start <= hva)
-		return &vmas[lo];
-	return NULL;
+	return v && v->start <= hva ? v : NULL;
 }
 
 int hostmem_prot(uint64_t hva)

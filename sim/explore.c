@@ -1056,21 +1056,38 @@ static bool shrink_prefix(struct result *best, bool *child)
 	return consider(best, &found);
 }
 
-/* Turn preemptions into "keep running", last first. */
-static bool shrink_preemptions(struct result *best, bool *child)
+/* Make one choice simpler: a preemption kept running, an injected fault not. */
+static bool simplify(struct sim_choice *c)
+{
+	if (sim_choice_is_preemption(c)) {
+		c->chosen = c->self;
+		return true;
+	}
+	if (c->kind == 'f' && c->chosen) {
+		c->chosen = 0;
+		return true;
+	}
+	return false;
+}
+
+/* Simplify one choice at a time, last first; keep what still fails. */
+static bool shrink_choices(struct result *best, bool *child)
 {
 	bool changed = false;
 	struct result r;
 
 	for (uint64_t j = best->nchoices; j-- > 0;) {
-		struct sim_choice *c;
+		struct sim_choice t, *c;
 
-		if (j >= best->nchoices || !sim_choice_is_preemption(&best->choices[j]))
+		if (j >= best->nchoices)
+			continue;
+		t = best->choices[j];
+		if (!simplify(&t))
 			continue;
 		c = malloc(best->nchoices * sizeof(*c));
 		SIM_BUG_ON(!c);
 		memcpy(c, best->choices, best->nchoices * sizeof(*c));
-		c[j].chosen = c[j].self;
+		c[j] = t;
 		/* keep what followed; failing that, let it all run unpreempted */
 		for (int drop = 0; drop < 2; drop++) {
 			if (try_schedule(c, drop ? j + 1 : best->nchoices, &r, child)) {
@@ -1081,33 +1098,6 @@ static bool shrink_preemptions(struct result *best, bool *child)
 				return false;	/* c is the child's forced list */
 			free(r.choices);
 		}
-		free(c);
-	}
-	return changed;
-}
-
-/* Injections that failed: try them succeeding. */
-static bool shrink_injections(struct result *best, bool *child)
-{
-	bool changed = false;
-	struct result r;
-
-	for (uint64_t j = best->nchoices; j-- > 0;) {
-		struct sim_choice *c;
-
-		if (j >= best->nchoices || best->choices[j].kind != 'f' ||
-		    !best->choices[j].chosen)
-			continue;
-		c = malloc(best->nchoices * sizeof(*c));
-		SIM_BUG_ON(!c);
-		memcpy(c, best->choices, best->nchoices * sizeof(*c));
-		c[j].chosen = 0;
-		if (try_schedule(c, best->nchoices, &r, child))
-			changed |= consider(best, &r);
-		else if (!*child)
-			free(r.choices);
-		if (*child)
-			return false;
 		free(c);
 	}
 	return changed;
@@ -1177,10 +1167,7 @@ static void serve_shrink(void)
 		changed |= shrink_prefix(&best, &child);
 		if (child)
 			return;
-		changed |= shrink_preemptions(&best, &child);
-		if (child)
-			return;
-		changed |= shrink_injections(&best, &child);
+		changed |= shrink_choices(&best, &child);
 		if (child)
 			return;
 	}

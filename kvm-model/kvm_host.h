@@ -65,6 +65,11 @@ struct kvm_stats {
 	uint64_t spte_installs[4];	/* per level */
 	uint64_t zaps;
 	uint64_t mmio_exits;
+	uint64_t run_calls;		/* KVM_RUN ioctls */
+	uint64_t invalidations;		/* mmu_invalidate_seq bumps */
+	uint64_t memory_fault_exits;	/* annotated memory-fault exits */
+	uint64_t userfaults;		/* faults delivered to a userfaultfd */
+	uint64_t fault_retries;		/* is_page_fault_stale said retry */
 };
 
 /*
@@ -103,6 +108,8 @@ struct kvm {
 	bool vcpu_created_once;		/* identity map address is fixed after */
 	struct gfn_set pt_gfns;
 	struct kvm_stats stat;
+	/* rfc-2023-v2: reasons enabled with KVM_CAP_X86_MEMORY_FAULT_EXIT */
+	uint64_t memfault_exit_reasons;
 };
 
 struct kvm_x86_uc;	/* Unicorn back end, kvm-model/x86/uc_vcpu.c */
@@ -162,10 +169,12 @@ struct kvm_vcpu {
 	struct kvm_x86_uc *arch;
 	bool arch_trap_exception;	/* the exception being delivered is a trap */
 	uint64_t insns;			/* guest instructions retired */
+	uint64_t run_calls;		/* KVM_RUN ioctls on this vCPU */
 	uint64_t exits;
 
 	/* oracles: one exit per KVM_RUN; faults that make no progress */
 	bool exit_filled;
+	int gpa_fault_ret;	/* what kvm_vcpu_gpa_to_hva's failed fault returned */
 	uint64_t livelock_gfn;
 	uint64_t livelock_count;
 };
@@ -197,6 +206,22 @@ void kvm_run_set_exit(struct kvm_vcpu *vcpu, uint32_t reason);
  */
 void kvm_livelock_check(struct kvm_vcpu *vcpu, uint64_t gfn, bool progress,
 			const char *what);
+/*
+ * A guest memory access the fault path could not resolve: fill the
+ * memory-fault exit as the profile says (number 39 or 38, flags, and for
+ * rfc-2023-v2 only if rfc_reason is enabled) and return what KVM_RUN
+ * returns: -EFAULT upstream, -1 under rfc-2023-v2, a bare -EFAULT when
+ * the exit is not enabled.
+ */
+int kvm_memory_fault_exit(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size,
+			  uint64_t flags, uint64_t rfc_reason);
+/* KVM_EXIT_MEMORY_FAULT's number under the profile (39, or 38). */
+int kvm_memory_fault_exit_nr(void);
+/*
+ * An -EFAULT from a site outside the stage-2 fault path (kvm_read_guest
+ * and friends): bare upstream, annotated under annotate-all-efault.
+ */
+int kvm_efault(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size);
 /* A signal pending at guest entry (fault injection): KVM_EXIT_INTR. */
 bool kvm_signal_pending(struct kvm_vcpu *vcpu);
 

@@ -19,6 +19,8 @@
 #include "sim/oracle.h"
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/kvmsim.h"
+#include "kvm-model/observe.h"
+#include "kvm-model/profile.h"
 #include "kvm-model/x86/x86.h"
 
 #define VCPU_STACK_SIZE	(4u << 20)	/* Unicorn's translator runs on it */
@@ -116,6 +118,7 @@ void kvm_put_kvm(struct kvm *kvm)
 		return;
 	/* vCPU actors may still be parked in their run loop: keep them */
 	kvm_print_stats(kvm);
+	kvm_observe_vm(kvm);
 	kvm_unregister_vm(kvm);
 	kvm_free_memslots(kvm);
 	tdp_mmu_destroy(kvm->tdp);
@@ -139,6 +142,63 @@ void kvm_run_set_exit(struct kvm_vcpu *vcpu, uint32_t reason)
 				vcpu->run->exit_reason, reason);
 	vcpu->exit_filled = true;
 	vcpu->run->exit_reason = reason;
+}
+
+int kvm_memory_fault_exit_nr(void)
+{
+	return kvm_rule_on(RULE_RFC_MEMFAULT_EXIT) ? KVMSIM_EXIT_MEMORY_FAULT_RFC :
+						    KVM_EXIT_MEMORY_FAULT;
+}
+
+/*
+ * upstream: kvm_prepare_memory_fault_exit + return -EFAULT.
+ * rfc-2023-v2: kvm_memfault_exit_or_efault: exit 38 with flags = the
+ * reason, only if the VMM enabled that reason with cap 227; x86 returns
+ * -1, which userspace sees as errno EPERM (arm64's user_mem_abort returns
+ * 0: a normal exit).
+ */
+static int fill_memory_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size,
+			     uint64_t flags, uint64_t rfc_reason)
+{
+	struct kvmsim_memory_fault *mf = (void *)((char *)vcpu->run +
+						  KVMSIM_RUN_UNION_OFFSET);
+	bool rfc = kvm_rule_on(RULE_RFC_MEMFAULT_EXIT);
+	struct sim_ev *ev;
+
+	if (rfc && !(vcpu->kvm->memfault_exit_reasons & rfc_reason))
+		return -EFAULT;
+	kvm_run_set_exit(vcpu, kvm_memory_fault_exit_nr());
+	mf->flags = rfc ? rfc_reason : flags;
+	mf->gpa = gpa;
+	mf->size = size;
+	vcpu->kvm->stat.memory_fault_exits++;
+	ev = sim_ev_begin("kvm_prepare_memory_fault_exit");
+	sim_ev_hex(ev, "gpa", gpa);
+	sim_ev_hex(ev, "size", size);
+	sim_ev_hex(ev, "flags", mf->flags);
+	sim_ev_end(ev);
+	return rfc ? -1 : -EFAULT;
+}
+
+int kvm_memory_fault_exit(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size,
+			  uint64_t flags, uint64_t rfc_reason)
+{
+	int r = fill_memory_fault(vcpu, gpa, size, flags, rfc_reason);
+
+	/* the bug of hazard 12: a positive errno, which the run loop resumes on */
+	return kvm_rule_on(RULE_POSITIVE_EFAULT) && r == -EFAULT ? EFAULT : r;
+}
+
+int kvm_efault(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size)
+{
+	struct sim_ev *ev = sim_ev_begin("kvm_efault");
+
+	sim_ev_hex(ev, "gpa", gpa);
+	sim_ev_bool(ev, "annotated", kvm_rule_on(RULE_ANNOTATE_ALL_EFAULT));
+	sim_ev_end(ev);
+	if (!kvm_rule_on(RULE_ANNOTATE_ALL_EFAULT))
+		return -EFAULT;
+	return fill_memory_fault(vcpu, gpa, size, 0, KVM_MEMFAULT_REASON_UNKNOWN);
 }
 
 static uint64_t livelock_limit(void)
@@ -175,20 +235,29 @@ bool kvm_signal_pending(struct kvm_vcpu *vcpu)
 	return true;
 }
 
-/* What KVM_RUN hands back must follow the rules the profile states. */
+/*
+ * What KVM_RUN hands back must follow rule 1: kvm_run's union is valid
+ * for ret == 0, or for an error that comes with a memory-fault exit this
+ * KVM_RUN filled.  An error return that leaves an earlier memory-fault
+ * exit in place looks annotated and is not ("stale-kvm-run").
+ */
 static void check_run_return(struct kvm_vcpu *vcpu, int ret)
 {
 	struct kvmsim_memory_fault *mf = (void *)((char *)vcpu->run +
 						  KVMSIM_RUN_UNION_OFFSET);
+	bool mf_exit = vcpu->run->exit_reason == (uint32_t)kvm_memory_fault_exit_nr();
 
-	if (ret == -EFAULT && (!vcpu->exit_filled ||
-			       vcpu->run->exit_reason != KVM_EXIT_MEMORY_FAULT))
+	if (ret < 0 && mf_exit && !vcpu->exit_filled)
+		sim_oracle_fail("stale-kvm-run", "%s: KVM_RUN returned %d with a memory-fault "
+				"exit (gpa 0x%llx) left by an earlier KVM_RUN", vcpu->name, ret,
+				(unsigned long long)mf->gpa);
+	if (ret == -EFAULT && kvm_rule_on(RULE_ANNOTATE_ALL_EFAULT) && !mf_exit)
 		sim_oracle_fail("unannotated-efault", "%s: KVM_RUN returned -EFAULT without "
-				"KVM_EXIT_MEMORY_FAULT (exit_reason %u)", vcpu->name,
-				vcpu->run->exit_reason);
-	if (ret == -EFAULT)
+				"a memory-fault exit (exit_reason %u) under annotate-all-efault",
+				vcpu->name, vcpu->run->exit_reason);
+	if (ret < 0 && mf_exit)
 		kvm_livelock_check(vcpu, mf->gpa >> PAGE_SHIFT, false,
-				   "exited with KVM_EXIT_MEMORY_FAULT");
+				   "exited with a memory-fault exit");
 }
 
 static void kvm_vcpu_actor(void *arg)
@@ -200,8 +269,11 @@ static void kvm_vcpu_actor(void *arg)
 			sim_wait(&vcpu->run_wq);
 		vcpu->run_requested = false;
 		vcpu->exit_filled = false;
+		if (kvm_rule_on(RULE_RESET_EXIT_REASON))
+			vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 		vcpu->run_ret = kvm_arch_vcpu_ioctl_run(vcpu);
 		check_run_return(vcpu, vcpu->run_ret);
+		kvm_observe_run(vcpu, vcpu->run_ret);
 		vcpu->run_done = true;
 		sim_wake_one(&vcpu->done_wq);
 	}
@@ -296,8 +368,13 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_CHECK_EXTENSION_VM:
 	case KVM_CAP_USER_MEMORY2:
-	case KVM_CAP_MEMORY_FAULT_INFO:
 		return 1;
+	case KVM_CAP_MEMORY_FAULT_INFO:
+		return !kvm_rule_on(RULE_RFC_MEMFAULT_EXIT);
+	case KVM_CAP_X86_MEMORY_FAULT_EXIT:
+		return kvm_rule_on(RULE_RFC_MEMFAULT_EXIT);
+	case KVM_CAP_MEMORY_FAULT_NOWAIT:
+		return kvm_rule_on(RULE_ABSENT_MAPPING_FAULT);
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVM_USER_MEM_SLOTS;
 	case KVM_CAP_MULTI_ADDRESS_SPACE:
@@ -385,14 +462,41 @@ static long vm_set_memory_region(struct kvm *kvm, unsigned int cmd, unsigned lon
 	return kvm_set_memory_region(kvm, &mem);
 }
 
+/*
+ * The series' check was "reasons & !valid_flags": logical not, so always
+ * 0 and every mask passes.  rfc-mask-check-bug keeps it; without it the
+ * intended bitwise check applies.
+ */
+static bool kvm_memfault_exit_flags_valid(uint64_t reasons)
+{
+	uint64_t valid_flags = KVM_MEMFAULT_REASON_UNKNOWN |
+			       KVM_MEMFAULT_REASON_ABSENT_MAPPING;
+
+	if (kvm_rule_on(RULE_RFC_MASK_CHECK_BUG))
+		return !(reasons & !valid_flags);
+	return !(reasons & ~valid_flags);
+}
+
 static long vm_enable_cap(struct kvm *kvm, unsigned long arg)
 {
 	struct kvm_enable_cap cap;
 
 	if (copy_from_user(&cap, (void *)arg, sizeof(cap)))
 		return -EFAULT;
-	/* no VM capability is enableable in this model yet */
-	return -EINVAL;
+	if (cap.flags)
+		return -EINVAL;
+	switch (cap.cap) {
+	case KVM_CAP_X86_MEMORY_FAULT_EXIT:
+		if (!kvm_vm_ioctl_check_extension(kvm, cap.cap))
+			return -EINVAL;
+		if (!kvm_memfault_exit_flags_valid(cap.args[0]))
+			return -EINVAL;
+		kvm->memfault_exit_reasons = cap.args[0];
+		return 0;
+	default:
+		/* 232 and 228 are query-only; nothing else is modelled */
+		return -EINVAL;
+	}
 }
 
 long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new_fd)
@@ -441,6 +545,7 @@ long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new
 /* KVM_RUN from the VMM's actor: hand over to the vCPU's actor, wait for the exit. */
 static long kvm_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 {
+	vcpu->kvm->stat.run_calls++;
 	vcpu->run_requested = true;
 	vcpu->run_done = false;
 	if (!sim_wake_one(&vcpu->run_wq))

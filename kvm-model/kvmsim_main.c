@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "kvm-model/fault_inject.h"
+#include "kvm-model/profile.h"
 #include "sim/schedule.h"
 
 #ifndef KVMSIM_SCENARIO_BIN_DIR
@@ -37,13 +38,25 @@
 
 #define MAX_EXPECT 64
 
+/*
+ * A scenario's manifest, as it applies under one profile spec: a key
+ * written KEY@SPEC counts only when the run's profile is exactly SPEC
+ * (and overrides the plain KEY for expect-status and expect-oracle).
+ */
 struct manifest {
 	char description[256];
 	char arch[32];
-	char profile[64];
+	char profile[64];		/* default profile */
+	char profiles[512];		/* the profiles its tests run under */
+	const char *spec;		/* the profile this view is for */
 	int expect_status;
+	bool status_specific;
+	char expect_oracle[64];		/* "none", or an oracle name */
+	bool oracle_specific;
 	char *expect_stdout[MAX_EXPECT];
 	int nr_expect;
+	char *expect_observe[MAX_EXPECT];	/* "KEY = VALUE" */
+	int nr_observe;
 };
 
 static void usage(FILE *f)
@@ -55,6 +68,8 @@ static void usage(FILE *f)
 		"       kvmsim explore [options] (SCENARIO | -- PROGRAM [ARGS])\n"
 		"       kvmsim replay [options] FILE.schedule\n"
 		"       kvmsim shrink [options] FILE.schedule\n"
+		"       kvmsim profiles\n"
+		"       kvmsim compare SCENARIO [--profile SPEC]... [--format table|json] [options]\n"
 		"options:\n"
 		"  --seed N        run seed (default 0)\n"
 		"  --trace FILE    write the trace as JSON Lines\n"
@@ -67,7 +82,7 @@ static void usage(FILE *f)
 		"  --fail SPEC     fault injection: SITE, SITE:N (N-th hit) or SITE:P\n"
 		"                  (each hit with probability P); sites: %s\n"
 		"  --timeline F    write a Chrome trace-event timeline (Perfetto)\n"
-		"  --profile NAME  KVM rule profile (upstream)\n"
+		"  --profile SPEC  KVM rules: PROFILE[+RULE|+no-RULE]... (kvmsim profiles)\n"
 		"explore options:\n"
 		"  --strategy S    random | pct | bounded (default random)\n"
 		"  --depth D       pct: priority change points + 1 (default 3)\n"
@@ -145,9 +160,14 @@ static void check_values(void)
 		fprintf(stderr, "kvmsim: --strategy %s: expected random, pct or bounded\n", s);
 		exit(2);
 	}
-	if (p && strcmp(p, "upstream")) {
-		fprintf(stderr, "kvmsim: --profile %s: unknown profile (profiles: upstream)\n", p);
-		exit(2);
+	if (p) {
+		uint64_t rules;
+		char err[256];
+
+		if (kvm_profile_parse(p, &rules, err, sizeof(err))) {
+			fprintf(stderr, "kvmsim: --profile %s: %s\n", p, err);
+			exit(2);
+		}
 	}
 	for (const char *const *n = (const char *const[]){ "KVMSIM_DEPTH", "KVMSIM_RUNS",
 			"KVMSIM_JOBS", "KVMSIM_PREEMPTIONS", "KVMSIM_MAX_CHOICES",
@@ -287,38 +307,76 @@ static int manifest_error(const char *path, int line, const char *what)
 	return -1;
 }
 
+static int add_line(char **list, int *nr, const char *path, int ln, const char *val)
+{
+	if (*nr == MAX_EXPECT)
+		return manifest_error(path, ln, "too many expect-stdout/expect-observe lines");
+	list[(*nr)++] = strdup(val);
+	return 0;
+}
+
 static int manifest_line(struct manifest *m, const char *path, int ln, char *key,
 			 char *val)
 {
+	char *at = strchr(key, '@');
+	bool specific = at != NULL;
+
+	if (at) {
+		*at = 0;
+		if (!m->spec || strcmp(at + 1, m->spec))
+			return 0;	/* for another profile */
+	}
 	if (!strcmp(key, "description"))
 		snprintf(m->description, sizeof(m->description), "%s", val);
 	else if (!strcmp(key, "arch"))
 		snprintf(m->arch, sizeof(m->arch), "%s", val);
 	else if (!strcmp(key, "profile"))
 		snprintf(m->profile, sizeof(m->profile), "%s", val);
+	else if (!strcmp(key, "profiles"))
+		snprintf(m->profiles, sizeof(m->profiles), "%s", val);
 	else if (!strcmp(key, "expect-status")) {
 		char *end;
+		long v = strtol(val, &end, 10);
 
-		m->expect_status = strtol(val, &end, 10);
 		if (!*val || *end)
 			return manifest_error(path, ln, "expected an integer after 'expect-status:'");
+		if (specific || !m->status_specific)
+			m->expect_status = v;
+		m->status_specific |= specific;
+	} else if (!strcmp(key, "expect-oracle")) {
+		if (specific || !m->oracle_specific)
+			snprintf(m->expect_oracle, sizeof(m->expect_oracle), "%s", val);
+		m->oracle_specific |= specific;
 	} else if (!strcmp(key, "expect-stdout")) {
-		if (m->nr_expect == MAX_EXPECT)
-			return manifest_error(path, ln, "too many 'expect-stdout' lines");
-		m->expect_stdout[m->nr_expect++] = strdup(val);
+		return add_line(m->expect_stdout, &m->nr_expect, path, ln, val);
+	} else if (!strcmp(key, "expect-observe")) {
+		if (!strstr(val, " = "))
+			return manifest_error(path, ln, "expected 'expect-observe: KEY = VALUE'");
+		return add_line(m->expect_observe, &m->nr_observe, path, ln, val);
 	} else {
-		return manifest_error(path, ln, "expected one of description, arch, profile, expect-status, expect-stdout");
+		return manifest_error(path, ln, "expected one of description, arch, profile, profiles, "
+				      "expect-status, expect-oracle, expect-stdout, expect-observe "
+				      "(optionally KEY@PROFILE)");
 	}
 	return 0;
 }
 
-static int load_manifest(const char *path, struct manifest *m)
+static void free_manifest(struct manifest *m)
+{
+	for (int k = 0; k < m->nr_expect; k++)
+		free(m->expect_stdout[k]);
+	for (int k = 0; k < m->nr_observe; k++)
+		free(m->expect_observe[k]);
+}
+
+static int load_manifest(const char *path, struct manifest *m, const char *spec)
 {
 	FILE *f = fopen(path, "re");
 	char buf[1024];
 	int ln = 0, r = 0;
 
 	memset(m, 0, sizeof(*m));
+	m->spec = spec;
 	if (!f) {
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return -1;
@@ -344,6 +402,26 @@ static int load_manifest(const char *path, struct manifest *m)
 	return r;
 }
 
+/* Every profile with its rules, then every rule: one line each. */
+static int cmd_profiles(void)
+{
+	printf("profiles (--profile NAME[+RULE|+no-RULE]...):\n");
+	for (size_t k = 0; k < kvm_nr_profiles; k++) {
+		printf("  %-18s %s\n", kvm_profiles[k].name, kvm_profiles[k].text);
+		printf("  %-18s rules:", "");
+		if (!kvm_profiles[k].rules)
+			printf(" (none)");
+		for (int r = 0; r < KVM_NR_RULES; r++)
+			if (kvm_rule_bit(kvm_profiles[k].rules, r))
+				printf(" %s", kvm_rules[r].name);
+		printf("\n");
+	}
+	printf("rules:\n");
+	for (int r = 0; r < KVM_NR_RULES; r++)
+		printf("  %-28s %s\n", kvm_rules[r].name, kvm_rules[r].text);
+	return 0;
+}
+
 static int cmd_list(void)
 {
 	struct dirent **ents;
@@ -362,11 +440,10 @@ static int cmd_list(void)
 			snprintf(path, sizeof(path), "%s/%s", KVMSIM_SCENARIO_SRC_DIR,
 				 ents[i]->d_name);
 			*dot = 0;
-			if (!load_manifest(path, &m)) {
+			if (!load_manifest(path, &m, NULL)) {
 				printf("%-20s %-8s %s\n", ents[i]->d_name, m.arch,
 				       m.description);
-				for (int k = 0; k < m.nr_expect; k++)
-					free(m.expect_stdout[k]);
+				free_manifest(&m);
 			}
 		}
 		free(ents[i]);
@@ -376,7 +453,7 @@ static int cmd_list(void)
 }
 
 /* Run the scenario with its stdout through a pipe: echo it and keep it. */
-static int run_capture(char **argv, char **out, size_t *out_len)
+static int run_capture(char **argv, char **out, size_t *out_len, bool echo)
 {
 	int fds[2], status;
 	size_t cap = 4096, len = 0;
@@ -397,7 +474,8 @@ static int run_capture(char **argv, char **out, size_t *out_len)
 	}
 	close(fds[1]);
 	while ((n = read(fds[0], buf + len, cap - len - 1)) > 0) {
-		fwrite(buf + len, 1, n, stdout);
+		if (echo)
+			fwrite(buf + len, 1, n, stdout);
 		len += n;
 		if (cap - len < 1024)
 			buf = realloc(buf, cap *= 2);
@@ -441,46 +519,353 @@ static int check_expectations(const struct manifest *m, char *out, int status)
 	return failures;
 }
 
+/* The observables file as one string ("" if the run wrote none). */
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!f)
+		return strdup("");
+	if (getdelim(&buf, &len, 0, f) < 0) {
+		free(buf);
+		buf = strdup("");
+	}
+	fclose(f);
+	return buf;
+}
+
+static bool has_line(const char *text, const char *line)
+{
+	size_t l = strlen(line);
+
+	for (const char *p = text; (p = strstr(p, line)); p++)
+		if ((p == text || p[-1] == '\n') && (p[l] == '\n' || !p[l]))
+			return true;
+	return false;
+}
+
+/* expect-oracle and expect-observe against the run's observables. */
+static int check_observed(const struct manifest *m, const char *obs)
+{
+	char line[1100];
+	int failures = 0;
+
+	if (m->expect_oracle[0]) {
+		const char *o = strstr(obs, "oracle\t");
+		size_t l = o ? strcspn(o + 7, "\n") : 0;
+		bool none = !strcmp(m->expect_oracle, "none");
+
+		if (none ? o != NULL : !o || l != strlen(m->expect_oracle) ||
+		    strncmp(o + 7, m->expect_oracle, l)) {
+			fprintf(stderr, "kvmsim: FAIL: oracle verdict %.*s, manifest expects %s\n",
+				o ? (int)l : 4, o ? o + 7 : "none", m->expect_oracle);
+			failures++;
+		}
+	}
+	for (int i = 0; i < m->nr_observe; i++) {
+		const char *eq = strstr(m->expect_observe[i], " = ");
+
+		snprintf(line, sizeof(line), "%.*s\t%s", (int)(eq - m->expect_observe[i]),
+			 m->expect_observe[i], eq + 3);
+		if (!has_line(obs, line)) {
+			fprintf(stderr, "kvmsim: FAIL: expected observable not seen: %s\n",
+				m->expect_observe[i]);
+			failures++;
+		}
+	}
+	return failures;
+}
+
+/*
+ * Run a scenario's program under SPEC (NULL: natively) with its
+ * observables in a temporary file.  Returns the exit status, or -1.
+ */
+static int run_scenario(char **argv, const char *spec, bool echo, char **out, char **obs)
+{
+	char tmpl[] = "/tmp/kvmsim-observe-XXXXXX";
+	int fd = -1, status;
+	size_t len;
+
+	if (spec) {
+		fd = mkstemp(tmpl);
+		if (fd < 0)
+			return -1;
+		close(fd);
+		setenv("KVMSIM_OBSERVE", tmpl, 1);
+		setenv("KVMSIM_PROFILE", spec, 1);
+	}
+	status = run_capture(argv, out, &len, echo);
+	*obs = spec ? read_file(tmpl) : strdup("");
+	if (spec)
+		unlink(tmpl);
+	unsetenv("KVMSIM_OBSERVE");
+	return status;
+}
+
+static void scenario_paths(const char *name, char *manifest, char *bin)
+{
+	snprintf(manifest, PATH_MAX, "%s/%s.manifest", KVMSIM_SCENARIO_SRC_DIR, name);
+	snprintf(bin, PATH_MAX, "%s/%s", KVMSIM_SCENARIO_BIN_DIR, name);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	bool native = false;
-	char bin[PATH_MAX], manifest_path[PATH_MAX], *out = NULL;
+	char bin[PATH_MAX], manifest_path[PATH_MAX], *out = NULL, *obs = NULL;
+	const char *name, *spec;
 	struct manifest m;
-	size_t out_len;
 	int i, status, failures;
-
-	const char *name;
 
 	if (argc < 3 || argv[2][0] == '-') {
 		usage(stderr);
 		return 2;
 	}
 	name = argv[2];
-	snprintf(manifest_path, sizeof(manifest_path), "%s/%s.manifest",
-		 KVMSIM_SCENARIO_SRC_DIR, argv[2]);
-	snprintf(bin, sizeof(bin), "%s/%s", KVMSIM_SCENARIO_BIN_DIR, argv[2]);
-	if (load_manifest(manifest_path, &m))
+	scenario_paths(name, manifest_path, bin);
+	if (load_manifest(manifest_path, &m, NULL))
 		return 2;
+	free_manifest(&m);
 	i = parse_options(argc, argv, 3, &native);
 	if (i < argc && !strcmp(argv[i], "--"))
 		i++;
+	spec = getenv("KVMSIM_PROFILE");
+	if (!spec)
+		spec = m.profile[0] ? m.profile : "upstream";
+	spec = strdup(spec);
+	/* natively only the plain lines apply: they describe upstream */
+	if (load_manifest(manifest_path, &m, native ? NULL : spec))
+		return 2;
 	if (native)
 		setenv("KVMSIM", "off", 1);
 	else
 		setup_preload();
 	argv[i - 1] = bin;
-	status = run_capture(&argv[i - 1], &out, &out_len);
+	status = run_scenario(&argv[i - 1], native ? NULL : spec, true, &out, &obs);
 	if (status < 0) {
 		fprintf(stderr, "kvmsim: cannot run %s\n", bin);
 		return 2;
 	}
 	failures = check_expectations(&m, out, status);
-	for (int k = 0; k < m.nr_expect; k++)
-		free(m.expect_stdout[k]);
-	fprintf(stderr, "kvmsim: %s: %s its manifest (%s)\n", name,
-		failures ? "does NOT meet" : "meets", native ? "native" : "kvmsim");
+	if (!native)
+		failures += check_observed(&m, obs);
+	free_manifest(&m);
+	fprintf(stderr, "kvmsim: %s: %s its manifest (%s%s%s)\n", name,
+		failures ? "does NOT meet" : "meets", native ? "native" : "kvmsim",
+		native ? "" : ", profile ", native ? "" : spec);
 	free(out);
+	free(obs);
+	free((char *)spec);
 	return failures ? 1 : 0;
+}
+
+/* ---- compare ---- */
+
+#define MAX_COLS	8
+#define MAX_ROWS	256
+
+struct compare_table {
+	int ncols;
+	const char *spec[MAX_COLS];
+	int nrows;
+	char *key[MAX_ROWS];
+	char *val[MAX_ROWS][MAX_COLS];
+	bool oracle_row[MAX_ROWS];
+};
+
+static int table_row(struct compare_table *t, const char *key, bool oracle)
+{
+	for (int r = 0; r < t->nrows; r++)
+		if (!strcmp(t->key[r], key))
+			return r;
+	if (t->nrows == MAX_ROWS)
+		return -1;
+	t->key[t->nrows] = strdup(key);
+	t->oracle_row[t->nrows] = oracle;
+	return t->nrows++;
+}
+
+static void table_set(struct compare_table *t, int col, const char *key, const char *val,
+		      bool oracle)
+{
+	int r = table_row(t, key, oracle);
+
+	if (r < 0)
+		return;
+	free(t->val[r][col]);
+	t->val[r][col] = strdup(val);
+}
+
+/* One column: the exit status, then the observables in the order written. */
+static void table_column(struct compare_table *t, int col, int status, char *obs)
+{
+	char buf[32], *save, *line;
+
+	snprintf(buf, sizeof(buf), "%d", status);
+	table_set(t, col, "exit status", buf, false);
+	for (line = strtok_r(obs, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *tab = strchr(line, '\t'), key[128];
+
+		if (!tab)
+			continue;
+		*tab = 0;
+		if (!strcmp(line, "oracle")) {
+			snprintf(key, sizeof(key), "oracle %s", tab + 1);
+			table_set(t, col, key, "FAIL", true);
+		} else {
+			table_set(t, col, line, tab + 1, false);
+		}
+	}
+}
+
+static const char *table_val(const struct compare_table *t, int r, int c)
+{
+	return t->val[r][c] ? t->val[r][c] : t->oracle_row[r] ? "pass" : "-";
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else
+			putchar(*s);
+	putchar('"');
+}
+
+static void print_table(const struct compare_table *t, const char *name, bool json)
+{
+	int w = 24;
+
+	if (json) {
+		printf("{\"scenario\":");
+		json_str(name);
+		printf(",\"profiles\":[");
+		for (int c = 0; c < t->ncols; c++) {
+			printf("%s", c ? "," : "");
+			json_str(t->spec[c]);
+		}
+		printf("],\"rows\":[");
+		for (int r = 0; r < t->nrows; r++) {
+			printf("%s{\"observable\":", r ? "," : "");
+			json_str(t->key[r]);
+			printf(",\"values\":[");
+			for (int c = 0; c < t->ncols; c++) {
+				printf("%s", c ? "," : "");
+				json_str(table_val(t, r, c));
+			}
+			printf("]}");
+		}
+		printf("]}\n");
+		return;
+	}
+	for (int c = 0; c < t->ncols; c++)
+		if ((int)strlen(t->spec[c]) + 2 > w)
+			w = strlen(t->spec[c]) + 2;
+	printf("%-36s", "rule / observable");
+	for (int c = 0; c < t->ncols; c++)
+		printf("%-*s", w, t->spec[c]);
+	printf("\n");
+	for (int r = 0; r < t->nrows; r++) {
+		printf("%-36s", t->key[r]);
+		for (int c = 0; c < t->ncols; c++)
+			printf("%-*s", w, table_val(t, r, c));
+		printf("\n");
+	}
+}
+
+/* Profiles from the command line, or else the manifest's "profiles:". */
+static int compare_profiles(int argc, char **argv, struct compare_table *t,
+			    struct manifest *m, bool *json)
+{
+	static char list[512];
+	char *save, *tok;
+
+	for (int i = 3; i < argc && strcmp(argv[i], "--"); i++) {
+		bool prof = !strcmp(argv[i], "--profile"), fmt = !strcmp(argv[i], "--format");
+		uint64_t rules;
+		char err[256];
+
+		if (!prof && !fmt)
+			continue;
+		if (i + 1 >= argc) {
+			fprintf(stderr, "kvmsim: %s needs a value\n", argv[i]);
+			return -1;
+		}
+		if (fmt && strcmp(argv[i + 1], "json") && strcmp(argv[i + 1], "table")) {
+			fprintf(stderr, "kvmsim: --format %s: expected table or json\n", argv[i + 1]);
+			return -1;
+		}
+		if (fmt)
+			*json = !strcmp(argv[i + 1], "json");
+		if (prof && kvm_profile_parse(argv[i + 1], &rules, err, sizeof(err))) {
+			fprintf(stderr, "kvmsim: --profile %s: %s\n", argv[i + 1], err);
+			return -1;
+		}
+		if (prof && t->ncols == MAX_COLS) {
+			fprintf(stderr, "kvmsim: at most %d profiles\n", MAX_COLS);
+			return -1;
+		}
+		if (prof)
+			t->spec[t->ncols++] = argv[i + 1];
+		/* parse_options must not see them */
+		argv[i] = argv[i + 1] = (char *)"--stats-none";
+		i++;
+	}
+	snprintf(list, sizeof(list), "%s", m->profiles[0] ? m->profiles : "upstream");
+	for (tok = strtok_r(list, " ,", &save); !t->ncols && tok; tok = strtok_r(NULL, " ,", &save))
+		while (tok && t->ncols < MAX_COLS) {
+			t->spec[t->ncols++] = tok;
+			tok = strtok_r(NULL, " ,", &save);
+		}
+	return 0;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	char bin[PATH_MAX], manifest_path[PATH_MAX];
+	static struct compare_table t;
+	const char *name = argv[2];
+	struct manifest m;
+	bool json = false;
+	int i, k;
+
+	if (argc < 3 || argv[2][0] == '-') {
+		usage(stderr);
+		return 2;
+	}
+	scenario_paths(argv[2], manifest_path, bin);
+	if (load_manifest(manifest_path, &m, NULL))
+		return 2;
+	free_manifest(&m);
+	if (compare_profiles(argc, argv, &t, &m, &json))
+		return 2;
+	/* drop the placeholders compare_profiles left */
+	for (i = k = 3; i < argc; i++)
+		if (strcmp(argv[i], "--stats-none"))
+			argv[k++] = argv[i];
+	argc = k;
+	i = parse_options(argc, argv, 3, NULL);
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	setup_preload();
+	argv[i - 1] = bin;
+	for (int c = 0; c < t.ncols; c++) {
+		char *out, *obs;
+		int status = run_scenario(&argv[i - 1], t.spec[c], false, &out, &obs);
+
+		if (status < 0) {
+			fprintf(stderr, "kvmsim: cannot run %s\n", bin);
+			return 2;
+		}
+		table_column(&t, c, status, obs);
+		free(out);
+		free(obs);
+	}
+	print_table(&t, name, json);
+	return 0;
 }
 
 /* A scenario name or "-- PROGRAM": the path to execute. */
@@ -579,6 +964,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "list"))
 		return cmd_list();
+	if (!strcmp(argv[1], "profiles"))
+		return cmd_profiles();
+	if (!strcmp(argv[1], "compare"))
+		return cmd_compare(argc, argv);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc, argv);
 	if (!strcmp(argv[1], "exec"))

@@ -8,7 +8,8 @@
  *   KVMSIM_STATS    "1" prints each VM's fault-path counters on stderr
  *   KVMSIM_QUANTUM  guest instructions per scheduling quantum
  *   KVMSIM_FAIL     comma-separated fault-injection specs (SITE[:N|:P])
- *   KVMSIM_PROFILE  KVM rule profile (recorded in schedules)
+ *   KVMSIM_PROFILE  KVM rule profile spec (recorded in schedules)
+ *   KVMSIM_OBSERVE  file for observables (kvmsim compare, manifests)
  *   KVMSIM_MODE     explore | replay | shrink (set by those commands)
  *   KVMSIM_STRATEGY, KVMSIM_DEPTH, KVMSIM_PREEMPTIONS, KVMSIM_RUNS,
  *   KVMSIM_JOBS, KVMSIM_MAX_CHOICES, KVMSIM_SAVE_PREFIX, KVMSIM_PROGRESS,
@@ -26,6 +27,8 @@
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/kvmsim.h"
+#include "kvm-model/observe.h"
+#include "kvm-model/profile.h"
 #include "kvm-model/userfaultfd.h"
 #include "mmu-model/hostmem.h"
 #include "posix/posix.h"
@@ -53,6 +56,7 @@ void kvm_print_stats(struct kvm *kvm)
 static int print_vm_stats(struct kvm *kvm, void *opaque)
 {
 	kvm_print_stats(kvm);
+	kvm_observe_vm(kvm);
 	return 0;
 }
 
@@ -153,6 +157,22 @@ static void load_schedule(struct sim_explore_cfg *cfg)
 	memcpy(m->strategy, file.strategy, sizeof(m->strategy));
 }
 
+/* The rule profile: kvmsim validated it; a bad one set by hand is fatal. */
+static void profile_setup(void)
+{
+	const char *v = getenv("KVMSIM_PROFILE");
+	uint64_t rules;
+	char err[256];
+
+	if (!v || !*v)
+		return;
+	if (kvm_profile_parse(v, &rules, err, sizeof(err))) {
+		fprintf(stderr, "kvmsim: KVMSIM_PROFILE=%s: %s\n", v, err);
+		exit(2);
+	}
+	kvm_profile_set(rules, v);
+}
+
 static void explore_setup(uint64_t seed)
 {
 	static struct sim_explore_cfg cfg;
@@ -192,17 +212,21 @@ void kvmsim_runtime_init(void)
 	const char *hash = getenv("KVMSIM_HASH");
 	const char *stats = getenv("KVMSIM_STATS");
 	const char *timeline = getenv("KVMSIM_TIMELINE");
+	const char *observe = getenv("KVMSIM_OBSERVE");
 
 	if (off && !strcmp(off, "off"))
 		return;
 	enabled = true;
 	sim_init(seed ? strtoull(seed, NULL, 0) : 0, "vmm");
 	posix_init();
+	profile_setup();
 	explore_setup(sim_seed());
 	if (trace && *trace && sim_trace_open(trace))
 		fprintf(stderr, "kvmsim: cannot open trace file %s\n", trace);
 	if (timeline && *timeline && sim_timeline_open(timeline))
 		fprintf(stderr, "kvmsim: cannot open timeline file %s\n", timeline);
+	if (observe && *observe)
+		kvm_observe_start(observe);
 	if (explain && *explain)
 		kvmsim_explain_start(strcmp(explain, "1") ? explain : NULL);
 	print_hash = hash && !strcmp(hash, "1");

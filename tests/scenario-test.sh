@@ -1,13 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# scenario-test.sh KVMSIM MODE NAME
+# scenario-test.sh KVMSIM MODE NAME [PROFILE]
 #   native:      kvmsim run NAME --native (skipped, 77, without a usable /dev/kvm)
-#   kvmsim:      kvmsim run NAME: the program meets its manifest under kvmsim
+#   kvmsim:      kvmsim run NAME [--profile PROFILE]: the program meets its
+#                manifest (the lines for that profile) under kvmsim
 #   determinism: two runs with the same seed give byte-identical traces,
 #                and the trace names the kernel's fault-path functions
 set -u
-kvmsim=$1 mode=$2 name=$3
+kvmsim=$1 mode=$2 name=$3 profile=${4:-}
 case $mode in
 native)
 	if ! [ -c /dev/kvm ] || ! (exec 3<>/dev/kvm) 2>/dev/null; then
@@ -16,6 +17,9 @@ native)
 	fi
 	exec "$kvmsim" run "$name" --native ;;
 kvmsim)
+	if [ -n "$profile" ]; then
+		exec "$kvmsim" run "$name" --profile "$profile"
+	fi
 	exec "$kvmsim" run "$name" ;;
 determinism)
 	dir=$(mktemp -d) || exit 1

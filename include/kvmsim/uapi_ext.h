@@ -32,6 +32,20 @@
 #define KVM_MEM_GUEST_MEMFD		(1UL << 2)
 #endif
 
+/* The 2023 series' number for the same exit (profile rfc-2023-v2). */
+#define KVMSIM_EXIT_MEMORY_FAULT_RFC	38
+
+/* rfc-2023-v2 (seed 000), never merged */
+#define KVM_CAP_X86_MEMORY_FAULT_EXIT		227
+#define KVM_CAP_MEMORY_FAULT_NOWAIT		228
+#define KVM_MEMFAULT_REASON_UNKNOWN		(1ULL << 0)
+#define KVM_MEMFAULT_REASON_ABSENT_MAPPING	(1ULL << 1)
+#define KVM_MEM_ABSENT_MAPPING_FAULT		(1UL << 2)
+/* later versions, and KVM Userfault (seed 002) */
+#define KVM_MEM_EXIT_ON_MISSING			(1UL << 3)
+#define KVM_MEM_USERFAULT			(1UL << 3)
+#define KVM_MEMORY_EXIT_FLAG_USERFAULT		(1ULL << 4)
+
 /* The memory_fault member of the kvm_run exit union (upstream 6.8+). */
 struct kvmsim_memory_fault {
 	__u64 flags;

@@ -10,6 +10,7 @@
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/fault_inject.h"
+#include "kvm-model/profile.h"
 #include "kvm-model/userfaultfd.h"
 #include "mmu-model/hostmem.h"
 
@@ -30,29 +31,11 @@ static void trace_gpa(const char *event, uint64_t gpa)
 	sim_ev_end(ev);
 }
 
-/* Upstream: -EFAULT paths annotate the exit (KVM_CAP_MEMORY_FAULT_INFO). */
-static void kvm_prepare_memory_fault_exit(struct kvm_vcpu *vcpu, uint64_t gpa,
-					  uint64_t size)
-{
-	struct kvmsim_memory_fault *mf = (void *)((char *)vcpu->run +
-						  KVMSIM_RUN_UNION_OFFSET);
-	struct sim_ev *ev;
-
-	kvm_run_set_exit(vcpu, KVM_EXIT_MEMORY_FAULT);
-	mf->flags = 0;
-	mf->gpa = gpa;
-	mf->size = size;
-	ev = sim_ev_begin("kvm_prepare_memory_fault_exit");
-	sim_ev_hex(ev, "gpa", gpa);
-	sim_ev_hex(ev, "size", size);
-	sim_ev_end(ev);
-}
-
 static int kvm_handle_error_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
 	trace_gpa("kvm_handle_error_pfn", fault->addr);
-	kvm_prepare_memory_fault_exit(vcpu, fault->gfn << PAGE_SHIFT, PAGE_SIZE);
-	return -EFAULT;
+	return kvm_memory_fault_exit(vcpu, fault->gfn << PAGE_SHIFT, PAGE_SIZE, 0,
+				     KVM_MEMFAULT_REASON_UNKNOWN);
 }
 
 /* hva_to_pfn's answers besides 0 */
@@ -77,6 +60,7 @@ static int faultin_page(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 
 		if (!reason)
 			return 0;
+		vcpu->kvm->stat.userfaults++;
 		if (handle_userfault(ctx, fault->hva, reason, fault->write, &who))
 			return HVA_SIGBUS;
 	}
@@ -235,6 +219,8 @@ static int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 
 static bool is_page_fault_stale(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
+	if (kvm_rule_on(RULE_SKIP_MMU_SEQ_CHECK))
+		return false;
 	return fault->mmu_seq != vcpu->kvm->mmu_invalidate_seq;
 }
 
@@ -256,6 +242,7 @@ static int kvm_tdp_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *faul
 	sim_yield("fault_install_window");
 	if (is_page_fault_stale(vcpu, fault)) {
 		trace_gpa("is_page_fault_stale", fault->addr);
+		vcpu->kvm->stat.fault_retries++;
 		return RET_PF_RETRY;
 	}
 	return kvm_tdp_mmu_map(vcpu, fault);
@@ -317,8 +304,10 @@ void *kvm_vcpu_gpa_to_hva(struct kvm_vcpu *vcpu, uint64_t gpa, bool write)
 				(gpa & (PAGE_SIZE - 1)));
 		int r = kvm_mmu_page_fault(vcpu, gpa, write ? PFERR_WRITE_MASK : 0,
 					   &fault);
-		if (r != RET_PF_FIXED && r != RET_PF_RETRY && r != RET_PF_SPURIOUS)
+		if (r != RET_PF_FIXED && r != RET_PF_RETRY && r != RET_PF_SPURIOUS) {
+			vcpu->gpa_fault_ret = r;
 			return NULL;
+		}
 	}
 	return NULL;
 }
@@ -330,6 +319,7 @@ void kvm_mmu_zap_gfn_range(struct kvm *kvm, uint64_t gfn_start, uint64_t gfn_end
 	struct sim_ev *ev;
 
 	kvm->stat.zaps += n;
+	kvm->stat.invalidations++;
 	kvm->mmu_invalidate_seq++;
 	for (int i = 0; i < kvm->nr_vcpus; i++)
 		kvm_arch_vcpu_flush_gfns(kvm->vcpus[i], gfn_start, gfn_end);

@@ -466,8 +466,9 @@ int uc_handle_mem_fault(struct kvm_vcpu *vcpu)
 	}
 	if (st == X86_WALK_TABLE_FAULT) {
 		/* the walk's own stage-2 fault ended in a memory-fault exit */
-		if (vcpu->exit_filled && vcpu->run->exit_reason == KVM_EXIT_MEMORY_FAULT)
-			return -EFAULT;
+		if (vcpu->exit_filled &&
+		    vcpu->run->exit_reason == (uint32_t)kvm_memory_fault_exit_nr())
+			return vcpu->gpa_fault_ret;
 		return x86_internal_error(vcpu, "guest page-table walk could not read gpa 0x%llx "
 					  "(no memslot, or the read failed)",
 					  (unsigned long long)res.table_fault_gpa);

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The rule switches and the named profiles built from them.  Which code
+ * consults a rule: grep its RULE_ constant.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kvm-model/profile.h"
+
+#define BIT(r)	(1ull << (r))
+
+const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
+	[RULE_RFC_MEMFAULT_EXIT] = { "rfc-memfault-exit",
+		"memory-fault exit is 38 {flags,gpa,len}, only for reasons enabled with cap 227; "
+		"x86 KVM_RUN returns -1 (errno EPERM), otherwise a bare -EFAULT" },
+	[RULE_RFC_MASK_CHECK_BUG] = { "rfc-mask-check-bug",
+		"cap 227's reason check is 'reasons & !valid' (always 0): any mask is accepted" },
+	[RULE_ABSENT_MAPPING_FAULT] = { "absent-mapping-fault",
+		"memslot flag 1<<2 KVM_MEM_ABSENT_MAPPING_FAULT and cap 228: fast GUP only, "
+		"an absent host page is an unresolved fault" },
+	[RULE_EXIT_ON_MISSING] = { "exit-on-missing",
+		"memslot flag 1<<3 KVM_MEM_EXIT_ON_MISSING: fast GUP only, a missing host page "
+		"exits with KVM_EXIT_MEMORY_FAULT" },
+	[RULE_USERFAULT] = { "userfault",
+		"memslot flag 1<<3 KVM_MEM_USERFAULT with region2.userfault_bitmap: a set bit "
+		"exits with FLAG_USERFAULT; 0->1 zaps the slot; 4K only while set" },
+	[RULE_USERFAULT_CLEAR_FLUSH] = { "userfault-clear-flush",
+		"clearing KVM_MEM_USERFAULT flushes the slot (arm64 style) instead of "
+		"recovering huge mappings in place (x86 style)" },
+	[RULE_USERFAULT_ZAP_BY_USERSPACE] = { "userfault-zap-by-userspace",
+		"setting KVM_MEM_USERFAULT does not zap: userspace must invalidate (by "
+		"MADV_DONTNEED) what it wants to intercept" },
+	[RULE_PRIVATE_FD] = { "private-fd",
+		"memslot flag 1<<2 KVM_MEM_PRIVATE with private_fd/private_offset: a gfn is "
+		"private iff its fd page is populated (no attribute map)" },
+	[RULE_RESET_EXIT_REASON] = { "reset-exit-reason",
+		"KVM_RUN sets exit_reason to KVM_EXIT_UNKNOWN on entry, so a bare error never "
+		"shows a previous exit" },
+	[RULE_ANNOTATE_ALL_EFAULT] = { "annotate-all-efault",
+		"every -EFAULT KVM_RUN returns carries a memory-fault exit, not only the "
+		"stage-2 fault path's" },
+	[RULE_APF_FILL_ON_COMPLETION] = { "apf-fill-on-completion",
+		"the async-PF worker writes the vCPU's kvm_run when the page is ready "
+		"(not only the running vCPU fills kvm_run)" },
+	[RULE_APF_ERROR_STATE] = { "apf-error-state",
+		"a failed async-PF GUP is delivered to the guest as a third state, "
+		"'page error' (seed 001 proposal)" },
+	[RULE_APF_NO_SYNC_FALLBACK] = { "apf-no-sync-fallback",
+		"a failed async-PF GUP still says 'page ready' and the refault goes async "
+		"again (the 2020 bug: endless refault)" },
+	[RULE_SKIP_MMU_SEQ_CHECK] = { "skip-mmu-seq-check",
+		"install the SPTE without checking the invalidation sequence (shows why "
+		"the check exists)" },
+	[RULE_POSITIVE_EFAULT] = { "positive-efault",
+		"the fault path returns EFAULT instead of -EFAULT: the run loop takes it "
+		"as 'resume the guest' and refaults forever" },
+};
+
+const struct kvm_profile_desc kvm_profiles[] = {
+	{ "upstream", "merged Linux (6.8+): exit 39, cap 232, guest_memfd, attributes", 0 },
+	{ "rfc-2023-v2", "seed 000's WIP v2: exit 38, caps 227/228, ABSENT_MAPPING_FAULT",
+	  BIT(RULE_RFC_MEMFAULT_EXIT) | BIT(RULE_RFC_MASK_CHECK_BUG) |
+	  BIT(RULE_ABSENT_MAPPING_FAULT) },
+	{ "exit-on-missing", "upstream plus the later KVM_MEM_EXIT_ON_MISSING",
+	  BIT(RULE_EXIT_ON_MISSING) },
+	{ "userfault-v3", "upstream plus seed 002's KVM_MEM_USERFAULT (x86: recover on 1->0)",
+	  BIT(RULE_USERFAULT) },
+	{ "private-v6", "seed 003's fd-based private memory: private iff populated in the fd",
+	  BIT(RULE_PRIVATE_FD) },
+};
+
+const size_t kvm_nr_profiles = sizeof(kvm_profiles) / sizeof(kvm_profiles[0]);
+
+uint64_t kvm_profile_rules;
+static char profile_spec[128] = "upstream";
+
+static int rule_by_name(const char *name, size_t len)
+{
+	for (int r = 0; r < KVM_NR_RULES; r++)
+		if (strlen(kvm_rules[r].name) == len && !strncmp(kvm_rules[r].name, name, len))
+			return r;
+	return -1;
+}
+
+/* SPEC is NAME[+RULE|+no-RULE]...: only '+' separates, names contain '-'. */
+int kvm_profile_parse(const char *spec, uint64_t *rules, char *err, size_t len)
+{
+	size_t n = strcspn(spec, "+");
+	const char *p;
+	size_t k;
+
+	for (k = 0; k < kvm_nr_profiles; k++)
+		if (strlen(kvm_profiles[k].name) == n && !strncmp(kvm_profiles[k].name, spec, n))
+			break;
+	if (k == kvm_nr_profiles) {
+		snprintf(err, len, "unknown profile '%.*s' (see `kvmsim profiles`)", (int)n, spec);
+		return -1;
+	}
+	*rules = kvm_profiles[k].rules;
+	for (p = spec + n; *p; p += 1 + n) {
+		bool off = !strncmp(p + 1, "no-", 3);
+		int r;
+
+		n = strcspn(p + 1, "+");
+		r = rule_by_name(p + 1 + (off ? 3 : 0), n - (off ? 3 : 0));
+		if (r < 0) {
+			snprintf(err, len, "unknown rule '%.*s' (see `kvmsim profiles`)",
+				 (int)n, p + 1);
+			return -1;
+		}
+		if (off)
+			*rules &= ~BIT(r);
+		else
+			*rules |= BIT(r);
+	}
+	return 0;
+}
+
+void kvm_profile_set(uint64_t rules, const char *spec)
+{
+	kvm_profile_rules = rules;
+	snprintf(profile_spec, sizeof(profile_spec), "%s", spec);
+}
+
+const char *kvm_profile_name(void)
+{
+	return profile_spec;
+}

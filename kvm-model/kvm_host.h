@@ -47,6 +47,7 @@ struct kvm_memory_slot {
 	uint64_t userspace_addr;
 	uint32_t flags;
 	unsigned long *dirty_bitmap;	/* one bit per page while LOG_DIRTY_PAGES */
+	uint64_t userfault_bitmap;	/* userfault-v3: the VMM's bitmap (a user pointer) */
 };
 
 struct kvm_memslots {
@@ -174,7 +175,10 @@ struct kvm_vcpu {
 
 	/* oracles: one exit per KVM_RUN; faults that make no progress */
 	bool exit_filled;
-	int gpa_fault_ret;	/* what kvm_vcpu_gpa_to_hva's failed fault returned */
+	int gpa_fault_ret;
+	/* kvm_send_hwpoison_signal: SIGBUS for the KVM_RUN caller */
+	bool hwpoison_pending;
+	uint64_t hwpoison_hva;	/* what kvm_vcpu_gpa_to_hva's failed fault returned */
 	uint64_t livelock_gfn;
 	uint64_t livelock_count;
 };

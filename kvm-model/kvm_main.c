@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kvm-model/fault_inject.h"
@@ -229,7 +231,7 @@ void kvm_livelock_check(struct kvm_vcpu *vcpu, uint64_t gfn, bool progress,
 
 bool kvm_signal_pending(struct kvm_vcpu *vcpu)
 {
-	if (!sim_inject(FAIL_SIGNAL_PENDING))
+	if (!vcpu->hwpoison_pending && !sim_inject(FAIL_SIGNAL_PENDING))
 		return false;
 	kvm_run_set_exit(vcpu, KVM_EXIT_INTR);
 	return true;
@@ -456,8 +458,10 @@ static long vm_set_memory_region(struct kvm *kvm, unsigned int cmd, unsigned lon
 	memset(&mem, 0, sizeof(mem));
 	if (copy_from_user(&mem, (void *)arg, size))
 		return -EFAULT;
+	/* the 2023-era proposals' flags came through the old ioctl too */
 	if (cmd == KVM_SET_USER_MEMORY_REGION &&
-	    (mem.flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY)))
+	    (mem.flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY |
+			   (kvm_profile_memslot_flags() & ~KVM_MEM_USERFAULT))))
 		return -EINVAL;
 	return kvm_set_memory_region(kvm, &mem);
 }
@@ -542,6 +546,27 @@ long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new
 
 /* ---- vCPU fd ---- */
 
+/*
+ * send_sig_mceerr(BUS_MCEERR_AR, hva, PAGE_SHIFT): a real SIGBUS queued
+ * to this (the KVM_RUN caller's) thread, delivered as the ioctl returns;
+ * without a handler it kills the process, as on a real host.
+ */
+static void send_sig_mceerr(struct kvm_vcpu *vcpu)
+{
+	siginfo_t info;
+	struct sim_ev *ev = sim_ev_begin("send_sig_mceerr");
+
+	sim_ev_str(ev, "vcpu", vcpu->name);
+	sim_ev_end(ev);
+	vcpu->hwpoison_pending = false;
+	memset(&info, 0, sizeof(info));
+	info.si_signo = SIGBUS;
+	info.si_code = BUS_MCEERR_AR;
+	info.si_addr = (void *)(uintptr_t)vcpu->hwpoison_hva;
+	info.si_addr_lsb = PAGE_SHIFT;
+	syscall(SYS_rt_tgsigqueueinfo, getpid(), (pid_t)syscall(SYS_gettid), SIGBUS, &info);
+}
+
 /* KVM_RUN from the VMM's actor: hand over to the vCPU's actor, wait for the exit. */
 static long kvm_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 {
@@ -552,6 +577,8 @@ static long kvm_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		sim_make_runnable(vcpu->actor);
 	while (!vcpu->run_done)
 		sim_wait(&vcpu->done_wq);
+	if (vcpu->hwpoison_pending)
+		send_sig_mceerr(vcpu);
 	return vcpu->run_ret;
 }
 

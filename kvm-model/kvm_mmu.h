@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdbool.h>
 
 struct kvm;
 struct kvm_vcpu;
@@ -41,6 +42,26 @@ struct kvm_page_fault {
 	uint64_t mmu_seq;
 };
 
+/* __gfn_to_pfn_memslot's answers (KVM's error pfns, and the model's extras). */
+enum {
+	KVM_PFN_OK = 0,
+	KVM_PFN_ERR_FAULT,		/* GUP failed: no mapping, refused userfault */
+	KVM_PFN_ERR_HWPOISON,		/* a poisoned page: SIGBUS to the vCPU thread */
+	KVM_PFN_ERR_NOACCESS,		/* mapped without the access' permission */
+	KVM_PFN_ERR_NEEDS_IO,		/* fast-only slot, and fast GUP failed */
+	KVM_PFN_ERR_USERFAULT,		/* the gfn's KVM Userfault bit is set */
+	KVM_PFN_ERR_USERFAULT_BITMAP,	/* the bitmap could not be read */
+};
+
+/*
+ * Arch-neutral fault-in of fault->gfn in fault->slot: sets fault->hva and
+ * fault->map_writable (as the host allows) and returns KVM_PFN_*.  May
+ * sleep in handle_userfault.
+ */
+int __gfn_to_pfn_memslot(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault);
+bool kvm_slot_fast_only(const struct kvm_memory_slot *slot);
+bool kvm_memslot_userfault(const struct kvm_memory_slot *slot);
+
 /* Returns RET_PF_* or -errno (-EFAULT with the memory-fault exit prepared). */
 int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
 		       struct kvm_page_fault *fault);
@@ -55,6 +76,11 @@ void *kvm_vcpu_gpa_to_hva(struct kvm_vcpu *vcpu, uint64_t gpa, bool write);
 /* Zap stage-2 over [gfn_start, gfn_end) and every vCPU's installed translations. */
 void kvm_mmu_zap_gfn_range(struct kvm *kvm, uint64_t gfn_start, uint64_t gfn_end,
 			   const char *why);
+
+/* A FLAGS_ONLY memslot change: what the new flags make stale. */
+void kvm_mmu_slot_apply_flags(struct kvm *kvm, struct kvm_memory_slot *old, uint32_t new_flags);
+/* Memslot flags the profile adds (proposals that were never merged). */
+uint32_t kvm_profile_memslot_flags(void);
 
 /* Provided by the vCPU back end: drop translations derived from these gfns. */
 void kvm_arch_vcpu_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start,

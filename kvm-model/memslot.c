@@ -11,6 +11,7 @@
 #include "kvm-model/fault_inject.h"
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/kvm_mmu.h"
+#include "kvm-model/profile.h"
 #include "kvm-model/userfaultfd.h"
 
 #define KVM_MEM_MAX_NR_PAGES	((1ull << 31) - 1)
@@ -18,11 +19,25 @@
 #define TASK_SIZE_MAX		((1ull << 47) - PAGE_SIZE)
 #define V1_FLAGS		(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY)
 
+/* Flags the profile's proposals add to KVM_MEM_LOG_DIRTY_PAGES | READONLY. */
+uint32_t kvm_profile_memslot_flags(void)
+{
+	uint32_t flags = 0;
+
+	if (kvm_rule_on(RULE_ABSENT_MAPPING_FAULT))
+		flags |= KVM_MEM_ABSENT_MAPPING_FAULT;
+	if (kvm_rule_on(RULE_EXIT_ON_MISSING))
+		flags |= KVM_MEM_EXIT_ON_MISSING;
+	if (kvm_rule_on(RULE_USERFAULT))
+		flags |= KVM_MEM_USERFAULT;
+	return flags;
+}
+
 static int check_memory_region_flags(const struct kvm_userspace_memory_region2 *mem)
 {
-	uint32_t valid_flags = KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY;
+	uint32_t valid_flags = KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY |
+			       kvm_profile_memslot_flags();
 
-	/* guest_memfd needs a VM type with private memory: none modelled yet */
 	if (mem->flags & ~valid_flags)
 		return -EINVAL;
 	return 0;
@@ -161,9 +176,11 @@ static int kvm_set_memslot(struct kvm *kvm, struct kvm_memslots *slots,
 
 	/* kvm_swap_active_memslots: no vCPU may still use the old slots */
 	synchronize_srcu_expedited(kvm);
-	if (change != KVM_MR_CREATE && old->as_id == 0)
+	if ((change == KVM_MR_DELETE || change == KVM_MR_MOVE) && old->as_id == 0)
 		kvm_mmu_zap_gfn_range(kvm, old->base_gfn, old->base_gfn + old->npages,
 				      "kvm_arch_flush_shadow_memslot");
+	if (change == KVM_MR_FLAGS_ONLY && old->as_id == 0)
+		kvm_mmu_slot_apply_flags(kvm, old, new->flags);
 	kvm->mmu_invalidate_seq++;
 
 	switch (change) {
@@ -190,6 +207,7 @@ static int kvm_set_memslot(struct kvm *kvm, struct kvm_memslots *slots,
 		return by_gfn_insert(slots, old);
 	case KVM_MR_FLAGS_ONLY:
 		old->flags = new->flags;
+		old->userfault_bitmap = new->userfault_bitmap;
 		free(new);
 		trace_set_memslot(old, change);
 		return 0;
@@ -273,7 +291,9 @@ int kvm_set_memory_region(struct kvm *kvm,
 			return -EINVAL;
 		if (base_gfn != old->base_gfn)
 			change = KVM_MR_MOVE;
-		else if (mem->flags != old->flags)
+		else if (mem->flags != old->flags ||
+			 ((mem->flags & KVM_MEM_USERFAULT) && kvm_rule_on(RULE_USERFAULT) &&
+			  mem->pad2[0] != old->userfault_bitmap))
 			change = KVM_MR_FLAGS_ONLY;
 		else
 			return 0;
@@ -289,6 +309,9 @@ int kvm_set_memory_region(struct kvm *kvm,
 		.id = id, .as_id = as_id, .base_gfn = base_gfn,
 		.npages = npages, .userspace_addr = mem->userspace_addr,
 		.flags = mem->flags,
+		/* userfault-v3: region2.userfault_bitmap takes pad2[0] */
+		.userfault_bitmap = (mem->flags & KVM_MEM_USERFAULT) &&
+				    kvm_rule_on(RULE_USERFAULT) ? mem->pad2[0] : 0,
 	};
 	r = prepare_dirty_bitmap(old, new);
 	if (r) {

@@ -104,6 +104,9 @@ static void refresh(void)
 		v.prot = parse_prot(perms);
 		v.shared = perms[3] == 's';
 		v.kind = vma_kind(inode, path);
+		v.dev = ((uint64_t)major << 8) | minor;
+		v.inode = inode;
+		v.pgoff = off;
 		push_vma(&v);
 	}
 	fclose(f);
@@ -163,7 +166,7 @@ bool hostmem_find_vma(uint64_t hva, struct hostmem_vma *vma)
 #define PM_PRESENT	(1ull << 63)
 #define PM_SWAP		(1ull << 62)
 
-bool hostmem_page_present(uint64_t hva)
+static uint64_t pagemap_entry(uint64_t hva)
 {
 	static int fd = -1;
 	uint64_t e = 0;
@@ -171,8 +174,109 @@ bool hostmem_page_present(uint64_t hva)
 	if (fd < 0)
 		fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || pread(fd, &e, sizeof(e), (off_t)(hva >> 12) * sizeof(e)) != sizeof(e))
+		return 0;
+	return e;
+}
+
+bool hostmem_page_fast_gup(uint64_t hva, bool write)
+{
+	const struct hostmem_vma *v = lookup(hva);
+	uint64_t e;
+
+	if (!v || !(v->prot & HOSTMEM_PROT_READ) ||
+	    (write && !(v->prot & HOSTMEM_PROT_WRITE)) || hostmem_is_poisoned(hva))
 		return false;
-	return e & (PM_PRESENT | PM_SWAP);
+	/*
+	 * Only presence: pagemap's exclusive bit would tell a COW page
+	 * from a written one, but fork (explore's runs) clears it.
+	 */
+	e = pagemap_entry(hva);
+	return e & PM_PRESENT;
+}
+
+/* ---- poison ---- */
+
+static uint64_t *poisoned;	/* sorted page addresses */
+static size_t nr_poisoned, cap_poisoned;
+
+static size_t poison_lower_bound(uint64_t page)
+{
+	size_t lo = 0, hi = nr_poisoned;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (poisoned[mid] < page)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool hostmem_is_poisoned(uint64_t hva)
+{
+	uint64_t page = hva & ~0xfffull;
+	size_t i = poison_lower_bound(page);
+
+	return i < nr_poisoned && poisoned[i] == page;
+}
+
+void hostmem_poison(uint64_t start, uint64_t len)
+{
+	for (uint64_t page = start & ~0xfffull; page < start + len; page += 0x1000) {
+		size_t i = poison_lower_bound(page);
+
+		if (i < nr_poisoned && poisoned[i] == page)
+			continue;
+		if (nr_poisoned == cap_poisoned) {
+			size_t cap = cap_poisoned ? cap_poisoned * 2 : 64;
+			uint64_t *p = realloc(poisoned, cap * sizeof(*p));
+
+			if (!p)
+				return;
+			poisoned = p;
+			cap_poisoned = cap;
+		}
+		memmove(&poisoned[i + 1], &poisoned[i], (nr_poisoned - i) * sizeof(*poisoned));
+		poisoned[i] = page;
+		nr_poisoned++;
+	}
+}
+
+void hostmem_unpoison(uint64_t start, uint64_t len)
+{
+	size_t i = poison_lower_bound(start & ~0xfffull), j = i;
+
+	while (j < nr_poisoned && poisoned[j] < start + len)
+		j++;
+	memmove(&poisoned[i], &poisoned[j], (nr_poisoned - j) * sizeof(*poisoned));
+	nr_poisoned -= j - i;
+}
+
+void hostmem_for_each_file_vma(uint64_t dev, uint64_t inode, uint64_t off, uint64_t len,
+			       void (*fn)(uint64_t hva_start, uint64_t hva_end, void *opaque),
+			       void *opaque)
+{
+	if (stale)
+		refresh();
+	for (size_t i = 0; i < nr_vmas; i++) {
+		const struct hostmem_vma *v = &vmas[i];
+		uint64_t vlen = v->end - v->start, lo, hi;
+
+		if (v->inode != inode || v->dev != dev || !inode)
+			continue;
+		lo = off > v->pgoff ? off : v->pgoff;
+		hi = off + len < v->pgoff + vlen ? off + len : v->pgoff + vlen;
+		if (lo < hi)
+			fn(v->start + (lo - v->pgoff), v->start + (hi - v->pgoff), opaque);
+	}
+}
+
+bool hostmem_page_present(uint64_t hva)
+{
+	/* a poison marker is a PTE too: userfaultfd sees it as present */
+	return (pagemap_entry(hva) & (PM_PRESENT | PM_SWAP)) || hostmem_is_poisoned(hva);
 }
 
 bool hostmem_page_cached(uint64_t hva)
@@ -254,6 +358,7 @@ void hostmem_record_hugetlb(uint64_t start, uint64_t len, uint64_t page_size)
 void hostmem_forget(uint64_t start, uint64_t len)
 {
 	stale = true;
+	hostmem_unpoison(start, len);
 	if (huge_reserve())
 		huge_remove(start, start + len);
 }

@@ -30,6 +30,8 @@ struct hostmem_vma {
 	int prot;		/* HOSTMEM_PROT_* */
 	bool shared;		/* MAP_SHARED */
 	enum hostmem_kind kind;
+	uint64_t dev, inode;	/* the file behind it (0 for anonymous) */
+	uint64_t pgoff;		/* file offset of start, in bytes */
 };
 
 /* The process' mappings changed (mmap, munmap, mprotect, mremap ...). */
@@ -58,6 +60,25 @@ bool hostmem_next_vma(uint64_t hva, struct hostmem_vma *vma);
  */
 bool hostmem_page_present(uint64_t hva);
 bool hostmem_page_cached(uint64_t hva);
+/*
+ * What get_user_page_fast_only can take without faulting: a present PTE
+ * in a VMA that allows the access.  (A private page still shared
+ * copy-on-write counts as writable: pagemap cannot tell it reliably.)
+ */
+bool hostmem_page_fast_gup(uint64_t hva, bool write);
+
+/*
+ * Poisoned pages (MADV_HWPOISON, or a UFFDIO_POISON PTE marker): any GUP
+ * gets -EHWPOISON.  Zapping the PTEs (munmap, MADV_DONTNEED) forgets them.
+ */
+void hostmem_poison(uint64_t start, uint64_t len);
+void hostmem_unpoison(uint64_t start, uint64_t len);
+bool hostmem_is_poisoned(uint64_t hva);
+
+/* Call fn for each VMA mapping [off, off + len) of file (dev, inode). */
+void hostmem_for_each_file_vma(uint64_t dev, uint64_t inode, uint64_t off, uint64_t len,
+			       void (*fn)(uint64_t hva_start, uint64_t hva_end, void *opaque),
+			       void *opaque);
 
 /* Record MADV_HUGEPAGE / MADV_NOHUGEPAGE and MAP_HUGETLB mappings. */
 void hostmem_advise_huge(uint64_t start, uint64_t len, bool huge);

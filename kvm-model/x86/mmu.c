@@ -31,85 +31,45 @@ static void trace_gpa(const char *event, uint64_t gpa)
 	sim_ev_end(ev);
 }
 
-static int kvm_handle_error_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
+/*
+ * kvm_send_hwpoison_signal: SIGBUS (BUS_MCEERR_AR) with the host address
+ * goes to the vCPU thread; KVM_RUN sees the signal pending and returns
+ * -EINTR (KVM_EXIT_INTR), the handler runs on the way out.
+ */
+static void kvm_send_hwpoison_signal(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
+	trace_gpa("kvm_send_hwpoison_signal", fault->addr);
+	vcpu->hwpoison_hva = fault->hva;
+	vcpu->hwpoison_pending = true;
+}
+
+static int kvm_handle_error_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault,
+				int pfn_err)
+{
+	uint64_t gpa = fault->gfn << PAGE_SHIFT;
+
 	trace_gpa("kvm_handle_error_pfn", fault->addr);
-	return kvm_memory_fault_exit(vcpu, fault->gfn << PAGE_SHIFT, PAGE_SIZE, 0,
-				     KVM_MEMFAULT_REASON_UNKNOWN);
-}
-
-/* hva_to_pfn's answers besides 0 */
-#define HVA_NO_PFN	(-EFAULT)	/* no usable host mapping: the caller decides */
-/* GUP failed (KVM_PFN_ERR_FAULT): VM_FAULT_SIGBUS from a refused userfault */
-#define HVA_SIGBUS	(-EHWPOISON)
-
-/*
- * The slow GUP of a page in a userfaultfd-armed range: fault it in, and
- * when the page is missing (or, MINOR, cached but unmapped) deliver the
- * userfault and sleep in handle_userfault.  A woken fault retries, as
- * __get_user_pages_locked does with FAULT_FLAG_TRIED, and re-faults (a
- * new message) if the page is still not there.  The vCPU stays inside
- * kvm->srcu all along, so memslot updates wait for it.
- */
-static int faultin_page(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
-{
-	for (;;) {
-		struct userfaultfd_ctx *ctx = NULL;
-		unsigned long reason = userfaultfd_must_fault(fault->hva, &ctx);
-		struct uffd_fault_who who = { vcpu->vcpu_idx, fault->gfn << PAGE_SHIFT };
-
-		if (!reason)
-			return 0;
-		vcpu->kvm->stat.userfaults++;
-		if (handle_userfault(ctx, fault->hva, reason, fault->write, &who))
-			return HVA_SIGBUS;
+	switch (pfn_err) {
+	case KVM_PFN_ERR_HWPOISON:
+		kvm_send_hwpoison_signal(vcpu, fault);
+		return RET_PF_RETRY;
+	case KVM_PFN_ERR_USERFAULT:
+		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, KVM_MEMORY_EXIT_FLAG_USERFAULT,
+					     KVM_MEMFAULT_REASON_UNKNOWN);
+	case KVM_PFN_ERR_USERFAULT_BITMAP:
+		return kvm_efault(vcpu, gpa, PAGE_SIZE);
+	case KVM_PFN_ERR_NEEDS_IO:
+		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, 0,
+					     KVM_MEMFAULT_REASON_ABSENT_MAPPING);
+	default:
+		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, 0,
+					     KVM_MEMFAULT_REASON_UNKNOWN);
 	}
-}
-
-/*
- * hva_to_pfn: the fast path succeeds when the host page is mapped with the
- * access' permission.  Outside userfaultfd-armed ranges host pages count
- * as resident (the slow path would fault them in, and Unicorn's first
- * access does); inside, the page must be present in the host page tables
- * (/proc/self/pagemap), else the slow path may block on the userfault.
- * A write to a read-only VMA falls back to a read-only pfn, which KVM
- * then maps without write permission (map_writable = false).
- */
-static int hva_to_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault, bool *writable)
-{
-	int prot = hostmem_prot(fault->hva);
-	bool armed = userfaultfd_armed(fault->hva);
-	bool ok = prot > 0 && (!fault->write || (prot & HOSTMEM_PROT_WRITE)) &&
-		  (!armed || hostmem_page_present(fault->hva)) &&
-		  !sim_inject(FAIL_FAST_GUP);
-	struct sim_ev *ev = sim_ev_begin("hva_to_pfn_fast");
-
-	sim_ev_bool(ev, "ok", ok);
-	sim_ev_end(ev);
-	if (ok) {
-		*writable = prot & HOSTMEM_PROT_WRITE;
-		return 0;
-	}
-	if (sim_inject(FAIL_SLOW_GUP)) {
-		/* get_user_pages failed: KVM_PFN_ERR_FAULT */
-		trace_gpa("hva_to_pfn_slow_failed", fault->addr);
-		return HVA_SIGBUS;
-	}
-	ev = sim_ev_begin("hva_to_pfn_slow");
-	sim_ev_bool(ev, "ok", prot > 0);
-	sim_ev_end(ev);
-	if (prot <= 0)
-		return HVA_NO_PFN;
-	if (armed && faultin_page(vcpu, fault))
-		return HVA_SIGBUS;
-	*writable = prot & HOSTMEM_PROT_WRITE;
-	return 0;
 }
 
 /* Mirrors __kvm_faultin_pfn + kvm_faultin_pfn for a direct (TDP) MMU. */
 static int kvm_faultin_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
-	bool host_writable = false;
 	int r;
 
 	fault->mmu_seq = vcpu->kvm->mmu_invalidate_seq;
@@ -124,31 +84,21 @@ static int kvm_faultin_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 		trace_gpa("kvm_handle_error_pfn", fault->addr);
 		return RET_PF_EMULATE;
 	}
-	fault->hva = gfn_to_hva_memslot(fault->slot, fault->gfn);
-	r = hva_to_pfn(vcpu, fault, &host_writable);
-	if (r == HVA_SIGBUS)
-		return kvm_handle_error_pfn(vcpu, fault);
-	if (r) {
+	r = __gfn_to_pfn_memslot(vcpu, fault);
+	if (r == KVM_PFN_ERR_NOACCESS) {
 		/*
 		 * A host page that exists but cannot be accessed with this
 		 * permission (PROT_NONE, or a write to PROT_READ): this
 		 * machine's KVM emulates the access as MMIO (tests/vmm/
-		 * vmm-backing); with no host mapping at all there is no
-		 * pfn and the fault is -EFAULT.
+		 * vmm-backing).
 		 */
-		if (hostmem_prot(fault->hva) >= 0) {
-			trace_gpa("kvm_handle_error_pfn", fault->addr);
-			return RET_PF_EMULATE;
-		}
-		return kvm_handle_error_pfn(vcpu, fault);
-	}
-	fault->map_writable = host_writable &&
-			      !(fault->slot->flags & KVM_MEM_READONLY);
-	if (fault->write && !fault->map_writable) {
-		/* a write through a read-only host mapping: emulated, as MMIO */
 		trace_gpa("kvm_handle_error_pfn", fault->addr);
 		return RET_PF_EMULATE;
 	}
+	if (r)
+		return kvm_handle_error_pfn(vcpu, fault, r);
+	if (fault->slot->flags & KVM_MEM_READONLY)
+		fault->map_writable = false;
 	return RET_PF_CONTINUE;
 }
 
@@ -163,6 +113,9 @@ static int kvm_mmu_max_mapping_level(struct kvm_page_fault *fault)
 	const struct kvm_memory_slot *slot = fault->slot;
 
 	if (slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
+		return PG_LEVEL_4K;
+	/* KVM Userfault: 4K while the slot has the flag, so each gfn exits alone */
+	if (kvm_memslot_userfault(slot))
 		return PG_LEVEL_4K;
 	/* userfaultfd resolves 4K pages: an armed vma gets no huge pages */
 	if (userfaultfd_armed(fault->hva))
@@ -329,4 +282,52 @@ void kvm_mmu_zap_gfn_range(struct kvm *kvm, uint64_t gfn_start, uint64_t gfn_end
 	sim_ev_hex(ev, "size", (gfn_end - gfn_start) << PAGE_SHIFT);
 	sim_ev_int(ev, "zapped", (int64_t)n);
 	sim_ev_end(ev);
+}
+
+/*
+ * kvm_mmu_recover_huge_pages (zap collapsible SPTEs): zap each 2M-aligned
+ * window of the slot that could be mapped huge, so it refaults huge.
+ */
+static void kvm_mmu_recover_huge_pages(struct kvm *kvm, const struct kvm_memory_slot *slot)
+{
+	uint64_t pages = TDP_PAGES_PER_LEVEL(PG_LEVEL_2M);
+	uint64_t first = (slot->base_gfn + pages - 1) & ~(pages - 1);
+
+	for (uint64_t gfn = first; gfn + pages <= slot->base_gfn + slot->npages; gfn += pages) {
+		uint64_t hva = gfn_to_hva_memslot(slot, gfn);
+
+		if (!((hva ^ (gfn << PAGE_SHIFT)) & (level_bytes(PG_LEVEL_2M) - 1)) &&
+		    hostmem_is_huge(hva, level_bytes(PG_LEVEL_2M)))
+			kvm_mmu_zap_gfn_range(kvm, gfn, gfn + pages, "kvm_mmu_recover_huge_pages");
+	}
+}
+
+/*
+ * kvm_mmu_slot_apply_flags (x86 kvm_arch_commit_memory_region) for a
+ * FLAGS_ONLY change: dirty logging on write-protects the slot so writes
+ * fault (and map 4K), off lets it go huge again; KVM Userfault on zaps the
+ * slot so every gfn refaults through the bitmap, off recovers huge pages
+ * (userfault-v3's x86 choice) or flushes (rule userfault-clear-flush).
+ */
+void kvm_mmu_slot_apply_flags(struct kvm *kvm, struct kvm_memory_slot *old, uint32_t new_flags)
+{
+	uint32_t changed = old->flags ^ new_flags;
+	uint64_t end = old->base_gfn + old->npages;
+
+	if (changed & KVM_MEM_LOG_DIRTY_PAGES)
+		kvm_mmu_zap_gfn_range(kvm, old->base_gfn, end,
+				      new_flags & KVM_MEM_LOG_DIRTY_PAGES ?
+				      "kvm_mmu_slot_remove_write_access" :
+				      "kvm_mmu_zap_collapsible_sptes");
+	if (!(changed & KVM_MEM_USERFAULT) || !kvm_rule_on(RULE_USERFAULT))
+		return;
+	if (new_flags & KVM_MEM_USERFAULT) {
+		if (!kvm_rule_on(RULE_USERFAULT_ZAP_BY_USERSPACE))
+			kvm_mmu_zap_gfn_range(kvm, old->base_gfn, end,
+					      "kvm_arch_flush_shadow_memslot");
+	} else if (kvm_rule_on(RULE_USERFAULT_CLEAR_FLUSH)) {
+		kvm_mmu_zap_gfn_range(kvm, old->base_gfn, end, "kvm_arch_flush_shadow_memslot");
+	} else {
+		kvm_mmu_recover_huge_pages(kvm, old);
+	}
 }

@@ -49,6 +49,10 @@ static void *(*real_mmap64)(void *, size_t, int, int, int, off_t);
 static int (*real_munmap)(void *, size_t);
 static int (*real_mprotect)(void *, size_t, int);
 static int (*real_madvise)(void *, size_t, int);
+static int (*real_fallocate)(int, int, off_t, off_t);
+static int (*real_fallocate64)(int, int, off_t, off_t);
+static int (*real_ftruncate)(int, off_t);
+static int (*real_ftruncate64)(int, off_t);
 static void *(*real_mremap)(void *, size_t, size_t, int, ...);
 static int (*real_close)(int);
 static int (*real_dup)(int);
@@ -225,7 +229,7 @@ int munmap(void *addr, size_t len)
 int mprotect(void *addr, size_t len, int prot)
 {
 	if (kvmsim_enabled())
-		kvmsim_host_unmap((unsigned long)addr, len);
+		kvmsim_host_protect((unsigned long)addr, len);
 	RESOLVE(mprotect);
 	return REAL(mprotect)(addr, len, prot);
 }
@@ -234,6 +238,12 @@ int madvise(void *addr, size_t len, int advice)
 {
 	int r;
 
+	/*
+	 * MADV_HWPOISON really poisons a page (and needs CAP_SYS_ADMIN):
+	 * under kvmsim the poison is modelled, the page left alone.
+	 */
+	if (advice == MADV_HWPOISON && kvmsim_enabled())
+		return kvmsim_host_hwpoison((unsigned long)addr, len);
 	RESOLVE(madvise);
 	r = REAL(madvise)(addr, len, advice);
 	if (!r && kvmsim_enabled())
@@ -255,6 +265,52 @@ void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	}
 	RESOLVE(mremap);
 	return REAL(mremap)(old, old_len, new_len, flags, new_addr);
+}
+
+/* Punching a hole or truncating a file unmaps its pages everywhere. */
+static int fallocate_common(int (*real)(int, int, off_t, off_t), int fd, int mode,
+			    off_t off, off_t len)
+{
+	int r = real(fd, mode, off, len);
+
+	if (!r && (mode & FALLOC_FL_PUNCH_HOLE) && kvmsim_enabled())
+		kvmsim_host_file_unmap(fd, off, len);
+	return r;
+}
+
+int fallocate(int fd, int mode, off_t off, off_t len)
+{
+	RESOLVE(fallocate);
+	return fallocate_common(REAL(fallocate), fd, mode, off, len);
+}
+
+int fallocate64(int fd, int mode, off_t off, off_t len)
+{
+	RESOLVE(fallocate64);
+	return fallocate_common(REAL(fallocate64), fd, mode, off, len);
+}
+
+static int ftruncate_common(int (*real)(int, off_t), int fd, off_t len)
+{
+	struct stat st;
+	bool shrink = kvmsim_enabled() && !fstat(fd, &st) && st.st_size > len;
+	int r = real(fd, len);
+
+	if (!r && shrink)
+		kvmsim_host_file_unmap(fd, len, st.st_size - len);
+	return r;
+}
+
+int ftruncate(int fd, off_t len)
+{
+	RESOLVE(ftruncate);
+	return ftruncate_common(REAL(ftruncate), fd, len);
+}
+
+int ftruncate64(int fd, off_t len)
+{
+	RESOLVE(ftruncate64);
+	return ftruncate_common(REAL(ftruncate64), fd, len);
 }
 
 /* fd no longer refers to its simulated file, if it had one. */

@@ -237,6 +237,15 @@ void kvm_free_memslots(struct kvm *kvm);
 uint64_t gfn_to_hva_memslot(const struct kvm_memory_slot *slot, uint64_t gfn);
 void kvm_mmu_notifier_invalidate_range(uint64_t hva_start, uint64_t hva_end);
 
+/* ---- guest_memory.c: KVM's own guest accesses (kvm_read_guest...) ---- */
+/* 0, or -EFAULT with the gpa that failed in *bad_gpa. */
+int kvm_vcpu_read_guest(struct kvm_vcpu *vcpu, uint64_t gpa, void *data, size_t len,
+			uint64_t *bad_gpa);
+int kvm_vcpu_write_guest(struct kvm_vcpu *vcpu, uint64_t gpa, const void *data, size_t len,
+			 uint64_t *bad_gpa);
+/* A write to gfn that dirty logging must see. */
+void mark_page_dirty(struct kvm *kvm, uint64_t gfn);
+
 /* ---- uaccess.c: copies to and from the VMM's memory that fail with EFAULT ---- */
 int copy_from_user(void *dst, const void *usrc, size_t n);
 int copy_to_user(void *udst, const void *src, size_t n);

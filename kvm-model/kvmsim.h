@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 enum kvmsim_file_kind {
@@ -34,6 +35,12 @@ void kvmsim_fd_dup(int oldfd, int newfd);
 
 /* Host memory changed under the guest (munmap, mprotect, mremap, madvise). */
 void kvmsim_host_unmap(unsigned long start, size_t len);
+/* mprotect: same invalidation, but the pages (and their poison) stay. */
+void kvmsim_host_protect(unsigned long start, size_t len);
+/* madvise(MADV_HWPOISON), modelled: 0 or -1 with errno. */
+int kvmsim_host_hwpoison(unsigned long start, size_t len);
+/* fallocate(PUNCH_HOLE) / ftruncate shrinking fd: [off, off + len) is gone. */
+void kvmsim_host_file_unmap(int fd, uint64_t off, uint64_t len);
 void kvmsim_host_changed(void);
 void kvmsim_host_advise(unsigned long start, size_t len, int advice);
 void kvmsim_host_mmap(unsigned long start, size_t len, int flags);

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -57,6 +58,9 @@ struct manifest {
 	int nr_expect;
 	char *expect_observe[MAX_EXPECT];	/* "KEY = VALUE" */
 	int nr_observe;
+	/* plain lines until the first KEY@SPEC line of that key replaces them */
+	bool stdout_specific, observe_specific;
+	bool native;				/* "native: no" turns it off */
 };
 
 static void usage(FILE *f)
@@ -307,8 +311,18 @@ static int manifest_error(const char *path, int line, const char *what)
 	return -1;
 }
 
-static int add_line(char **list, int *nr, const char *path, int ln, const char *val)
+static int add_line(char **list, int *nr, bool *list_specific, bool specific,
+		    const char *path, int ln, const char *val)
 {
+	if (specific && !*list_specific) {
+		/* the profile's own lines replace the plain ones */
+		while (*nr)
+			free(list[--*nr]);
+		*list_specific = true;
+	}
+	/* "KEY@SPEC:" with nothing after it: no lines for that profile */
+	if ((!specific && *list_specific) || !*val)
+		return 0;
 	if (*nr == MAX_EXPECT)
 		return manifest_error(path, ln, "too many expect-stdout/expect-observe lines");
 	list[(*nr)++] = strdup(val);
@@ -348,14 +362,20 @@ static int manifest_line(struct manifest *m, const char *path, int ln, char *key
 			snprintf(m->expect_oracle, sizeof(m->expect_oracle), "%s", val);
 		m->oracle_specific |= specific;
 	} else if (!strcmp(key, "expect-stdout")) {
-		return add_line(m->expect_stdout, &m->nr_expect, path, ln, val);
+		return add_line(m->expect_stdout, &m->nr_expect, &m->stdout_specific, specific,
+				path, ln, val);
 	} else if (!strcmp(key, "expect-observe")) {
 		if (!strstr(val, " = "))
 			return manifest_error(path, ln, "expected 'expect-observe: KEY = VALUE'");
-		return add_line(m->expect_observe, &m->nr_observe, path, ln, val);
+		return add_line(m->expect_observe, &m->nr_observe, &m->observe_specific,
+				specific, path, ln, val);
+	} else if (!strcmp(key, "native")) {
+		if (strcmp(val, "yes") && strcmp(val, "no"))
+			return manifest_error(path, ln, "expected 'native: yes' or 'native: no'");
+		m->native = !strcmp(val, "yes");
 	} else {
 		return manifest_error(path, ln, "expected one of description, arch, profile, profiles, "
-				      "expect-status, expect-oracle, expect-stdout, expect-observe "
+				      "expect-status, expect-oracle, expect-stdout, expect-observe, native "
 				      "(optionally KEY@PROFILE)");
 	}
 	return 0;
@@ -377,6 +397,7 @@ static int load_manifest(const char *path, struct manifest *m, const char *spec)
 
 	memset(m, 0, sizeof(*m));
 	m->spec = spec;
+	m->native = true;
 	if (!f) {
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return -1;
@@ -453,6 +474,8 @@ static int cmd_list(void)
 }
 
 /* Run the scenario with its stdout through a pipe: echo it and keep it. */
+static bool quiet_children;	/* compare: the verdicts are in the table */
+
 static int run_capture(char **argv, char **out, size_t *out_len, bool echo)
 {
 	int fds[2], status;
@@ -468,6 +491,12 @@ static int run_capture(char **argv, char **out, size_t *out_len, bool echo)
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);
+		if (quiet_children) {
+			int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+			if (null >= 0)
+				dup2(null, 2);
+		}
 		execv(argv[0], argv);
 		fprintf(stderr, "kvmsim: cannot execute %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -735,9 +764,66 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static void print_table(const struct compare_table *t, const char *name, bool json)
+/*
+ * Row order: the exit status, each vCPU's runs in order, the oracles,
+ * then the counters; first-seen order inside a group.
+ */
+static int row_rank(const char *key, long *vcpu, long *run)
 {
-	int w = 24;
+	const char *hash = strchr(key, '#');
+
+	*vcpu = *run = 0;
+	if (!strcmp(key, "exit status"))
+		return 0;
+	if (!strncmp(key, "vcpu", 4)) {
+		*vcpu = strtol(key + 4, NULL, 10);
+		*run = hash ? strtol(hash + 1, NULL, 10) : 0;
+		return 1;
+	}
+	if (!strncmp(key, "oracle ", 7))
+		return 2;
+	return 3;
+}
+
+static void sort_rows(struct compare_table *t)
+{
+	for (int i = 1; i < t->nrows; i++) {
+		for (int j = i; j > 0; j--) {
+			long va, ra, vb, rb;
+			int a = row_rank(t->key[j - 1], &va, &ra);
+			int b = row_rank(t->key[j], &vb, &rb);
+
+			if (a < b || (a == b && (va < vb || (va == vb && ra <= rb))))
+				break;
+			char *k = t->key[j];
+			bool o = t->oracle_row[j];
+			char *v[MAX_COLS];
+
+			memcpy(v, t->val[j], sizeof(v));
+			t->key[j] = t->key[j - 1];
+			t->oracle_row[j] = t->oracle_row[j - 1];
+			memcpy(t->val[j], t->val[j - 1], sizeof(v));
+			t->key[j - 1] = k;
+			t->oracle_row[j - 1] = o;
+			memcpy(t->val[j - 1], v, sizeof(v));
+		}
+	}
+}
+
+static void print_table(struct compare_table *t, const char *name, bool json)
+{
+	int w[MAX_COLS], kw = 18;
+
+	sort_rows(t);
+	for (int r = 0; r < t->nrows; r++)
+		if ((int)strlen(t->key[r]) > kw)
+			kw = strlen(t->key[r]);
+	for (int c = 0; c < t->ncols; c++) {
+		w[c] = strlen(t->spec[c]);
+		for (int r = 0; r < t->nrows; r++)
+			if ((int)strlen(table_val(t, r, c)) > w[c])
+				w[c] = strlen(table_val(t, r, c));
+	}
 
 	if (json) {
 		printf("{\"scenario\":");
@@ -761,17 +847,14 @@ static void print_table(const struct compare_table *t, const char *name, bool js
 		printf("]}\n");
 		return;
 	}
+	printf("%-*s", kw, "rule / observable");
 	for (int c = 0; c < t->ncols; c++)
-		if ((int)strlen(t->spec[c]) + 2 > w)
-			w = strlen(t->spec[c]) + 2;
-	printf("%-36s", "rule / observable");
-	for (int c = 0; c < t->ncols; c++)
-		printf("%-*s", w, t->spec[c]);
+		printf("  %-*s", w[c], t->spec[c]);
 	printf("\n");
 	for (int r = 0; r < t->nrows; r++) {
-		printf("%-36s", t->key[r]);
+		printf("%-*s", kw, t->key[r]);
 		for (int c = 0; c < t->ncols; c++)
-			printf("%-*s", w, table_val(t, r, c));
+			printf("  %-*s", w[c], table_val(t, r, c));
 		printf("\n");
 	}
 }
@@ -852,6 +935,7 @@ static int cmd_compare(int argc, char **argv)
 		i++;
 	setup_preload();
 	argv[i - 1] = bin;
+	quiet_children = true;
 	for (int c = 0; c < t.ncols; c++) {
 		char *out, *obs;
 		int status = run_scenario(&argv[i - 1], t.spec[c], false, &out, &obs);

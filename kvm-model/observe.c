@@ -90,8 +90,9 @@ void kvm_observe_run(struct kvm_vcpu *vcpu, int ret)
 	kvm_observe(key, "%s", errno_text(ret));
 	snprintf(key, sizeof(key), "%s exit_reason after #%llu", vcpu->name,
 		 (unsigned long long)vcpu->run_calls);
+	/* "stale": left by an earlier KVM_RUN (a reset to 0 is not) */
 	kvm_observe(key, "%u %s%s", reason, exit_name(reason),
-		    vcpu->exit_filled ? "" : " (stale)");
+		    vcpu->exit_filled || !reason ? "" : " (stale)");
 	if (reason != KVM_EXIT_MEMORY_FAULT && reason != KVMSIM_EXIT_MEMORY_FAULT_RFC)
 		return;
 	snprintf(key, sizeof(key), "%s memory_fault after #%llu", vcpu->name,

@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kvm-model/explain.h"
@@ -274,6 +276,44 @@ void kvmsim_host_unmap(unsigned long start, size_t len)
 	kvm_mmu_notifier_invalidate_range(start, start + len);
 }
 
+void kvmsim_host_protect(unsigned long start, size_t len)
+{
+	hostmem_mark_stale();
+	kvm_mmu_notifier_invalidate_range(start, start + len);
+}
+
+/*
+ * memory_failure on each page: poisoned, unmapped from every guest (the
+ * MMU notifier), and from then on GUP fails with -EHWPOISON.
+ */
+int kvmsim_host_hwpoison(unsigned long start, size_t len)
+{
+	if ((start & (PAGE_SIZE - 1)) || hostmem_prot(start) < 0) {
+		errno = hostmem_prot(start) < 0 ? ENOMEM : EINVAL;
+		return -1;
+	}
+	hostmem_poison(start, len);
+	kvm_mmu_notifier_invalidate_range(start, start + len);
+	return 0;
+}
+
+static void file_unmap_range(uint64_t hva_start, uint64_t hva_end, void *opaque)
+{
+	kvm_mmu_notifier_invalidate_range(hva_start & PAGE_MASK,
+					  (hva_end + PAGE_SIZE - 1) & PAGE_MASK);
+}
+
+void kvmsim_host_file_unmap(int fd, uint64_t off, uint64_t len)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return;
+	hostmem_mark_stale();
+	hostmem_for_each_file_vma(st.st_dev, st.st_ino, off & PAGE_MASK,
+				  len + (off & (PAGE_SIZE - 1)), file_unmap_range, NULL);
+}
+
 void kvmsim_host_vma_gone(unsigned long start, size_t len)
 {
 	userfaultfd_unmap(start, len);
@@ -293,8 +333,11 @@ void kvmsim_host_advise(unsigned long start, size_t len, int advice)
 {
 	if (advice == MADV_HUGEPAGE || advice == MADV_NOHUGEPAGE)
 		hostmem_advise_huge(start, len, advice == MADV_HUGEPAGE);
-	else if (advice == MADV_DONTNEED)	/* the pages go away */
+	else if (advice == MADV_DONTNEED || advice == MADV_REMOVE) {
+		/* the pages go away, and with them any poison marker */
+		hostmem_unpoison(start, len);
 		kvm_mmu_notifier_invalidate_range(start, start + len);
+	}
 }
 
 void kvmsim_host_mmap(unsigned long start, size_t len, int flags)

@@ -39,14 +39,16 @@
 /* What UFFDIO_API reports: only what this model implements. */
 #define KVMSIM_UFFD_API_FEATURES	(UFFD_FEATURE_MISSING_SHMEM |		\
 					 UFFD_FEATURE_MINOR_SHMEM |		\
-					 UFFD_FEATURE_EXACT_ADDRESS)
+					 UFFD_FEATURE_EXACT_ADDRESS |		\
+					 UFFD_FEATURE_POISON)
 #define KVMSIM_UFFD_API_IOCTLS		((1ull << _UFFDIO_REGISTER) |		\
 					 (1ull << _UFFDIO_UNREGISTER) |		\
 					 (1ull << _UFFDIO_API))
 #define KVMSIM_UFFD_RANGE_IOCTLS	((1ull << _UFFDIO_WAKE) |		\
 					 (1ull << _UFFDIO_COPY) |		\
 					 (1ull << _UFFDIO_ZEROPAGE) |		\
-					 (1ull << _UFFDIO_CONTINUE))
+					 (1ull << _UFFDIO_CONTINUE) |		\
+					 (1ull << _UFFDIO_POISON))
 #define KVMSIM_UFFD_REGISTER_MODES	(UFFDIO_REGISTER_MODE_MISSING |		\
 					 UFFDIO_REGISTER_MODE_MINOR)
 
@@ -744,12 +746,15 @@ static int userfaultfd_wake(struct userfaultfd_ctx *ctx, unsigned long arg)
 	return 0;
 }
 
-enum mfill_mode { MFILL_ATOMIC_COPY, MFILL_ATOMIC_ZEROPAGE, MFILL_ATOMIC_CONTINUE };
+enum mfill_mode {
+	MFILL_ATOMIC_COPY, MFILL_ATOMIC_ZEROPAGE, MFILL_ATOMIC_CONTINUE, MFILL_ATOMIC_POISON
+};
 
 static const char *const mfill_names[] = {
 	[MFILL_ATOMIC_COPY] = "mfill_atomic_copy",
 	[MFILL_ATOMIC_ZEROPAGE] = "mfill_atomic_zeropage",
 	[MFILL_ATOMIC_CONTINUE] = "mfill_atomic_continue",
+	[MFILL_ATOMIC_POISON] = "mfill_atomic_poison",
 };
 
 /* Write one host page even where the VMA is not writable (FOLL_FORCE). */
@@ -820,6 +825,10 @@ static int mfill_atomic_pte(enum mfill_mode mode, const struct hostmem_vma *vma,
 		if (vma->shared && hostmem_page_cached(dst))
 			return -EEXIST;
 		return touch_page(dst, vma);
+	case MFILL_ATOMIC_POISON:
+		/* a PTE marker: present to userfaultfd, -EHWPOISON to GUP */
+		hostmem_poison(dst, PAGE_SIZE);
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -908,7 +917,10 @@ struct uffdio_range_fill {
 	int64_t result;
 };
 
-_Static_assert(sizeof(struct uffdio_range_fill) == sizeof(struct uffdio_zeropage) &&
+_Static_assert(sizeof(struct uffdio_range_fill) == sizeof(struct uffdio_poison) &&
+	       offsetof(struct uffdio_poison, updated) ==
+	       offsetof(struct uffdio_range_fill, result) &&
+	       sizeof(struct uffdio_range_fill) == sizeof(struct uffdio_zeropage) &&
 	       offsetof(struct uffdio_zeropage, zeropage) ==
 	       offsetof(struct uffdio_range_fill, result) &&
 	       sizeof(struct uffdio_range_fill) == sizeof(struct uffdio_continue) &&
@@ -957,6 +969,9 @@ static long userfaultfd_ioctl(struct simfd *f, unsigned long cmd, unsigned long 
 	case UFFDIO_CONTINUE:
 		return userfaultfd_fill_range(ctx, arg, MFILL_ATOMIC_CONTINUE,
 					      UFFDIO_CONTINUE_MODE_DONTWAKE);
+	case UFFDIO_POISON:
+		return userfaultfd_fill_range(ctx, arg, MFILL_ATOMIC_POISON,
+					      UFFDIO_POISON_MODE_DONTWAKE);
 	}
 	return -EINVAL;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "mmu-model/hostmem.h"
@@ -104,7 +105,7 @@ static void refresh(void)
 		v.prot = parse_prot(perms);
 		v.shared = perms[3] == 's';
 		v.kind = vma_kind(inode, path);
-		v.dev = ((uint64_t)major << 8) | minor;
+		v.dev = makedev(major, minor);
 		v.inode = inode;
 		v.pgoff = off;
 		push_vma(&v);

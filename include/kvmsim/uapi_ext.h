@@ -68,6 +68,20 @@ struct kvm_userspace_memory_region2 {
 #define KVM_SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
 #endif
 
+/* UFFDIO_POISON (6.6+): what the proposed UFFDIO_SIGBUS became. */
+#include <linux/userfaultfd.h>
+#ifndef UFFDIO_POISON
+#define _UFFDIO_POISON			0x08
+#define UFFDIO_POISON_MODE_DONTWAKE	((__u64)1 << 0)
+#define UFFD_FEATURE_POISON		(1 << 14)
+struct uffdio_poison {
+	struct uffdio_range range;
+	__u64 mode;
+	__s64 updated;
+};
+#define UFFDIO_POISON	_IOWR(UFFDIO, _UFFDIO_POISON, struct uffdio_poison)
+#endif
+
 /* Offset of the exit union inside struct kvm_run (same on x86 and arm64). */
 #define KVMSIM_RUN_UNION_OFFSET 32
 

@@ -11,8 +11,10 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <limits.h>
 #include <string.h>
 
+#include "kvm-model/kvm_mmu.h"
 #include "kvm-model/x86/uc_internal.h"
 
 /* ---- finding trapped instructions ---- */
@@ -598,31 +600,44 @@ static int string_pio_size(unsigned id)
 	return 0;
 }
 
-/* Copy between guest linear memory and buf, page by page; #PF on failure. */
+#define COPY_OK	INT_MIN	/* copy_guest: no exception, no exit */
+
+/*
+ * Copy between guest linear memory and buf for string I/O, as the
+ * emulator does: a stage-1 fault is a #PF for the guest; the data moves
+ * with kvm_vcpu_read_guest / kvm_vcpu_write_guest, outside the stage-2
+ * fault path, so a host page that is gone is kvm_efault() (a bare
+ * -EFAULT upstream).  Returns COPY_OK, 0 (#PF injected), 1 (exit) or -errno.
+ */
 static int copy_guest(struct kvm_vcpu *vcpu, uint64_t addr, void *buf, size_t len,
 		      bool to_guest)
 {
 	for (size_t done = 0; done < len;) {
-		uint64_t a = addr + done;
+		uint64_t a = addr + done, bad;
 		size_t chunk = PAGE_SIZE - (a & (PAGE_SIZE - 1));
-		uint32_t ec;
-		int vector;
-		uint8_t *p = x86_gva_to_hva(vcpu, a, to_guest, &vector, &ec);
+		struct x86_walk_result res;
+		int st, r;
 
 		if (chunk > len - done)
 			chunk = len - done;
-		if (!p)
-			return vector == PF_VECTOR ?
-			       kvm_inject_exception(vcpu, PF_VECTOR, true, ec, false) :
-			       x86_internal_error(vcpu, "string I/O to gva 0x%llx with no memslot",
+		st = x86_translate(vcpu, a, to_guest ? X86_ACC_WRITE : 0, &res);
+		if (st == X86_WALK_PAGE_FAULT) {
+			vcpu->cr2 = a;
+			return kvm_inject_exception(vcpu, PF_VECTOR, true, res.error_code, false);
+		}
+		if (st != X86_WALK_OK || !gfn_to_memslot(vcpu->kvm, res.gpa >> PAGE_SHIFT))
+			return x86_internal_error(vcpu, "string I/O to gva 0x%llx with no memslot",
 						  (unsigned long long)a);
+		r = to_guest ? kvm_vcpu_write_guest(vcpu, res.gpa, (uint8_t *)buf + done, chunk, &bad) :
+			       kvm_vcpu_read_guest(vcpu, res.gpa, (uint8_t *)buf + done, chunk, &bad);
+		if (r)
+			return kvm_efault(vcpu, bad & PAGE_MASK, PAGE_SIZE);
 		if (to_guest)
-			memcpy(p, (uint8_t *)buf + done, chunk);
-		else
-			memcpy((uint8_t *)buf + done, p, chunk);
+			kvm_arch_vcpu_flush_gfns(vcpu, res.gpa >> PAGE_SHIFT,
+						 (res.gpa >> PAGE_SHIFT) + 1);
 		done += chunk;
 	}
-	return -1;	/* success: no exception, no exit */
+	return COPY_OK;
 }
 
 /*
@@ -660,18 +675,19 @@ static int emulate_string_pio(struct kvm_vcpu *vcpu, const cs_insn *insn)
 			x86_reg_read(vcpu, UC_X86_REG_RSI) + (lm ? 0 : vcpu->sregs.ds.base);
 	ps->count = count;
 	ps->addr = ps->down ? base - (count - 1) * size : base;
+	if (!ps->in) {
+		/* the data is read before the exit is set up, as the emulator does */
+		r = copy_guest(vcpu, ps->addr, (char *)run + KVM_PIO_PAGE_OFFSET * PAGE_SIZE,
+			       count * size, false);
+		if (r != COPY_OK)
+			return r;
+	}
 	kvm_run_set_exit(vcpu, KVM_EXIT_IO);
 	run->io.direction = ps->in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
 	run->io.size = size;
 	run->io.port = (uint16_t)x86_reg_read(vcpu, UC_X86_REG_RDX);
 	run->io.count = count;
 	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
-	if (!ps->in) {
-		r = copy_guest(vcpu, ps->addr, (char *)run + run->io.data_offset,
-			       count * size, false);
-		if (r >= 0)
-			return r;
-	}
 	vcpu->pending = PENDING_PIO_STRING;
 	vcpu->pending_rip_next = insn->address + insn->size;
 	return 1;
@@ -691,7 +707,7 @@ int x86_complete_string_pio(struct kvm_vcpu *vcpu)
 		r = copy_guest(vcpu, ps->addr,
 			       (char *)vcpu->run + KVM_PIO_PAGE_OFFSET * PAGE_SIZE,
 			       (size_t)ps->count * ps->size, true);
-		if (r >= 0)
+		if (r != COPY_OK)
 			return r;
 	}
 	x86_reg_write(vcpu, reg, x86_reg_read(vcpu, reg) + step);

@@ -144,6 +144,14 @@ static void mark_page_dirty_in_slot(struct kvm_memory_slot *slot, uint64_t gfn)
 		slot->dirty_bitmap[rel / 64] |= 1ul << (rel % 64);
 }
 
+void mark_page_dirty(struct kvm *kvm, uint64_t gfn)
+{
+	struct kvm_memory_slot *slot = gfn_to_memslot(kvm, gfn);
+
+	if (slot)
+		mark_page_dirty_in_slot(slot, gfn);
+}
+
 static int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
 	struct kvm *kvm = vcpu->kvm;

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+/*
+ * stale-memory-fault: SEMANTICS hazard 1, a memory-fault exit that
+ * outlives its KVM_RUN (seed 000: "KVM_RUN may return -EFAULT without
+ * filling kvm_run, and userspace can't tell").
+ *
+ * Slot 1 has two pages, A and B, whose host memory the VMM unmapped.  The
+ * guest writes A, then copies 8 bytes from B to an I/O port (rep outsb).
+ *   KVM_RUN #1: the write to A fails in the stage-2 fault path, which
+ *     annotates it: -EFAULT, KVM_EXIT_MEMORY_FAULT for A.  The VMM maps A.
+ *   KVM_RUN #2: the string I/O's data read from B fails outside the fault
+ *     path (kvm_read_guest).  Upstream that -EFAULT is bare and kvm_run
+ *     still holds #1's exit for A: a VMM that trusts it "resolves" A
+ *     again and loops forever.
+ * The VMM here is that naive VMM (at most 4 retries), and reports what it
+ * saw.  Under kvmsim the stale-kvm-run oracle stops the run at #2.
+ *
+ * Expected, per profile (see the manifest):
+ *   upstream                    #2: -1 EFAULT, exit 39 for A left over:
+ *                               oracle stale-kvm-run (exit 86)
+ *   upstream+reset-exit-reason  #2: -1 EFAULT, exit_reason 0: the VMM
+ *                               knows it has no address and stops (exit 0)
+ *   upstream+annotate-all-efault #2: -1 EFAULT, exit 39 for B: the VMM maps
+ *                               B and the guest finishes (exit 0)
+ *   rfc-2023-v2                 #1: -1 EPERM (the series returns -1),
+ *                               exit 38 for A; #2 bare -EFAULT with exit 38
+ *                               left over: oracle stale-kvm-run (exit 86)
+ * Not run natively: this kernel's emulator turns #2 into an internal
+ * error exit instead (kvmsim's string I/O is its stand-in for the
+ * unannotated -EFAULT sites seed 000 lists).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "scenario.h"
+
+#define SLOT_GPA	0x40000000ull
+#define A_GPA		SLOT_GPA
+#define B_GPA		(SLOT_GPA + SZ_4K)
+#define PORT		0x3f8
+#define EXIT_MEMORY_FAULT_RFC	38
+#define CAP_X86_MEMORY_FAULT_EXIT 227
+
+struct memory_fault {
+	u64 flags, gpa, size;
+};
+
+static u8 *mem;
+
+/* rfc-2023-v2's VMM enables the exits it wants (both reasons). */
+static void enable_memory_fault_exits(struct kvm_vm *vm)
+{
+	struct kvm_enable_cap cap = { .cap = CAP_X86_MEMORY_FAULT_EXIT, .args = { 3 } };
+
+	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, CAP_X86_MEMORY_FAULT_EXIT) > 0 &&
+	    ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap))
+		die_errno("KVM_ENABLE_CAP(227)");
+}
+
+static bool is_memory_fault(u32 reason)
+{
+	return reason == KVM_EXIT_MEMORY_FAULT || reason == EXIT_MEMORY_FAULT_RFC;
+}
+
+/* Map the page the exit names back in: what a postcopy VMM does. */
+static void resolve(const struct memory_fault *mf)
+{
+	u8 *hva = mem + (mf->gpa - SLOT_GPA);
+
+	if (mmap(hva, SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		 -1, 0) == MAP_FAILED)
+		die_errno("mmap");
+	printf("VMM: mapped gpa %#llx\n", (unsigned long long)mf->gpa);
+}
+
+int main(void)
+{
+	struct kvm_vm *vm = vm_create();
+	struct kvm_vcpu *vcpu;
+	struct ucall uc;
+
+	mem = mmap(NULL, 2 * SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die_errno("mmap");
+	vm_add_slot_hva(vm, 1, SLOT_GPA, 2 * SZ_4K, 0, mem);
+	virt_map(vm, SLOT_GPA, SLOT_GPA, 2 * SZ_4K, SZ_4K);
+	enable_memory_fault_exits(vm);
+	vcpu = vm_vcpu_add(vm, vm_load_guest(vm, "stale_fault"));
+	vcpu_set_args(vcpu, 3, A_GPA, B_GPA, (u64)PORT);
+	/* last, so that no later mapping reuses the hole */
+	munmap(mem, 2 * SZ_4K);
+
+	for (int n = 1; n <= 6; n++) {
+		struct memory_fault mf;
+		int r = __vcpu_run(vcpu);
+		u32 reason = vcpu->run->exit_reason;
+
+		memcpy(&mf, (u8 *)vcpu->run + 32, sizeof(mf));
+		printf("KVM_RUN #%d: %s%s, exit_reason %u", n, r ? "-1 " : "0",
+		       r ? strerrorname_np(-r) : "", reason);
+		if (is_memory_fault(reason))
+			printf(" gpa %#llx", (unsigned long long)mf.gpa);
+		printf("\n");
+		if (!r && reason == KVM_EXIT_IO && vcpu->run->io.port == PORT) {
+			printf("guest: rep outsb reached the port (%u bytes)\n",
+			       vcpu->run->io.count * vcpu->run->io.size);
+			continue;
+		}
+		if (!r) {
+			vcpu_get_ucall(vcpu, &uc);
+			printf("guest: %s\n", ucall_name(uc.cmd));
+			break;
+		}
+		if (!is_memory_fault(reason)) {
+			printf("VMM: an error without a memory fault: nothing to resolve\n");
+			break;
+		}
+		resolve(&mf);
+	}
+	vm_destroy(vm);
+	return 0;
+}

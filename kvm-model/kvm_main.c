@@ -568,7 +568,8 @@ static void send_sig_mceerr(struct kvm_vcpu *vcpu)
 	info.si_code = BUS_MCEERR_AR;
 	info.si_addr = (void *)(uintptr_t)vcpu->hwpoison_hva;
 	info.si_addr_lsb = PAGE_SHIFT;
-	syscall(SYS_rt_tgsigqueueinfo, getpid(), (pid_t)syscall(SYS_gettid), SIGBUS, &info);
+	/* the simulator runs every thread on the process' one OS thread */
+	syscall(SYS_rt_tgsigqueueinfo, getpid(), getpid(), SIGBUS, &info);
 }
 
 /* KVM_RUN from the VMM's actor: hand over to the vCPU's actor, wait for the exit. */

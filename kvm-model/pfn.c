@@ -119,8 +119,9 @@ static int hva_to_pfn_slow(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault,
 		r = faultin_page(vcpu, fault);
 	else
 		r = populate_page(fault, write);
+	/* a poison marker: VM_FAULT_HWPOISON, or UFFDIO_SIGBUS's VM_FAULT_SIGBUS */
 	if (!r && hostmem_is_poisoned(fault->hva))
-		r = -EHWPOISON;
+		r = kvm_rule_on(RULE_UFFD_SIGBUS_MARKER) ? -EFAULT : -EHWPOISON;
 	trace_pfn("hva_to_pfn_slow", fault, !r);
 	if (r)
 		return r == -EHWPOISON ? KVM_PFN_ERR_HWPOISON : KVM_PFN_ERR_FAULT;
@@ -142,7 +143,8 @@ static int hva_to_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault, bool 
 		return KVM_PFN_OK;
 	}
 	if (hostmem_is_poisoned(fault->hva))
-		return KVM_PFN_ERR_HWPOISON;
+		return kvm_rule_on(RULE_UFFD_SIGBUS_MARKER) ? KVM_PFN_ERR_FAULT :
+							      KVM_PFN_ERR_HWPOISON;
 	if (kvm_slot_fast_only(fault->slot)) {
 		trace_pfn("kvm_faultin_pfn_nowait", fault, false);
 		return KVM_PFN_ERR_NEEDS_IO;

@@ -22,6 +22,9 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 	[RULE_EXIT_ON_MISSING] = { "exit-on-missing",
 		"memslot flag 1<<3 KVM_MEM_EXIT_ON_MISSING: fast GUP only, a missing host page "
 		"exits with KVM_EXIT_MEMORY_FAULT" },
+	[RULE_UFFD_SIGBUS_MARKER] = { "uffd-sigbus-marker",
+		"the userfaultfd poison marker is seed 004's UFFDIO_SIGBUS: VM_FAULT_SIGBUS, so "
+		"GUP fails with -EFAULT (no hwpoison signal, no address)" },
 	[RULE_USERFAULT] = { "userfault",
 		"memslot flag 1<<3 KVM_MEM_USERFAULT with region2.userfault_bitmap: a set bit "
 		"exits with FLAG_USERFAULT; 0->1 zaps the slot; 4K only while set" },
@@ -59,9 +62,9 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 
 const struct kvm_profile_desc kvm_profiles[] = {
 	{ "upstream", "merged Linux (6.8+): exit 39, cap 232, guest_memfd, attributes", 0 },
-	{ "rfc-2023-v2", "seed 000's WIP v2: exit 38, caps 227/228, ABSENT_MAPPING_FAULT",
+	{ "rfc-2023-v2", "seed 000's WIP v2 (a 2023 kernel): exit 38, caps 227/228, ABSENT_MAPPING_FAULT, UFFDIO_SIGBUS",
 	  BIT(RULE_RFC_MEMFAULT_EXIT) | BIT(RULE_RFC_MASK_CHECK_BUG) |
-	  BIT(RULE_ABSENT_MAPPING_FAULT) },
+	  BIT(RULE_ABSENT_MAPPING_FAULT) | BIT(RULE_UFFD_SIGBUS_MARKER) },
 	{ "exit-on-missing", "upstream plus the later KVM_MEM_EXIT_ON_MISSING",
 	  BIT(RULE_EXIT_ON_MISSING) },
 	{ "userfault-v3", "upstream plus seed 002's KVM_MEM_USERFAULT (x86: recover on 1->0)",

@@ -269,6 +269,7 @@ static void check_run_return(struct kvm_vcpu *vcpu, int ret)
 static void kvm_vcpu_actor(void *arg)
 {
 	struct kvm_vcpu *vcpu = arg;
+	struct sim_ev *ev;
 
 	for (;;) {
 		while (!vcpu->run_requested)
@@ -278,6 +279,11 @@ static void kvm_vcpu_actor(void *arg)
 		if (kvm_rule_on(RULE_RESET_EXIT_REASON))
 			vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 		vcpu->run_ret = kvm_arch_vcpu_ioctl_run(vcpu);
+		ev = sim_ev_begin("kvm_vcpu_ioctl_run_return");
+		sim_ev_int(ev, "ret", vcpu->run_ret);
+		sim_ev_int(ev, "exit_reason", vcpu->run->exit_reason);
+		sim_ev_bool(ev, "filled", vcpu->exit_filled);
+		sim_ev_end(ev);
 		kvm_observe_run(vcpu, vcpu->run_ret);
 		check_run_return(vcpu, vcpu->run_ret);
 		vcpu->run_done = true;

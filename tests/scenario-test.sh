@@ -31,7 +31,7 @@ determinism)
 	done
 	cmp "$dir/t1.jsonl" "$dir/t2.jsonl" || { echo "FAIL: traces differ" >&2; exit 1; }
 	for fn in kvm_mmu_page_fault kvm_faultin_pfn hva_to_pfn_fast kvm_tdp_mmu_map \
-		'kvm_exit\|kvm_prepare_memory_fault_exit'; do
+		kvm_vcpu_ioctl_run_return; do
 		grep -q "\"event\":\"\($fn\)\"" "$dir/t1.jsonl" || {
 			echo "FAIL: trace has no $fn event" >&2; exit 1; }
 	done

@@ -71,6 +71,7 @@ struct kvm_stats {
 	uint64_t memory_fault_exits;	/* annotated memory-fault exits */
 	uint64_t userfaults;		/* faults delivered to a userfaultfd */
 	uint64_t fault_retries;		/* is_page_fault_stale said retry */
+	uint64_t dirty_wrprots;		/* SPTEs write-protected for dirty logging */
 };
 
 /*
@@ -109,6 +110,8 @@ struct kvm {
 	bool vcpu_created_once;		/* identity map address is fixed after */
 	struct gfn_set pt_gfns;
 	struct kvm_stats stat;
+	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: KVM_DIRTY_LOG_MANUAL_PROTECT_* */
+	uint64_t manual_dirty_log_protect;
 	/* rfc-2023-v2: reasons enabled with KVM_CAP_X86_MEMORY_FAULT_EXIT */
 	uint64_t memfault_exit_reasons;
 };
@@ -243,6 +246,14 @@ int kvm_vcpu_read_guest(struct kvm_vcpu *vcpu, uint64_t gpa, void *data, size_t 
 			uint64_t *bad_gpa);
 int kvm_vcpu_write_guest(struct kvm_vcpu *vcpu, uint64_t gpa, const void *data, size_t len,
 			 uint64_t *bad_gpa);
+
+/* ---- dirty_log.c ---- */
+int kvm_vm_ioctl_get_dirty_log(struct kvm *kvm, void *ulog);
+int kvm_vm_ioctl_clear_dirty_log(struct kvm *kvm, void *ulog);
+int kvm_vm_ioctl_enable_dirty_log_protect(struct kvm *kvm, uint64_t flags);
+/* The bits a new dirty bitmap starts with (INITIALLY_SET: all). */
+bool kvm_dirty_log_manual_protect_and_init_set(const struct kvm *kvm);
+void mark_page_dirty_in_slot(struct kvm_memory_slot *slot, uint64_t gfn);
 /* A write to gfn that dirty logging must see. */
 void mark_page_dirty(struct kvm *kvm, uint64_t gfn);
 

@@ -387,6 +387,8 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 		return kvm_rule_on(RULE_RFC_MEMFAULT_EXIT);
 	case KVM_CAP_MEMORY_FAULT_NOWAIT:
 		return kvm_rule_on(RULE_ABSENT_MAPPING_FAULT);
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVM_USER_MEM_SLOTS;
 	case KVM_CAP_MULTI_ADDRESS_SPACE:
@@ -507,6 +509,8 @@ static long vm_enable_cap(struct kvm *kvm, unsigned long arg)
 			return -EINVAL;
 		kvm->memfault_exit_reasons = cap.args[0];
 		return 0;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return kvm_vm_ioctl_enable_dirty_log_protect(kvm, cap.args[0]);
 	default:
 		/* 232 and 228 are query-only; nothing else is modelled */
 		return -EINVAL;
@@ -530,6 +534,10 @@ long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new
 		return vm_set_memory_region(kvm, cmd, arg);
 	case KVM_CHECK_EXTENSION:
 		return kvm_vm_ioctl_check_extension(kvm, arg);
+	case KVM_GET_DIRTY_LOG:
+		return kvm_vm_ioctl_get_dirty_log(kvm, (void *)arg);
+	case KVM_CLEAR_DIRTY_LOG:
+		return kvm_vm_ioctl_clear_dirty_log(kvm, (void *)arg);
 	case KVM_ENABLE_CAP:
 		return vm_enable_cap(kvm, arg);
 	case KVM_SET_TSS_ADDR:

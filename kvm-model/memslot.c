@@ -154,12 +154,18 @@ static void trace_set_memslot(const struct kvm_memory_slot *s, enum kvm_mr_chang
 	sim_ev_end(ev);
 }
 
-static int alloc_dirty_bitmap(struct kvm_memory_slot *s)
+/* kvm_alloc_dirty_bitmap; with INITIALLY_SET every page starts dirty. */
+static int alloc_dirty_bitmap(struct kvm *kvm, struct kvm_memory_slot *s)
 {
 	size_t longs = (s->npages + 63) / 64;
 
 	s->dirty_bitmap = calloc(longs ? longs : 1, sizeof(unsigned long));
-	return s->dirty_bitmap ? 0 : -ENOMEM;
+	if (!s->dirty_bitmap)
+		return -ENOMEM;
+	if (kvm_dirty_log_manual_protect_and_init_set(kvm))
+		for (uint64_t i = 0; i < s->npages; i++)
+			s->dirty_bitmap[i / 64] |= 1ul << (i % 64);
+	return 0;
 }
 
 /*
@@ -215,14 +221,14 @@ static int kvm_set_memslot(struct kvm *kvm, struct kvm_memslots *slots,
 	return -EINVAL;
 }
 
-static int prepare_dirty_bitmap(struct kvm_memory_slot *old,
+static int prepare_dirty_bitmap(struct kvm *kvm, struct kvm_memory_slot *old,
 				struct kvm_memory_slot *new)
 {
 	if (!(new->flags & KVM_MEM_LOG_DIRTY_PAGES))
 		return 0;
 	if (old && old->dirty_bitmap)
 		return 0;
-	return alloc_dirty_bitmap(old ? old : new);
+	return alloc_dirty_bitmap(kvm, old ? old : new);
 }
 
 static void drop_dirty_bitmap(struct kvm_memory_slot *old, uint32_t new_flags)
@@ -313,7 +319,7 @@ int kvm_set_memory_region(struct kvm *kvm,
 		.userfault_bitmap = (mem->flags & KVM_MEM_USERFAULT) &&
 				    kvm_rule_on(RULE_USERFAULT) ? mem->pad2[0] : 0,
 	};
-	r = prepare_dirty_bitmap(old, new);
+	r = prepare_dirty_bitmap(kvm, old, new);
 	if (r) {
 		free(new);
 		return r;

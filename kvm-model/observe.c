@@ -123,5 +123,6 @@ void kvm_observe_vm(struct kvm *kvm)
 	OBSERVE_COUNT("memory-fault exits", st->memory_fault_exits);
 	OBSERVE_COUNT("userfaults", st->userfaults);
 	OBSERVE_COUNT("fault retries (stale)", st->fault_retries);
+	OBSERVE_COUNT("SPTEs write-protected (dirty log)", st->dirty_wrprots);
 #undef OBSERVE_COUNT
 }

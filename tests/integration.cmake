@@ -20,6 +20,7 @@ set(VMM_PROGRAMS
 	vmm-backing
 	vmm-errno
 	vmm-exceptions
+	vmm-dirty-log
 )
 
 # The kvmsim binary the kvmsim tests drive.  Empty means the kvmsim target

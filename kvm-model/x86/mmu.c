@@ -136,22 +136,6 @@ static int kvm_mmu_max_mapping_level(struct kvm_page_fault *fault)
 	return PG_LEVEL_4K;
 }
 
-static void mark_page_dirty_in_slot(struct kvm_memory_slot *slot, uint64_t gfn)
-{
-	uint64_t rel = gfn - slot->base_gfn;
-
-	if (slot->dirty_bitmap)
-		slot->dirty_bitmap[rel / 64] |= 1ul << (rel % 64);
-}
-
-void mark_page_dirty(struct kvm *kvm, uint64_t gfn)
-{
-	struct kvm_memory_slot *slot = gfn_to_memslot(kvm, gfn);
-
-	if (slot)
-		mark_page_dirty_in_slot(slot, gfn);
-}
-
 static int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
 	struct kvm *kvm = vcpu->kvm;
@@ -162,18 +146,26 @@ static int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 	struct sim_ev *ev;
 	int r;
 
-	if (fault->map_writable)
+	/*
+	 * A logged slot is mapped writable only by a write fault, which logs
+	 * the page; a read maps it read-only, so reads are never logged (as
+	 * on this host: tests/vmm/vmm-dirty-log).
+	 */
+	bool writable = fault->map_writable &&
+			(fault->write || !fault->slot->dirty_bitmap);
+
+	if (writable)
 		flags |= TDP_SPTE_WRITABLE;
 	r = tdp_map(kvm->tdp, base, fault->goal_level, hva, flags);
 	if (r)
 		return r;
 	kvm->stat.spte_installs[fault->goal_level]++;
-	if (fault->map_writable)
+	if (writable)
 		mark_page_dirty_in_slot(fault->slot, fault->gfn);
 	ev = sim_ev_begin("kvm_tdp_mmu_map");
 	sim_ev_hex(ev, "gpa", base << PAGE_SHIFT);
 	sim_ev_int(ev, "level", fault->goal_level);
-	sim_ev_bool(ev, "writable", fault->map_writable);
+	sim_ev_bool(ev, "writable", writable);
 	sim_ev_end(ev);
 	return RET_PF_FIXED;
 }

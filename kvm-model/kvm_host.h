@@ -93,6 +93,11 @@ struct kvm {
 	struct tdp_mmu *tdp;
 	/* bumped by every invalidation (memslot change, host unmap) */
 	uint64_t mmu_invalidate_seq;
+	/* the last invalidations, for the stale-spte oracle */
+	struct {
+		uint64_t seq, gfn_start, gfn_end;
+		const char *why;
+	} recent_inval[64];
 	/*
 	 * kvm->srcu: vCPUs in the fault path are readers (the kernel holds
 	 * it across kvm_mmu_page_fault, including a GUP that sleeps in

@@ -972,6 +972,18 @@ static int resolve_target(int argc, char **argv, int i, char *bin, size_t size,
 	}
 	setenv("KVMSIM_SCENARIO", argv[i], 1);
 	*name = argv[i];
+	/* the scenario's own profile unless --profile said otherwise */
+	if (!getenv("KVMSIM_PROFILE")) {
+		char manifest_path[PATH_MAX], unused[PATH_MAX];
+		struct manifest m;
+
+		scenario_paths(argv[i], manifest_path, unused);
+		if (!load_manifest(manifest_path, &m, NULL)) {
+			if (m.profile[0])
+				setenv("KVMSIM_PROFILE", m.profile, 1);
+			free_manifest(&m);
+		}
+	}
 	return i;
 }
 

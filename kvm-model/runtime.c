@@ -263,9 +263,33 @@ static int invalidate_vm(struct kvm *kvm, void *opaque)
 	return 0;
 }
 
+static int vm_maps_range(struct kvm *kvm, void *opaque)
+{
+	const struct notifier_range *r = opaque;
+	struct kvm_memslots *slots = &kvm->memslots[0];
+
+	for (int i = 0; i < slots->nr; i++) {
+		struct kvm_memory_slot *s = slots->by_gfn[i];
+		uint64_t lo = s->userspace_addr, hi = lo + (s->npages << PAGE_SHIFT);
+
+		if (r->start < hi && r->end > lo)
+			return 1;
+	}
+	return 0;
+}
+
 void kvm_mmu_notifier_invalidate_range(uint64_t hva_start, uint64_t hva_end)
 {
 	struct notifier_range r = { hva_start, hva_end };
+
+	if (!kvm_for_each_vm(vm_maps_range, &r))
+		return;
+	/*
+	 * The host mm changing under a guest is where faults and
+	 * invalidations race: a scheduling point, so explore can put it
+	 * anywhere.
+	 */
+	sim_yield("mmu_notifier_invalidate_range_start");
 
 	kvm_for_each_vm(invalidate_vm, &r);
 }

@@ -135,6 +135,24 @@ racy-vmm)
 	"$KVMSIM" replay "${s%.schedule}.min.schedule" >/dev/null 2>"$W/e"
 	grep -q 'FAILED oracle lost-wakeup' "$W/e" || fail "min replay: $(cat "$W/e")"
 	;;
+userfault-race)
+	# hazard 8's race: without the invalidation-sequence check pct finds
+	# an SPTE installed after the invalidation that overtook its lookup;
+	# with it, no schedule fails
+	explore --strategy pct --runs 500 --profile userfault-v3+skip-mmu-seq-check \
+		--out "$W" userfault-race
+	[ $rc = 1 ] || fail "explore exit $rc: $(cat "$W/err")"
+	grep -q '^FAILED run [0-9]*: oracle stale-spte: SPTE for gpa 0x4000[0-7]000 installed from a lookup that kvm_mmu_notifier_invalidate_range_start (invalidation [0-9]*) overtook$' "$W/err" ||
+		fail "verdict: $(cat "$W/err")"
+	s=$(ls "$W"/userfault-race.*.schedule)
+	grep -q '^profile userfault-v3+skip-mmu-seq-check$' "$s" || fail "profile not recorded"
+	"$KVMSIM" replay "$s" >/dev/null 2>"$W/e"
+	grep -q 'FAILED oracle stale-spte' "$W/e" || fail "replay: $(cat "$W/e")"
+	rm -f "$W"/*.schedule
+	explore --strategy pct --runs 500 --profile userfault-v3 --out "$W" userfault-race
+	[ $rc = 0 ] || fail "upstream check failed: $(cat "$W/err")"
+	grep -q '^explore: 500 runs (pct), no failure$' "$W/err" || fail "summary: $(cat "$W/err")"
+	;;
 bad-input)
 	printf 'kvmsim-schedule 1\nprogram /bin/true\nchoices 2\np 1 0 y 2 3\nend\n' >"$W/short.schedule"
 	"$KVMSIM" replay "$W/short.schedule" 2>"$W/e"

@@ -11,6 +11,7 @@
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/fault_inject.h"
 #include "kvm-model/profile.h"
+#include "sim/oracle.h"
 #include "kvm-model/userfaultfd.h"
 #include "mmu-model/hostmem.h"
 
@@ -136,6 +137,24 @@ static int kvm_mmu_max_mapping_level(struct kvm_page_fault *fault)
 	return PG_LEVEL_4K;
 }
 
+/*
+ * The invariant the invalidation sequence protects: no SPTE is installed
+ * from a lookup that an invalidation of its gfn overtook.  Only a model
+ * without the check (rule skip-mmu-seq-check) can break it.
+ */
+static void check_stale_install(struct kvm *kvm, const struct kvm_page_fault *fault)
+{
+	for (uint64_t seq = fault->mmu_seq + 1; seq <= kvm->mmu_invalidate_seq; seq++) {
+		const __typeof__(kvm->recent_inval[0]) *inv = &kvm->recent_inval[seq % 64];
+
+		if (inv->seq == seq && fault->gfn >= inv->gfn_start && fault->gfn < inv->gfn_end)
+			sim_oracle_fail("stale-spte", "SPTE for gpa 0x%llx installed from a lookup "
+					"that %s (invalidation %llu) overtook",
+					(unsigned long long)fault->gfn << PAGE_SHIFT, inv->why,
+					(unsigned long long)seq);
+	}
+}
+
 static int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
 	struct kvm *kvm = vcpu->kvm;
@@ -154,6 +173,7 @@ static int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 	bool writable = fault->map_writable &&
 			(fault->write || !fault->slot->dirty_bitmap);
 
+	check_stale_install(kvm, fault);
 	if (writable)
 		flags |= TDP_SPTE_WRITABLE;
 	r = tdp_map(kvm->tdp, base, fault->goal_level, hva, flags);
@@ -249,7 +269,8 @@ void *kvm_vcpu_gpa_to_hva(struct kvm_vcpu *vcpu, uint64_t gpa, bool write)
 
 	if (sim_inject(write ? FAIL_GUEST_WRITE : FAIL_GUEST_READ))
 		return NULL;
-	for (int tries = 0; tries < 4; tries++) {
+	/* a retry means an invalidation raced the lookup: go round again */
+	for (;;) {
 		if (tdp_lookup(vcpu->kvm->tdp, gfn, &leaf) &&
 		    (!write || (leaf.flags & TDP_SPTE_WRITABLE)))
 			return (void *)(uintptr_t)(leaf.host_base +
@@ -262,7 +283,6 @@ void *kvm_vcpu_gpa_to_hva(struct kvm_vcpu *vcpu, uint64_t gpa, bool write)
 			return NULL;
 		}
 	}
-	return NULL;
 }
 
 void kvm_mmu_zap_gfn_range(struct kvm *kvm, uint64_t gfn_start, uint64_t gfn_end,
@@ -274,6 +294,10 @@ void kvm_mmu_zap_gfn_range(struct kvm *kvm, uint64_t gfn_start, uint64_t gfn_end
 	kvm->stat.zaps += n;
 	kvm->stat.invalidations++;
 	kvm->mmu_invalidate_seq++;
+	kvm->recent_inval[kvm->mmu_invalidate_seq % 64].seq = kvm->mmu_invalidate_seq;
+	kvm->recent_inval[kvm->mmu_invalidate_seq % 64].gfn_start = gfn_start;
+	kvm->recent_inval[kvm->mmu_invalidate_seq % 64].gfn_end = gfn_end;
+	kvm->recent_inval[kvm->mmu_invalidate_seq % 64].why = why;
 	for (int i = 0; i < kvm->nr_vcpus; i++)
 		kvm_arch_vcpu_flush_gfns(kvm->vcpus[i], gfn_start, gfn_end);
 	ev = sim_ev_begin("kvm_tdp_mmu_zap_leafs");

@@ -473,7 +473,8 @@ static long vm_set_memory_region(struct kvm *kvm, unsigned int cmd, unsigned lon
 	/* the 2023-era proposals' flags came through the old ioctl too */
 	if (cmd == KVM_SET_USER_MEMORY_REGION &&
 	    (mem.flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY |
-			   (kvm_profile_memslot_flags() & ~KVM_MEM_USERFAULT))))
+			   (kvm_profile_memslot_flags() &
+			    ~(kvm_rule_on(RULE_USERFAULT) ? KVM_MEM_USERFAULT : 0)))))
 		return -EINVAL;
 	return kvm_set_memory_region(kvm, &mem);
 }

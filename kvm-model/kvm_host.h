@@ -3,7 +3,8 @@
  * The KVM side of kvmsim: VM, vCPU and memslot objects, mirroring the
  * kernel's include/linux/kvm_host.h.  kvm-model composes mmu-model (page
  * tables, host memory) and the sim/ runtime (fibers, trace); the vCPU back
- * end (kvm-model/x86/) is the only place that knows Unicorn.
+ * ends (kvm-model/<arch>/, chosen per process: kvm_arch.h) are the only
+ * place that knows Unicorn.
  */
 #ifndef KVMSIM_KVM_HOST_H
 #define KVMSIM_KVM_HOST_H
@@ -121,7 +122,6 @@ struct kvm {
 	uint64_t memfault_exit_reasons;
 };
 
-struct kvm_x86_uc;	/* Unicorn back end, kvm-model/x86/uc_vcpu.c */
 
 /* An exit's guest access still to be completed on the next KVM_RUN. */
 enum pending_kind {
@@ -175,7 +175,7 @@ struct kvm_vcpu {
 	bool run_done;
 	int run_ret;			/* 0 or -errno */
 
-	struct kvm_x86_uc *arch;
+	void *arch;		/* the back end's vCPU (kvm-model/<arch>/) */
 	bool arch_trap_exception;	/* the exception being delivered is a trap */
 	uint64_t insns;			/* guest instructions retired */
 	uint64_t run_calls;		/* KVM_RUN ioctls on this vCPU */

@@ -21,9 +21,9 @@
 #include "sim/oracle.h"
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/kvmsim.h"
+#include "kvm-model/kvm_arch.h"
 #include "kvm-model/observe.h"
 #include "kvm-model/profile.h"
-#include "kvm-model/x86/x86.h"
 
 #define VCPU_STACK_SIZE	(4u << 20)	/* Unicorn's translator runs on it */
 
@@ -64,20 +64,20 @@ struct kvm *kvm_create_vm(unsigned long type, int *err)
 {
 	struct kvm *kvm;
 
-	if (type != 0) {
-		/* KVM_X86_DEFAULT_VM only: other types are not modelled yet */
-		*err = -EINVAL;
-		return NULL;
-	}
 	kvm = calloc(1, sizeof(*kvm));
 	if (!kvm || !(kvm->tdp = tdp_mmu_create())) {
 		free(kvm);
 		*err = -ENOMEM;
 		return NULL;
 	}
+	*err = kvm_arch()->init_vm(kvm, type);
+	if (*err) {
+		tdp_mmu_destroy(kvm->tdp);
+		free(kvm);
+		return NULL;
+	}
 	kvm->refs = 1;
 	kvm->vm_id = next_vm_id++;
-	kvm->identity_map_addr = 0xfffbc000;
 	sim_waitq_init(&kvm->srcu_wq, "synchronize_srcu");
 	kvm_register_vm(kvm);
 	struct sim_ev *ev = sim_ev_begin("kvm_create_vm");
@@ -123,6 +123,7 @@ void kvm_put_kvm(struct kvm *kvm)
 	kvm_observe_vm(kvm);
 	kvm_unregister_vm(kvm);
 	kvm_free_memslots(kvm);
+	kvm_arch()->destroy_vm(kvm);
 	tdp_mmu_destroy(kvm->tdp);
 	gfn_set_free(&kvm->pt_gfns);
 	for (int i = 0; i < kvm->nr_vcpus; i++)
@@ -278,7 +279,7 @@ static void kvm_vcpu_actor(void *arg)
 		vcpu->exit_filled = false;
 		if (kvm_rule_on(RULE_RESET_EXIT_REASON))
 			vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
-		vcpu->run_ret = kvm_arch_vcpu_ioctl_run(vcpu);
+		vcpu->run_ret = kvm_arch()->vcpu_run(vcpu);
 		ev = sim_ev_begin("kvm_vcpu_ioctl_run_return");
 		sim_ev_int(ev, "ret", vcpu->run_ret);
 		sim_ev_int(ev, "exit_reason", vcpu->run->exit_reason);
@@ -339,9 +340,9 @@ static struct kvm_vcpu *kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long 
 	snprintf(vcpu->name, sizeof(vcpu->name), "vcpu%d", vcpu->vcpu_idx);
 	*err = create_run_area(vcpu);
 	if (!*err)
-		*err = kvm_arch_vcpu_create(vcpu);
+		*err = kvm_arch()->vcpu_create(vcpu);
 	if (*err) {
-		kvm_arch_vcpu_destroy(vcpu);
+		kvm_arch()->vcpu_destroy(vcpu);
 		free(vcpu);
 		return NULL;
 	}
@@ -366,17 +367,13 @@ void kvm_put_vcpu(struct kvm_vcpu *vcpu)
 
 /* ---- capabilities ---- */
 
+/* kvm_vm_ioctl_check_extension_generic, then the arch's answer */
 int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 {
 	switch (ext) {
 	case KVM_CAP_USER_MEMORY:
-	case KVM_CAP_SET_TSS_ADDR:
-	case KVM_CAP_EXT_CPUID:
-	case KVM_CAP_SYNC_MMU:
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
-	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
-	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_CHECK_EXTENSION_VM:
 	case KVM_CAP_USER_MEMORY2:
@@ -393,13 +390,10 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 		return KVM_USER_MEM_SLOTS;
 	case KVM_CAP_MULTI_ADDRESS_SPACE:
 		return KVM_ADDRESS_SPACE_NUM > 1 ? KVM_ADDRESS_SPACE_NUM : 0;
-	case KVM_CAP_NR_VCPUS:
-	case KVM_CAP_MAX_VCPUS:
-		return KVM_MAX_VCPUS;
 	case KVM_CAP_MAX_VCPU_ID:
 		return KVM_MAX_VCPU_IDS;
 	default:
-		return 0;
+		return kvm_arch()->check_extension(kvm, ext);
 	}
 }
 
@@ -420,25 +414,6 @@ static long kvm_dev_ioctl_create_vm(unsigned long type, int *new_fd)
 	return *new_fd;
 }
 
-static long get_supported_cpuid(unsigned long arg)
-{
-	struct kvm_cpuid2 hdr, *u = (void *)arg;
-	struct kvm_cpuid_entry2 tmp[KVMSIM_MAX_CPUID];
-	int n;
-
-	if (copy_from_user(&hdr, u, sizeof(hdr)))
-		return -EFAULT;
-	n = kvm_arch_get_supported_cpuid(tmp, hdr.nent < KVMSIM_MAX_CPUID ?
-					 hdr.nent : KVMSIM_MAX_CPUID);
-	if (n < 0)
-		return n;
-	hdr.nent = n;
-	if (copy_to_user(u, &hdr, sizeof(hdr)) ||
-	    copy_to_user(u->entries, tmp, n * sizeof(tmp[0])))
-		return -EFAULT;
-	return 0;
-}
-
 long kvm_dev_ioctl(unsigned int cmd, unsigned long arg)
 {
 	int fd;
@@ -452,10 +427,8 @@ long kvm_dev_ioctl(unsigned int cmd, unsigned long arg)
 		return kvm_vm_ioctl_check_extension(NULL, arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return arg ? -EINVAL : (long)(KVM_VCPU_MMAP_PAGES * PAGE_SIZE);
-	case KVM_GET_SUPPORTED_CPUID:
-		return get_supported_cpuid(arg);
 	default:
-		return -EINVAL;
+		return kvm_arch()->dev_ioctl(cmd, arg);
 	}
 }
 
@@ -541,25 +514,8 @@ long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new
 		return kvm_vm_ioctl_clear_dirty_log(kvm, (void *)arg);
 	case KVM_ENABLE_CAP:
 		return vm_enable_cap(kvm, arg);
-	case KVM_SET_TSS_ADDR:
-		/* the TSS takes three pages below 4G */
-		if (arg > 0xffffffffull - 3 * PAGE_SIZE)
-			return -EINVAL;
-		kvm->tss_addr = arg;
-		kvm->tss_addr_set = true;
-		return 0;
-	case KVM_SET_IDENTITY_MAP_ADDR: {
-		uint64_t addr;
-
-		if (copy_from_user(&addr, (void *)arg, sizeof(addr)))
-			return -EFAULT;
-		if (kvm->created_vcpus)
-			return -EINVAL;
-		kvm->identity_map_addr = addr;
-		return 0;
-	}
 	default:
-		return -ENOTTY;
+		return kvm_arch()->vm_ioctl(kvm, cmd, arg);
 	}
 }
 
@@ -602,50 +558,6 @@ static long kvm_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	return vcpu->run_ret;
 }
 
-static long vcpu_get_set(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg)
-{
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
-
-	switch (cmd) {
-	case KVM_GET_REGS:
-		kvm_arch_vcpu_get_regs(vcpu, &regs);
-		return copy_to_user(uarg, &regs, sizeof(regs));
-	case KVM_SET_REGS:
-		if (copy_from_user(&regs, uarg, sizeof(regs)))
-			return -EFAULT;
-		return kvm_arch_vcpu_set_regs(vcpu, &regs);
-	case KVM_GET_SREGS:
-		kvm_arch_vcpu_get_sregs(vcpu, &sregs);
-		return copy_to_user(uarg, &sregs, sizeof(sregs));
-	case KVM_SET_SREGS:
-		if (copy_from_user(&sregs, uarg, sizeof(sregs)))
-			return -EFAULT;
-		return kvm_arch_vcpu_set_sregs(vcpu, &sregs);
-	}
-	return -EINVAL;
-}
-
-static long vcpu_set_cpuid2(struct kvm_vcpu *vcpu, void *uarg)
-{
-	struct kvm_cpuid2 hdr;
-	struct kvm_cpuid_entry2 *e;
-	long r;
-
-	if (copy_from_user(&hdr, uarg, sizeof(hdr)))
-		return -EFAULT;
-	if (hdr.nent > KVMSIM_MAX_CPUID)
-		return -E2BIG;
-	e = calloc(hdr.nent ? hdr.nent : 1, sizeof(*e));
-	if (!e)
-		return -ENOMEM;
-	r = copy_from_user(e, (char *)uarg + sizeof(hdr), hdr.nent * sizeof(*e));
-	if (!r)
-		r = kvm_arch_vcpu_set_cpuid(vcpu, e, hdr.nent);
-	free(e);
-	return r;
-}
-
 long kvm_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg)
 {
 	if (!vcpu->kvm)
@@ -655,14 +567,7 @@ long kvm_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case KVM_RUN:
 		return arg ? -EINVAL : kvm_vcpu_ioctl_run(vcpu);
-	case KVM_GET_REGS:
-	case KVM_SET_REGS:
-	case KVM_GET_SREGS:
-	case KVM_SET_SREGS:
-		return vcpu_get_set(vcpu, cmd, (void *)arg);
-	case KVM_SET_CPUID2:
-		return vcpu_set_cpuid2(vcpu, (void *)arg);
 	default:
-		return -EINVAL;
+		return kvm_arch()->vcpu_ioctl(vcpu, cmd, arg);
 	}
 }

@@ -225,6 +225,7 @@ static int parse_options(int argc, char **argv, int i, bool *native)
 					argv[i]);
 				exit(2);
 			}
+			setenv("KVMSIM_ARCH", argv[i], 1);
 		} else if (!strcmp(a, "--native") && native) {
 			*native = true;
 		} else if (a[0] == '-') {

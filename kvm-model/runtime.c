@@ -10,6 +10,7 @@
  *   KVMSIM_FAIL     comma-separated fault-injection specs (SITE[:N|:P])
  *   KVMSIM_PROFILE  KVM rule profile spec (recorded in schedules)
  *   KVMSIM_OBSERVE  file for observables (kvmsim compare, manifests)
+ *   KVMSIM_ARCH     the architecture /dev/kvm models (x86_64, the default)
  *   KVMSIM_MODE     explore | replay | shrink (set by those commands)
  *   KVMSIM_STRATEGY, KVMSIM_DEPTH, KVMSIM_PREEMPTIONS, KVMSIM_RUNS,
  *   KVMSIM_JOBS, KVMSIM_MAX_CHOICES, KVMSIM_SAVE_PREFIX, KVMSIM_PROGRESS,
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "kvm-model/explain.h"
+#include "kvm-model/kvm_arch.h"
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/kvmsim.h"
@@ -215,10 +217,15 @@ void kvmsim_runtime_init(void)
 	const char *stats = getenv("KVMSIM_STATS");
 	const char *timeline = getenv("KVMSIM_TIMELINE");
 	const char *observe = getenv("KVMSIM_OBSERVE");
+	const char *arch = getenv("KVMSIM_ARCH");
 
 	if (off && !strcmp(off, "off"))
 		return;
 	enabled = true;
+	if (arch && *arch && kvm_arch_select(arch)) {
+		fprintf(stderr, "kvmsim: KVMSIM_ARCH=%s: unknown architecture\n", arch);
+		exit(2);
+	}
 	sim_init(seed ? strtoull(seed, NULL, 0) : 0, "vmm");
 	posix_init();
 	profile_setup();

@@ -95,6 +95,8 @@ static inline struct kvm_x86_uc *to_uc(struct kvm_vcpu *vcpu)
 }
 
 /* uc_mem.c */
+void x86_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start, uint64_t gfn_end);
+void x86_protect_gfn(struct kvm_vcpu *vcpu, uint64_t gfn);
 void uc_flush_all(struct kvm_vcpu *vcpu, const char *why);
 void uc_punch_hole(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t size);
 int uc_handle_mem_fault(struct kvm_vcpu *vcpu);

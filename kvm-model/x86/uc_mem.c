@@ -163,8 +163,7 @@ void uc_flush_all(struct kvm_vcpu *vcpu, const char *why)
 		region_unmap(a, a->nr_regions - 1, true);
 }
 
-void kvm_arch_vcpu_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start,
-			      uint64_t gfn_end)
+void x86_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start, uint64_t gfn_end)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	uint64_t start = gfn_start << PAGE_SHIFT, end = gfn_end << PAGE_SHIFT;
@@ -179,7 +178,7 @@ void kvm_arch_vcpu_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start,
 	}
 }
 
-void kvm_arch_vcpu_protect_gfn(struct kvm_vcpu *vcpu, uint64_t gfn)
+void x86_protect_gfn(struct kvm_vcpu *vcpu, uint64_t gfn)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	uint64_t gpa = gfn << PAGE_SHIFT;
@@ -279,7 +278,7 @@ int x86_translate(struct kvm_vcpu *vcpu, uint64_t gva, unsigned access,
 		if (!gfn_set_add(&kvm->pt_gfns, gfn))
 			continue;
 		for (int v = 0; v < kvm->nr_vcpus; v++)
-			kvm_arch_vcpu_protect_gfn(kvm->vcpus[v], gfn);
+			x86_protect_gfn(kvm->vcpus[v], gfn);
 	}
 	return st;
 }
@@ -307,8 +306,7 @@ void *x86_gva_to_hva(struct kvm_vcpu *vcpu, uint64_t gva, bool write, int *vecto
 		return NULL;
 	p = kvm_vcpu_gpa_to_hva(vcpu, res.gpa, write);
 	if (p && write)
-		kvm_arch_vcpu_flush_gfns(vcpu, res.gpa >> PAGE_SHIFT,
-					 (res.gpa >> PAGE_SHIFT) + 1);
+		x86_flush_gfns(vcpu, res.gpa >> PAGE_SHIFT, (res.gpa >> PAGE_SHIFT) + 1);
 	return p;
 }
 

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-process architecture dispatch.  The kernel picks its arch at build
+ * time (arch/x86/kvm, arch/arm64/kvm); kvmsim picks it per process
+ * (`kvmsim --arch`, KVMSIM_ARCH), so the generic code in kvm_main.c calls
+ * the kvm_arch_* hooks through this table.  Each back end (kvm-model/x86/,
+ * kvm-model/arm64/) provides one instance.
+ */
+#ifndef KVMSIM_KVM_ARCH_H
+#define KVMSIM_KVM_ARCH_H
+
+#include <stdint.h>
+
+struct kvm;
+struct kvm_vcpu;
+
+struct kvm_arch_ops {
+	const char *name;		/* "x86_64", "arm64": as --arch spells it */
+	/* kvm_arch_init_vm: KVM_CREATE_VM's type argument; 0 or -errno */
+	int (*init_vm)(struct kvm *kvm, unsigned long type);
+	void (*destroy_vm)(struct kvm *kvm);
+	int (*vcpu_create)(struct kvm_vcpu *vcpu);
+	void (*vcpu_destroy)(struct kvm_vcpu *vcpu);
+	/* kvm_arch_vcpu_ioctl_run, on the vCPU's actor: 0 or -errno */
+	int (*vcpu_run)(struct kvm_vcpu *vcpu);
+	/* ioctls the generic code does not know: kvm_arch_{dev,vm,vcpu}_ioctl */
+	long (*dev_ioctl)(unsigned int cmd, unsigned long arg);
+	long (*vm_ioctl)(struct kvm *kvm, unsigned int cmd, unsigned long arg);
+	long (*vcpu_ioctl)(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg);
+	/* kvm_vm_ioctl_check_extension: the arch's answer for a capability */
+	int (*check_extension)(struct kvm *kvm, long ext);
+	/* drop a vCPU's installed translations derived from these gfns */
+	void (*flush_gfns)(struct kvm_vcpu *vcpu, uint64_t gfn_start, uint64_t gfn_end);
+	/* a gfn became a guest page-table page: catch its writes again */
+	void (*protect_gfn)(struct kvm_vcpu *vcpu, uint64_t gfn);
+};
+
+extern const struct kvm_arch_ops kvm_x86_arch_ops;
+
+/* The process' architecture (x86_64 unless KVMSIM_ARCH says otherwise). */
+const struct kvm_arch_ops *kvm_arch(void);
+/* Choose by name; -EINVAL for an unknown one (runtime init, unit tests). */
+int kvm_arch_select(const char *name);
+
+#endif

@@ -11,6 +11,7 @@
 
 static const struct kvm_arch_ops *const all_arches[] = {
 	&kvm_x86_arch_ops,
+	&kvm_arm64_arch_ops,
 };
 
 static const struct kvm_arch_ops *current_arch = &kvm_x86_arch_ops;

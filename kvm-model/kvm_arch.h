@@ -36,6 +36,7 @@ struct kvm_arch_ops {
 };
 
 extern const struct kvm_arch_ops kvm_x86_arch_ops;
+extern const struct kvm_arch_ops kvm_arm64_arch_ops;
 
 /* The process' architecture (x86_64 unless KVMSIM_ARCH says otherwise). */
 const struct kvm_arch_ops *kvm_arch(void);

@@ -81,7 +81,7 @@ static void usage(FILE *f)
 		"  --hash          print the trace hash on stderr at exit\n"
 		"  --stats         print per-VM fault-path counters on stderr at exit\n"
 		"  --quantum N     guest instructions per scheduling quantum\n"
-		"  --arch ARCH     x86_64 (the only one so far)\n"
+		"  --arch ARCH     x86_64 (default) or arm64: the /dev/kvm the program sees\n"
 		"  --native        run: use the real /dev/kvm (KVMSIM=off)\n"
 		"  --fail SPEC     fault injection: SITE, SITE:N (N-th hit) or SITE:P\n"
 		"                  (each hit with probability P); sites: %s\n"
@@ -220,8 +220,8 @@ static int parse_options(int argc, char **argv, int i, bool *native)
 		} else if (!strcmp(a, "--stats")) {
 			setenv("KVMSIM_STATS", "1", 1);
 		} else if (!strcmp(a, "--arch") && i + 1 < argc) {
-			if (strcmp(argv[++i], "x86_64")) {
-				fprintf(stderr, "kvmsim: --arch %s: only x86_64 is modelled\n",
+			if (strcmp(argv[++i], "x86_64") && strcmp(argv[i], "arm64")) {
+				fprintf(stderr, "kvmsim: --arch %s: x86_64 or arm64\n",
 					argv[i]);
 				exit(2);
 			}

@@ -1,0 +1,835 @@
+// SPDX-License-Identifier: MIT
+/*
+ * arm64 vCPU on Unicorn (arch/arm64/kvm/arm.c, guest.c, reset.c,
+ * psci.c, handle_exit.c as kvmsim models them): KVM_ARM_VCPU_INIT,
+ * ONE_REG, the run loop in instruction-count quanta, PSCI through hvc,
+ * and the arch's kvm_arch_ops.  Unicorn's EL1 runs with its MMU off; the
+ * MSR/MRS/SYS hooks keep the translation registers and drop installed
+ * translations when they change or the guest invalidates its TLB.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvm-model/arm64/arm64.h"
+#include "kvm-model/kvm_arch.h"
+
+#define UNTIL_NEVER		((uint64_t)-1)
+#define DEFAULT_QUANTUM		100000
+#define ARM64_IPA_LIMIT		48	/* kvm_ipa_limit this model reports */
+#define ARM64_IPA_DEFAULT	40	/* KVM_CREATE_VM type 0 */
+#define ARM64_MAX_VCPUS		512	/* kvm_arm_default_max_vcpus */
+#define SCTLR_EL1_RESET		0x30d00800ull	/* RES1 bits, MMU and caches off */
+#define INSN_WFI		0xd503207fu
+#define INSN_HVC_MASK		0xffe0001fu
+#define INSN_HVC		0xd4000002u
+#define EXCP_UDEF		1	/* Unicorn/QEMU exception numbers */
+#define EXCP_SWI		2
+
+static const uc_arm64_cp_reg scr_el3 = { .crn = 1, .crm = 1, .op0 = 3, .op1 = 6, .op2 = 0 };
+#define SCR_EL3_RW		(1ull << 10)
+
+/* ---- registers ---- */
+
+uint64_t arm64_reg_read(struct kvm_vcpu *vcpu, int uc_reg)
+{
+	uint64_t v = 0;
+
+	uc_reg_read(to_arm64(vcpu)->uc, uc_reg, &v);
+	return v;
+}
+
+void arm64_reg_write(struct kvm_vcpu *vcpu, int uc_reg, uint64_t v)
+{
+	uc_reg_write(to_arm64(vcpu)->uc, uc_reg, &v);
+}
+
+static int xreg_id(int n)
+{
+	return n < 29 ? UC_ARM64_REG_X0 + n : n == 29 ? UC_ARM64_REG_X29 : UC_ARM64_REG_X30;
+}
+
+uint64_t arm64_xreg_read(struct kvm_vcpu *vcpu, int n)
+{
+	return n == 31 ? 0 : arm64_reg_read(vcpu, xreg_id(n));
+}
+
+void arm64_xreg_write(struct kvm_vcpu *vcpu, int n, uint64_t v)
+{
+	if (n != 31)
+		arm64_reg_write(vcpu, xreg_id(n), v);
+}
+
+/* ---- traps: translation registers, TLBI, the virtual counter ---- */
+
+struct sysreg_enc {
+	uint32_t op0, op1, crn, crm, op2;
+};
+
+static bool sysreg_is(const uc_arm64_cp_reg *cp, struct sysreg_enc e)
+{
+	return cp->op0 == e.op0 && cp->op1 == e.op1 && cp->crn == e.crn &&
+	       cp->crm == e.crm && cp->op2 == e.op2;
+}
+
+/* The register the model keeps for this encoding, or NULL. */
+static uint64_t *shadow_sysreg(struct kvm_arm64_vcpu *a, const uc_arm64_cp_reg *cp)
+{
+	if (sysreg_is(cp, (struct sysreg_enc){ 3, 0, 1, 0, 0 }))
+		return &a->sctlr;
+	if (sysreg_is(cp, (struct sysreg_enc){ 3, 0, 2, 0, 0 }))
+		return &a->ttbr0;
+	if (sysreg_is(cp, (struct sysreg_enc){ 3, 0, 2, 0, 1 }))
+		return &a->ttbr1;
+	if (sysreg_is(cp, (struct sysreg_enc){ 3, 0, 2, 0, 2 }))
+		return &a->tcr;
+	if (sysreg_is(cp, (struct sysreg_enc){ 3, 0, 10, 2, 0 }))
+		return &a->mair;
+	return NULL;
+}
+
+static void trace_sysreg(const char *event, const uc_arm64_cp_reg *cp, uint64_t val)
+{
+	struct sim_ev *ev = sim_ev_begin(event);
+	char enc[32];
+
+	snprintf(enc, sizeof(enc), "s%u_%u_c%u_c%u_%u", cp->op0, cp->op1, cp->crn,
+		 cp->crm, cp->op2);
+	sim_ev_str(ev, "reg", enc);
+	sim_ev_hex(ev, "val", val);
+	sim_ev_end(ev);
+}
+
+/* MSR to a translation register: keep it, drop what was derived from it. */
+static uint32_t msr_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp,
+			 void *opaque)
+{
+	struct kvm_vcpu *vcpu = opaque;
+	uint64_t *shadow = shadow_sysreg(to_arm64(vcpu), cp);
+
+	if (!shadow)
+		return 0;
+	*shadow = cp->val;
+	trace_sysreg("access_vm_reg", cp, cp->val);
+	if (shadow != &to_arm64(vcpu)->mair)
+		arm64_flush_regions(vcpu, "translation register write");
+	return 1;
+}
+
+static uint32_t mrs_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp,
+			 void *opaque)
+{
+	struct kvm_vcpu *vcpu = opaque;
+	uint64_t *shadow = shadow_sysreg(to_arm64(vcpu), cp);
+	uint64_t v;
+
+	if (shadow) {
+		v = *shadow;
+	} else if (sysreg_is(cp, (struct sysreg_enc){ 3, 3, 14, 0, 1 }) ||
+		   sysreg_is(cp, (struct sysreg_enc){ 3, 3, 14, 0, 2 })) {
+		/* CNTPCT/CNTVCT: host time would leak; count guest instructions */
+		v = vcpu->insns;
+	} else {
+		return 0;
+	}
+	uc_reg_write(uc, reg, &v);
+	return 1;
+}
+
+/* SYS: TLBI (op0 1, CRn 8) invalidates; other maintenance runs as is. */
+static uint32_t sys_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp,
+			 void *opaque)
+{
+	if (cp->op0 != 1 || cp->crn != 8)
+		return 0;
+	trace_sysreg("tlbi", cp, cp->val);
+	arm64_flush_regions(opaque, "tlbi");
+	return 1;
+}
+
+static bool mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+			   int64_t value, void *opaque)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(opaque);
+
+	if (!a->fault.valid) {
+		a->fault.valid = true;
+		a->fault.type = type;
+		a->fault.addr = addr;
+		a->fault.size = size;
+	}
+	return false;
+}
+
+static void intr_hook(uc_engine *uc, uint32_t intno, void *opaque)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(opaque);
+
+	a->stop = ARM64_STOP_EXCEPTION;
+	a->intno = intno;
+	uc_emu_stop(uc);
+}
+
+/* ---- create / destroy / reset ---- */
+
+static int engine_open(struct kvm_vcpu *vcpu)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	uc_arm64_cp_reg scr = scr_el3;
+	uc_hook h;
+
+	if (uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &a->uc) != UC_ERR_OK)
+		return -ENOMEM;
+	uc_hook_add(a->uc, &h, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT, mem_fault_hook,
+		    vcpu, 1, 0);
+	uc_hook_add(a->uc, &h, UC_HOOK_INTR, intr_hook, vcpu, 1, 0);
+	uc_hook_add(a->uc, &h, UC_HOOK_INSN, msr_hook, vcpu, 1, 0, UC_ARM64_INS_MSR);
+	uc_hook_add(a->uc, &h, UC_HOOK_INSN, mrs_hook, vcpu, 1, 0, UC_ARM64_INS_MRS);
+	uc_hook_add(a->uc, &h, UC_HOOK_INSN, sys_hook, vcpu, 1, 0, UC_ARM64_INS_SYS);
+	/* EL1 is AArch64: exception returns need SCR_EL3.RW */
+	uc_reg_read(a->uc, UC_ARM64_REG_CP_REG, &scr);
+	scr.val |= SCR_EL3_RW;
+	uc_reg_write(a->uc, UC_ARM64_REG_CP_REG, &scr);
+	if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &a->cs) != CS_ERR_OK)
+		return -ENOMEM;
+	return 0;
+}
+
+/* MPIDR_EL1 as reset_mpidr builds it from the vCPU id */
+static uint64_t vcpu_mpidr(int vcpu_id)
+{
+	return (1ull << 31) | (vcpu_id & 0xf) | ((uint64_t)((vcpu_id >> 4) & 0xff) << 8) |
+	       ((uint64_t)((vcpu_id >> 12) & 0xff) << 16);
+}
+
+static int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	struct kvm_arm64_vcpu *a = calloc(1, sizeof(*a));
+	const char *q = getenv("KVMSIM_QUANTUM");
+
+	if (!a)
+		return -ENOMEM;
+	vcpu->arch = a;
+	a->quantum = q && atoll(q) > 0 ? (uint64_t)atoll(q) : DEFAULT_QUANTUM;
+	a->mpidr = vcpu_mpidr(vcpu->vcpu_id);
+	sim_waitq_init(&a->power_wq, "kvm_vcpu_power_off");
+	return engine_open(vcpu);
+}
+
+static void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+
+	if (!a)
+		return;
+	if (a->uc)
+		uc_close(a->uc);
+	if (a->cs)
+		cs_close(&a->cs);
+	free(a);
+	vcpu->arch = NULL;
+}
+
+/* kvm_reset_vcpu: EL1h, interrupts masked, MMU off, registers zero. */
+static void kvm_reset_vcpu(struct kvm_vcpu *vcpu)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+
+	arm64_flush_regions(vcpu, "vcpu reset");
+	for (int i = 0; i < 31; i++)
+		arm64_xreg_write(vcpu, i, 0);
+	arm64_reg_write(vcpu, UC_ARM64_REG_SP, 0);
+	arm64_reg_write(vcpu, UC_ARM64_REG_PC, 0);
+	arm64_reg_write(vcpu, UC_ARM64_REG_PSTATE, PSR_MODE_EL1h | PSR_DAIF_MASK);
+	a->sctlr = SCTLR_EL1_RESET;
+	a->tcr = a->ttbr0 = a->ttbr1 = a->mair = 0;
+	a->mmio.active = false;
+	a->power_off = a->features & (1u << KVMSIM_ARM_VCPU_POWER_OFF);
+}
+
+/* ---- PSCI (arch/arm64/kvm/psci.c) ---- */
+
+static struct kvm_vcpu *kvm_mpidr_to_vcpu(struct kvm *kvm, uint64_t mpidr)
+{
+	for (int i = 0; i < kvm->nr_vcpus; i++) {
+		struct kvm_arm64_vcpu *a = to_arm64(kvm->vcpus[i]);
+
+		if (a->initialized && (a->mpidr & 0xff00ffffffull) == (mpidr & 0xff00ffffffull))
+			return kvm->vcpus[i];
+	}
+	return NULL;
+}
+
+static int64_t kvm_psci_vcpu_on(struct kvm_vcpu *source)
+{
+	struct kvm_vcpu *vcpu = kvm_mpidr_to_vcpu(source->kvm, arm64_xreg_read(source, 1));
+	struct kvm_arm64_vcpu *a;
+
+	if (!vcpu)
+		return PSCI_RET_INVALID_PARAMS;
+	a = to_arm64(vcpu);
+	if (!a->power_off)
+		return PSCI_RET_ALREADY_ON;
+	kvm_reset_vcpu(vcpu);
+	arm64_reg_write(vcpu, UC_ARM64_REG_PC, arm64_xreg_read(source, 2));
+	arm64_xreg_write(vcpu, 0, arm64_xreg_read(source, 3));
+	a->power_off = false;
+	sim_wake_all(&a->power_wq);
+	return PSCI_RET_SUCCESS;
+}
+
+/* kvm_prepare_system_event: every vCPU stops, userspace decides. */
+static int kvm_prepare_system_event(struct kvm_vcpu *vcpu, uint32_t type)
+{
+	struct kvm *kvm = vcpu->kvm;
+	struct sim_ev *ev = sim_ev_begin("kvm_prepare_system_event");
+
+	sim_ev_int(ev, "type", type);
+	sim_ev_end(ev);
+	for (int i = 0; i < kvm->nr_vcpus; i++)
+		to_arm64(kvm->vcpus[i])->power_off = true;
+	kvm_run_set_exit(vcpu, KVM_EXIT_SYSTEM_EVENT);
+	vcpu->run->system_event.type = type;
+	vcpu->run->system_event.ndata = 1;
+	vcpu->run->system_event.data[0] = 0;
+	return 1;
+}
+
+/* kvm_psci_call: the function id in x0, the result back in x0. */
+static int kvm_psci_call(struct kvm_vcpu *vcpu)
+{
+	uint32_t fn = arm64_xreg_read(vcpu, 0);
+	struct kvm_vcpu *target;
+	struct sim_ev *ev = sim_ev_begin("kvm_psci_call");
+	int64_t val = PSCI_RET_NOT_SUPPORTED;
+
+	sim_ev_hex(ev, "fn", fn);
+	sim_ev_end(ev);
+	switch (fn) {
+	case PSCI_0_2_FN_PSCI_VERSION:
+		val = KVMSIM_PSCI_VERSION_1_1;
+		break;
+	case PSCI_0_2_FN_CPU_ON:
+	case PSCI_0_2_FN64_CPU_ON:
+		val = kvm_psci_vcpu_on(vcpu);
+		break;
+	case PSCI_0_2_FN_CPU_OFF:
+		to_arm64(vcpu)->power_off = true;
+		return 0;
+	case PSCI_0_2_FN64_AFFINITY_INFO:
+		target = kvm_mpidr_to_vcpu(vcpu->kvm, arm64_xreg_read(vcpu, 1));
+		val = !target ? PSCI_RET_INVALID_PARAMS : to_arm64(target)->power_off;
+		break;
+	case PSCI_0_2_FN_SYSTEM_OFF:
+		return kvm_prepare_system_event(vcpu, KVM_SYSTEM_EVENT_SHUTDOWN);
+	case PSCI_0_2_FN_SYSTEM_RESET:
+		return kvm_prepare_system_event(vcpu, KVM_SYSTEM_EVENT_RESET);
+	}
+	arm64_xreg_write(vcpu, 0, (uint64_t)val);
+	return 0;
+}
+
+/* ---- exits ---- */
+
+int arm64_internal_error(struct kvm_vcpu *vcpu, const char *what, uint64_t pc)
+{
+	struct kvm_run *run = vcpu->run;
+	struct sim_ev *ev = sim_ev_begin("kvm_internal_error");
+
+	sim_ev_str(ev, "what", what);
+	sim_ev_hex(ev, "pc", pc);
+	sim_ev_end(ev);
+	kvm_run_set_exit(vcpu, KVM_EXIT_INTERNAL_ERROR);
+	run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->internal.ndata = 1;
+	run->internal.data[0] = pc;
+	return 1;
+}
+
+void arm64_disasm(struct kvm_vcpu *vcpu, uint64_t pc, char *buf, size_t len)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	cs_insn *insn;
+	uint32_t word;
+
+	snprintf(buf, len, "?");
+	if (!arm64_fetch_insn(vcpu, pc, &word))
+		return;
+	if (cs_disasm(a->cs, (const uint8_t *)&word, 4, pc, 1, &insn) == 1) {
+		snprintf(buf, len, "%s %s", insn->mnemonic, insn->op_str);
+		cs_free(insn, 1);
+	}
+}
+
+static void trace_exit(struct kvm_vcpu *vcpu)
+{
+	struct sim_ev *ev = sim_ev_begin("kvm_exit");
+
+	sim_ev_int(ev, "exit_reason", vcpu->run->exit_reason);
+	sim_ev_hex(ev, "pc", arm64_reg_read(vcpu, UC_ARM64_REG_PC));
+	sim_ev_end(ev);
+}
+
+/* hvc is PSCI/SMCCC; anything else Unicorn found undefined is the guest's. */
+static int handle_exception(struct kvm_vcpu *vcpu)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	uint64_t pc = arm64_reg_read(vcpu, UC_ARM64_REG_PC);
+	uint32_t insn = 0;
+
+	if (a->intno == EXCP_UDEF && arm64_fetch_insn(vcpu, pc, &insn) &&
+	    (insn & INSN_HVC_MASK) == INSN_HVC) {
+		/* the trap's preferred return is the next instruction */
+		arm64_reg_write(vcpu, UC_ARM64_REG_PC, pc + 4);
+		return kvm_psci_call(vcpu);
+	}
+	if (a->intno == EXCP_UDEF) {
+		kvm_inject_undefined(vcpu);
+		return 0;
+	}
+	if (a->intno == EXCP_SWI && arm64_fetch_insn(vcpu, pc - 4, &insn)) {
+		/* PC is past the svc already, as ELR_EL1 wants it */
+		arm64_inject_exception(vcpu, ESR_ELx_EC_SVC64 << ESR_ELx_EC_SHIFT |
+					     ESR_ELx_IL | ((insn >> 5) & 0xffff), 0, pc, false);
+		return 0;
+	}
+	return arm64_internal_error(vcpu, "unicorn exception", pc);
+}
+
+/* wfi: no interrupt controller is modelled, so it completes at once. */
+static int kvm_handle_wfx(struct kvm_vcpu *vcpu)
+{
+	struct sim_ev *ev = sim_ev_begin("kvm_handle_wfx");
+
+	sim_ev_hex(ev, "pc", arm64_reg_read(vcpu, UC_ARM64_REG_PC) - 4);
+	sim_ev_end(ev);
+	sim_yield("kvm_vcpu_block");
+	return 0;
+}
+
+static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	uint64_t pc = arm64_reg_read(vcpu, UC_ARM64_REG_PC);
+	uint32_t insn;
+
+	if (a->stop == ARM64_STOP_EXCEPTION)
+		return handle_exception(vcpu);
+	if (a->fault.valid)
+		return kvm_handle_guest_abort(vcpu);
+	if (err != UC_ERR_OK)
+		return arm64_internal_error(vcpu, uc_strerror(err), pc);
+	/* wfi ends uc_emu_start with PC past it, like a spent count */
+	if (arm64_fetch_insn(vcpu, pc - 4, &insn) && insn == INSN_WFI)
+		return kvm_handle_wfx(vcpu);
+	vcpu->insns += a->quantum;
+	sim_advance(a->quantum);
+	sim_yield("quantum");
+	return 0;
+}
+
+static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	uc_err err;
+
+	a->stop = ARM64_STOP_NONE;
+	a->fault.valid = false;
+	/* always counted: the count hook keeps PC exact at a memory fault */
+	err = uc_emu_start(a->uc, arm64_reg_read(vcpu, UC_ARM64_REG_PC), UNTIL_NEVER, 0,
+			   a->quantum);
+	if (a->stop != ARM64_STOP_NONE || a->fault.valid) {
+		vcpu->insns++;
+		sim_advance(1);
+	}
+	return handle_stop(vcpu, err);
+}
+
+static int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	int r;
+
+	if (!a->initialized)
+		return -ENOEXEC;
+	r = kvm_handle_mmio_return(vcpu);
+	if (r)
+		return r;
+	if (vcpu->run->immediate_exit)
+		return -EINTR;
+	do {
+		/* a powered-off vCPU sleeps until PSCI CPU_ON */
+		while (a->power_off)
+			sim_wait(&a->power_wq);
+		if (kvm_signal_pending(vcpu))
+			return -EINTR;
+		r = vcpu_enter_guest(vcpu);
+	} while (r == 0);
+	if (r < 0)
+		return r;
+	vcpu->exits++;
+	trace_exit(vcpu);
+	sim_yield("kvm_run_fill_window");
+	return 0;
+}
+
+/* ---- ONE_REG ---- */
+
+#define CORE_OFF(f)	KVMSIM_REG_ARM_CORE_OFF(f)
+
+/* A core-register id: its Unicorn register and the size KVM insists on. */
+static int core_reg(uint64_t off, int *uc_reg, uint64_t *size)
+{
+	*size = KVMSIM_REG_SIZE_U64;
+	if (off < CORE_OFF(sp) && off % 2 == 0) {
+		*uc_reg = xreg_id(off / 2);
+		return 0;
+	}
+	if (off == CORE_OFF(sp))
+		*uc_reg = UC_ARM64_REG_SP_EL0;
+	else if (off == CORE_OFF(pc))
+		*uc_reg = UC_ARM64_REG_PC;
+	else if (off == CORE_OFF(pstate))
+		*uc_reg = UC_ARM64_REG_PSTATE;
+	else if (off == CORE_OFF(sp_el1))
+		*uc_reg = UC_ARM64_REG_SP_EL1;
+	else if (off == CORE_OFF(elr_el1))
+		*uc_reg = UC_ARM64_REG_ELR_EL1;
+	else if (off >= CORE_OFF(spsr[0]) && off <= CORE_OFF(spsr[4]) && off % 2 == 0)
+		*uc_reg = -1 - (int)((off - CORE_OFF(spsr[0])) / 2);	/* spsr[n] */
+	else if (off >= CORE_OFF(vregs[0]) && off < CORE_OFF(fpsr) &&
+		 (off - CORE_OFF(vregs[0])) % 4 == 0) {
+		*uc_reg = UC_ARM64_REG_Q0 + (off - CORE_OFF(vregs[0])) / 4;
+		*size = KVMSIM_REG_SIZE_U128;
+	} else if (off == CORE_OFF(fpsr) || off == CORE_OFF(fpcr)) {
+		*uc_reg = off == CORE_OFF(fpsr) ? UC_ARM64_REG_FPSR : UC_ARM64_REG_FPCR;
+		*size = KVMSIM_REG_SIZE_U32;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * SP: KVM's regs.sp is SP_EL0 and sp_el1 is SP_EL1; Unicorn's live SP is
+ * whichever PSTATE.SP selects, so go through the live one when it is.
+ */
+static int live_sp(struct kvm_vcpu *vcpu, int uc_reg)
+{
+	bool el1h = (arm64_reg_read(vcpu, UC_ARM64_REG_PSTATE) & PSR_MODE_MASK) == PSR_MODE_EL1h;
+
+	if ((uc_reg == UC_ARM64_REG_SP_EL1 && el1h) || (uc_reg == UC_ARM64_REG_SP_EL0 && !el1h))
+		return UC_ARM64_REG_SP;
+	return uc_reg;
+}
+
+static int core_reg_access(struct kvm_vcpu *vcpu, uint64_t id, void *val, bool set)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	uint64_t size;
+	int uc_reg;
+
+	if (core_reg(id & 0xffff, &uc_reg, &size) || (id & KVMSIM_REG_SIZE_MASK) != size)
+		return -EINVAL;
+	if (uc_reg < 0) {
+		/* SPSR_EL1 is spsr[0]; the AArch32 banks read as zero */
+		uc_arm64_cp_reg spsr = { .crn = 4, .op0 = 3 };
+
+		if (uc_reg != -1) {
+			if (!set)
+				memset(val, 0, 8);
+			return 0;
+		}
+		if (set) {
+			memcpy(&spsr.val, val, 8);
+			return uc_reg_write(a->uc, UC_ARM64_REG_CP_REG, &spsr) ? -EINVAL : 0;
+		}
+		uc_reg_read(a->uc, UC_ARM64_REG_CP_REG, &spsr);
+		memcpy(val, &spsr.val, 8);
+		return 0;
+	}
+	uc_reg = live_sp(vcpu, uc_reg);
+	if (set && uc_reg == UC_ARM64_REG_PC)
+		a->mmio.active = false;
+	if (set && uc_reg == UC_ARM64_REG_PSTATE) {
+		uint64_t m;
+
+		memcpy(&m, val, 8);
+		/* only AArch64 EL0t, EL1t and EL1h are valid (validate_core_offset) */
+		if ((m & 0x1f) != PSR_MODE_EL0t && (m & 0x1f) != PSR_MODE_EL1t &&
+		    (m & 0x1f) != PSR_MODE_EL1h)
+			return -EINVAL;
+	}
+	return (set ? uc_reg_write(a->uc, uc_reg, val) : uc_reg_read(a->uc, uc_reg, val)) ?
+	       -EINVAL : 0;
+}
+
+struct sysreg_desc {
+	uint64_t id;
+	int uc_reg;		/* 0: kept in struct kvm_arm64_vcpu */
+};
+
+static const struct sysreg_desc sysregs[] = {
+	{ KVMSIM_REG_MPIDR_EL1, 0 },
+	{ KVMSIM_REG_SCTLR_EL1, 0 },
+	{ KVMSIM_REG_CPACR_EL1, UC_ARM64_REG_CPACR_EL1 },
+	{ KVMSIM_REG_TTBR0_EL1, 0 },
+	{ KVMSIM_REG_TTBR1_EL1, 0 },
+	{ KVMSIM_REG_TCR_EL1, 0 },
+	{ KVMSIM_REG_ESR_EL1, UC_ARM64_REG_ESR_EL1 },
+	{ KVMSIM_REG_FAR_EL1, UC_ARM64_REG_FAR_EL1 },
+	{ KVMSIM_REG_MAIR_EL1, 0 },
+	{ KVMSIM_REG_VBAR_EL1, UC_ARM64_REG_VBAR_EL1 },
+	{ KVMSIM_REG_TPIDR_EL1, UC_ARM64_REG_TPIDR_EL1 },
+};
+#define NR_SYSREGS	(int)(sizeof(sysregs) / sizeof(sysregs[0]))
+
+static uint64_t *sysreg_field(struct kvm_arm64_vcpu *a, uint64_t id)
+{
+	switch (id) {
+	case KVMSIM_REG_MPIDR_EL1:
+		return &a->mpidr;
+	case KVMSIM_REG_SCTLR_EL1:
+		return &a->sctlr;
+	case KVMSIM_REG_TTBR0_EL1:
+		return &a->ttbr0;
+	case KVMSIM_REG_TTBR1_EL1:
+		return &a->ttbr1;
+	case KVMSIM_REG_TCR_EL1:
+		return &a->tcr;
+	case KVMSIM_REG_MAIR_EL1:
+		return &a->mair;
+	}
+	return NULL;
+}
+
+static int sys_reg_access(struct kvm_vcpu *vcpu, uint64_t id, uint64_t *val, bool set)
+{
+	for (int i = 0; i < NR_SYSREGS; i++) {
+		uint64_t *field;
+
+		if (sysregs[i].id != id)
+			continue;
+		if (sysregs[i].uc_reg) {
+			if (set)
+				arm64_reg_write(vcpu, sysregs[i].uc_reg, *val);
+			else
+				*val = arm64_reg_read(vcpu, sysregs[i].uc_reg);
+			return 0;
+		}
+		field = sysreg_field(to_arm64(vcpu), id);
+		if (set) {
+			*field = *val;
+			arm64_flush_regions(vcpu, "KVM_SET_ONE_REG");
+		} else {
+			*val = *field;
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int kvm_arm_one_reg(struct kvm_vcpu *vcpu, unsigned long arg, bool set)
+{
+	struct kvm_one_reg reg;
+	uint8_t val[16] = { 0 };
+	uint64_t size;
+	int r;
+
+	if (copy_from_user(&reg, (void *)arg, sizeof(reg)))
+		return -EFAULT;
+	if ((reg.id & ~0xffffffffffffull & ~KVMSIM_REG_SIZE_MASK) != KVMSIM_REG_ARM64)
+		return -EINVAL;
+	size = 1ull << ((reg.id & KVMSIM_REG_SIZE_MASK) >> 52);
+	if (size > sizeof(val))
+		return -EINVAL;
+	if (set && copy_from_user(val, (void *)(uintptr_t)reg.addr, size))
+		return -EFAULT;
+	switch (reg.id & KVMSIM_REG_ARM_COPROC_MASK) {
+	case KVMSIM_REG_ARM_CORE:
+		r = core_reg_access(vcpu, reg.id, val, set);
+		break;
+	case KVMSIM_REG_ARM64_SYSREG:
+		r = (reg.id & KVMSIM_REG_SIZE_MASK) != KVMSIM_REG_SIZE_U64 ? -ENOENT :
+		    sys_reg_access(vcpu, reg.id, (uint64_t *)val, set);
+		break;
+	default:
+		r = -ENOENT;
+	}
+	if (!r && !set && copy_to_user((void *)(uintptr_t)reg.addr, val, size))
+		return -EFAULT;
+	return r;
+}
+
+/* Every core register id, then the system registers, as KVM lists them. */
+static int fill_reg_list(uint64_t *ids)
+{
+	int n = 0;
+
+	for (uint64_t off = 0; off < sizeof(struct kvm_arm64_regs) / 4; off++) {
+		int uc_reg;
+		uint64_t size;
+
+		if (core_reg(off, &uc_reg, &size))
+			continue;
+		if (ids)
+			ids[n] = KVMSIM_REG_ARM64 | size | KVMSIM_REG_ARM_CORE | off;
+		n++;
+	}
+	for (int i = 0; i < NR_SYSREGS; i++, n++)
+		if (ids)
+			ids[n] = sysregs[i].id;
+	return n;
+}
+
+static int kvm_arm_copy_reg_indices(struct kvm_vcpu *vcpu, unsigned long arg)
+{
+	struct kvm_reg_list hdr, *u = (void *)arg;
+	uint64_t ids[256];
+	int n = fill_reg_list(ids);
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.n < (uint64_t)n) {
+		hdr.n = n;
+		return copy_to_user(u, &hdr, sizeof(hdr)) ? -EFAULT : -E2BIG;
+	}
+	hdr.n = n;
+	if (copy_to_user(u, &hdr, sizeof(hdr)) || copy_to_user(u->reg, ids, n * sizeof(ids[0])))
+		return -EFAULT;
+	return 0;
+}
+
+/* ---- KVM_ARM_VCPU_INIT ---- */
+
+static int kvm_vcpu_init_check_features(const struct kvm_vcpu_init *init, uint32_t *features)
+{
+	*features = init->features[0];
+	for (int i = 1; i < 7; i++)
+		if (init->features[i])
+			return -ENOENT;
+	if (*features & ~((1u << KVMSIM_ARM_VCPU_MAX_FEATURES) - 1))
+		return -ENOENT;
+	/* only POWER_OFF and PSCI_0_2: no AArch32 EL1, PMU, SVE or pointer auth */
+	if (*features & ~((1u << KVMSIM_ARM_VCPU_POWER_OFF) | (1u << KVMSIM_ARM_VCPU_PSCI_0_2)))
+		return -EINVAL;
+	return 0;
+}
+
+static int kvm_arch_vcpu_ioctl_vcpu_init(struct kvm_vcpu *vcpu, unsigned long arg)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	struct kvm_vcpu_init init;
+	uint32_t features;
+	struct sim_ev *ev;
+	int r;
+
+	if (copy_from_user(&init, (void *)arg, sizeof(init)))
+		return -EFAULT;
+	if (init.target != KVMSIM_ARM_TARGET_GENERIC_V8)
+		return -EINVAL;
+	r = kvm_vcpu_init_check_features(&init, &features);
+	if (r)
+		return r;
+	/* kvm_vcpu_init_changed: a second init must ask for the same features */
+	if (a->initialized && (features & ~(1u << KVMSIM_ARM_VCPU_POWER_OFF)) !=
+			      (a->features & ~(1u << KVMSIM_ARM_VCPU_POWER_OFF)))
+		return -EINVAL;
+	a->features = features;
+	a->initialized = true;
+	kvm_reset_vcpu(vcpu);
+	ev = sim_ev_begin("kvm_arch_vcpu_ioctl_vcpu_init");
+	sim_ev_int(ev, "vcpu_id", vcpu->vcpu_id);
+	sim_ev_hex(ev, "features", features);
+	sim_ev_end(ev);
+	return 0;
+}
+
+/* ---- ioctls and the ops table ---- */
+
+static long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg)
+{
+	bool initialized = to_arm64(vcpu)->initialized;
+
+	switch (cmd) {
+	case KVM_ARM_VCPU_INIT:
+		return kvm_arch_vcpu_ioctl_vcpu_init(vcpu, arg);
+	case KVM_SET_ONE_REG:
+	case KVM_GET_ONE_REG:
+		if (!initialized)
+			return -ENOEXEC;
+		return kvm_arm_one_reg(vcpu, arg, cmd == KVM_SET_ONE_REG);
+	case KVM_GET_REG_LIST:
+		if (!initialized)
+			return -ENOEXEC;
+		return kvm_arm_copy_reg_indices(vcpu, arg);
+	default:
+		/* KVM_GET_REGS, KVM_SET_SREGS ... are -EINVAL on arm64 */
+		return -EINVAL;
+	}
+}
+
+static long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg)
+{
+	struct kvm_vcpu_init init = { .target = KVMSIM_ARM_TARGET_GENERIC_V8 };
+
+	if (cmd != KVM_ARM_PREFERRED_TARGET)
+		return -EINVAL;
+	return copy_to_user((void *)arg, &init, sizeof(init)) ? -EFAULT : 0;
+}
+
+static long kvm_arch_dev_ioctl(unsigned int cmd, unsigned long arg)
+{
+	return -EINVAL;
+}
+
+static int kvm_arch_check_extension(struct kvm *kvm, long ext)
+{
+	switch (ext) {
+	case KVM_CAP_ARM_PSCI:
+	case KVM_CAP_ARM_PSCI_0_2:
+	case KVM_CAP_ONE_REG:
+	case KVM_CAP_SYNC_MMU:
+	case KVM_CAP_READONLY_MEM:
+		return 1;
+	case KVM_CAP_ARM_VM_IPA_SIZE:
+		return ARM64_IPA_LIMIT;
+	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_MAX_VCPUS:
+		return ARM64_MAX_VCPUS;
+	default:
+		return 0;
+	}
+}
+
+/* kvm_arm_setup_stage2: type is the IPA size (0: 40 bits), nothing else */
+static int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
+{
+	unsigned long ipa = type & KVMSIM_VM_TYPE_ARM_IPA_SIZE_MASK;
+
+	if (type & ~KVMSIM_VM_TYPE_ARM_IPA_SIZE_MASK)
+		return -EINVAL;
+	if (ipa && (ipa < 32 || ipa > ARM64_IPA_LIMIT))
+		return -EINVAL;
+	kvm->type = ipa ? ipa : ARM64_IPA_DEFAULT;
+	return 0;
+}
+
+static void kvm_arch_destroy_vm(struct kvm *kvm)
+{
+}
+
+const struct kvm_arch_ops kvm_arm64_arch_ops = {
+	.name = "arm64",
+	.init_vm = kvm_arch_init_vm,
+	.destroy_vm = kvm_arch_destroy_vm,
+	.vcpu_create = kvm_arch_vcpu_create,
+	.vcpu_destroy = kvm_arch_vcpu_destroy,
+	.vcpu_run = kvm_arch_vcpu_ioctl_run,
+	.dev_ioctl = kvm_arch_dev_ioctl,
+	.vm_ioctl = kvm_arch_vm_ioctl,
+	.vcpu_ioctl = kvm_arch_vcpu_ioctl,
+	.check_extension = kvm_arch_check_extension,
+	.flush_gfns = arm64_flush_gfns,
+	.protect_gfn = arm64_protect_gfn,
+};

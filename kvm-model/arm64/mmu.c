@@ -1,0 +1,660 @@
+// SPDX-License-Identifier: MIT
+/*
+ * arm64 guest aborts, as arch/arm64/kvm/mmu.c and mmio.c handle them:
+ * kvm_handle_guest_abort -> user_mem_abort (GUP, block size, the
+ * invalidation-sequence retry, kvm_pgtable_stage2_map) or io_mem_abort
+ * (KVM_EXIT_MMIO from the ISV syndrome).  A Unicorn memory fault is a
+ * TLB miss: kvmsim walks stage 1 itself (hardware would), and only a
+ * stage-2 miss enters the KVM path.  Every stage is a trace event named
+ * after the kernel function it mirrors.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "kvm-model/arm64/arm64.h"
+#include "kvm-model/fault_inject.h"
+#include "kvm-model/userfaultfd.h"
+#include "mmu-model/hostmem.h"
+
+/* stage-2 block sizes in tdp levels and the arm64 level that names them */
+static int s2_arm64_level(int tdp_level)
+{
+	return 4 - tdp_level;	/* 4K: 3, 2M: 2, 1G: 1 */
+}
+
+/* ---- Unicorn regions: the installed translations ---- */
+
+static void region_unmap(struct kvm_arm64_vcpu *a, int i)
+{
+	struct arm64_region *r = &a->regions[i];
+
+	uc_ctl_remove_cache(a->uc, r->gva, r->gva + r->size);
+	uc_mem_unmap(a->uc, r->gva, r->size);
+	a->regions[i] = a->regions[--a->nr_regions];
+}
+
+static void evict_oldest(struct kvm_arm64_vcpu *a)
+{
+	int oldest = 0;
+
+	for (int i = 1; i < a->nr_regions; i++)
+		if (a->regions[i].seq < a->regions[oldest].seq)
+			oldest = i;
+	region_unmap(a, oldest);
+}
+
+void arm64_flush_regions(struct kvm_vcpu *vcpu, const char *why)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	struct sim_ev *ev;
+
+	if (!a->nr_regions)
+		return;
+	ev = sim_ev_begin("kvm_tlb_flush_vmid");
+	sim_ev_str(ev, "why", why);
+	sim_ev_int(ev, "regions", a->nr_regions);
+	sim_ev_end(ev);
+	while (a->nr_regions)
+		region_unmap(a, a->nr_regions - 1);
+}
+
+void arm64_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start, uint64_t gfn_end)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	uint64_t start = gfn_start << PAGE_SHIFT, end = gfn_end << PAGE_SHIFT;
+
+	for (int i = 0; i < a->nr_regions; i++) {
+		struct arm64_region *r = &a->regions[i];
+
+		if (r->ipa >= end || r->ipa + r->size <= start)
+			continue;
+		region_unmap(a, i);
+		i = -1;
+	}
+}
+
+/*
+ * Guest page-table writes need no tracking on arm64: the architecture
+ * makes the guest invalidate (TLBI) after changing a valid descriptor,
+ * and the TLBI hook drops every installed translation.
+ */
+void arm64_protect_gfn(struct kvm_vcpu *vcpu, uint64_t gfn)
+{
+}
+
+/* A linear neighbour no larger than the new region: absorb it. */
+static bool absorb_neighbour(struct kvm_arm64_vcpu *a, struct arm64_region *n)
+{
+	for (int i = 0; i < a->nr_regions; i++) {
+		struct arm64_region *r = &a->regions[i];
+
+		if (r->perms != n->perms || r->size > n->size)
+			continue;
+		if (r->gva + r->size == n->gva && r->ipa + r->size == n->ipa &&
+		    r->hva + r->size == n->hva) {
+			n->gva = r->gva;
+			n->ipa = r->ipa;
+			n->hva = r->hva;
+		} else if (n->gva + n->size == r->gva && n->ipa + n->size == r->ipa &&
+			   n->hva + n->size == r->hva) {
+			/* the new region grows forwards */
+		} else {
+			continue;
+		}
+		n->size += r->size;
+		region_unmap(a, i);
+		return true;
+	}
+	return false;
+}
+
+static int region_install(struct kvm_arm64_vcpu *a, struct arm64_region n)
+{
+	while (absorb_neighbour(a, &n))
+		;
+	for (int i = 0; i < a->nr_regions; i++) {
+		struct arm64_region *r = &a->regions[i];
+
+		if (r->gva < n.gva + n.size && n.gva < r->gva + r->size) {
+			region_unmap(a, i);
+			i = -1;
+		}
+	}
+	if (a->nr_regions == ARM64_UC_MAX_REGIONS)
+		evict_oldest(a);
+	if (uc_mem_map_ptr(a->uc, n.gva, n.size, n.perms, (void *)(uintptr_t)n.hva))
+		return -ENOMEM;
+	uc_ctl_remove_cache(a->uc, n.gva, n.gva + n.size);
+	n.seq = a->region_seq++;
+	a->regions[a->nr_regions++] = n;
+	return 0;
+}
+
+/* ---- exception entry ---- */
+
+static const uc_arm64_cp_reg spsr_el1 = { .crn = 4, .crm = 0, .op0 = 3, .op1 = 0, .op2 = 0 };
+
+/*
+ * Enter EL1h at VBAR_EL1 + the vector for where the exception came from
+ * (current EL with SP_EL0, current EL with SP_ELx, lower EL), saving
+ * PSTATE in SPSR_EL1 and the return address in ELR_EL1.
+ */
+void arm64_inject_exception(struct kvm_vcpu *vcpu, uint32_t esr, uint64_t far,
+			    uint64_t elr, bool set_far)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	uint64_t pstate = arm64_reg_read(vcpu, UC_ARM64_REG_PSTATE);
+	uint64_t mode = pstate & PSR_MODE_MASK;
+	uint64_t offset = mode == PSR_MODE_EL1h ? 0x200 : mode == PSR_MODE_EL1t ? 0 : 0x400;
+	uc_arm64_cp_reg spsr = spsr_el1;
+
+	spsr.val = pstate;
+	uc_reg_write(a->uc, UC_ARM64_REG_CP_REG, &spsr);
+	arm64_reg_write(vcpu, UC_ARM64_REG_ELR_EL1, elr);
+	arm64_reg_write(vcpu, UC_ARM64_REG_ESR_EL1, esr);
+	if (set_far)
+		arm64_reg_write(vcpu, UC_ARM64_REG_FAR_EL1, far);
+	if (mode != PSR_MODE_EL1h) {
+		/* Unicorn's PSTATE write does not switch stack pointers */
+		uint64_t sp = arm64_reg_read(vcpu, UC_ARM64_REG_SP);
+
+		arm64_reg_write(vcpu, UC_ARM64_REG_SP_EL0, sp);
+		arm64_reg_write(vcpu, UC_ARM64_REG_SP, arm64_reg_read(vcpu, UC_ARM64_REG_SP_EL1));
+	}
+	arm64_reg_write(vcpu, UC_ARM64_REG_PSTATE, PSR_MODE_EL1h | PSR_DAIF_MASK);
+	arm64_reg_write(vcpu, UC_ARM64_REG_PC,
+			arm64_reg_read(vcpu, UC_ARM64_REG_VBAR_EL1) + offset);
+}
+
+static bool from_el0(struct kvm_vcpu *vcpu)
+{
+	return (arm64_reg_read(vcpu, UC_ARM64_REG_PSTATE) & PSR_MODE_MASK) == PSR_MODE_EL0t;
+}
+
+/* inject_abt64: a data or prefetch abort at `addr` with this status code */
+static void inject_abt64(struct kvm_vcpu *vcpu, bool is_iabt, uint64_t addr,
+			 uint32_t fsc, bool write)
+{
+	bool low = from_el0(vcpu);
+	uint32_t ec = is_iabt ? (low ? ESR_ELx_EC_IABT_LOW : ESR_ELx_EC_IABT_CUR)
+			      : (low ? ESR_ELx_EC_DABT_LOW : ESR_ELx_EC_DABT_CUR);
+	uint32_t esr = ec << ESR_ELx_EC_SHIFT | ESR_ELx_IL | fsc;
+	uint64_t pc = arm64_reg_read(vcpu, UC_ARM64_REG_PC);
+	struct sim_ev *ev;
+
+	if (write && !is_iabt)
+		esr |= ESR_ELx_WNR;
+	ev = sim_ev_begin("inject_abt64");
+	sim_ev_hex(ev, "esr", esr);
+	sim_ev_hex(ev, "far", addr);
+	sim_ev_hex(ev, "elr", pc);
+	sim_ev_end(ev);
+	arm64_inject_exception(vcpu, esr, addr, pc, true);
+}
+
+void kvm_inject_undefined(struct kvm_vcpu *vcpu)
+{
+	uint64_t pc = arm64_reg_read(vcpu, UC_ARM64_REG_PC);
+	uint32_t esr = ESR_ELx_EC_UNKNOWN << ESR_ELx_EC_SHIFT | ESR_ELx_IL;
+	struct sim_ev *ev = sim_ev_begin("kvm_inject_undefined");
+
+	sim_ev_hex(ev, "elr", pc);
+	sim_ev_end(ev);
+	arm64_inject_exception(vcpu, esr, 0, pc, false);
+}
+
+/* ---- stage 2: user_mem_abort ---- */
+
+struct s2_fault {
+	uint64_t ipa, va;
+	bool write, exec, s1ptw;
+	struct kvm_memory_slot *slot;
+	uint64_t hva;
+	bool writable;
+	uint64_t mmu_seq;
+};
+
+static void trace_ipa(const char *event, uint64_t ipa)
+{
+	struct sim_ev *ev = sim_ev_begin(event);
+
+	sim_ev_hex(ev, "ipa", ipa);
+	sim_ev_end(ev);
+}
+
+/*
+ * The one place the return convention for an unresolved host page is
+ * decided (profiles switch it): upstream fills KVM_EXIT_MEMORY_FAULT and
+ * KVM_RUN returns -1/EFAULT.
+ */
+static int user_mem_abort_error(struct kvm_vcpu *vcpu, struct s2_fault *f)
+{
+	struct kvmsim_memory_fault *mf = (void *)((char *)vcpu->run +
+						  KVMSIM_RUN_UNION_OFFSET);
+	struct sim_ev *ev;
+
+	kvm_run_set_exit(vcpu, KVM_EXIT_MEMORY_FAULT);
+	mf->flags = 0;
+	mf->gpa = f->ipa & PAGE_MASK;
+	mf->size = PAGE_SIZE;
+	ev = sim_ev_begin("kvm_prepare_memory_fault_exit");
+	sim_ev_hex(ev, "gpa", mf->gpa);
+	sim_ev_hex(ev, "size", mf->size);
+	sim_ev_end(ev);
+	return -EFAULT;
+}
+
+/*
+ * __kvm_faultin_pfn for arm64: fast GUP when the host page is mapped with
+ * the access' permission (and, in a userfaultfd-armed range, present);
+ * otherwise the slow path, which may sleep in handle_userfault.  Returns
+ * 0, or -EFAULT when no pfn can be had (KVM_PFN_ERR_FAULT).
+ */
+static int kvm_faultin_pfn(struct kvm_vcpu *vcpu, struct s2_fault *f)
+{
+	int prot = hostmem_prot(f->hva);
+	bool armed = userfaultfd_armed(f->hva);
+	bool ok = prot > 0 && (!f->write || (prot & HOSTMEM_PROT_WRITE)) &&
+		  (!armed || hostmem_page_present(f->hva)) && !sim_inject(FAIL_FAST_GUP);
+	struct sim_ev *ev = sim_ev_begin("hva_to_pfn_fast");
+
+	sim_ev_bool(ev, "ok", ok);
+	sim_ev_end(ev);
+	if (ok)
+		goto out;
+	if (sim_inject(FAIL_SLOW_GUP)) {
+		trace_ipa("hva_to_pfn_slow_failed", f->ipa);
+		return -EFAULT;
+	}
+	ev = sim_ev_begin("hva_to_pfn_slow");
+	sim_ev_bool(ev, "ok", prot > 0 && (!f->write || (prot & HOSTMEM_PROT_WRITE)));
+	sim_ev_end(ev);
+	if (prot <= 0 || (f->write && !(prot & HOSTMEM_PROT_WRITE)))
+		return -EFAULT;
+	while (armed) {
+		struct userfaultfd_ctx *ctx = NULL;
+		unsigned long reason = userfaultfd_must_fault(f->hva, &ctx);
+		struct uffd_fault_who who = { vcpu->vcpu_idx, f->ipa & PAGE_MASK };
+
+		if (!reason)
+			break;
+		if (handle_userfault(ctx, f->hva, reason, f->write, &who))
+			return -EFAULT;
+	}
+out:
+	f->writable = (prot & HOSTMEM_PROT_WRITE) && !(f->slot->flags & KVM_MEM_READONLY);
+	return 0;
+}
+
+/*
+ * The block size: a 1G or 2M stage-2 block when the slot covers the
+ * aligned range, IPA and HVA are congruent (fault_supports_stage2_huge_
+ * mapping) and the host backs it with a page that large; 4K (force_pte)
+ * under dirty logging or in a userfaultfd-armed range.
+ */
+static int stage2_block_level(struct s2_fault *f)
+{
+	const struct kvm_memory_slot *slot = f->slot;
+	uint64_t gfn = f->ipa >> PAGE_SHIFT;
+
+	if ((slot->flags & KVM_MEM_LOG_DIRTY_PAGES) || userfaultfd_armed(f->hva))
+		return TDP_PG_LEVEL_4K;
+	for (int level = TDP_PG_LEVEL_1G; level > TDP_PG_LEVEL_4K; level--) {
+		uint64_t pages = TDP_PAGES_PER_LEVEL(level);
+		uint64_t base = gfn & ~(pages - 1);
+		uint64_t size = pages << PAGE_SHIFT;
+
+		if (base < slot->base_gfn || base + pages > slot->base_gfn + slot->npages)
+			continue;
+		if ((f->hva ^ f->ipa) & (size - 1))
+			continue;
+		if (hostmem_is_huge(f->hva, size))
+			return level;
+	}
+	return TDP_PG_LEVEL_4K;
+}
+
+static void mark_page_dirty_in_slot(struct kvm_memory_slot *slot, uint64_t gfn)
+{
+	uint64_t rel = gfn - slot->base_gfn;
+
+	if (slot->dirty_bitmap)
+		slot->dirty_bitmap[rel / 64] |= 1ul << (rel % 64);
+}
+
+static int kvm_pgtable_stage2_map(struct kvm_vcpu *vcpu, struct s2_fault *f, int level,
+				  bool writable)
+{
+	struct kvm *kvm = vcpu->kvm;
+	uint64_t pages = TDP_PAGES_PER_LEVEL(level);
+	uint64_t gfn = f->ipa >> PAGE_SHIFT, base = gfn & ~(pages - 1);
+	unsigned flags = TDP_SPTE_EXEC | (writable ? TDP_SPTE_WRITABLE : 0);
+	struct tdp_leaf old;
+	bool relax = tdp_lookup(kvm->tdp, gfn, &old) && old.level == level;
+	struct sim_ev *ev;
+	int r;
+
+	r = tdp_map(kvm->tdp, base, level, gfn_to_hva_memslot(f->slot, base), flags);
+	if (r)
+		return r;
+	kvm->stat.spte_installs[level]++;
+	ev = sim_ev_begin(relax ? "kvm_pgtable_stage2_relax_perms" : "kvm_pgtable_stage2_map");
+	sim_ev_hex(ev, "ipa", base << PAGE_SHIFT);
+	sim_ev_int(ev, "level", s2_arm64_level(level));
+	sim_ev_bool(ev, "writable", writable);
+	sim_ev_end(ev);
+	return 0;
+}
+
+static int user_mem_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
+{
+	bool logging = f->slot->flags & KVM_MEM_LOG_DIRTY_PAGES;
+	struct sim_ev *ev;
+	int level, r;
+
+	ev = sim_ev_begin("user_mem_abort");
+	sim_ev_hex(ev, "ipa", f->ipa);
+	sim_ev_bool(ev, "write", f->write);
+	sim_ev_bool(ev, "exec", f->exec);
+	sim_ev_end(ev);
+	level = stage2_block_level(f);
+	/* smp_rmb() before GUP: a later invalidation makes this fault stale */
+	f->mmu_seq = vcpu->kvm->mmu_invalidate_seq;
+	if (kvm_faultin_pfn(vcpu, f))
+		return user_mem_abort_error(vcpu, f);
+	/* only a write fault maps a logged page writable: the next write is seen */
+	if (logging && !f->write)
+		f->writable = false;
+	sim_yield("fault_install_window");
+	if (f->mmu_seq != vcpu->kvm->mmu_invalidate_seq) {
+		trace_ipa("mmu_invalidate_retry", f->ipa);
+		return 0;
+	}
+	r = kvm_pgtable_stage2_map(vcpu, f, level, f->writable);
+	if (r)
+		return r;
+	if (f->writable)
+		mark_page_dirty_in_slot(f->slot, f->ipa >> PAGE_SHIFT);
+	return 0;
+}
+
+/* ---- MMIO: io_mem_abort and its completion ---- */
+
+/*
+ * The syndrome hardware gives for a data abort on a single-register
+ * load/store without writeback (ISV=1): access size, sign extension,
+ * register, 64-bit destination.  Anything else (pairs, writeback,
+ * SIMD&FP, exclusives) has ISV=0.
+ */
+static bool decode_isv(uint32_t insn, struct arm64_mmio_pending *d)
+{
+	uint32_t size = insn >> 30, opc = (insn >> 22) & 3;
+	bool uimm = (insn & 0x3b000000) == 0x39000000;
+	bool unscaled = (insn & 0x3b200c00) == 0x38000000;
+	bool regoff = (insn & 0x3b200c00) == 0x38200800;
+
+	if (!uimm && !unscaled && !regoff)
+		return false;
+	if (opc == 2 && size == 3)	/* PRFM */
+		return false;
+	if (opc == 3 && size >= 2)
+		return false;
+	d->read = opc != 0;
+	d->rt = insn & 0x1f;
+	d->len = 1 << size;
+	d->sign_extend = opc >= 2;
+	d->sixty_four = size == 3 || opc == 2;
+	return true;
+}
+
+static int io_mem_abort(struct kvm_vcpu *vcpu, uint64_t ipa, bool write)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	struct arm64_mmio_pending d = { 0 };
+	uint64_t pc = arm64_reg_read(vcpu, UC_ARM64_REG_PC);
+	struct kvm_run *run = vcpu->run;
+	struct sim_ev *ev;
+	uint32_t insn;
+	bool isv = arm64_fetch_insn(vcpu, pc, &insn) && decode_isv(insn, &d);
+
+	ev = sim_ev_begin("io_mem_abort");
+	sim_ev_hex(ev, "ipa", ipa);
+	sim_ev_bool(ev, "isv", isv);
+	sim_ev_end(ev);
+	if (!isv || d.read == write)
+		/* kvm_pr_unimpl: "Data abort outside memslots with no valid syndrome info" */
+		return -ENOSYS;
+	kvm_run_set_exit(vcpu, KVM_EXIT_MMIO);
+	run->mmio.phys_addr = ipa;
+	run->mmio.len = d.len;
+	run->mmio.is_write = write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (write) {
+		uint64_t v = arm64_xreg_read(vcpu, d.rt);
+
+		memcpy(run->mmio.data, &v, d.len);
+	}
+	d.active = true;
+	a->mmio = d;
+	vcpu->kvm->stat.mmio_exits++;
+	ev = sim_ev_begin("kvm_mmio");
+	sim_ev_str(ev, "rw", write ? "write" : "read");
+	sim_ev_hex(ev, "gpa", ipa);
+	sim_ev_int(ev, "len", d.len);
+	if (write) {
+		uint64_t v = 0;
+
+		memcpy(&v, run->mmio.data, d.len);
+		sim_ev_hex(ev, "val", v);
+	}
+	sim_ev_end(ev);
+	return 1;
+}
+
+/* kvm_handle_mmio_return: a read's data into Rt, then skip the instruction. */
+int kvm_handle_mmio_return(struct kvm_vcpu *vcpu)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	struct arm64_mmio_pending *d = &a->mmio;
+
+	if (!d->active)
+		return 0;
+	d->active = false;
+	if (d->read) {
+		uint64_t v = 0;
+		int bits = d->len * 8;
+
+		memcpy(&v, vcpu->run->mmio.data, d->len);
+		if (d->sign_extend && bits < 64 && (v >> (bits - 1)) & 1)
+			v |= ~0ull << bits;
+		if (!d->sixty_four)
+			v &= 0xffffffffull;
+		arm64_xreg_write(vcpu, d->rt, v);
+	}
+	arm64_reg_write(vcpu, UC_ARM64_REG_PC, arm64_reg_read(vcpu, UC_ARM64_REG_PC) + 4);
+	return 0;
+}
+
+/* ---- kvm_handle_guest_abort ---- */
+
+/*
+ * A stage-2 abort on `ipa`: no memslot (or a write to a read-only one)
+ * is MMIO, except for instruction fetches (prefetch abort injected) and
+ * stage-1 table walks (external abort injected); otherwise
+ * user_mem_abort.  0: re-enter the guest; 1: exit; -errno.
+ */
+static int stage2_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
+{
+	struct kvm *kvm = vcpu->kvm;
+	struct sim_ev *ev;
+	int r;
+
+	ev = sim_ev_begin("kvm_handle_guest_abort");
+	sim_ev_hex(ev, "ipa", f->ipa);
+	sim_ev_hex(ev, "va", f->va);
+	sim_ev_str(ev, "access", f->s1ptw ? "s1ptw" : f->exec ? "exec" :
+				 f->write ? "write" : "read");
+	sim_ev_end(ev);
+	kvm->stat.page_faults++;
+	f->slot = gfn_to_memslot(kvm, f->ipa >> PAGE_SHIFT);
+	if (!f->slot || (f->write && (f->slot->flags & KVM_MEM_READONLY))) {
+		if (f->exec) {
+			inject_abt64(vcpu, true, f->va, ESR_ELx_FSC_EXTABT, false);
+			return 0;
+		}
+		if (f->s1ptw) {
+			inject_abt64(vcpu, false, f->va, ESR_ELx_FSC_EXTABT, false);
+			return 0;
+		}
+		r = io_mem_abort(vcpu, f->ipa, f->write);
+		kvm_livelock_check(vcpu, f->ipa >> PAGE_SHIFT, true, "exited");
+		return r;
+	}
+	f->hva = gfn_to_hva_memslot(f->slot, f->ipa >> PAGE_SHIFT) + (f->ipa & ~PAGE_MASK);
+	kvm_vcpu_srcu_read_lock(vcpu);
+	r = user_mem_abort(vcpu, f);
+	kvm_vcpu_srcu_read_unlock(vcpu);
+	return r;
+}
+
+/* Present in stage 2 with the needed permission. */
+static bool s2_lookup(struct kvm *kvm, uint64_t ipa, bool write, struct tdp_leaf *leaf)
+{
+	return tdp_lookup(kvm->tdp, ipa >> PAGE_SHIFT, leaf) &&
+	       (!write || (leaf->flags & TDP_SPTE_WRITABLE));
+}
+
+struct walk_state {
+	struct kvm_vcpu *vcpu;
+	uint64_t va;
+	int ret;	/* a failed S1PTW's outcome */
+};
+
+/* S1PTW: each descriptor read is a stage-2 read that may fault. */
+static int s1ptw_read(void *opaque, uint64_t ipa, uint64_t *val)
+{
+	struct walk_state *ws = opaque;
+	struct kvm *kvm = ws->vcpu->kvm;
+	struct tdp_leaf leaf;
+
+	if (!s2_lookup(kvm, ipa, false, &leaf)) {
+		struct s2_fault f = { .ipa = ipa, .va = ws->va, .s1ptw = true };
+
+		ws->ret = stage2_abort(ws->vcpu, &f);
+		if (ws->ret || !s2_lookup(kvm, ipa, false, &leaf))
+			return -1;
+	}
+	memcpy(val, (void *)(uintptr_t)(tdp_leaf_host(&leaf, ipa >> PAGE_SHIFT) +
+					(ipa & ~PAGE_MASK)), 8);
+	return 0;
+}
+
+static void build_walk_ctx(struct kvm_vcpu *vcpu, struct arm64_walk_ctx *ctx,
+			   struct walk_state *ws)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+
+	ctx->sctlr = a->sctlr;
+	ctx->tcr = a->tcr;
+	ctx->ttbr0 = a->ttbr0;
+	ctx->ttbr1 = a->ttbr1;
+	ctx->read_desc = s1ptw_read;
+	ctx->opaque = ws;
+}
+
+/* The guest code word at pc, through both stages (no faults taken). */
+bool arm64_fetch_insn(struct kvm_vcpu *vcpu, uint64_t pc, uint32_t *insn)
+{
+	return uc_mem_read(to_arm64(vcpu)->uc, pc, insn, 4) == UC_ERR_OK;
+}
+
+static unsigned fault_access(int type, bool el0)
+{
+	unsigned acc = el0 ? ARM64_ACC_EL0 : 0;
+
+	switch (type) {
+	case UC_MEM_WRITE_UNMAPPED:
+	case UC_MEM_WRITE_PROT:
+		return acc | ARM64_ACC_WRITE;
+	case UC_MEM_FETCH_UNMAPPED:
+	case UC_MEM_FETCH_PROT:
+		return acc | ARM64_ACC_EXEC;
+	default:
+		return acc;
+	}
+}
+
+/* Map the part of both leaves around va that is linear in both stages. */
+static int install_translation(struct kvm_vcpu *vcpu, uint64_t va,
+			       const struct arm64_walk_result *res,
+			       const struct tdp_leaf *leaf, bool el0)
+{
+	uint64_t s2_lo = leaf->gfn_base << PAGE_SHIFT;
+	uint64_t s2_hi = s2_lo + (TDP_PAGES_PER_LEVEL(leaf->level) << PAGE_SHIFT);
+	uint64_t s1_size = res->mmu_off ? s2_hi - s2_lo : res->size;
+	uint64_t s1_lo = res->ipa & ~(s1_size - 1);
+	uint64_t lo = s1_lo > s2_lo ? s1_lo : s2_lo;
+	uint64_t hi = s1_lo + s1_size < s2_hi ? s1_lo + s1_size : s2_hi;
+	struct arm64_region n = {
+		.gva = va - (res->ipa - lo),
+		.size = hi - lo,
+		.ipa = lo,
+		.hva = tdp_leaf_host(leaf, lo >> PAGE_SHIFT),
+		.perms = UC_PROT_READ,
+	};
+	bool exec = el0 ? res->el0_exec : res->el1_exec;
+
+	if (res->writable && (leaf->flags & TDP_SPTE_WRITABLE))
+		n.perms |= UC_PROT_WRITE;
+	if (exec && (leaf->flags & TDP_SPTE_EXEC))
+		n.perms |= UC_PROT_EXEC;
+	return region_install(to_arm64(vcpu), n);
+}
+
+static void trace_s1_fault(const struct arm64_walk_result *res, uint64_t va)
+{
+	struct sim_ev *ev = sim_ev_begin("stage1_fault");
+
+	sim_ev_hex(ev, "va", va);
+	sim_ev_hex(ev, "fsc", res->fsc);
+	sim_ev_int(ev, "level", res->level);
+	sim_ev_end(ev);
+}
+
+/* A Unicorn memory fault: walk stage 1, then stage 2, then map. */
+int kvm_handle_guest_abort(struct kvm_vcpu *vcpu)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	uint64_t va = a->fault.addr;
+	bool el0 = from_el0(vcpu);
+	unsigned acc = fault_access(a->fault.type, el0);
+	bool write = acc & ARM64_ACC_WRITE, exec = acc & ARM64_ACC_EXEC;
+	struct walk_state ws = { vcpu, va, 0 };
+	struct arm64_walk_ctx ctx;
+	struct arm64_walk_result res;
+	struct tdp_leaf leaf;
+	struct s2_fault f;
+	int r;
+
+	build_walk_ctx(vcpu, &ctx, &ws);
+	switch (arm64_walk(&ctx, va, acc, &res)) {
+	case ARM64_WALK_S2_FAULT:
+		return ws.ret;
+	case ARM64_WALK_FAULT:
+		/* the guest's own translation fault: hardware takes it to EL1 */
+		trace_s1_fault(&res, va);
+		inject_abt64(vcpu, exec, va, res.fsc, write);
+		return 0;
+	case ARM64_WALK_OK:
+		break;
+	}
+	if (s2_lookup(vcpu->kvm, res.ipa, write, &leaf)) {
+		kvm_livelock_check(vcpu, res.ipa >> PAGE_SHIFT, true, "re-faulted");
+		return install_translation(vcpu, va, &res, &leaf, el0);
+	}
+	f = (struct s2_fault){ .ipa = res.ipa, .va = va, .write = write, .exec = exec };
+	r = stage2_abort(vcpu, &f);
+	if (!r)
+		kvm_livelock_check(vcpu, res.ipa >> PAGE_SHIFT, false, "re-faulted");
+	return r;
+}

@@ -40,6 +40,23 @@ static const struct narration narrations[] = {
 	{ "kvm_internal_error", 1, "KVM_EXIT_INTERNAL_ERROR" },
 	{ "kvm_mmu_flush_tlb", 1, "drop installed translations" },
 	{ "kvm_exit", 0, "KVM_RUN returns to userspace" },
+	/* arm64 */
+	{ "kvm_arch_vcpu_ioctl_vcpu_init", 0, "KVM_ARM_VCPU_INIT: reset the vCPU" },
+	{ "stage1_fault", 0, "stage-1 walk failed: the guest's own tables fault" },
+	{ "inject_abt64", 1, "inject_abt64: take the abort to the guest's VBAR_EL1" },
+	{ "kvm_inject_undefined", 1, "kvm_inject_undefined: an undefined instruction for the guest" },
+	{ "kvm_handle_guest_abort", 0, "kvm_handle_guest_abort: stage-2 abort (Unicorn has no translation; kvmsim walked stage 1)" },
+	{ "user_mem_abort", 1, "user_mem_abort: fault the page in and map it in stage 2" },
+	{ "mmu_invalidate_retry", 2, "mmu_invalidate_retry: an invalidation raced with us, let the guest retry" },
+	{ "kvm_pgtable_stage2_map", 2, "kvm_pgtable_stage2_map: install the stage-2 descriptor (level 3: 4K, 2: 2M, 1: 1G)" },
+	{ "kvm_pgtable_stage2_relax_perms", 2, "kvm_pgtable_stage2_relax_perms: add write permission" },
+	{ "io_mem_abort", 1, "io_mem_abort: no memslot, decode the syndrome (ISV) for userspace" },
+	{ "kvm_psci_call", 1, "kvm_psci_call: hvc to the PSCI firmware KVM emulates" },
+	{ "kvm_prepare_system_event", 2, "kvm_prepare_system_event: every vCPU stops, userspace decides" },
+	{ "kvm_handle_wfx", 1, "kvm_handle_wfx: wfi (no interrupt controller: completes at once)" },
+	{ "access_vm_reg", 1, "a translation register write: drop installed translations" },
+	{ "tlbi", 1, "TLBI: drop installed translations" },
+	{ "kvm_tlb_flush_vmid", 2, "drop Unicorn's installed translations" },
 };
 
 static FILE *out;

@@ -49,7 +49,9 @@ int main(void)
 			fputs(uc.buf, stdout);
 			continue;
 		}
-		if (vcpu->run->exit_reason == KVM_EXIT_HLT)
+		/* x86 halts; arm64 has no wfi exit and powers off (PSCI) */
+		if (vcpu->run->exit_reason == KVM_EXIT_HLT ||
+		    vcpu->run->exit_reason == KVM_EXIT_SYSTEM_EVENT)
 			break;
 		if (cmd == UCALL_ABORT)
 			printf("guest abort: %s\n", uc.buf);

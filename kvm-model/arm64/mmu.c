@@ -12,7 +12,8 @@
 #include <string.h>
 
 #include "kvm-model/arm64/arm64.h"
-#include "kvm-model/fault_inject.h"
+#include "kvm-model/kvm_mmu.h"
+#include "kvm-model/profile.h"
 #include "kvm-model/userfaultfd.h"
 #include "mmu-model/hostmem.h"
 
@@ -209,9 +210,7 @@ struct s2_fault {
 	uint64_t ipa, va;
 	bool write, exec, s1ptw;
 	struct kvm_memory_slot *slot;
-	uint64_t hva;
-	bool writable;
-	uint64_t mmu_seq;
+	struct kvm_page_fault pf;	/* what the arch-neutral GUP path takes */
 };
 
 static void trace_ipa(const char *event, uint64_t ipa)
@@ -223,81 +222,49 @@ static void trace_ipa(const char *event, uint64_t ipa)
 }
 
 /*
- * The one place the return convention for an unresolved host page is
- * decided (profiles switch it): upstream fills KVM_EXIT_MEMORY_FAULT and
- * KVM_RUN returns -1/EFAULT.
+ * kvm_handle_error_pfn's arm64 counterpart, the one place where what
+ * KVM_RUN returns for an unresolved host page is decided: hwpoison sends
+ * SIGBUS and resumes (the signal makes KVM_RUN return -EINTR); the
+ * profile's memory-fault exit otherwise (upstream: -1/EFAULT with
+ * KVM_EXIT_MEMORY_FAULT; rfc-2023-v2: exit 38).
  */
-static int user_mem_abort_error(struct kvm_vcpu *vcpu, struct s2_fault *f)
+static int user_mem_abort_error(struct kvm_vcpu *vcpu, struct s2_fault *f, int pfn_err)
 {
-	struct kvmsim_memory_fault *mf = (void *)((char *)vcpu->run +
-						  KVMSIM_RUN_UNION_OFFSET);
-	struct sim_ev *ev;
+	uint64_t gpa = f->ipa & PAGE_MASK;
 
-	kvm_run_set_exit(vcpu, KVM_EXIT_MEMORY_FAULT);
-	mf->flags = 0;
-	mf->gpa = f->ipa & PAGE_MASK;
-	mf->size = PAGE_SIZE;
-	ev = sim_ev_begin("kvm_prepare_memory_fault_exit");
-	sim_ev_hex(ev, "gpa", mf->gpa);
-	sim_ev_hex(ev, "size", mf->size);
-	sim_ev_end(ev);
-	return -EFAULT;
-}
-
-/*
- * __kvm_faultin_pfn for arm64: fast GUP when the host page is mapped with
- * the access' permission (and, in a userfaultfd-armed range, present);
- * otherwise the slow path, which may sleep in handle_userfault.  Returns
- * 0, or -EFAULT when no pfn can be had (KVM_PFN_ERR_FAULT).
- */
-static int kvm_faultin_pfn(struct kvm_vcpu *vcpu, struct s2_fault *f)
-{
-	int prot = hostmem_prot(f->hva);
-	bool armed = userfaultfd_armed(f->hva);
-	bool ok = prot > 0 && (!f->write || (prot & HOSTMEM_PROT_WRITE)) &&
-		  (!armed || hostmem_page_present(f->hva)) && !sim_inject(FAIL_FAST_GUP);
-	struct sim_ev *ev = sim_ev_begin("hva_to_pfn_fast");
-
-	sim_ev_bool(ev, "ok", ok);
-	sim_ev_end(ev);
-	if (ok)
-		goto out;
-	if (sim_inject(FAIL_SLOW_GUP)) {
-		trace_ipa("hva_to_pfn_slow_failed", f->ipa);
-		return -EFAULT;
+	trace_ipa("kvm_handle_error_pfn", f->ipa);
+	switch (pfn_err) {
+	case KVM_PFN_ERR_HWPOISON:
+		trace_ipa("kvm_send_hwpoison_signal", f->ipa);
+		vcpu->hwpoison_hva = f->pf.hva;
+		vcpu->hwpoison_pending = true;
+		return 0;
+	case KVM_PFN_ERR_USERFAULT:
+		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, KVM_MEMORY_EXIT_FLAG_USERFAULT,
+					     KVM_MEMFAULT_REASON_UNKNOWN);
+	case KVM_PFN_ERR_USERFAULT_BITMAP:
+		return kvm_efault(vcpu, gpa, PAGE_SIZE);
+	case KVM_PFN_ERR_NEEDS_IO:
+		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, 0,
+					     KVM_MEMFAULT_REASON_ABSENT_MAPPING);
+	default:
+		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, 0, KVM_MEMFAULT_REASON_UNKNOWN);
 	}
-	ev = sim_ev_begin("hva_to_pfn_slow");
-	sim_ev_bool(ev, "ok", prot > 0 && (!f->write || (prot & HOSTMEM_PROT_WRITE)));
-	sim_ev_end(ev);
-	if (prot <= 0 || (f->write && !(prot & HOSTMEM_PROT_WRITE)))
-		return -EFAULT;
-	while (armed) {
-		struct userfaultfd_ctx *ctx = NULL;
-		unsigned long reason = userfaultfd_must_fault(f->hva, &ctx);
-		struct uffd_fault_who who = { vcpu->vcpu_idx, f->ipa & PAGE_MASK };
-
-		if (!reason)
-			break;
-		if (handle_userfault(ctx, f->hva, reason, f->write, &who))
-			return -EFAULT;
-	}
-out:
-	f->writable = (prot & HOSTMEM_PROT_WRITE) && !(f->slot->flags & KVM_MEM_READONLY);
-	return 0;
 }
 
 /*
  * The block size: a 1G or 2M stage-2 block when the slot covers the
  * aligned range, IPA and HVA are congruent (fault_supports_stage2_huge_
  * mapping) and the host backs it with a page that large; 4K (force_pte)
- * under dirty logging or in a userfaultfd-armed range.
+ * under dirty logging, KVM Userfault, or in a userfaultfd-armed range.
  */
 static int stage2_block_level(struct s2_fault *f)
 {
 	const struct kvm_memory_slot *slot = f->slot;
 	uint64_t gfn = f->ipa >> PAGE_SHIFT;
 
-	if ((slot->flags & KVM_MEM_LOG_DIRTY_PAGES) || userfaultfd_armed(f->hva))
+	if ((slot->flags & KVM_MEM_LOG_DIRTY_PAGES) || kvm_memslot_userfault(slot) ||
+	    userfaultfd_armed(f->pf.hva))
 		return TDP_PG_LEVEL_4K;
 	for (int level = TDP_PG_LEVEL_1G; level > TDP_PG_LEVEL_4K; level--) {
 		uint64_t pages = TDP_PAGES_PER_LEVEL(level);
@@ -306,9 +273,9 @@ static int stage2_block_level(struct s2_fault *f)
 
 		if (base < slot->base_gfn || base + pages > slot->base_gfn + slot->npages)
 			continue;
-		if ((f->hva ^ f->ipa) & (size - 1))
+		if ((f->pf.hva ^ f->ipa) & (size - 1))
 			continue;
-		if (hostmem_is_huge(f->hva, size))
+		if (hostmem_is_huge(f->pf.hva, size))
 			return level;
 	}
 	return TDP_PG_LEVEL_4K;
@@ -349,6 +316,7 @@ static int kvm_pgtable_stage2_map(struct kvm_vcpu *vcpu, struct s2_fault *f, int
 static int user_mem_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 {
 	bool logging = f->slot->flags & KVM_MEM_LOG_DIRTY_PAGES;
+	struct kvm_page_fault *pf = &f->pf;
 	struct sim_ev *ev;
 	int level, r;
 
@@ -357,24 +325,32 @@ static int user_mem_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 	sim_ev_bool(ev, "write", f->write);
 	sim_ev_bool(ev, "exec", f->exec);
 	sim_ev_end(ev);
-	level = stage2_block_level(f);
+	pf->addr = f->ipa;
+	pf->gfn = f->ipa >> PAGE_SHIFT;
+	pf->write = f->write;
+	pf->exec = f->exec;
+	pf->slot = f->slot;
 	/* smp_rmb() before GUP: a later invalidation makes this fault stale */
-	f->mmu_seq = vcpu->kvm->mmu_invalidate_seq;
-	if (kvm_faultin_pfn(vcpu, f))
-		return user_mem_abort_error(vcpu, f);
+	pf->mmu_seq = vcpu->kvm->mmu_invalidate_seq;
+	r = __gfn_to_pfn_memslot(vcpu, pf);
+	if (r)
+		return user_mem_abort_error(vcpu, f, r);
+	level = stage2_block_level(f);
 	/* only a write fault maps a logged page writable: the next write is seen */
-	if (logging && !f->write)
-		f->writable = false;
+	if ((f->slot->flags & KVM_MEM_READONLY) || (logging && !f->write))
+		pf->map_writable = false;
 	sim_yield("fault_install_window");
-	if (f->mmu_seq != vcpu->kvm->mmu_invalidate_seq) {
+	if (pf->mmu_seq != vcpu->kvm->mmu_invalidate_seq &&
+	    !kvm_rule_on(RULE_SKIP_MMU_SEQ_CHECK)) {
+		vcpu->kvm->stat.fault_retries++;
 		trace_ipa("mmu_invalidate_retry", f->ipa);
 		return 0;
 	}
-	r = kvm_pgtable_stage2_map(vcpu, f, level, f->writable);
+	r = kvm_pgtable_stage2_map(vcpu, f, level, pf->map_writable);
 	if (r)
 		return r;
-	if (f->writable)
-		mark_page_dirty_in_slot(f->slot, f->ipa >> PAGE_SHIFT);
+	if (pf->map_writable)
+		mark_page_dirty_in_slot(f->slot, pf->gfn);
 	return 0;
 }
 
@@ -494,6 +470,13 @@ static int stage2_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 	sim_ev_hex(ev, "va", f->va);
 	sim_ev_str(ev, "access", f->s1ptw ? "s1ptw" : f->exec ? "exec" :
 				 f->write ? "write" : "read");
+	if (!f->exec) {
+		/* the instruction that aborted, as the syndrome's reader sees it */
+		char insn[64];
+
+		arm64_disasm(vcpu, arm64_reg_read(vcpu, UC_ARM64_REG_PC), insn, sizeof(insn));
+		sim_ev_str(ev, "insn", insn);
+	}
 	sim_ev_end(ev);
 	kvm->stat.page_faults++;
 	f->slot = gfn_to_memslot(kvm, f->ipa >> PAGE_SHIFT);
@@ -510,7 +493,6 @@ static int stage2_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 		kvm_livelock_check(vcpu, f->ipa >> PAGE_SHIFT, true, "exited");
 		return r;
 	}
-	f->hva = gfn_to_hva_memslot(f->slot, f->ipa >> PAGE_SHIFT) + (f->ipa & ~PAGE_MASK);
 	kvm_vcpu_srcu_read_lock(vcpu);
 	r = user_mem_abort(vcpu, f);
 	kvm_vcpu_srcu_read_unlock(vcpu);

@@ -78,9 +78,15 @@ static void elf_check_header(struct elf_file *f, GElf_Ehdr *ehdr)
 		elf_fail(f, "unreadable ELF header: %s", elf_errmsg(-1));
 	if (ehdr->e_ident[EI_DATA] != ELFDATA2LSB)
 		elf_fail(f, "not little-endian");
+#ifdef SCENARIO_ARM64
+	if (ehdr->e_machine != EM_AARCH64)
+		elf_fail(f, "e_machine %u, expected EM_AARCH64 (%u)",
+			 ehdr->e_machine, EM_AARCH64);
+#else
 	if (ehdr->e_machine != EM_X86_64)
 		elf_fail(f, "e_machine %u, expected EM_X86_64 (%u)",
 			 ehdr->e_machine, EM_X86_64);
+#endif
 	if (ehdr->e_type != ET_EXEC)
 		elf_fail(f, "e_type %u, expected ET_EXEC (%u): guests are "
 			 "linked at a fixed address", ehdr->e_type, ET_EXEC);
@@ -168,7 +174,7 @@ u64 vm_load_elf(struct kvm_vm *vm, const char *path)
 	return ehdr.e_entry;
 }
 
-/* name: "hello" -> <guest dir>/x86_64/hello.elf; a path with '/' as is. */
+/* name: "hello" -> <guest dir>/<arch>/hello.elf; a path with '/' as is. */
 u64 vm_load_guest(struct kvm_vm *vm, const char *name)
 {
 	char path[4096];
@@ -176,7 +182,11 @@ u64 vm_load_guest(struct kvm_vm *vm, const char *name)
 
 	if (strchr(name, '/'))
 		return vm_load_elf(vm, name);
+#ifdef SCENARIO_ARM64
+	n = snprintf(path, sizeof(path), "%s/arm64/%s.elf", guest_dir(), name);
+#else
 	n = snprintf(path, sizeof(path), "%s/x86_64/%s.elf", guest_dir(), name);
+#endif
 	ASSERT(n > 0 && n < (int)sizeof(path), "guest path too long");
 	return vm_load_elf(vm, path);
 }

@@ -34,6 +34,9 @@
 #include <linux/kvm.h>
 
 #include "guest_abi.h"
+#ifdef SCENARIO_ARM64
+#include "guest_abi_arm64.h"
+#endif
 
 typedef uint8_t u8;
 typedef uint16_t u16;
@@ -164,6 +167,15 @@ u64 vcpu_get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
 u64 vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
 void vcpu_expect_ucall(struct kvm_vcpu *vcpu, struct ucall *uc, u64 cmd);
 void describe_exit(struct kvm_vcpu *vcpu, char *buf, size_t size);
+
+#ifdef SCENARIO_ARM64
+/* arm64 (lib/arm64.c): stage-1 tables, KVM_ARM_VCPU_INIT, ONE_REG. */
+void arm64_setup_system(struct kvm_vm *vm);
+void arm64_setup_vcpu(struct kvm_vcpu *vcpu, u64 entry);
+void vcpu_set_reg(struct kvm_vcpu *vcpu, u64 id, u64 val);
+u64 vcpu_get_reg(struct kvm_vcpu *vcpu, u64 id);
+void vcpu_set_gpr(struct kvm_vcpu *vcpu, int n, u64 val);
+#endif
 
 /* Little-endian value of an MMIO exit's data bytes. */
 u64 mmio_data_get(const struct kvm_run *run);

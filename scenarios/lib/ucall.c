@@ -25,12 +25,41 @@ const char *ucall_name(u64 cmd)
 	return "UCALL_?";
 }
 
+#ifdef SCENARIO_ARM64
+/* arm64: an 8-byte MMIO write to UCALL_MMIO_GPA carrying the struct's address */
+static bool is_ucall_exit(const struct kvm_run *run)
+{
+	return run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write &&
+	       run->mmio.phys_addr == UCALL_MMIO_GPA;
+}
+
+static u64 ucall_gpa(const struct kvm_run *run)
+{
+	u64 gpa;
+
+	ASSERT(run->mmio.len == 8, "ucall MMIO write of %u bytes, expected 8", run->mmio.len);
+	memcpy(&gpa, run->mmio.data, sizeof(gpa));
+	return gpa;
+}
+#else
+static u64 ucall_gpa(const struct kvm_run *run)
+{
+	u32 gpa;
+
+	ASSERT(run->io.size == 4 && run->io.count == 1,
+	       "ucall port %#x: OUT of size %u count %u, expected size 4 count 1",
+	       UCALL_PORT, run->io.size, run->io.count);
+	memcpy(&gpa, (const u8 *)run + run->io.data_offset, sizeof(gpa));
+	return gpa;
+}
+
 static bool is_ucall_exit(const struct kvm_run *run)
 {
 	return run->exit_reason == KVM_EXIT_IO &&
 	       run->io.direction == KVM_EXIT_IO_OUT &&
 	       run->io.port == UCALL_PORT;
 }
+#endif
 
 /*
  * If the last exit was a ucall, copy the guest's struct into *uc and
@@ -39,20 +68,16 @@ static bool is_ucall_exit(const struct kvm_run *run)
 u64 vcpu_get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
 {
 	struct kvm_run *run = vcpu->run;
-	u32 gpa;
+	u64 gpa;
 
 	memset(uc, 0, sizeof(*uc));
 	if (!is_ucall_exit(run))
 		return UCALL_NONE;
-	ASSERT(run->io.size == 4 && run->io.count == 1,
-	       "ucall port %#x: OUT of size %u count %u, expected size 4 count 1",
-	       UCALL_PORT, run->io.size, run->io.count);
-
-	memcpy(&gpa, (u8 *)run + run->io.data_offset, sizeof(gpa));
+	gpa = ucall_gpa(run);
 	memcpy(uc, gpa_to_hva(vcpu->vm, gpa, sizeof(*uc)), sizeof(*uc));
 	uc->buf[sizeof(uc->buf) - 1] = '\0';
 	ASSERT(uc->cmd > UCALL_NONE && uc->cmd < UCALL_NR_CMDS,
-	       "ucall at gpa %#x: unknown command %llu", gpa,
+	       "ucall at gpa %#llx: unknown command %llu", (unsigned long long)gpa,
 	       (unsigned long long)uc->cmd);
 	return uc->cmd;
 }
@@ -95,6 +120,12 @@ void describe_exit(struct kvm_vcpu *vcpu, char *buf, size_t size)
 		snprintf(buf, size, "KVM_EXIT_MMIO gpa %#llx len %u %s",
 			 (unsigned long long)run->mmio.phys_addr,
 			 run->mmio.len, run->mmio.is_write ? "write" : "read");
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		snprintf(buf, size, "KVM_EXIT_SYSTEM_EVENT type %u (%s)",
+			 run->system_event.type,
+			 run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ? "shutdown" :
+			 run->system_event.type == KVM_SYSTEM_EVENT_RESET ? "reset" : "?");
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
 		snprintf(buf, size, "KVM_EXIT_INTERNAL_ERROR suberror %u",

@@ -66,12 +66,17 @@ struct kvm_vm *vm_create(void)
 	if (vm->vm_fd < 0)
 		die_errno("KVM_CREATE_VM");
 
+#ifdef SCENARIO_ARM64
+	vm_add_slot(vm, GUEST_MAIN_SLOT, 0, GUEST_MAIN_SIZE, 0, BACKING_ANON);
+	arm64_setup_system(vm);
+#else
 	/* Intel needs it for real-mode emulation; harmless elsewhere. */
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_GPA) < 0)
 		die_errno("KVM_SET_TSS_ADDR");
 
 	vm_add_slot(vm, GUEST_MAIN_SLOT, 0, GUEST_MAIN_SIZE, 0, BACKING_ANON);
 	x86_setup_system(vm);
+#endif
 	return vm;
 }
 
@@ -257,10 +262,27 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, u64 entry)
 	if (!vm->vcpu)
 		vm->vcpu = vcpu;
 	vm->vcpus[vm->nr_vcpus++] = vcpu;
+#ifdef SCENARIO_ARM64
+	arm64_setup_vcpu(vcpu, entry);
+#else
 	x86_setup_vcpu(vcpu, entry);
+#endif
 	return vcpu;
 }
 
+#ifdef SCENARIO_ARM64
+/* AAPCS64: guest_main's arguments in x0..x5 */
+void vcpu_set_args(struct kvm_vcpu *vcpu, int nargs, ...)
+{
+	va_list ap;
+
+	ASSERT(nargs >= 0 && nargs <= 6, "at most 6 guest arguments");
+	va_start(ap, nargs);
+	for (int i = 0; i < nargs; i++)
+		vcpu_set_gpr(vcpu, i, va_arg(ap, u64));
+	va_end(ap);
+}
+#else
 void vcpu_set_args(struct kvm_vcpu *vcpu, int nargs, ...)
 {
 	struct kvm_regs regs;
@@ -279,6 +301,7 @@ void vcpu_set_args(struct kvm_vcpu *vcpu, int nargs, ...)
 	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0)
 		die_errno("KVM_SET_REGS");
 }
+#endif
 
 int __vcpu_run(struct kvm_vcpu *vcpu)
 {

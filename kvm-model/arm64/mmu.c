@@ -281,14 +281,6 @@ static int stage2_block_level(struct s2_fault *f)
 	return TDP_PG_LEVEL_4K;
 }
 
-static void mark_page_dirty_in_slot(struct kvm_memory_slot *slot, uint64_t gfn)
-{
-	uint64_t rel = gfn - slot->base_gfn;
-
-	if (slot->dirty_bitmap)
-		slot->dirty_bitmap[rel / 64] |= 1ul << (rel % 64);
-}
-
 static int kvm_pgtable_stage2_map(struct kvm_vcpu *vcpu, struct s2_fault *f, int level,
 				  bool writable)
 {

@@ -4,6 +4,8 @@
  * kvm_arch_* entry points the generic code calls through it.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kvm-model/kvm_arch.h"
@@ -30,6 +32,14 @@ int kvm_arch_select(const char *name)
 		}
 	}
 	return -EINVAL;
+}
+
+void kvm_arch_init(const char *name)
+{
+	if (name && *name && kvm_arch_select(name)) {
+		fprintf(stderr, "kvmsim: KVMSIM_ARCH=%s: unknown architecture\n", name);
+		exit(2);
+	}
 }
 
 /* Called by the shared stage-2 code (zap, memslot changes). */

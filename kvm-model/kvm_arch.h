@@ -40,7 +40,9 @@ extern const struct kvm_arch_ops kvm_arm64_arch_ops;
 
 /* The process' architecture (x86_64 unless KVMSIM_ARCH says otherwise). */
 const struct kvm_arch_ops *kvm_arch(void);
-/* Choose by name; -EINVAL for an unknown one (runtime init, unit tests). */
+/* Choose by name; -EINVAL for an unknown one (unit tests). */
 int kvm_arch_select(const char *name);
+/* At start-up, from KVMSIM_ARCH (NULL or "": x86_64); unknown: exit 2. */
+void kvm_arch_init(const char *name);
 
 #endif

@@ -222,10 +222,7 @@ void kvmsim_runtime_init(void)
 	if (off && !strcmp(off, "off"))
 		return;
 	enabled = true;
-	if (arch && *arch && kvm_arch_select(arch)) {
-		fprintf(stderr, "kvmsim: KVMSIM_ARCH=%s: unknown architecture\n", arch);
-		exit(2);
-	}
+	kvm_arch_init(arch);
 	sim_init(seed ? strtoull(seed, NULL, 0) : 0, "vmm");
 	posix_init();
 	profile_setup();

@@ -458,13 +458,18 @@ static int cmd_list(void)
 		char path[PATH_MAX];
 		struct manifest m;
 
-		if (dot && !dot[9]) {
+		/* NAME.arm64.manifest belongs to NAME */
+		if (dot && !dot[9] && !(dot - ents[i]->d_name > 6 && !strncmp(dot - 6, ".arm64", 6))) {
 			snprintf(path, sizeof(path), "%s/%s", KVMSIM_SCENARIO_SRC_DIR,
 				 ents[i]->d_name);
 			*dot = 0;
 			if (!load_manifest(path, &m, NULL)) {
-				printf("%-20s %-8s %s\n", ents[i]->d_name, m.arch,
-				       m.description);
+				char arm64[PATH_MAX];
+
+				snprintf(arm64, sizeof(arm64), "%s/%s.arm64.manifest",
+					 KVMSIM_SCENARIO_SRC_DIR, ents[i]->d_name);
+				printf("%-20s %-14s %s\n", ents[i]->d_name,
+				       access(arm64, R_OK) ? m.arch : "x86_64,arm64", m.description);
 				free_manifest(&m);
 			}
 		}
@@ -634,10 +639,39 @@ static int run_scenario(char **argv, const char *spec, bool echo, char **out, ch
 	return status;
 }
 
+static bool arch_is_arm64(void)
+{
+	const char *arch = getenv("KVMSIM_ARCH");
+
+	return arch && !strcmp(arch, "arm64");
+}
+
+/*
+ * --arch arm64: the scenario built against the arm64 uAPI
+ * (scenarios/arm64/NAME) and NAME.arm64.manifest when the exits differ
+ * by architecture (MMIO ucalls, no HLT exit), else NAME.manifest.
+ */
 static void scenario_paths(const char *name, char *manifest, char *bin)
 {
+	if (arch_is_arm64()) {
+		snprintf(manifest, PATH_MAX, "%s/%s.arm64.manifest", KVMSIM_SCENARIO_SRC_DIR,
+			 name);
+		if (access(manifest, R_OK))
+			snprintf(manifest, PATH_MAX, "%s/%s.manifest", KVMSIM_SCENARIO_SRC_DIR,
+				 name);
+		snprintf(bin, PATH_MAX, "%s/arm64/%s", KVMSIM_SCENARIO_BIN_DIR, name);
+		return;
+	}
 	snprintf(manifest, PATH_MAX, "%s/%s.manifest", KVMSIM_SCENARIO_SRC_DIR, name);
 	snprintf(bin, PATH_MAX, "%s/%s", KVMSIM_SCENARIO_BIN_DIR, name);
+}
+
+/* --arch decides which binary and manifest a scenario name means: early */
+static void scan_arch(int argc, char **argv)
+{
+	for (int i = 2; i + 1 < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--arch"))
+			setenv("KVMSIM_ARCH", argv[i + 1], 1);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -966,7 +1000,8 @@ static int resolve_target(int argc, char **argv, int i, char *bin, size_t size,
 	}
 	if (i >= argc)
 		return -1;
-	snprintf(bin, size, "%s/%s", KVMSIM_SCENARIO_BIN_DIR, argv[i]);
+	snprintf(bin, size, "%s/%s%s", KVMSIM_SCENARIO_BIN_DIR, arch_is_arm64() ? "arm64/" : "",
+		 argv[i]);
 	if (access(bin, X_OK)) {
 		fprintf(stderr, "kvmsim: no scenario %s (see kvmsim list)\n", argv[i]);
 		exit(2);
@@ -1059,6 +1094,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	scan_arch(argc, argv);
 	if (!strcmp(argv[1], "list"))
 		return cmd_list();
 	if (!strcmp(argv[1], "profiles"))

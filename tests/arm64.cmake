@@ -1,0 +1,18 @@
+# arm64: the uAPI copy checked against the cross headers, the arm64
+# scenarios under kvmsim and for determinism, and tests/arm64/ VMMs.
+find_program(ARM64_CC aarch64-linux-gnu-gcc)
+if(ARM64_CC)
+	add_test(NAME arm64/uapi-check
+		COMMAND ${ARM64_CC} -Werror -fsyntax-only -I${CMAKE_SOURCE_DIR}/include
+			${CMAKE_CURRENT_SOURCE_DIR}/arm64-uapi-check.c)
+endif()
+
+get_property(arm64_scenarios GLOBAL PROPERTY KVMSIM_ARM64_SCENARIOS)
+foreach(name ${arm64_scenarios})
+	foreach(mode kvmsim determinism)
+		add_test(NAME scenario-arm64/${name}/${mode}
+			COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/arm64-scenario-test.sh
+				$<TARGET_FILE:kvmsim> ${mode} ${name})
+		set_tests_properties(scenario-arm64/${name}/${mode} PROPERTIES TIMEOUT 120)
+	endforeach()
+endforeach()

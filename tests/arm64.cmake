@@ -16,3 +16,14 @@ foreach(name ${arm64_scenarios})
 		set_tests_properties(scenario-arm64/${name}/${mode} PROPERTIES TIMEOUT 120)
 	endforeach()
 endforeach()
+
+if(TARGET scenario_lib_arm64)
+	add_executable(vmm-arm64 arm64/vmm-arm64.c)
+	target_link_libraries(vmm-arm64 PRIVATE scenario_lib_arm64)
+	add_dependencies(vmm-arm64 guest_bins)
+	add_test(NAME arm64/vmm-arm64
+		COMMAND $<TARGET_FILE:kvmsim> exec --arch arm64 -- $<TARGET_FILE:vmm-arm64>)
+	set_tests_properties(arm64/vmm-arm64 PROPERTIES TIMEOUT 120
+		PASS_REGULAR_EXPRESSION "all checks passed"
+		FAIL_REGULAR_EXPRESSION "MISMATCH")
+endif()

@@ -125,6 +125,9 @@ static uint32_t mrs_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg 
 
 	if (shadow) {
 		v = *shadow;
+	} else if (sysreg_is(cp, (struct sysreg_enc){ 3, 0, 0, 0, 5 })) {
+		/* MPIDR_EL1: the vCPU's own affinity, not Unicorn's CPU 0 */
+		v = to_arm64(vcpu)->mpidr;
 	} else if (sysreg_is(cp, (struct sysreg_enc){ 3, 3, 14, 0, 1 }) ||
 		   sysreg_is(cp, (struct sysreg_enc){ 3, 3, 14, 0, 2 })) {
 		/* CNTPCT/CNTVCT: host time would leak; count guest instructions */

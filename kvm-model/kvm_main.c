@@ -24,6 +24,8 @@
 #include "kvm-model/kvm_arch.h"
 #include "kvm-model/observe.h"
 #include "kvm-model/profile.h"
+#include "kvm-model/cost.h"
+#include "sim/cost.h"
 
 #define VCPU_STACK_SIZE	(4u << 20)	/* Unicorn's translator runs on it */
 
@@ -279,7 +281,9 @@ static void kvm_vcpu_actor(void *arg)
 		vcpu->exit_filled = false;
 		if (kvm_rule_on(RULE_RESET_EXIT_REASON))
 			vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
+		sim_charge(COST_RUN_ENTRY);
 		vcpu->run_ret = kvm_arch()->vcpu_run(vcpu);
+		sim_charge(COST_RUN_EXIT);
 		ev = sim_ev_begin("kvm_vcpu_ioctl_run_return");
 		sim_ev_int(ev, "ret", vcpu->run_ret);
 		sim_ev_int(ev, "exit_reason", vcpu->run->exit_reason);

@@ -86,6 +86,7 @@ static void usage(FILE *f)
 		"  --fail SPEC     fault injection: SITE, SITE:N (N-th hit) or SITE:P\n"
 		"                  (each hit with probability P); sites: %s\n"
 		"  --timeline F    write a Chrome trace-event timeline (Perfetto)\n"
+		"  --cost          virtual-time cost model (contention, wakeups, exits)\n"
 		"  --profile SPEC  KVM rules: PROFILE[+RULE|+no-RULE]... (kvmsim profiles)\n"
 		"explore options:\n"
 		"  --strategy S    random | pct | bounded (default random)\n"
@@ -219,6 +220,8 @@ static int parse_options(int argc, char **argv, int i, bool *native)
 			setenv("KVMSIM_HASH", "1", 1);
 		} else if (!strcmp(a, "--stats")) {
 			setenv("KVMSIM_STATS", "1", 1);
+		} else if (!strcmp(a, "--cost")) {
+			setenv("KVMSIM_COST", "1", 1);
 		} else if (!strcmp(a, "--arch") && i + 1 < argc) {
 			if (strcmp(argv[++i], "x86_64") && strcmp(argv[i], "arm64")) {
 				fprintf(stderr, "kvmsim: --arch %s: x86_64 or arm64\n",

@@ -10,6 +10,7 @@
  *   KVMSIM_FAIL     comma-separated fault-injection specs (SITE[:N|:P])
  *   KVMSIM_PROFILE  KVM rule profile spec (recorded in schedules)
  *   KVMSIM_OBSERVE  file for observables (kvmsim compare, manifests)
+ *   KVMSIM_COST     "1": the virtual-time cost model (kvm-model/cost.c)
  *   KVMSIM_ARCH     the architecture /dev/kvm models (x86_64, the default)
  *   KVMSIM_MODE     explore | replay | shrink (set by those commands)
  *   KVMSIM_STRATEGY, KVMSIM_DEPTH, KVMSIM_PREEMPTIONS, KVMSIM_RUNS,
@@ -32,6 +33,7 @@
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/kvmsim.h"
 #include "kvm-model/observe.h"
+#include "kvm-model/cost.h"
 #include "kvm-model/profile.h"
 #include "kvm-model/userfaultfd.h"
 #include "mmu-model/hostmem.h"
@@ -217,6 +219,7 @@ void kvmsim_runtime_init(void)
 	const char *stats = getenv("KVMSIM_STATS");
 	const char *timeline = getenv("KVMSIM_TIMELINE");
 	const char *observe = getenv("KVMSIM_OBSERVE");
+	const char *v;
 	const char *arch = getenv("KVMSIM_ARCH");
 
 	if (off && !strcmp(off, "off"))
@@ -226,6 +229,7 @@ void kvmsim_runtime_init(void)
 	sim_init(seed ? strtoull(seed, NULL, 0) : 0, "vmm");
 	posix_init();
 	profile_setup();
+	kvm_cost_init((v = getenv("KVMSIM_COST")) && !strcmp(v, "1"));
 	explore_setup(sim_seed());
 	if (trace && *trace && sim_trace_open(trace))
 		fprintf(stderr, "kvmsim: cannot open trace file %s\n", trace);

@@ -20,6 +20,8 @@
 
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/userfaultfd.h"
+#include "kvm-model/cost.h"
+#include "sim/cost.h"
 #include "mmu-model/hostmem.h"
 #include "posix/simfd.h"
 #include "sim/oracle.h"
@@ -93,6 +95,7 @@ struct userfaultfd_ctx {
 	struct list_node fault_pending_wqh;	/* not read yet, FIFO */
 	struct list_node fault_wqh;		/* read, waiting for a wake */
 	struct sim_waitq fd_wqh;		/* blocking read()ers */
+	struct sim_lock wqh_lock;		/* cost model: fault_pending_wqh.lock */
 	struct simfd *file;
 	struct userfaultfd_ctx *next;		/* all live contexts */
 };
@@ -350,8 +353,11 @@ static int __wake_userfault(struct userfaultfd_ctx *ctx, uint64_t start, uint64_
 
 static void wake_userfault(struct userfaultfd_ctx *ctx, uint64_t start, uint64_t len)
 {
-	if (!list_empty(&ctx->fault_pending_wqh) || !list_empty(&ctx->fault_wqh))
+	/* the lockless waitqueue_active() check first, as the kernel does */
+	if (!list_empty(&ctx->fault_pending_wqh) || !list_empty(&ctx->fault_wqh)) {
+		sim_charge_locked(&ctx->wqh_lock, COST_UFFD_WQ_LOCK);
 		__wake_userfault(ctx, start, len);
+	}
 }
 
 /* ---- handle_userfault: the fault side ---- */
@@ -395,6 +401,8 @@ int handle_userfault(struct userfaultfd_ctx *ctx, uint64_t hva, unsigned long re
 	uwq.ctx = ctx;
 	uwq.who = *who;
 	sim_waitq_init(&uwq.wq, "handle_userfault");
+	/* queueing the message and waking readers: under the wait-queue lock */
+	sim_charge_locked(&ctx->wqh_lock, COST_UFFD_WQ_LOCK);
 	userfaultfd_ctx_get(ctx);
 	list_add_tail(&uwq.entry, &ctx->fault_pending_wqh);
 
@@ -413,6 +421,7 @@ int handle_userfault(struct userfaultfd_ctx *ctx, uint64_t hva, unsigned long re
 	while (!uwq.waken)
 		sim_wait(&uwq.wq);
 
+	sim_charge(SIM_COST_WAKEUP);
 	ev = sim_ev_begin("handle_userfault_woken");
 	sim_ev_int(ev, "vcpu", who->vcpu);
 	sim_ev_hex(ev, "gpa", who->gpa);
@@ -448,8 +457,10 @@ static int userfaultfd_ctx_read(struct userfaultfd_ctx *ctx, bool no_wait,
 				struct uffd_msg *msg)
 {
 	for (;;) {
-		struct list_node *n = ctx->fault_pending_wqh.next;
+		struct list_node *n;
 
+		sim_charge_locked(&ctx->wqh_lock, COST_UFFD_WQ_LOCK);
+		n = ctx->fault_pending_wqh.next;
 		if (n != &ctx->fault_pending_wqh) {
 			struct userfaultfd_wait_queue *uwq =
 				(void *)((char *)n - offsetof(struct userfaultfd_wait_queue, entry));
@@ -852,6 +863,7 @@ static int64_t mfill_atomic(struct userfaultfd_ctx *ctx, enum mfill_mode mode,
 	else if (mode == MFILL_ATOMIC_CONTINUE && vma.kind != HOSTMEM_SHMEM)
 		err = -EINVAL;
 	while (!err && copied < len) {
+		sim_charge(COST_UFFD_COPY);
 		err = mfill_atomic_pte(mode, &vma, dst_start + copied,
 				       src_start + copied);
 		if (!err)
@@ -1022,6 +1034,7 @@ int userfaultfd_new(int flags)
 	list_init(&ctx->fault_pending_wqh);
 	list_init(&ctx->fault_wqh);
 	sim_waitq_init(&ctx->fd_wqh, "userfaultfd_read");
+	sim_lock_init(&ctx->wqh_lock, "fault_pending_wqh.lock");
 	fd = simfd_install(&userfaultfd_fops, ctx, flags & UFFD_SHARED_FCNTL_FLAGS);
 	if (fd < 0) {
 		free(ctx);

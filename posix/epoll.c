@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/cost.h"
 #include "posix/posix.h"
 #include "posix/real.h"
 #include "posix/simfd_internal.h"
@@ -396,6 +397,7 @@ int posix_epoll_wait(int epfd, struct epoll_event *evs, int max, uint64_t timeou
 		} else {
 			sim_wait_until(&ep->wq, deadline);
 		}
+		sim_charge(SIM_COST_EPOLL_WAKEUP);
 		timed_out = sim_now() >= deadline;
 	}
 	ev = sim_ev_begin("epoll_wait");

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
+#include "sim/cost.h"
 #include "posix/posix.h"
 #include "posix/real.h"
 #include "posix/simfd_internal.h"
@@ -117,6 +118,7 @@ static bool poll_sleep(struct sim_waitq *wq, uint64_t deadline, bool has_host,
 			until = sim_now() + HOST_FD_RECHECK_NS;
 	}
 	sim_wait_until(wq, until);
+	sim_charge(SIM_COST_WAKEUP);
 	return sim_now() >= deadline;
 }
 

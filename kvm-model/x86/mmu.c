@@ -11,6 +11,8 @@
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/fault_inject.h"
 #include "kvm-model/profile.h"
+#include "kvm-model/cost.h"
+#include "sim/cost.h"
 #include "sim/oracle.h"
 #include "kvm-model/userfaultfd.h"
 #include "mmu-model/hostmem.h"
@@ -244,6 +246,7 @@ int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
 	fault->write = error_code & PFERR_WRITE_MASK;
 	fault->exec = error_code & PFERR_FETCH_MASK;
 	vcpu->kvm->stat.page_faults++;
+	sim_charge(COST_STAGE2_FAULT);
 
 	ev = sim_ev_begin("kvm_mmu_page_fault");
 	sim_ev_hex(ev, "gpa", gpa);

@@ -50,6 +50,8 @@ static void get_obj(enum kvmsim_file_kind kind, void *obj)
 		kvm_get_kvm(obj);
 	else if (kind == KVMSIM_FILE_VCPU)
 		((struct kvm_vcpu *)obj)->refs++;
+	else if (kind == KVMSIM_FILE_GMEM)
+		kvm_gmem_get(obj);
 }
 
 static void put_obj(enum kvmsim_file_kind kind, void *obj)
@@ -58,14 +60,19 @@ static void put_obj(enum kvmsim_file_kind kind, void *obj)
 		kvm_put_kvm(obj);
 	else if (kind == KVMSIM_FILE_VCPU)
 		kvm_put_vcpu(obj);
+	else if (kind == KVMSIM_FILE_GMEM)
+		kvm_gmem_put(obj);
 }
 
 int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj)
 {
 	int fd;
 
+	/* a vCPU's and a guest_memfd's fd map their pages: dup the storage */
 	if (kind == KVMSIM_FILE_VCPU)
 		fd = fcntl(((struct kvm_vcpu *)obj)->run_memfd, F_DUPFD_CLOEXEC, 0);
+	else if (kind == KVMSIM_FILE_GMEM)
+		fd = fcntl(kvm_gmem_memfd(obj), F_DUPFD_CLOEXEC, 0);
 	else
 		fd = memfd_create(kind == KVMSIM_FILE_DEV ? "kvm" :
 				  kind == KVMSIM_FILE_VM ? "kvm-vm" : "userfaultfd", MFD_CLOEXEC);
@@ -78,6 +85,8 @@ int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj)
 	/* the creating reference is the new fd's; VM creation already holds one */
 	if (kind == KVMSIM_FILE_VCPU)
 		((struct kvm_vcpu *)obj)->refs++;
+	else if (kind == KVMSIM_FILE_GMEM)
+		kvm_gmem_get(obj);
 	files[fd] = (struct kvm_file){ kind, obj };
 	return fd;
 }
@@ -87,6 +96,11 @@ enum kvmsim_file_kind kvmsim_fd_kind(int fd)
 	if (fd < 0 || fd >= nr_files)
 		return KVMSIM_FILE_NONE;
 	return files[fd].kind;
+}
+
+void *kvmsim_fd_obj(int fd)
+{
+	return kvmsim_fd_kind(fd) == KVMSIM_FILE_NONE ? NULL : files[fd].obj;
 }
 
 int kvmsim_open_dev(void)
@@ -128,6 +142,8 @@ long kvmsim_fd_ioctl(int fd, unsigned long cmd, unsigned long arg)
 
 int kvmsim_mmap_check(int fd, size_t len, int prot, int flags, off_t off)
 {
+	if (files[fd].kind == KVMSIM_FILE_GMEM)
+		return kvm_gmem_mmap_check(files[fd].obj, flags);
 	if (files[fd].kind != KVMSIM_FILE_VCPU)
 		return -ENODEV;	/* /dev/kvm, VM fds, /dev/userfaultfd have no mmap */
 	return 0;
@@ -153,4 +169,21 @@ void kvmsim_fd_dup(int oldfd, int newfd)
 	kvmsim_fd_release(newfd);
 	files[newfd] = files[oldfd];
 	get_obj(kind, files[newfd].obj);
+}
+
+/*
+ * vfs_fallocate: only a guest_memfd is a regular file with a fallocate
+ * op; /dev/kvm and the anon-inode files are not regular (ENODEV).
+ */
+int kvmsim_fd_fallocate(int fd, int mode, off_t off, off_t len)
+{
+	if (files[fd].kind != KVMSIM_FILE_GMEM)
+		return -ENODEV;
+	return kvm_gmem_fallocate(files[fd].obj, mode, off, len);
+}
+
+/* kvm_gmem_setattr refuses every size change; the others are not files. */
+int kvmsim_fd_truncate(int fd, off_t len)
+{
+	return -EINVAL;
 }

@@ -271,10 +271,15 @@ void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 static int fallocate_common(int (*real)(int, int, off_t, off_t), int fd, int mode,
 			    off_t off, off_t len)
 {
-	int r = real(fd, mode, off, len);
+	int r;
 
+	if (kvmsim_enabled() && kvmsim_fd_kind(fd) != KVMSIM_FILE_NONE)
+		return ret_errno(kvmsim_fd_fallocate(fd, mode, off, len));
+	r = real(fd, mode, off, len);
 	if (!r && (mode & FALLOC_FL_PUNCH_HOLE) && kvmsim_enabled())
 		kvmsim_host_file_unmap(fd, off, len);
+	if (!r && kvmsim_enabled())
+		kvmsim_host_fallocate(fd, mode, off, len);
 	return r;
 }
 
@@ -293,8 +298,13 @@ int fallocate64(int fd, int mode, off_t off, off_t len)
 static int ftruncate_common(int (*real)(int, off_t), int fd, off_t len)
 {
 	struct stat st;
-	bool shrink = kvmsim_enabled() && !fstat(fd, &st) && st.st_size > len;
-	int r = real(fd, len);
+	bool shrink;
+	int r;
+
+	if (kvmsim_enabled() && kvmsim_fd_kind(fd) != KVMSIM_FILE_NONE)
+		return ret_errno(kvmsim_fd_truncate(fd, len));
+	shrink = kvmsim_enabled() && !fstat(fd, &st) && st.st_size > len;
+	r = real(fd, len);
 
 	if (!r && shrink)
 		kvmsim_host_file_unmap(fd, len, st.st_size - len);

@@ -49,6 +49,15 @@ struct kvm_memory_slot {
 	uint32_t flags;
 	unsigned long *dirty_bitmap;	/* one bit per page while LOG_DIRTY_PAGES */
 	uint64_t userfault_bitmap;	/* userfault-v3: the VMM's bitmap (a user pointer) */
+	/*
+	 * KVM_MEM_GUEST_MEMFD: the bound file (NULL once it was closed) and
+	 * the slot's first page in it; gmem_only (KVM_MEMSLOT_GMEM_ONLY)
+	 * when the file can be mmap'ed: then shared faults use it too.
+	 * private-v6 uses the same fields for private_fd/private_offset.
+	 */
+	struct kvm_gmem *gmem;
+	uint64_t gmem_pgoff;
+	bool gmem_only;
 };
 
 struct kvm_memslots {
@@ -61,6 +70,13 @@ struct kvm_memslots {
 };
 
 struct kvm_vcpu;
+struct kvm_gmem;	/* guest_memfd.c */
+
+/* Gfn ranges [start, end) with the private attribute, sorted, disjoint. */
+struct kvm_mem_attrs {
+	struct { uint64_t start, end; } *r;
+	int nr, cap;
+};
 
 struct kvm_stats {
 	uint64_t page_faults;		/* kvm_mmu_page_fault calls */
@@ -73,6 +89,10 @@ struct kvm_stats {
 	uint64_t userfaults;		/* faults delivered to a userfaultfd */
 	uint64_t fault_retries;		/* is_page_fault_stale said retry */
 	uint64_t dirty_wrprots;		/* SPTEs write-protected for dirty logging */
+	uint64_t memslot_updates;	/* kvm_set_memslot calls */
+	uint64_t attr_updates;		/* KVM_SET_MEMORY_ATTRIBUTES that changed a gfn */
+	uint64_t gmem_allocs;		/* fallocate allocating in a private fd */
+	uint64_t gmem_discards;		/* fallocate punching holes in a private fd */
 };
 
 /*
@@ -116,6 +136,9 @@ struct kvm {
 	bool vcpu_created_once;		/* identity map address is fixed after */
 	struct gfn_set pt_gfns;
 	struct kvm_stats stat;
+	bool has_private_mem;		/* KVM_X86_SW_PROTECTED_VM */
+	/* KVM_X86_SW_PROTECTED_VM: the attributes are the source of truth */
+	struct kvm_mem_attrs mem_attrs;
 	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: KVM_DIRTY_LOG_MANUAL_PROTECT_* */
 	uint64_t manual_dirty_log_protect;
 	/* rfc-2023-v2: reasons enabled with KVM_CAP_X86_MEMORY_FAULT_EXIT */
@@ -261,6 +284,31 @@ bool kvm_dirty_log_manual_protect_and_init_set(const struct kvm *kvm);
 void mark_page_dirty_in_slot(struct kvm_memory_slot *slot, uint64_t gfn);
 /* A write to gfn that dirty logging must see. */
 void mark_page_dirty(struct kvm *kvm, uint64_t gfn);
+
+/* ---- guest_memfd.c: guest_memfd, memory attributes, private-v6's private fd ---- */
+bool kvm_arch_has_private_mem(const struct kvm *kvm);
+int kvm_gmem_create(struct kvm *kvm, void *uargs);
+/* Bind slot to the guest_memfd fd at byte offset: 0 or -errno (kvm_gmem_bind). */
+int kvm_gmem_bind(struct kvm *kvm, struct kvm_memory_slot *slot, int fd, uint64_t offset);
+void kvm_gmem_unbind(struct kvm_memory_slot *slot);
+/* The host address of gfn's page in the slot's file, or -errno. */
+int kvm_gmem_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot, uint64_t gfn,
+		     uint64_t *hva);
+void kvm_gmem_get(struct kvm_gmem *gmem);
+void kvm_gmem_put(struct kvm_gmem *gmem);
+int kvm_gmem_fallocate(struct kvm_gmem *gmem, int mode, int64_t off, int64_t len);
+int kvm_gmem_mmap_check(struct kvm_gmem *gmem, int flags);
+int kvm_gmem_memfd(const struct kvm_gmem *gmem);
+uint64_t kvm_supported_mem_attributes(const struct kvm *kvm);
+int kvm_vm_ioctl_set_mem_attributes(struct kvm *kvm, void *uattrs);
+/* Private per the profile: the attribute (upstream) or a populated fd page (private-v6). */
+bool kvm_mem_is_private(struct kvm *kvm, uint64_t gfn);
+void kvm_mem_attrs_free(struct kvm *kvm);
+/* private-v6: bind a real memfd as the slot's private_fd (0 or -errno). */
+int kvm_private_fd_bind(struct kvm *kvm, struct kvm_memory_slot *slot, int fd,
+			uint64_t offset);
+/* private-v6: fallocate on a real fd ran; zap what a bound private_fd changed. */
+void kvm_private_fd_fallocate(int fd, int mode, uint64_t off, uint64_t len);
 
 /* ---- uaccess.c: copies to and from the VMM's memory that fail with EFAULT ---- */
 int copy_from_user(void *dst, const void *usrc, size_t n);

@@ -79,6 +79,7 @@ struct kvm *kvm_create_vm(unsigned long type, int *err)
 		return NULL;
 	}
 	kvm->refs = 1;
+	kvm->type = type;
 	kvm->vm_id = next_vm_id++;
 	sim_waitq_init(&kvm->srcu_wq, "synchronize_srcu");
 	kvm_register_vm(kvm);
@@ -128,6 +129,7 @@ void kvm_put_kvm(struct kvm *kvm)
 	kvm_arch()->destroy_vm(kvm);
 	tdp_mmu_destroy(kvm->tdp);
 	gfn_set_free(&kvm->pt_gfns);
+	kvm_mem_attrs_free(kvm);
 	for (int i = 0; i < kvm->nr_vcpus; i++)
 		kvm->vcpus[i]->kvm = NULL;
 	free(kvm);
@@ -384,6 +386,14 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 		return 1;
 	case KVM_CAP_MEMORY_FAULT_INFO:
 		return !kvm_rule_on(RULE_RFC_MEMFAULT_EXIT);
+	/* private-v6 predates guest_memfd, attributes and VM types */
+	case KVM_CAP_GUEST_MEMFD:
+		return !kvm_rule_on(RULE_PRIVATE_FD);
+	case KVM_CAP_GUEST_MEMFD_FLAGS:
+		if (kvm_rule_on(RULE_PRIVATE_FD))
+			return 0;
+		return GUEST_MEMFD_FLAG_MMAP |
+		       (kvm_arch_has_private_mem(kvm) ? 0 : GUEST_MEMFD_FLAG_INIT_SHARED);
 	case KVM_CAP_X86_MEMORY_FAULT_EXIT:
 		return kvm_rule_on(RULE_RFC_MEMFAULT_EXIT);
 	case KVM_CAP_MEMORY_FAULT_NOWAIT:
@@ -438,6 +448,22 @@ long kvm_dev_ioctl(unsigned int cmd, unsigned long arg)
 
 /* ---- VM fd ---- */
 
+/*
+ * private-v6: KVM_SET_USER_MEMORY_REGION with KVM_MEM_PRIVATE reads
+ * struct kvm_userspace_memory_region_ext; its private_fd and
+ * private_offset travel in region2's guest_memfd fields.
+ */
+static int copy_region_ext(struct kvm_userspace_memory_region2 *mem, unsigned long arg)
+{
+	struct kvm_userspace_memory_region_ext ext;
+
+	if (copy_from_user(&ext, (void *)arg, sizeof(ext)))
+		return -EFAULT;
+	mem->guest_memfd_offset = ext.private_offset;
+	mem->guest_memfd = ext.private_fd;
+	return 0;
+}
+
 static long vm_set_memory_region(struct kvm *kvm, unsigned int cmd, unsigned long arg)
 {
 	struct kvm_userspace_memory_region2 mem;
@@ -447,6 +473,12 @@ static long vm_set_memory_region(struct kvm *kvm, unsigned int cmd, unsigned lon
 	memset(&mem, 0, sizeof(mem));
 	if (copy_from_user(&mem, (void *)arg, size))
 		return -EFAULT;
+	if (cmd == KVM_SET_USER_MEMORY_REGION && kvm_rule_on(RULE_PRIVATE_FD) &&
+	    (mem.flags & KVM_MEM_PRIVATE)) {
+		if (copy_region_ext(&mem, arg))
+			return -EFAULT;
+		return kvm_set_memory_region(kvm, &mem);
+	}
 	/* the 2023-era proposals' flags came through the old ioctl too */
 	if (cmd == KVM_SET_USER_MEMORY_REGION &&
 	    (mem.flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY |
@@ -512,6 +544,14 @@ long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new
 		return vm_set_memory_region(kvm, cmd, arg);
 	case KVM_CHECK_EXTENSION:
 		return kvm_vm_ioctl_check_extension(kvm, arg);
+	case KVM_CREATE_GUEST_MEMFD:
+		if (kvm_rule_on(RULE_PRIVATE_FD))
+			return -ENOTTY;
+		return kvm_gmem_create(kvm, (void *)arg);
+	case KVM_SET_MEMORY_ATTRIBUTES:
+		if (kvm_rule_on(RULE_PRIVATE_FD))
+			return -ENOTTY;
+		return kvm_vm_ioctl_set_mem_attributes(kvm, (void *)arg);
 	case KVM_GET_DIRTY_LOG:
 		return kvm_vm_ioctl_get_dirty_log(kvm, (void *)arg);
 	case KVM_CLEAR_DIRTY_LOG:

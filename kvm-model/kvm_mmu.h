@@ -40,6 +40,8 @@ struct kvm_page_fault {
 	bool map_writable;
 	int max_level, goal_level;
 	uint64_t mmu_seq;
+	bool is_private;	/* PFERR_PRIVATE_ACCESS */
+	bool from_gmem;		/* hva is the guest_memfd page (kvm_gmem_get_pfn) */
 };
 
 /* __gfn_to_pfn_memslot's answers (KVM's error pfns, and the model's extras). */

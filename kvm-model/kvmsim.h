@@ -17,6 +17,7 @@ enum kvmsim_file_kind {
 	KVMSIM_FILE_VM,
 	KVMSIM_FILE_VCPU,
 	KVMSIM_FILE_UFFD_DEV,	/* /dev/userfaultfd */
+	KVMSIM_FILE_GMEM,	/* a guest_memfd */
 };
 
 /* Runtime: seed, trace, explain and hash options from the environment. */
@@ -26,12 +27,18 @@ bool kvmsim_enabled(void);
 /* Register a new KVM file; returns its fd (a real, reserved fd number) or -errno. */
 int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj);
 enum kvmsim_file_kind kvmsim_fd_kind(int fd);
+void *kvmsim_fd_obj(int fd);
 int kvmsim_open_dev(void);
 long kvmsim_fd_ioctl(int fd, unsigned long cmd, unsigned long arg);
 /* 0: let the real mmap run on the placeholder fd; else -errno */
 int kvmsim_mmap_check(int fd, size_t len, int prot, int flags, off_t off);
 void kvmsim_fd_release(int fd);
 void kvmsim_fd_dup(int oldfd, int newfd);
+/* fallocate / ftruncate on one of our fds: 0 or -errno. */
+int kvmsim_fd_fallocate(int fd, int mode, off_t off, off_t len);
+int kvmsim_fd_truncate(int fd, off_t len);
+/* fallocate on a host file succeeded (private-v6 private fds). */
+void kvmsim_host_fallocate(int fd, int mode, off_t off, off_t len);
 
 /* Host memory changed under the guest (munmap, mprotect, mremap, madvise). */
 void kvmsim_host_unmap(unsigned long start, size_t len);

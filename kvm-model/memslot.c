@@ -33,14 +33,55 @@ uint32_t kvm_profile_memslot_flags(void)
 	return flags;
 }
 
+/*
+ * KVM_MEM_GUEST_MEMFD (or, private-v6, KVM_MEM_PRIVATE: the same bit)
+ * excludes dirty logging; guest_memfd also excludes READONLY (a write
+ * there would be emulated MMIO, which private memory cannot be).
+ */
+static bool memslot_flag_is_gmem(void)
+{
+	/* rfc-2023-v2 predates guest_memfd: its bit 2 is ABSENT_MAPPING_FAULT */
+	return !kvm_rule_on(RULE_ABSENT_MAPPING_FAULT);
+}
+
 static int check_memory_region_flags(const struct kvm_userspace_memory_region2 *mem)
 {
-	uint32_t valid_flags = KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY |
-			       kvm_profile_memslot_flags();
+	uint32_t valid_flags = KVM_MEM_LOG_DIRTY_PAGES | kvm_profile_memslot_flags();
 
+	if (!memslot_flag_is_gmem())
+		return mem->flags & ~(valid_flags | KVM_MEM_READONLY) ? -EINVAL : 0;
+	valid_flags |= KVM_MEM_GUEST_MEMFD;
+	if (mem->flags & KVM_MEM_GUEST_MEMFD)
+		valid_flags &= ~KVM_MEM_LOG_DIRTY_PAGES;
+	if (!(mem->flags & KVM_MEM_GUEST_MEMFD) || kvm_rule_on(RULE_PRIVATE_FD))
+		valid_flags |= KVM_MEM_READONLY;
 	if (mem->flags & ~valid_flags)
 		return -EINVAL;
+	if ((mem->flags & KVM_MEM_GUEST_MEMFD) &&
+	    ((mem->guest_memfd_offset & (PAGE_SIZE - 1)) ||
+	     mem->guest_memfd_offset + mem->memory_size < mem->guest_memfd_offset))
+		return -EINVAL;
 	return 0;
+}
+
+/* guest_memfd's bindings are fixed: such a slot can only be deleted. */
+static bool gmem_slot_immutable(const struct kvm_userspace_memory_region2 *mem,
+				const struct kvm_memory_slot *old)
+{
+	if (kvm_rule_on(RULE_PRIVATE_FD) || !memslot_flag_is_gmem())
+		return false;
+	return (mem->flags | old->flags) & KVM_MEM_GUEST_MEMFD;
+}
+
+static int kvm_bind_private(struct kvm *kvm, struct kvm_memory_slot *new,
+			    const struct kvm_userspace_memory_region2 *mem)
+{
+	if (!(mem->flags & KVM_MEM_GUEST_MEMFD) || !memslot_flag_is_gmem())
+		return 0;
+	if (kvm_rule_on(RULE_PRIVATE_FD))
+		return kvm_private_fd_bind(kvm, new, (int)mem->guest_memfd,
+					   mem->guest_memfd_offset);
+	return kvm_gmem_bind(kvm, new, (int)mem->guest_memfd, mem->guest_memfd_offset);
 }
 
 static bool access_ok(uint64_t addr, uint64_t size)
@@ -182,6 +223,7 @@ static int kvm_set_memslot(struct kvm *kvm, struct kvm_memslots *slots,
 
 	/* kvm_swap_active_memslots: no vCPU may still use the old slots */
 	synchronize_srcu_expedited(kvm);
+	kvm->stat.memslot_updates++;
 	if ((change == KVM_MR_DELETE || change == KVM_MR_MOVE) && old->as_id == 0)
 		kvm_mmu_zap_gfn_range(kvm, old->base_gfn, old->base_gfn + old->npages,
 				      "kvm_arch_flush_shadow_memslot");
@@ -194,6 +236,7 @@ static int kvm_set_memslot(struct kvm *kvm, struct kvm_memslots *slots,
 		trace_set_memslot(old, change);
 		by_gfn_remove(slots, old);
 		slots->id_table[old->id] = NULL;
+		kvm_gmem_unbind(old);
 		free(old->dirty_bitmap);
 		free(old);
 		return 0;
@@ -291,6 +334,8 @@ int kvm_set_memory_region(struct kvm *kvm,
 	if (!old) {
 		change = KVM_MR_CREATE;
 	} else {
+		if (gmem_slot_immutable(mem, old))
+			return -EINVAL;
 		if (mem->userspace_addr != old->userspace_addr ||
 		    npages != old->npages ||
 		    ((mem->flags ^ old->flags) & KVM_MEM_READONLY))
@@ -319,8 +364,11 @@ int kvm_set_memory_region(struct kvm *kvm,
 		.userfault_bitmap = (mem->flags & KVM_MEM_USERFAULT) &&
 				    kvm_rule_on(RULE_USERFAULT) ? mem->pad2[0] : 0,
 	};
-	r = prepare_dirty_bitmap(kvm, old, new);
+	r = change == KVM_MR_CREATE ? kvm_bind_private(kvm, new, mem) : 0;
+	if (!r)
+		r = prepare_dirty_bitmap(kvm, old, new);
 	if (r) {
+		kvm_gmem_unbind(new);
 		free(new);
 		return r;
 	}
@@ -362,6 +410,7 @@ void kvm_free_memslots(struct kvm *kvm)
 		struct kvm_memslots *slots = &kvm->memslots[as];
 
 		for (int i = 0; i < slots->nr; i++) {
+			kvm_gmem_unbind(slots->by_gfn[i]);
 			free(slots->by_gfn[i]->dirty_bitmap);
 			free(slots->by_gfn[i]);
 		}

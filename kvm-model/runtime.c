@@ -346,6 +346,11 @@ void kvmsim_host_file_unmap(int fd, uint64_t off, uint64_t len)
 				  len + (off & (PAGE_SIZE - 1)), file_unmap_range, NULL);
 }
 
+void kvmsim_host_fallocate(int fd, int mode, off_t off, off_t len)
+{
+	kvm_private_fd_fallocate(fd, mode, off, len);
+}
+
 void kvmsim_host_vma_gone(unsigned long start, size_t len)
 {
 	userfaultfd_unmap(start, len);

@@ -21,6 +21,7 @@ set(VMM_PROGRAMS
 	vmm-errno
 	vmm-exceptions
 	vmm-dirty-log
+	vmm-gmem
 )
 
 # The kvmsim binary the kvmsim tests drive.  Empty means the kvmsim target

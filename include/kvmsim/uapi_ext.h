@@ -82,6 +82,54 @@ struct uffdio_poison {
 #define UFFDIO_POISON	_IOWR(UFFDIO, _UFFDIO_POISON, struct uffdio_poison)
 #endif
 
+/* guest_memfd and memory attributes (6.8+), guest_memfd mmap (6.18) */
+#ifndef KVM_CREATE_GUEST_MEMFD
+struct kvm_create_guest_memfd {
+	__u64 size;
+	__u64 flags;
+	__u64 reserved[6];
+};
+#define KVM_CREATE_GUEST_MEMFD	_IOWR(KVMIO, 0xd4, struct kvm_create_guest_memfd)
+#endif
+#ifndef KVM_SET_MEMORY_ATTRIBUTES
+struct kvm_memory_attributes {
+	__u64 address;
+	__u64 size;
+	__u64 attributes;
+	__u64 flags;
+};
+#define KVM_SET_MEMORY_ATTRIBUTES	_IOW(KVMIO, 0xd2, struct kvm_memory_attributes)
+#define KVM_MEMORY_ATTRIBUTE_PRIVATE	(1ULL << 3)
+#endif
+#ifndef KVM_CAP_VM_TYPES
+#define KVM_CAP_VM_TYPES		235
+#endif
+#ifndef KVM_CAP_GUEST_MEMFD_FLAGS
+#define KVM_CAP_GUEST_MEMFD_FLAGS	244
+#endif
+#ifndef GUEST_MEMFD_FLAG_MMAP
+#define GUEST_MEMFD_FLAG_MMAP		(1ULL << 0)
+#define GUEST_MEMFD_FLAG_INIT_SHARED	(1ULL << 1)
+#endif
+#ifndef KVM_X86_SW_PROTECTED_VM
+#define KVM_X86_DEFAULT_VM		0
+#define KVM_X86_SW_PROTECTED_VM		1
+#endif
+
+/*
+ * fd-based private memory v6 (seed 003), never merged: KVM_MEM_PRIVATE
+ * through the old KVM_SET_USER_MEMORY_REGION ioctl, which then reads the
+ * extended struct.
+ */
+#define KVM_MEM_PRIVATE			(1UL << 2)
+struct kvm_userspace_memory_region_ext {
+	struct kvm_userspace_memory_region region;
+	__u64 private_offset;
+	__u32 private_fd;
+	__u32 pad1;
+	__u64 pad2[14];
+};
+
 /* Offset of the exit union inside struct kvm_run (same on x86 and arm64). */
 #define KVMSIM_RUN_UNION_OFFSET 32
 

@@ -70,6 +70,38 @@ static int kvm_handle_error_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fa
 	}
 }
 
+/* kvm_mmu_prepare_memory_fault_exit: the gfn's page, FLAG_PRIVATE for a private access. */
+static int kvm_mmu_prepare_memory_fault_exit(struct kvm_vcpu *vcpu,
+					     struct kvm_page_fault *fault)
+{
+	return kvm_memory_fault_exit(vcpu, fault->gfn << PAGE_SHIFT, PAGE_SIZE,
+				     fault->is_private ? KVM_MEMORY_EXIT_FLAG_PRIVATE : 0,
+				     KVM_MEMFAULT_REASON_UNKNOWN);
+}
+
+/*
+ * kvm_mmu_faultin_pfn_gmem: private faults, and every fault on a
+ * KVM_MEMSLOT_GMEM_ONLY slot, take the page from the slot's guest_memfd
+ * (private-v6: its private fd), never from userspace_addr.  A slot
+ * without one, or whose file is gone, is a memory-fault exit.
+ */
+static int kvm_mmu_faultin_pfn_gmem(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
+{
+	int r;
+
+	if (!(fault->slot->flags & KVM_MEM_GUEST_MEMFD))
+		return kvm_mmu_prepare_memory_fault_exit(vcpu, fault);
+	r = kvm_gmem_get_pfn(vcpu->kvm, fault->slot, fault->gfn, &fault->hva);
+	if (r) {
+		int exit = kvm_mmu_prepare_memory_fault_exit(vcpu, fault);
+
+		return r == -EFAULT ? exit : r;
+	}
+	fault->from_gmem = true;
+	fault->map_writable = !(fault->slot->flags & KVM_MEM_READONLY);
+	return RET_PF_CONTINUE;
+}
+
 /* Mirrors __kvm_faultin_pfn + kvm_faultin_pfn for a direct (TDP) MMU. */
 static int kvm_faultin_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
@@ -77,11 +109,18 @@ static int kvm_faultin_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 
 	fault->mmu_seq = vcpu->kvm->mmu_invalidate_seq;
 	trace_gpa("kvm_faultin_pfn", fault->addr);
+	/* with the sequence snapshot taken, a private/shared mismatch exits */
+	if (fault->is_private != kvm_mem_is_private(vcpu->kvm, fault->gfn))
+		return kvm_mmu_prepare_memory_fault_exit(vcpu, fault);
 	fault->slot = gfn_to_memslot(vcpu->kvm, fault->gfn);
 	if (!fault->slot) {
 		trace_gpa("kvm_handle_noslot_fault", fault->addr);
+		if (fault->is_private)
+			return kvm_mmu_prepare_memory_fault_exit(vcpu, fault);
 		return RET_PF_EMULATE;
 	}
+	if (fault->is_private || fault->slot->gmem_only)
+		return kvm_mmu_faultin_pfn_gmem(vcpu, fault);
 	if (fault->write && (fault->slot->flags & KVM_MEM_READONLY)) {
 		/* KVM_PFN_ERR_RO_FAULT: the write is emulated as MMIO */
 		trace_gpa("kvm_handle_error_pfn", fault->addr);
@@ -115,6 +154,9 @@ static int kvm_mmu_max_mapping_level(struct kvm_page_fault *fault)
 {
 	const struct kvm_memory_slot *slot = fault->slot;
 
+	/* guest_memfd hands out order-0 folios only */
+	if (fault->from_gmem)
+		return PG_LEVEL_4K;
 	if (slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
 		return PG_LEVEL_4K;
 	/* KVM Userfault: 4K while the slot has the flag, so each gfn exits alone */
@@ -162,7 +204,7 @@ static int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 	struct kvm *kvm = vcpu->kvm;
 	uint64_t pages = TDP_PAGES_PER_LEVEL(fault->goal_level);
 	uint64_t base = fault->gfn & ~(pages - 1);
-	uint64_t hva = gfn_to_hva_memslot(fault->slot, base);
+	uint64_t hva = fault->from_gmem ? fault->hva : gfn_to_hva_memslot(fault->slot, base);
 	unsigned flags = TDP_SPTE_EXEC;
 	struct sim_ev *ev;
 	int r;
@@ -223,6 +265,18 @@ static int kvm_tdp_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *faul
 	return kvm_tdp_mmu_map(vcpu, fault);
 }
 
+/*
+ * PFERR_PRIVATE_ACCESS: nothing in a SW-protected VM's access says
+ * private, so kvm_mmu_page_fault synthesises the bit from the gfn's
+ * attribute; private-v6 likewise from its source of truth, the fd.
+ */
+static bool kvm_fault_is_private(struct kvm *kvm, uint64_t gfn)
+{
+	if (!kvm_arch_has_private_mem(kvm) && !kvm_rule_on(RULE_PRIVATE_FD))
+		return false;
+	return kvm_mem_is_private(kvm, gfn);
+}
+
 /* Present with the needed permission already: nothing to do. */
 static bool spte_satisfies(struct kvm *kvm, uint64_t gfn, bool write)
 {
@@ -245,6 +299,7 @@ int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
 	fault->error_code = error_code;
 	fault->write = error_code & PFERR_WRITE_MASK;
 	fault->exec = error_code & PFERR_FETCH_MASK;
+	fault->is_private = kvm_fault_is_private(vcpu->kvm, fault->gfn);
 	vcpu->kvm->stat.page_faults++;
 	sim_charge(COST_STAGE2_FAULT);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kvm-model/kvm_arch.h"
+#include "kvm-model/profile.h"
 #include "kvm-model/x86/uc_internal.h"
 
 static long get_supported_cpuid(unsigned long arg)
@@ -133,16 +134,23 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
 		return KVM_MAX_VCPUS;
+	/* private-v6 predates VM types and attributes */
+	case KVM_CAP_VM_TYPES:
+		return kvm_rule_on(RULE_PRIVATE_FD) ? 0 :
+		       1 << KVM_X86_DEFAULT_VM | 1 << KVM_X86_SW_PROTECTED_VM;
+	case KVM_CAP_MEMORY_ATTRIBUTES:
+		return kvm_rule_on(RULE_PRIVATE_FD) ? 0 : kvm_supported_mem_attributes(kvm);
 	default:
 		return 0;
 	}
 }
 
-/* KVM_X86_DEFAULT_VM only: other types are not modelled yet */
+/* x86 with CONFIG_KVM_SW_PROTECTED_VM: no SEV or TDX types */
 static int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 {
-	if (type != 0)
+	if (type != KVM_X86_DEFAULT_VM && type != KVM_X86_SW_PROTECTED_VM)
 		return -EINVAL;
+	kvm->has_private_mem = type == KVM_X86_SW_PROTECTED_VM;
 	kvm->identity_map_addr = 0xfffbc000;
 	return 0;
 }

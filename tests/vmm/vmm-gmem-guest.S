@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest for vmm-gmem: one memory operation per run.  RBX = gpa,
+ * RCX = 0 read (the qword comes back in RAX), 1 write RDX there.
+ * `out $0x10` then `hlt`, so the VMM sees the value at the OUT exit and
+ * restarts from a clean HLT.
+ */
+	.section .rodata.guest, "a"
+	.code64
+	.globl guest_gmem_start, guest_gmem_end
+guest_gmem_start:
+	cmp	$1, %rcx
+	je	1f
+	mov	(%rbx), %rax
+	out	%al, $0x10
+	hlt
+1:	mov	%rdx, (%rbx)
+	out	%al, $0x10
+	hlt
+guest_gmem_end:
+
+	.section .note.GNU-stack, "", @progbits

@@ -27,3 +27,9 @@ if(TARGET scenario_lib_arm64)
 		PASS_REGULAR_EXPRESSION "all checks passed"
 		FAIL_REGULAR_EXPRESSION "MISMATCH")
 endif()
+
+if("touch-pages" IN_LIST arm64_scenarios)
+	add_test(NAME scenario-arm64/touch-pages/levels
+		COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/arm64-touch-pages-levels.sh $<TARGET_FILE:kvmsim>)
+	set_tests_properties(scenario-arm64/touch-pages/levels PROPERTIES TIMEOUT 120)
+endif()

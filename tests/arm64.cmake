@@ -33,3 +33,16 @@ if("touch-pages" IN_LIST arm64_scenarios)
 		COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/arm64-touch-pages-levels.sh $<TARGET_FILE:kvmsim>)
 	set_tests_properties(scenario-arm64/touch-pages/levels PROPERTIES TIMEOUT 120)
 endif()
+
+# page_fault_test's matrix: access kind x memslot kind, compared line by
+# line with what the arm64 rules give (tests/arm64/expected/pf-matrix.out)
+if(TARGET scenario_lib_arm64)
+	add_executable(pf-matrix arm64/pf-matrix.c)
+	target_link_libraries(pf-matrix PRIVATE scenario_lib_arm64 pthread)
+	add_dependencies(pf-matrix guest_bins)
+	add_test(NAME arm64/pf-matrix
+		COMMAND sh -c "\"$0\" exec --arch arm64 -- \"$1\" | diff -u \"$2\" -"
+			$<TARGET_FILE:kvmsim> $<TARGET_FILE:pf-matrix>
+			${CMAKE_CURRENT_SOURCE_DIR}/arm64/expected/pf-matrix.out)
+	set_tests_properties(arm64/pf-matrix PROPERTIES TIMEOUT 120)
+endif()

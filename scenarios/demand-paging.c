@@ -5,9 +5,11 @@
  * threads per UFFD", "Use EPOLL in userfaultfd_util reader threads").
  *
  *   demand-paging [-v VCPUS] [-r READERS] [-u MISSING|MINOR] [-b BYTES] [-p] [-n]
+ *                 [-a] [-o] [-d USEC] [-w] [-t]
  *
- * One memslot holds VCPUS regions of BYTES each (K/M/G suffixes), all
- * registered with one userfaultfd.  READERS threads each wait on the uffd
+ * One memslot holds VCPUS regions of BYTES each (K/M/G suffixes), each
+ * registered with a userfaultfd of its own (with -a, one userfaultfd for
+ * all, as the selftest's -a).  READERS threads per uffd each wait on it
  * and on a pipe of their own (epoll with EPOLLEXCLUSIVE on the uffd, or
  * poll with -p), read fault messages and resolve them: UFFDIO_COPY of a
  * 0xab page (MISSING: private anonymous memory), or UFFDIO_CONTINUE
@@ -17,6 +19,20 @@
  * benign, as in the selftest.  One thread per vCPU runs the guest, which
  * writes a value derived from the gpa into every page of its region; a
  * byte on each reader's pipe then tells the readers to stop.
+ *
+ *   -o       every vCPU writes the first region (overlapping instead of
+ *            partitioned): their faults on one page race, EEXIST is benign
+ *   -d USEC  each reader sleeps USEC before resolving (uffd_delay)
+ *   -w       memory-fault exits (seed 000): the slot is fast-only (profile
+ *            rfc-2023-v2: KVM_MEM_ABSENT_MAPPING_FAULT and cap 227 for
+ *            ABSENT_MAPPING; exit-on-missing: KVM_MEM_EXIT_ON_MISSING), so a
+ *            missing page makes KVM_RUN fail with a memory-fault exit and
+ *            the vCPU thread resolves it itself (UFFDIO_COPY/CONTINUE)
+ *            instead of sleeping in the userfaultfd; a KVM without such a
+ *            flag (upstream) makes -w exit 2 saying so
+ *   -t       print the paging rate, pages per second of CLOCK_MONOTONIC
+ *            around the vCPU threads (virtual time under kvmsim: use
+ *            --cost for a meaningful one)
  *
  * Hazard: faults from many vCPUs on one uffd, several readers racing to
  * resolve them (seed 000's EEXIST race), the thundering herd of poll().
@@ -39,6 +55,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "scenario.h"
@@ -47,27 +64,43 @@
 #define REGION_SLOT	1
 #define FILL_BYTE	0xab
 
+#define MEM_ABSENT_MAPPING_FAULT	(1u << 2)	/* rfc-2023-v2 */
+#define MEM_EXIT_ON_MISSING		(1u << 3)	/* exit-on-missing */
+#define CAP_X86_MEMORY_FAULT_EXIT	227
+#define CAP_MEMORY_FAULT_NOWAIT		228
+#define MEMFAULT_REASON_ABSENT_MAPPING	(1ull << 1)
+#define EXIT_MEMORY_FAULT_RFC		38
+
 struct params {
 	int vcpus;
-	int readers;
+	int readers;		/* per userfaultfd */
 	bool minor;
 	u64 bytes;		/* per vCPU */
 	bool use_poll;
 	bool no_check;
+	bool single_uffd;	/* -a */
+	bool overlap;		/* -o */
+	unsigned delay_us;	/* -d */
+	bool memfault_exits;	/* -w */
+	bool timing;		/* -t */
 };
 
 static struct params p = { .vcpus = 2, .readers = 2, .bytes = 1 << 20 };
 static u8 *mem;			/* the registered mapping the slot uses */
-static int uffd;
+static int uffds[VM_MAX_VCPUS];
+static int nr_uffds;
+static u64 region_size;		/* what the guest touches in all */
 static u8 fill_page[4096] __attribute__((aligned(4096)));
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static u64 *resolved;		/* per vCPU region: faults resolved */
 static u64 eexist;
+static u64 memfault_exits;
 
 struct reader {
 	pthread_t thread;
 	int pipe[2];
+	int uffd;
 };
 
 struct vcpu_result {
@@ -99,8 +132,8 @@ static u64 parse_size(const char *s)
 
 static void usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [-v VCPUS] [-r READERS] [-u MISSING|MINOR] [-b BYTES] [-p] [-n]\n",
-		argv0);
+	fprintf(stderr, "usage: %s [-v VCPUS] [-r READERS] [-u MISSING|MINOR] [-b BYTES] [-p] [-n]\n"
+		"       [-a] [-o] [-d USEC] [-w] [-t]\n", argv0);
 	exit(2);
 }
 
@@ -108,7 +141,7 @@ static void parse_args(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "v:r:u:b:pn")) != -1) {
+	while ((opt = getopt(argc, argv, "v:r:u:b:pnaod:wt")) != -1) {
 		switch (opt) {
 		case 'v':
 			p.vcpus = atoi(optarg);
@@ -137,6 +170,21 @@ static void parse_args(int argc, char **argv)
 		case 'n':
 			p.no_check = true;
 			break;
+		case 'a':
+			p.single_uffd = true;
+			break;
+		case 'o':
+			p.overlap = true;
+			break;
+		case 'd':
+			p.delay_us = atoi(optarg);
+			break;
+		case 'w':
+			p.memfault_exits = true;
+			break;
+		case 't':
+			p.timing = true;
+			break;
 		default:
 			usage(argv[0]);
 		}
@@ -145,18 +193,20 @@ static void parse_args(int argc, char **argv)
 		usage(argv[0]);
 }
 
-/* handle_uffd_page_request */
-static void resolve(const struct uffd_msg *msg)
+/* The userfaultfd that covers region offset off. */
+static int uffd_of(u64 off)
 {
-	u64 addr = msg->arg.pagefault.address & ~(SZ_4K - 1);
+	return uffds[p.single_uffd ? 0 : off / p.bytes];
+}
+
+/* handle_uffd_page_request: from a reader, or from a vCPU after an exit */
+static void resolve_page(u64 addr)
+{
 	u64 off = addr - (u64)mem;
+	int uffd = uffd_of(off);
 	int r, err;
 
-	ASSERT(msg->event == UFFD_EVENT_PAGEFAULT, "uffd event %#x", msg->event);
-	ASSERT(off < p.bytes * p.vcpus, "fault outside the registered region");
-	ASSERT(!!(msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_MINOR) == p.minor,
-	       "fault flags %#llx in %s mode", (unsigned long long)msg->arg.pagefault.flags,
-	       p.minor ? "MINOR" : "MISSING");
+	ASSERT(off < region_size, "fault outside the registered region");
 	if (p.minor) {
 		struct uffdio_continue c = { .range = { addr, SZ_4K } };
 
@@ -181,8 +231,19 @@ static void resolve(const struct uffd_msg *msg)
 	pthread_mutex_unlock(&lock);
 }
 
+static void resolve(const struct uffd_msg *msg)
+{
+	ASSERT(msg->event == UFFD_EVENT_PAGEFAULT, "uffd event %#x", msg->event);
+	ASSERT(!!(msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_MINOR) == p.minor,
+	       "fault flags %#llx in %s mode", (unsigned long long)msg->arg.pagefault.flags,
+	       p.minor ? "MINOR" : "MISSING");
+	if (p.delay_us)
+		usleep(p.delay_us);
+	resolve_page(msg->arg.pagefault.address & ~(SZ_4K - 1));
+}
+
 /* One message if there is one; false on EAGAIN (another reader was faster). */
-static bool read_one(void)
+static bool read_one(int uffd)
 {
 	struct uffd_msg msg;
 	ssize_t n = read(uffd, &msg, sizeof(msg));
@@ -201,7 +262,7 @@ static void *reader_epoll(void *arg)
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.u32 = 0 };
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
-	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, uffd, &ev) < 0)
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, rd->uffd, &ev) < 0)
 		die_errno("epoll on the uffd");
 	ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = 1 };
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, rd->pipe[0], &ev) < 0)
@@ -215,7 +276,7 @@ static void *reader_epoll(void *arg)
 		ASSERT(!(ev.events & (EPOLLERR | EPOLLHUP)), "epoll events %#x", ev.events);
 		if (ev.data.u32 == 1)
 			break;
-		read_one();
+		read_one(rd->uffd);
 	}
 	close(ep);
 	return NULL;
@@ -227,7 +288,7 @@ static void *reader_poll(void *arg)
 
 	for (;;) {
 		struct pollfd fds[2] = {
-			{ .fd = uffd, .events = POLLIN },
+			{ .fd = rd->uffd, .events = POLLIN },
 			{ .fd = rd->pipe[0], .events = POLLIN },
 		};
 		int r = poll(fds, 2, -1);
@@ -239,9 +300,33 @@ static void *reader_poll(void *arg)
 		if (fds[1].revents & POLLIN)
 			break;
 		if (fds[0].revents & POLLIN)
-			read_one();
+			read_one(rd->uffd);
 	}
 	return NULL;
+}
+
+/*
+ * -w: a memory-fault exit names the page; resolve it here and re-enter
+ * (KVM_RUN fails with EFAULT, or EPERM under the 2023 series' -1).
+ */
+static void vcpu_run_memfault(struct kvm_vcpu *vcpu)
+{
+	for (;;) {
+		int r = __vcpu_run(vcpu);
+		u32 reason = vcpu->run->exit_reason;
+		u64 gpa;
+
+		if (!r)
+			return;
+		ASSERT((r == -EFAULT || r == -EPERM) &&
+		       (reason == KVM_EXIT_MEMORY_FAULT || reason == EXIT_MEMORY_FAULT_RFC),
+		       "vcpu %u: KVM_RUN %d, exit_reason %u", vcpu->id, r, reason);
+		memcpy(&gpa, (u8 *)vcpu->run + 40, sizeof(gpa));
+		resolve_page((u64)mem + (gpa - REGION_GPA));
+		pthread_mutex_lock(&lock);
+		memfault_exits++;
+		pthread_mutex_unlock(&lock);
+	}
 }
 
 static void *vcpu_thread(void *arg)
@@ -249,7 +334,13 @@ static void *vcpu_thread(void *arg)
 	struct vcpu_result *res = arg;
 	struct ucall uc;
 
-	vcpu_expect_ucall(res->vcpu, &uc, UCALL_SYNC);
+	if (p.memfault_exits)
+		vcpu_run_memfault(res->vcpu);
+	if (p.memfault_exits)
+		vcpu_get_ucall(res->vcpu, &uc);
+	else
+		vcpu_expect_ucall(res->vcpu, &uc, UCALL_SYNC);
+	ASSERT(uc.cmd == UCALL_SYNC, "vcpu %u: %s", res->vcpu->id, ucall_name(uc.cmd));
 	ASSERT(uc.args[0] == 0, "vcpu %u: sync stage %llu", res->vcpu->id,
 	       (unsigned long long)uc.args[0]);
 	res->pages = uc.args[1];
@@ -285,16 +376,16 @@ static void *map_region(u64 size)
 	return m;
 }
 
-static void setup_uffd(u64 size)
+static int setup_uffd(u8 *start, u64 size)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = {
-		.range = { (u64)mem, size },
+		.range = { (u64)start, size },
 		.mode = p.minor ? UFFDIO_REGISTER_MODE_MINOR : UFFDIO_REGISTER_MODE_MISSING,
 	};
 	u64 need = p.minor ? 1ull << _UFFDIO_CONTINUE : 1ull << _UFFDIO_COPY;
+	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (uffd < 0)
 		die_errno("userfaultfd");
 	if (ioctl(uffd, UFFDIO_API, &api) < 0)
@@ -303,6 +394,36 @@ static void setup_uffd(u64 size)
 		die_errno("UFFDIO_REGISTER");
 	ASSERT((reg.ioctls & need) == need, "UFFDIO_REGISTER ioctls %#llx lack %#llx",
 	       (unsigned long long)reg.ioctls, (unsigned long long)need);
+	return uffd;
+}
+
+/*
+ * -w: the fast-only memslot flag this KVM has (the 2023 series' with its
+ * exits enabled for ABSENT_MAPPING, or EXIT_ON_MISSING), or exit 2.
+ */
+static u32 memfault_slot_flags(struct kvm_vm *vm)
+{
+	struct kvm_enable_cap cap = { .cap = CAP_X86_MEMORY_FAULT_EXIT,
+				      .args = { MEMFAULT_REASON_ABSENT_MAPPING } };
+	struct kvm_userspace_memory_region probe = {
+		.slot = 2, .flags = MEM_EXIT_ON_MISSING, .guest_phys_addr = 1ull << 40,
+		.memory_size = SZ_4K, .userspace_addr = (u64)mem,
+	};
+
+	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, CAP_MEMORY_FAULT_NOWAIT) > 0) {
+		if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, CAP_X86_MEMORY_FAULT_EXIT) > 0 &&
+		    ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap))
+			die_errno("KVM_ENABLE_CAP(227)");
+		return MEM_ABSENT_MAPPING_FAULT;
+	}
+	if (!ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &probe)) {
+		probe.memory_size = 0;
+		ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &probe);
+		return MEM_EXIT_ON_MISSING;
+	}
+	fprintf(stderr, "demand-paging: -w: this KVM has no fast-only memslot flag "
+		"(try kvmsim --profile exit-on-missing or rfc-2023-v2)\n");
+	exit(2);
 }
 
 /* FNV-1a over the guest-visible bytes of the region */
@@ -333,75 +454,122 @@ static u64 bad_pages(int v)
 	return bad;
 }
 
-int main(int argc, char **argv)
+static void start_readers(struct reader *readers)
 {
-	struct reader readers[64];
-	struct vcpu_result res[VM_MAX_VCPUS];
-	struct kvm_vm *vm;
-	u64 size, entry;
-
-	parse_args(argc, argv);
-	size = p.bytes * p.vcpus;
-	memset(fill_page, FILL_BYTE, sizeof(fill_page));
-	resolved = calloc(p.vcpus, sizeof(*resolved));
-	vm = vm_create();
-	mem = map_region(size);
-	vm_add_slot_hva(vm, REGION_SLOT, REGION_GPA, size, 0, mem);
-	virt_map(vm, REGION_GPA, REGION_GPA, size, size % SZ_2M ? SZ_4K : SZ_2M);
-	setup_uffd(size);
-	printf("demand-paging: %d vCPUs, %d readers (%s), %s, %#llx bytes per vCPU\n",
-	       p.vcpus, p.readers, p.use_poll ? "poll" : "epoll, EPOLLEXCLUSIVE",
-	       p.minor ? "MINOR (UFFDIO_CONTINUE)" : "MISSING (UFFDIO_COPY)",
-	       (unsigned long long)p.bytes);
-
-	for (int i = 0; i < p.readers; i++) {
+	for (int i = 0; i < nr_uffds * p.readers; i++) {
+		readers[i].uffd = uffds[i / p.readers];
 		if (pipe2(readers[i].pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 			die_errno("pipe2");
 		if (pthread_create(&readers[i].thread, NULL,
 				   p.use_poll ? reader_poll : reader_epoll, &readers[i]))
 			die("pthread_create reader %d", i);
 	}
-	entry = vm_load_guest(vm, "demand_paging");
-	for (int v = 0; v < p.vcpus; v++) {
-		res[v] = (struct vcpu_result){ .vcpu = vm_vcpu_add(vm, entry) };
-		vcpu_set_args(res[v].vcpu, 4, REGION_GPA + v * p.bytes, p.bytes,
-			      (u64)v + 1, 0);
-	}
-	for (int v = 0; v < p.vcpus; v++)
-		if (pthread_create(&res[v].thread, NULL, vcpu_thread, &res[v]))
-			die("pthread_create vcpu %d", v);
-	for (int v = 0; v < p.vcpus; v++)
-		pthread_join(res[v].thread, NULL);
-	for (int i = 0; i < p.readers; i++) {
+}
+
+static void stop_readers(struct reader *readers)
+{
+	for (int i = 0; i < nr_uffds * p.readers; i++) {
 		char c = 0;
 
 		if (write(readers[i].pipe[1], &c, 1) != 1)
 			die_errno("write to reader pipe %d", i);
 	}
-	for (int i = 0; i < p.readers; i++) {
+	for (int i = 0; i < nr_uffds * p.readers; i++) {
 		pthread_join(readers[i].thread, NULL);
 		close(readers[i].pipe[0]);
 		close(readers[i].pipe[1]);
 	}
+}
+
+/* Run every vCPU thread; returns the seconds of CLOCK_MONOTONIC it took. */
+static double run_vcpus(struct vcpu_result *res)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int v = 0; v < p.vcpus; v++)
+		if (pthread_create(&res[v].thread, NULL, vcpu_thread, &res[v]))
+			die("pthread_create vcpu %d", v);
+	for (int v = 0; v < p.vcpus; v++)
+		pthread_join(res[v].thread, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+/* Each vCPU's region (all the first one with -o): pages, values, fill. */
+static void report(const struct vcpu_result *res)
+{
+	int regions = p.overlap ? 1 : p.vcpus;
 
 	for (int v = 0; v < p.vcpus && p.no_check; v++)
 		printf("vcpu %d: %llu pages written by the guest, %llu faulted in through "
 		       "userfaultfd\n", v, (unsigned long long)res[v].pages,
-		       (unsigned long long)resolved[v]);
-	for (int v = 0; v < p.vcpus && !p.no_check; v++) {
+		       (unsigned long long)resolved[p.overlap ? 0 : v]);
+	for (int v = 0; v < regions && !p.no_check; v++) {
 		u64 x = 0, pages = p.bytes / SZ_4K;
 
 		for (u64 i = 0; i < pages; i++)
 			x ^= touch_pattern(REGION_GPA + v * p.bytes + i * SZ_4K, v + 1);
-		printf("vcpu %d: %llu pages written by the guest, %llu faulted in through "
-		       "userfaultfd, guest xor %s, %llu pages without the guest's value\n", v,
-		       (unsigned long long)res[v].pages, (unsigned long long)resolved[v],
-		       res[v].xor == x ? "matches" : "DIFFERS",
+		printf("%s %d: %llu pages written by the guest, %llu faulted in through "
+		       "userfaultfd, guest xor %s, %llu pages without the guest's value\n",
+		       p.overlap ? "region" : "vcpu", v, (unsigned long long)res[v].pages,
+		       (unsigned long long)resolved[v], res[v].xor == x ? "matches" : "DIFFERS",
 		       (unsigned long long)bad_pages(v));
 	}
 	if (!p.no_check)
-		printf("guest memory checksum %#llx\n", (unsigned long long)checksum(mem, size));
-	close(uffd);
+		printf("guest memory checksum %#llx\n",
+		       (unsigned long long)checksum(mem, region_size));
+	if (p.memfault_exits)
+		printf("memory-fault exits: %llu\n", (unsigned long long)memfault_exits);
+}
+
+int main(int argc, char **argv)
+{
+	struct reader readers[64 * VM_MAX_VCPUS];
+	struct vcpu_result res[VM_MAX_VCPUS];
+	struct kvm_vm *vm;
+	u32 slot_flags = 0;
+	double secs;
+	u64 size, entry;
+
+	parse_args(argc, argv);
+	size = p.bytes * p.vcpus;
+	region_size = p.overlap ? p.bytes : size;
+	memset(fill_page, FILL_BYTE, sizeof(fill_page));
+	resolved = calloc(p.vcpus, sizeof(*resolved));
+	vm = vm_create();
+	mem = map_region(size);
+	if (p.memfault_exits)
+		slot_flags = memfault_slot_flags(vm);
+	vm_add_slot_hva(vm, REGION_SLOT, REGION_GPA, size, slot_flags, mem);
+	virt_map(vm, REGION_GPA, REGION_GPA, size, size % SZ_2M ? SZ_4K : SZ_2M);
+	nr_uffds = p.single_uffd || p.overlap ? 1 : p.vcpus;
+	for (int i = 0; i < nr_uffds; i++)
+		uffds[i] = setup_uffd(mem + i * p.bytes, nr_uffds == 1 ? region_size : p.bytes);
+	printf("demand-paging: %d vCPUs, %d readers (%s), %s, %#llx bytes per vCPU%s%s%s\n",
+	       p.vcpus, p.readers, p.use_poll ? "poll" : "epoll, EPOLLEXCLUSIVE",
+	       p.minor ? "MINOR (UFFDIO_CONTINUE)" : "MISSING (UFFDIO_COPY)",
+	       (unsigned long long)p.bytes,
+	       nr_uffds > 1 ? ", one userfaultfd per vCPU" : "",
+	       p.overlap ? ", overlapping" : "",
+	       p.memfault_exits ? ", memory-fault exits" : "");
+
+	start_readers(readers);
+	entry = vm_load_guest(vm, "demand_paging");
+	for (int v = 0; v < p.vcpus; v++) {
+		int r = p.overlap ? 0 : v;
+
+		res[v] = (struct vcpu_result){ .vcpu = vm_vcpu_add(vm, entry) };
+		vcpu_set_args(res[v].vcpu, 4, REGION_GPA + r * p.bytes, p.bytes, (u64)r + 1, 0);
+	}
+	secs = run_vcpus(res);
+	stop_readers(readers);
+	report(res);
+	if (p.timing)
+		printf("paging rate: %.0f pages/s (%llu pages in %.6f s)\n",
+		       region_size / SZ_4K / secs, (unsigned long long)(region_size / SZ_4K), secs);
+	for (int i = 0; i < nr_uffds; i++)
+		close(uffds[i]);
 	vm_destroy(vm);
 	munmap(mem, size);
 	return 0;

@@ -20,9 +20,11 @@ endforeach()
 
 # demand-paging beyond its manifest's defaults: name, then arguments
 set(DEMAND_PAGING_VARIANTS
-	"v4-r3-poll|-v,4,-r,3,-p"
-	"minor-v3-r2|-u,MINOR,-v,3,-r,2"
-	"v1-r1-2m|-v,1,-r,1,-b,2M")
+	"v4-r3-poll|-a,-v,4,-r,3,-p"
+	"minor-v3-r2|-a,-u,MINOR,-v,3,-r,2"
+	"v1-r1-2m|-a,-v,1,-r,1,-b,2M"
+	"v4-r2-overlap|-v,4,-r,2,-o"
+	"minor-v3-r1-delay|-u,MINOR,-v,3,-r,1,-d,100")
 foreach(variant ${DEMAND_PAGING_VARIANTS})
 	string(REPLACE "|" ";" parts "${variant}")
 	string(REPLACE "," ";" parts "${parts}")
@@ -35,6 +37,23 @@ foreach(variant ${DEMAND_PAGING_VARIANTS})
 				${CMAKE_BINARY_DIR}/scenarios/demand-paging ${parts})
 		set_tests_properties(uffd/demand-paging-${vname}/${mode} PROPERTIES
 			SKIP_RETURN_CODE 77 TIMEOUT 120)
+	endforeach()
+endforeach()
+
+# -w, memory-fault exits: only profiles with a fast-only memslot flag
+# have them (natively -w exits 2); both give the same transcript
+foreach(spec exit-on-missing rfc-2023-v2)
+	foreach(variant "w-v4|-w,-v,4" "w-minor-v2|-w,-u,MINOR,-v,2")
+		string(REPLACE "|" ";" parts "${variant}")
+		string(REPLACE "," ";" parts "${parts}")
+		list(GET parts 0 vname)
+		list(REMOVE_AT parts 0)
+		add_test(NAME uffd/demand-paging-${vname}/${spec}
+			COMMAND sh ${UFFD_DIR}/run.sh $<TARGET_FILE:kvmsim> kvmsim
+				${UFFD_DIR}/expected/demand-paging-${vname}.out
+				${CMAKE_BINARY_DIR}/scenarios/demand-paging ${parts})
+		set_tests_properties(uffd/demand-paging-${vname}/${spec} PROPERTIES
+			ENVIRONMENT "KVMSIM_PROFILE=${spec}" TIMEOUT 120)
 	endforeach()
 endforeach()
 

@@ -102,3 +102,20 @@ if [ -x "$dp" ]; then
 	echo "demand-paging pages/s kvmsim:   $sim   ($kvmsim exec -- $dp -n -v 1 -r 1 -b 4M vs 64M)"
 	[ -n "$native" ] && echo "ratio kvmsim/native:            $(ratio "$sim" "$native")"
 fi
+
+# (f) the demand-paging cost model (virtual time, --cost): seed 000's two
+#     shapes.  Readers: poll's herd collapses as readers grow, epoll with
+#     EPOLLEXCLUSIVE holds (seed: ./demand_paging_test -u MINOR -s shmem
+#     -v 4 -o -r N).  vCPUs: one shared userfaultfd saturates on its
+#     wait-queue lock, memory-fault exits (-w) scale.
+if [ -x "$dp" ]; then
+	rate() { "$kvmsim" exec --cost -- "$dp" -n -t "$@" | sed -n 's/^paging rate: \([0-9]*\).*/\1/p'; }
+	echo "cost model, $kvmsim exec --cost -- $dp -u MINOR -v 4 -o -b 4M -n -t -r N [-p]:"
+	for r in 1 2 4 16 32; do
+		echo "  readers $r: poll $(rate -u MINOR -v 4 -o -b 4M -r $r -p) pages/s, epoll $(rate -u MINOR -v 4 -o -b 4M -r $r) pages/s"
+	done
+	echo "cost model, [KVMSIM_PROFILE=exit-on-missing] $kvmsim exec --cost -- $dp -a -v V -r 4 -b 512K -n -t [-w]:"
+	for v in 1 2 4 8 16; do
+		echo "  vCPUs $v: one userfaultfd $(rate -a -v $v -r 4 -b 512K) pages/s, memory-fault exits $(KVMSIM_PROFILE=exit-on-missing rate -a -w -v $v -r 4 -b 512K) pages/s"
+	done
+fi

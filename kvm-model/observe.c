@@ -124,5 +124,9 @@ void kvm_observe_vm(struct kvm *kvm)
 	OBSERVE_COUNT("userfaults", st->userfaults);
 	OBSERVE_COUNT("fault retries (stale)", st->fault_retries);
 	OBSERVE_COUNT("SPTEs write-protected (dirty log)", st->dirty_wrprots);
+	OBSERVE_COUNT("memslot updates", st->memslot_updates);
+	OBSERVE_COUNT("memory attribute changes", st->attr_updates);
+	OBSERVE_COUNT("private fd allocations", st->gmem_allocs);
+	OBSERVE_COUNT("private page discards", st->gmem_discards);
 #undef OBSERVE_COUNT
 }

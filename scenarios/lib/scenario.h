@@ -134,6 +134,8 @@ void __die(const char *file, int line, bool with_errno, const char *fmt, ...)
 
 /* VM and memory. */
 struct kvm_vm *vm_create(void);
+/* KVM_CREATE_VM with a machine type (x86: KVM_X86_SW_PROTECTED_VM = 1). */
+struct kvm_vm *vm_create_type(unsigned long type);
 void vm_destroy(struct kvm_vm *vm);
 void *vm_add_slot(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size, u32 flags,
 		  enum backing backing);

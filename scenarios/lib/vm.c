@@ -53,6 +53,11 @@ static void require_cap(struct kvm_vm *vm, long cap, const char *name)
 
 struct kvm_vm *vm_create(void)
 {
+	return vm_create_type(0);
+}
+
+struct kvm_vm *vm_create_type(unsigned long type)
+{
 	struct kvm_vm *vm = calloc(1, sizeof(*vm));
 
 	if (!vm)
@@ -62,7 +67,7 @@ struct kvm_vm *vm_create(void)
 
 	vm->kvm_fd = open_kvm();
 	require_cap(vm, KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY");
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, type);
 	if (vm->vm_fd < 0)
 		die_errno("KVM_CREATE_VM");
 

@@ -818,6 +818,12 @@ static int mfill_atomic_pte(enum mfill_mode mode, const struct hostmem_vma *vma,
 {
 	uint8_t page[PAGE_SIZE];
 
+	/*
+	 * pte_none_mostly(): a poison marker counts as no PTE and is
+	 * replaced; only UFFDIO_POISON refuses any PTE, markers included.
+	 */
+	if (mode != MFILL_ATOMIC_POISON && hostmem_is_poisoned(dst))
+		hostmem_unpoison(dst, PAGE_SIZE);
 	if (hostmem_page_present(dst))
 		return -EEXIST;
 	switch (mode) {

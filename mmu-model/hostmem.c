@@ -249,6 +249,9 @@ void hostmem_unpoison(uint64_t start, uint64_t len)
 {
 	size_t i = poison_lower_bound(start & ~0xfffull), j = i;
 
+	if (!nr_poisoned)
+		return;
+
 	while (j < nr_poisoned && poisoned[j] < start + len)
 		j++;
 	memmove(&poisoned[i], &poisoned[j], (nr_poisoned - j) * sizeof(*poisoned));

@@ -33,6 +33,17 @@
 #include <unistd.h>
 
 #define PG	4096ul
+#ifndef UFFDIO_POISON		/* 6.6+; Debian's headers are 6.1 */
+#define _UFFDIO_POISON			0x08
+#define UFFDIO_POISON_MODE_DONTWAKE	((__u64)1 << 0)
+#define UFFD_FEATURE_POISON		(1 << 14)
+struct uffdio_poison {
+	struct uffdio_range range;
+	__u64 mode;
+	__s64 updated;
+};
+#define UFFDIO_POISON	_IOWR(UFFDIO, _UFFDIO_POISON, struct uffdio_poison)
+#endif
 #define MODELLED_FEATURES	(UFFD_FEATURE_MISSING_SHMEM | UFFD_FEATURE_MINOR_SHMEM | \
 				 UFFD_FEATURE_EXACT_ADDRESS)
 #define RANGE_IOCTLS	((1ull << _UFFDIO_WAKE) | (1ull << _UFFDIO_COPY) | \
@@ -182,6 +193,42 @@ static void creation(void)
 	close(dev);
 }
 
+static void poison(int uffd, void *dst, uint64_t len, uint64_t mode, const char *what)
+{
+	struct uffdio_poison p = { { (uint64_t)dst, len }, mode, 0x7777 };
+
+	do_ioctl(uffd, UFFDIO_POISON, &p, what);
+	printf(" updated %lld", (long long)p.updated);
+	end();
+}
+
+/* A fresh uffd with UFFD_FEATURE_POISON; the poisoned page is never touched. */
+static void poison_section(const uint8_t *src)
+{
+	uint8_t *m = map(4 * PG, MAP_PRIVATE | MAP_ANONYMOUS, -1), *other;
+	int uffd = new_uffd(O_CLOEXEC | O_NONBLOCK);
+	long r;
+
+	api(uffd, UFFD_API, UFFD_FEATURE_POISON, "UFFDIO_API(FEATURE_POISON)");
+	reg(uffd, (uint64_t)m, 4 * PG, UFFDIO_REGISTER_MODE_MISSING, "REGISTER for POISON");
+	poison(uffd, m + 8, PG, 0, "POISON unaligned");
+	poison(uffd, m, 0, 0, "POISON len 0");
+	poison(uffd, m, PG, 1 << 5, "POISON unknown mode");
+	other = map(PG, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	poison(uffd, other, PG, 0, "POISON on unregistered memory");
+	poison(uffd, m, PG, 0, "POISON page 0");
+	poison(uffd, m, PG, 0, "POISON page 0 again");
+	copy(uffd, m, src, PG, 0, "COPY over a poisoned page");
+	copy(uffd, m + PG, src, PG, 0, "COPY page 1");
+	poison(uffd, m, 2 * PG, UFFDIO_POISON_MODE_DONTWAKE, "POISON pages 0-1 (both present)");
+	poison(uffd, m + 2 * PG, 2 * PG, UFFDIO_POISON_MODE_DONTWAKE, "POISON pages 2-3 DONTWAKE");
+	r = madvise(m, PG, MADV_DONTNEED);
+	printf("MADV_DONTNEED of poisoned page 0: %ld\n", r);
+	copy(uffd, m, src, PG, 0, "COPY page 0 after MADV_DONTNEED");
+	printf("page 0 byte %#x\n", m[100]);
+	close(uffd);
+}
+
 int main(void)
 {
 	static uint8_t src[4 * PG] __attribute__((aligned(4096)));
@@ -318,6 +365,9 @@ int main(void)
 	printf("memfd page 3 through the alias: %#x\n", alias[3 * PG + 1]);
 	printf("memfd page 2 present in the registered mapping: %d\n", present(sh + 2 * PG));
 	copy(uffd, sh + 2 * PG, src, PG, 0, "COPY over a page in the page cache");
+
+	/* ---- UFFDIO_POISON (6.6+) ---- */
+	poison_section(src);
 
 	/* ---- UFFDIO_UNREGISTER ---- */
 	range_ioctl(uffd, UFFDIO_UNREGISTER, (uint64_t)a + 8, PG, "UNREGISTER unaligned");

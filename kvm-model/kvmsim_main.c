@@ -885,6 +885,8 @@ static void print_table(struct compare_table *t, const char *name, bool json)
 		printf("]}\n");
 		return;
 	}
+	/* the last column is not padded: no trailing blanks */
+	w[t->ncols - 1] = 0;
 	printf("%-*s", kw, "rule / observable");
 	for (int c = 0; c < t->ncols; c++)
 		printf("  %-*s", w[c], t->spec[c]);

@@ -969,6 +969,7 @@ static int cmd_compare(int argc, char **argv)
 	for (i = k = 3; i < argc; i++)
 		if (strcmp(argv[i], "--stats-none"))
 			argv[k++] = argv[i];
+	argv[k] = NULL;		/* the program's argv ends here, not at the old argc */
 	argc = k;
 	i = parse_options(argc, argv, 3, NULL);
 	if (i < argc && !strcmp(argv[i], "--"))

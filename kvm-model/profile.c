@@ -58,13 +58,25 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 	[RULE_POSITIVE_EFAULT] = { "positive-efault",
 		"the fault path returns EFAULT instead of -EFAULT: the run loop takes it "
 		"as 'resume the guest' and refaults forever" },
+	[RULE_ARM64_RETURN_0_RESUME] = { "arm64-return-0-resume",
+		"arm64 before 2023: user_mem_abort's 0 means 'resume', so it cannot make a "
+		"normal exit; an unresolved page is a bare -EFAULT" },
+	[RULE_ARM64_RETURN_0_EXIT] = { "arm64-return-0-exit",
+		"seed 000 patch 11/12: user_mem_abort returns 1 to resume and 0 for a normal "
+		"exit; an absent mapping fills exit 38 and KVM_RUN returns 0" },
+	[RULE_ARM64_PATCH11_DIRTY_BUG] = { "arm64-patch11-dirty-bug",
+		"seed 000 patch 11's regression: ret is already 1 at 'writable && !ret', so "
+		"user_mem_abort never marks a page dirty" },
 };
 
 const struct kvm_profile_desc kvm_profiles[] = {
 	{ "upstream", "merged Linux (6.8+): exit 39, cap 232, guest_memfd, attributes", 0 },
 	{ "rfc-2023-v2", "seed 000's WIP v2 (a 2023 kernel): exit 38, caps 227/228, ABSENT_MAPPING_FAULT, UFFDIO_SIGBUS",
 	  BIT(RULE_RFC_MEMFAULT_EXIT) | BIT(RULE_RFC_MASK_CHECK_BUG) |
-	  BIT(RULE_ABSENT_MAPPING_FAULT) | BIT(RULE_UFFD_SIGBUS_MARKER) },
+	  BIT(RULE_ABSENT_MAPPING_FAULT) | BIT(RULE_UFFD_SIGBUS_MARKER) |
+	  BIT(RULE_ARM64_RETURN_0_EXIT) | BIT(RULE_ARM64_PATCH11_DIRTY_BUG) },
+	{ "arm64-pre-2023", "arm64 before the 2023 series: user_mem_abort 0 = resume, bare -EFAULT",
+	  BIT(RULE_ARM64_RETURN_0_RESUME) },
 	{ "exit-on-missing", "upstream plus the later KVM_MEM_EXIT_ON_MISSING",
 	  BIT(RULE_EXIT_ON_MISSING) },
 	{ "userfault-v3", "upstream plus seed 002's KVM_MEM_USERFAULT (x86: recover on 1->0)",

@@ -46,3 +46,30 @@ if(TARGET scenario_lib_arm64)
 			${CMAKE_CURRENT_SOURCE_DIR}/arm64/expected/pf-matrix.out)
 	set_tests_properties(arm64/pf-matrix PROPERTIES TIMEOUT 120)
 endif()
+
+# user_mem_abort's return conventions per profile (kvm-model/arm64/mmu.c,
+# user_mem_abort_error): patch 11's dirty-marking regression shows in the
+# matrix (the written page is not dirty); patch 12's absent mapping is a
+# normal exit 38; an unresolved page is exit 39 with -EFAULT upstream and
+# a bare -EFAULT before 2023.
+if(TARGET pf-matrix)
+	add_test(NAME arm64/pf-matrix/rfc-2023-v2
+		COMMAND sh -c "\"$0\" exec --arch arm64 --profile rfc-2023-v2 -- \"$1\" | diff -u \"$2\" -"
+			$<TARGET_FILE:kvmsim> $<TARGET_FILE:pf-matrix>
+			${CMAKE_CURRENT_SOURCE_DIR}/arm64/expected/pf-matrix.rfc-2023-v2.out)
+	add_test(NAME arm64/return-0-exit
+		COMMAND $<TARGET_FILE:kvmsim> exec --arch arm64 --profile rfc-2023-v2
+			-- $<TARGET_FILE:pf-matrix> absent)
+	set_tests_properties(arm64/return-0-exit PROPERTIES
+		PASS_REGULAR_EXPRESSION "KVM_RUN: 0, exit 38 gpa 0x40000000 size 0x1000")
+	add_test(NAME arm64/efault-upstream
+		COMMAND sh -c "\"$0\" exec --arch arm64 --fail slow_gup:1 -- \"$1\" | head -2"
+			$<TARGET_FILE:kvmsim> $<TARGET_FILE:pf-matrix>)
+	set_tests_properties(arm64/efault-upstream PROPERTIES
+		PASS_REGULAR_EXPRESSION "KVM_RUN: -1 EFAULT, exit_reason 39\n")
+	add_test(NAME arm64/efault-pre-2023
+		COMMAND sh -c "\"$0\" exec --arch arm64 --profile arm64-pre-2023 --fail slow_gup:1 -- \"$1\" | head -2"
+			$<TARGET_FILE:kvmsim> $<TARGET_FILE:pf-matrix>)
+	set_tests_properties(arm64/efault-pre-2023 PROPERTIES
+		PASS_REGULAR_EXPRESSION "KVM_RUN: -1 EFAULT, exit_reason 0\n")
+endif()

@@ -222,17 +222,48 @@ static void trace_ipa(const char *event, uint64_t ipa)
 }
 
 /*
+ * Seed 000 patch 12: an absent mapping on a fast-only slot fills exit 38
+ * {flags 0, gpa, len} and user_mem_abort returns 0, which after patch 11
+ * is a normal exit: KVM_RUN returns 0.
+ */
+static int user_mem_abort_exit_0(struct kvm_vcpu *vcpu, uint64_t gpa)
+{
+	struct kvmsim_memory_fault *mf = (void *)((char *)vcpu->run +
+						  KVMSIM_RUN_UNION_OFFSET);
+	struct sim_ev *ev;
+
+	kvm_run_set_exit(vcpu, kvm_memory_fault_exit_nr());
+	mf->flags = 0;
+	mf->gpa = gpa;
+	mf->size = PAGE_SIZE;
+	vcpu->kvm->stat.memory_fault_exits++;
+	ev = sim_ev_begin("kvm_prepare_memory_fault_exit");
+	sim_ev_hex(ev, "gpa", gpa);
+	sim_ev_hex(ev, "size", PAGE_SIZE);
+	sim_ev_bool(ev, "normal_exit", true);
+	sim_ev_end(ev);
+	return 1;
+}
+
+/*
  * kvm_handle_error_pfn's arm64 counterpart, the one place where what
  * KVM_RUN returns for an unresolved host page is decided: hwpoison sends
- * SIGBUS and resumes (the signal makes KVM_RUN return -EINTR); the
- * profile's memory-fault exit otherwise (upstream: -1/EFAULT with
- * KVM_EXIT_MEMORY_FAULT; rfc-2023-v2: exit 38).
+ * SIGBUS and resumes (the signal makes KVM_RUN return -EINTR); otherwise
+ * by convention: upstream, the profile's memory-fault exit (-1/EFAULT
+ * with KVM_EXIT_MEMORY_FAULT); arm64-return-0-resume (before 2023), a
+ * bare -EFAULT; arm64-return-0-exit (patch 11/12), exit 38 with KVM_RUN
+ * returning 0 for an absent mapping, a bare -EFAULT for the rest.
  */
 static int user_mem_abort_error(struct kvm_vcpu *vcpu, struct s2_fault *f, int pfn_err)
 {
 	uint64_t gpa = f->ipa & PAGE_MASK;
 
 	trace_ipa("kvm_handle_error_pfn", f->ipa);
+	if (pfn_err != KVM_PFN_ERR_HWPOISON && kvm_rule_on(RULE_ARM64_RETURN_0_RESUME))
+		return kvm_efault(vcpu, gpa, PAGE_SIZE);
+	if (pfn_err != KVM_PFN_ERR_HWPOISON && kvm_rule_on(RULE_ARM64_RETURN_0_EXIT))
+		return pfn_err == KVM_PFN_ERR_NEEDS_IO ? user_mem_abort_exit_0(vcpu, gpa) :
+							  kvm_efault(vcpu, gpa, PAGE_SIZE);
 	switch (pfn_err) {
 	case KVM_PFN_ERR_HWPOISON:
 		trace_ipa("kvm_send_hwpoison_signal", f->ipa);
@@ -341,7 +372,8 @@ static int user_mem_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 	r = kvm_pgtable_stage2_map(vcpu, f, level, pf->map_writable);
 	if (r)
 		return r;
-	if (pf->map_writable)
+	/* patch 11 set ret to 1 before the "only if handled" check */
+	if (pf->map_writable && !kvm_rule_on(RULE_ARM64_PATCH11_DIRTY_BUG))
 		mark_page_dirty_in_slot(f->slot, pf->gfn);
 	return 0;
 }

@@ -50,11 +50,13 @@
 #define INSN_RET	0xd65f03c0u
 
 enum access { ACC_READ, ACC_WRITE, ACC_EXEC, ACC_S1PTW, NR_ACC };
-enum memkind { MEM_PLAIN, MEM_HOLE, MEM_UFFD, MEM_READONLY, MEM_DIRTY_LOG, NR_MEM };
+enum memkind { MEM_PLAIN, MEM_HOLE, MEM_UFFD, MEM_READONLY, MEM_DIRTY_LOG, NR_MEM,
+	       MEM_ABSENT = NR_MEM };	/* rfc-2023-v2's fast-only slot, by itself */
 
 static const char *const acc_names[] = { "read", "write", "exec", "s1ptw" };
 static const char *const mem_names[] = { "plain", "no-memslot", "uffd", "readonly",
-					  "dirty-log" };
+					  "dirty-log", "absent-mapping" };
+#define KVM_MEM_ABSENT_MAPPING_FAULT	(1u << 2)	/* seed 000, rfc-2023-v2 only */
 
 struct cell {
 	enum access acc;
@@ -107,7 +109,8 @@ static void *uffd_reader(void *arg)
 static void setup_memory(struct cell *c)
 {
 	u32 flags = c->mem == MEM_READONLY ? KVM_MEM_READONLY :
-		    c->mem == MEM_DIRTY_LOG ? KVM_MEM_LOG_DIRTY_PAGES : 0;
+		    c->mem == MEM_DIRTY_LOG ? KVM_MEM_LOG_DIRTY_PAGES :
+		    c->mem == MEM_ABSENT ? KVM_MEM_ABSENT_MAPPING_FAULT : 0;
 	u8 (*pages)[4096] = c->mem == MEM_UFFD ? c->staging : NULL;
 
 	if (c->mem == MEM_HOLE)
@@ -117,6 +120,8 @@ static void setup_memory(struct cell *c)
 	if (c->test == MAP_FAILED)
 		die_errno("mmap");
 	madvise(c->test, TEST_SIZE, MADV_NOHUGEPAGE);
+	if (c->mem == MEM_ABSENT)
+		pages = c->staging;	/* the host page stays absent */
 	if (!pages)
 		pages = (u8 (*)[4096])c->test;
 	fill_pages(c, pages);
@@ -177,7 +182,8 @@ static void run_cell(struct cell *c, struct kvm_vcpu *vcpu)
 		u64 cmd;
 
 		if (r) {
-			printf("  KVM_RUN: -1 %s\n", strerrorname_np(-r));
+			printf("  KVM_RUN: -1 %s, exit_reason %u\n", strerrorname_np(-r),
+			       vcpu->run->exit_reason);
 			return;
 		}
 		cmd = vcpu_get_ucall(vcpu, &uc);
@@ -188,6 +194,14 @@ static void run_cell(struct cell *c, struct kvm_vcpu *vcpu)
 		} else if (cmd == UCALL_SYNC && uc.args[0] == 2) {
 			printf("  guest abort: ESR_EL1 %#llx FAR_EL1 %#llx\n",
 			       (unsigned long long)uc.args[1], (unsigned long long)uc.args[2]);
+		} else if (vcpu->run->exit_reason == 38 || vcpu->run->exit_reason == 39) {
+			/* the memory_fault union member: flags, gpa, size */
+			u64 *mf = (u64 *)&vcpu->run->mmio;
+
+			printf("  KVM_RUN: 0, exit %u gpa %#llx size %#llx\n",
+			       vcpu->run->exit_reason, (unsigned long long)mf[1],
+			       (unsigned long long)mf[2]);
+			return;
 		} else if (vcpu->run->exit_reason == KVM_EXIT_MMIO) {
 			printf("  KVM_EXIT_MMIO: %s gpa %#llx len %u\n",
 			       vcpu->run->mmio.is_write ? "write" : "read",
@@ -244,9 +258,13 @@ static void run_one(enum access acc, enum memkind mem)
 		munmap(c.test, TEST_SIZE);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "absent")) {
+		run_one(ACC_READ, MEM_ABSENT);
+		return 0;
+	}
 	for (int acc = 0; acc < NR_ACC; acc++)
 		for (int mem = 0; mem < NR_MEM; mem++)
 			run_one(acc, mem);

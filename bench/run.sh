@@ -119,3 +119,22 @@ if [ -x "$dp" ]; then
 		echo "  vCPUs $v: one userfaultfd $(rate -a -v $v -r 4 -b 512K) pages/s, memory-fault exits $(KVMSIM_PROFILE=exit-on-missing rate -a -w -v $v -r 4 -b 512K) pages/s"
 	done
 fi
+
+# (g) arm64 (kvmsim --arch arm64 only: no arm64 host here): exits/s of
+#     MMIO writes re-entered at once, and the compute loop against raw
+#     Unicorn arm64 (same five instructions)
+vmm64=$build/bench/bench-vmm-arm64
+raw64=$build/bench/bench-unicorn-arm64
+if [ -x "$vmm64" ] && [ -x "$raw64" ]; then
+	sim=$(rate 100000 1000000 "$kvmsim" exec --arch arm64 -- "$vmm64" exits)
+	echo "arm64 exits/s kvmsim:           $sim   ($kvmsim exec --arch arm64 -- $vmm64 exits 100000 vs 1000000)"
+	sim=$(rate 2000000 20000000 "$kvmsim" exec --arch arm64 -- "$vmm64" compute)
+	rawr=$(rate 2000000 20000000 "$raw64")
+	counted64() { "$raw64" "$1" 100000; }
+	rawc=$(rate 2000000 20000000 counted64)
+	echo "arm64 guest insns/s kvmsim:     $((sim * 5))   ($kvmsim exec --arch arm64 -- $vmm64 compute 2000000 vs 20000000)"
+	echo "arm64 guest insns/s raw Unicorn: $((rawr * 5))   ($raw64 2000000 vs 20000000)"
+	echo "arm64 guest insns/s raw Unicorn, counted quanta of 100000: $((rawc * 5))   ($raw64 N 100000)"
+	echo "arm64 ratio kvmsim/raw:         $(ratio "$sim" "$rawr")"
+	echo "arm64 ratio kvmsim/raw counted: $(ratio "$sim" "$rawc")"
+fi

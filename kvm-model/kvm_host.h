@@ -93,6 +93,10 @@ struct kvm_stats {
 	uint64_t attr_updates;		/* KVM_SET_MEMORY_ATTRIBUTES that changed a gfn */
 	uint64_t gmem_allocs;		/* fallocate allocating in a private fd */
 	uint64_t gmem_discards;		/* fallocate punching holes in a private fd */
+	uint64_t apf_not_present;	/* 'page not present' #PFs queued */
+	uint64_t apf_page_ready;	/* 'page ready' interrupts raised */
+	uint64_t apf_page_error;	/* seed 001's 'page error' raised */
+	uint64_t apf_sync_after_error;	/* refaults made synchronous by a failed one */
 };
 
 /*
@@ -143,6 +147,7 @@ struct kvm {
 	uint64_t manual_dirty_log_protect;
 	/* rfc-2023-v2: reasons enabled with KVM_CAP_X86_MEMORY_FAULT_EXIT */
 	uint64_t memfault_exit_reasons;
+	bool irqchip_kernel;		/* KVM_CREATE_IRQCHIP: the LAPIC is in the kernel */
 };
 
 
@@ -241,6 +246,8 @@ void kvm_run_set_exit(struct kvm_vcpu *vcpu, uint32_t reason);
  */
 void kvm_livelock_check(struct kvm_vcpu *vcpu, uint64_t gfn, bool progress,
 			const char *what);
+/* KVMSIM_LIVELOCK, default 1000: events without progress that are a livelock. */
+uint64_t kvm_livelock_limit(void);
 /*
  * A guest memory access the fault path could not resolve: fill the
  * memory-fault exit as the profile says (number 39 or 38, flags, and for

@@ -212,7 +212,7 @@ int kvm_efault(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size)
 	return fill_memory_fault(vcpu, gpa, size, 0, KVM_MEMFAULT_REASON_UNKNOWN);
 }
 
-static uint64_t livelock_limit(void)
+uint64_t kvm_livelock_limit(void)
 {
 	static uint64_t limit;
 	const char *v;
@@ -232,7 +232,7 @@ void kvm_livelock_check(struct kvm_vcpu *vcpu, uint64_t gfn, bool progress,
 		vcpu->livelock_count = !progress;
 		return;
 	}
-	if (++vcpu->livelock_count >= livelock_limit())
+	if (++vcpu->livelock_count >= kvm_livelock_limit())
 		sim_oracle_fail("livelock", "%s %s on gpa 0x%llx %llu times without progress",
 				vcpu->name, what, (unsigned long long)gfn << PAGE_SHIFT,
 				(unsigned long long)vcpu->livelock_count);

@@ -42,6 +42,9 @@ struct kvm_page_fault {
 	uint64_t mmu_seq;
 	bool is_private;	/* PFERR_PRIVATE_ACCESS */
 	bool from_gmem;		/* hva is the guest_memfd page (kvm_gmem_get_pfn) */
+	bool prefetch;		/* kvm_arch_async_page_ready's retry */
+	bool async_ok;		/* a guest access: may become an async PF */
+	bool nowait;		/* FOLL_NOWAIT: KVM_PFN_ERR_NEEDS_IO instead of sleeping */
 };
 
 /* __gfn_to_pfn_memslot's answers (KVM's error pfns, and the model's extras). */
@@ -50,7 +53,7 @@ enum {
 	KVM_PFN_ERR_FAULT,		/* GUP failed: no mapping, refused userfault */
 	KVM_PFN_ERR_HWPOISON,		/* a poisoned page: SIGBUS to the vCPU thread */
 	KVM_PFN_ERR_NOACCESS,		/* mapped without the access' permission */
-	KVM_PFN_ERR_NEEDS_IO,		/* fast-only slot, and fast GUP failed */
+	KVM_PFN_ERR_NEEDS_IO,		/* fast-only slot, or FOLL_NOWAIT, and GUP would wait */
 	KVM_PFN_ERR_USERFAULT,		/* the gfn's KVM Userfault bit is set */
 	KVM_PFN_ERR_USERFAULT_BITMAP,	/* the bitmap could not be read */
 };
@@ -67,6 +70,10 @@ bool kvm_memslot_userfault(const struct kvm_memory_slot *slot);
 /* Returns RET_PF_* or -errno (-EFAULT with the memory-fault exit prepared). */
 int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
 		       struct kvm_page_fault *fault);
+
+/* kvm_mmu_do_page_fault with prefetch: never async, never an exit. */
+int kvm_mmu_do_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
+			  bool prefetch, struct kvm_page_fault *fault);
 
 /*
  * Look a gpa up for an access by kvmsim itself on the guest's behalf

@@ -128,5 +128,11 @@ void kvm_observe_vm(struct kvm *kvm)
 	OBSERVE_COUNT("memory attribute changes", st->attr_updates);
 	OBSERVE_COUNT("private fd allocations", st->gmem_allocs);
 	OBSERVE_COUNT("private page discards", st->gmem_discards);
+	if (kvm->irqchip_kernel) {
+		OBSERVE_COUNT("async PF not present", st->apf_not_present);
+		OBSERVE_COUNT("async PF page ready", st->apf_page_ready);
+		OBSERVE_COUNT("async PF page error", st->apf_page_error);
+		OBSERVE_COUNT("async PF sync after error", st->apf_sync_after_error);
+	}
 #undef OBSERVE_COUNT
 }

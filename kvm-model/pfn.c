@@ -115,10 +115,23 @@ static int hva_to_pfn_slow(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault,
 		trace_pfn("hva_to_pfn_slow", fault, false);
 		return KVM_PFN_ERR_NOACCESS;
 	}
-	if (userfaultfd_armed(fault->hva))
+	if (userfaultfd_armed(fault->hva)) {
+		struct userfaultfd_ctx *ctx;
+
+		/* FAULT_FLAG_RETRY_NOWAIT: handle_userfault does not sleep */
+		if (fault->nowait && userfaultfd_must_fault(fault->hva, &ctx)) {
+			trace_pfn("hva_to_pfn_slow_nowait", fault, false);
+			return KVM_PFN_ERR_NEEDS_IO;
+		}
 		r = faultin_page(vcpu, fault);
-	else
+	} else {
 		r = populate_page(fault, write);
+		/* hva_to_pfn: a failed FOLL_NOWAIT GUP on a valid VMA "needs I/O" */
+		if (r && fault->nowait) {
+			trace_pfn("hva_to_pfn_slow_nowait", fault, false);
+			return KVM_PFN_ERR_NEEDS_IO;
+		}
+	}
 	/* a poison marker: VM_FAULT_HWPOISON, or UFFDIO_SIGBUS's VM_FAULT_SIGBUS */
 	if (!r && hostmem_is_poisoned(fault->hva))
 		r = kvm_rule_on(RULE_UFFD_SIGBUS_MARKER) ? -EFAULT : -EHWPOISON;

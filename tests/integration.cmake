@@ -22,6 +22,7 @@ set(VMM_PROGRAMS
 	vmm-exceptions
 	vmm-dirty-log
 	vmm-gmem
+	vmm-apf
 )
 
 # The kvmsim binary the kvmsim tests drive.  Empty means the kvmsim target
@@ -79,3 +80,14 @@ foreach(name ${VMM_PROGRAMS})
 	set_tests_properties(vmm/${name}/kvmsim PROPERTIES
 		TIMEOUT 120 LABELS "vmm;kvmsim")
 endforeach()
+
+# The async-PF surface under seed 001's error state: CPUID offers
+# ASYNC_PF_ERROR (bit 15) and MSR_KVM_ASYNC_PF_EN accepts SEND_ERROR (bit
+# 4), where upstream (vmm-apf.out, recorded natively) refuses it.
+add_test(NAME vmm/vmm-apf/kvmsim-apf-error-state
+	COMMAND env KVMSIM_PROFILE=upstream+apf-error-state
+		sh ${VMM_DIR}/run-diff.sh kvmsim ${VMM_DIR}/expected/vmm-apf.apf-error-state.out
+		${VMM_OUT_DIR}/actual/vmm-apf.apf-error-state.out $<TARGET_FILE:vmm-apf>
+		${vmm_kvmsim})
+set_tests_properties(vmm/vmm-apf/kvmsim-apf-error-state PROPERTIES
+	TIMEOUT 120 LABELS "vmm;kvmsim")

@@ -81,6 +81,47 @@ struct uffdio_poison {
 };
 #define UFFDIO_POISON	_IOWR(UFFDIO, _UFFDIO_POISON, struct uffdio_poison)
 #endif
+/*
+ * x86 paravirtual async page faults (arch/x86/include/uapi/asm/kvm_para.h,
+ * Documentation/virt/kvm/x86/msr.rst and cpuid.rst).
+ */
+#ifndef KVM_CAP_ASYNC_PF
+#define KVM_CAP_ASYNC_PF			59
+#endif
+#ifndef KVM_CAP_ASYNC_PF_INT
+#define KVM_CAP_ASYNC_PF_INT			183
+#endif
+#define KVM_CPUID_SIGNATURE			0x40000000
+#define KVM_CPUID_FEATURES			0x40000001
+#define KVM_FEATURE_ASYNC_PF			4
+#define KVM_FEATURE_ASYNC_PF_VMEXIT		10
+#define KVM_FEATURE_ASYNC_PF_INT		14
+#define MSR_KVM_ASYNC_PF_EN			0x4b564d02
+#define MSR_KVM_ASYNC_PF_INT			0x4b564d06
+#define MSR_KVM_ASYNC_PF_ACK			0x4b564d07
+#define KVM_ASYNC_PF_ENABLED			(1 << 0)
+#define KVM_ASYNC_PF_SEND_ALWAYS		(1 << 1)
+#define KVM_ASYNC_PF_DELIVERY_AS_PF_VMEXIT	(1 << 2)
+#define KVM_ASYNC_PF_DELIVERY_AS_INT		(1 << 3)
+#define KVM_ASYNC_PF_VEC_MASK			0xff
+#define KVM_PV_REASON_PAGE_NOT_PRESENT		1
+
+/*
+ * Seed 001's proposal (never merged): the guest opts in with SEND_ERROR
+ * (bit 4, reserved upstream) when CPUID says ASYNC_PF_ERROR; a failed
+ * async GUP arrives as 'page ready' with PAGE_ERROR in ready_flags.
+ */
+#define KVM_FEATURE_ASYNC_PF_ERROR		15
+#define KVM_ASYNC_PF_SEND_ERROR			(1 << 4)
+#define KVM_PV_REASON_PAGE_ERROR		1
+
+/* The 64-byte area MSR_KVM_ASYNC_PF_EN points at. */
+struct kvm_vcpu_pv_apf_data {
+	__u32 flags;		/* 'page not present' (#PF, token in CR2) */
+	__u32 token;		/* 'page ready' (the interrupt); 0 = slot free */
+	__u32 ready_flags;	/* seed 001: KVM_PV_REASON_PAGE_ERROR */
+	__u8 pad[52];
+};
 
 /* guest_memfd and memory attributes (6.8+), guest_memfd mmap (6.18) */
 #ifndef KVM_CREATE_GUEST_MEMFD

@@ -37,6 +37,7 @@ static bool insn_is_trapped(const cs_insn *insn)
 	case X86_INS_RDTSCP:
 	case X86_INS_CPUID:
 	case X86_INS_INVLPG:
+	case X86_INS_STI:
 	case X86_INS_LMSW:
 	case X86_INS_CLTS:
 	case X86_INS_IN: case X86_INS_OUT:
@@ -98,12 +99,13 @@ static int read_code(struct kvm_vcpu *vcpu, uint64_t rip, uint8_t *buf, size_t l
 
 /*
  * Every trapped instruction has one of these opcodes after its prefixes
- * (0f 01 covers invlpg, lmsw and rdtscp).  Port I/O is trapped too, so it
+ * (0f 01 covers invlpg, lmsw and rdtscp; fb is sti, whose interrupt
+ * shadow the model must know).  Port I/O is trapped too, so it
  * is emulated with its operands decoded, the same way in every mode.
  */
 static bool one_byte_trap(uint8_t b)
 {
-	return b == 0xf4 || (b >= 0xe4 && b <= 0xe7) || (b >= 0xec && b <= 0xef) ||
+	return b == 0xf4 || b == 0xfb || (b >= 0xe4 && b <= 0xe7) || (b >= 0xec && b <= 0xef) ||
 	       (b >= 0x6c && b <= 0x6f);
 }
 
@@ -395,6 +397,22 @@ int kvm_inject_exception(struct kvm_vcpu *vcpu, int vector, bool has_error,
 	return 1;
 }
 
+/*
+ * An external interrupt (the LAPIC's vector): a trap-like event, RIP
+ * already at the next instruction.  A vector whose gate cannot be used
+ * is #GP with the IDT error code (vector << 3 | IDT | EXT).
+ */
+int kvm_inject_irq(struct kvm_vcpu *vcpu, int vector)
+{
+	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
+
+	vcpu->arch_trap_exception = true;
+	trace_exception("kvm_inj_virq", vector, 0, rip);
+	if (!deliver_one(vcpu, vector, false, 0))
+		return 0;
+	return kvm_inject_exception(vcpu, GP_VECTOR, true, (uint32_t)vector << 3 | 3, false);
+}
+
 /* ---- trapped instructions ---- */
 
 static int uc_reg_of(x86_reg r)
@@ -520,42 +538,68 @@ static uint64_t guest_tsc(struct kvm_vcpu *vcpu)
 	return vcpu->insns + vcpu->tsc_offset;
 }
 
+/* The MSRs both the guest and KVM_GET/SET_MSRS reach: 0, or 1 for #GP. */
+static int msr_access(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *v, bool write)
+{
+	uint64_t *slot = msr_slot(vcpu, idx);
+
+	if (idx == MSR_FS_BASE || idx == MSR_GS_BASE) {
+		int reg = idx == MSR_FS_BASE ? UC_X86_REG_FS_BASE : UC_X86_REG_GS_BASE;
+
+		if (!write)
+			*v = x86_reg_read(vcpu, reg);
+		else
+			x86_reg_write(vcpu, reg, *v);
+		return 0;
+	}
+	if (idx == MSR_IA32_TSC) {
+		if (write)
+			vcpu->tsc_offset = *v - vcpu->insns;
+		*v = guest_tsc(vcpu);
+		return 0;
+	}
+	if (kvm_is_pv_async_pf_msr(idx))
+		return write ? kvm_pv_async_pf_msr_write(vcpu, idx, *v) :
+			       kvm_pv_async_pf_msr_read(vcpu, idx, v);
+	if (idx >= 0x800 && idx <= 0x8ff)
+		return write ? kvm_x2apic_msr_write(vcpu, idx, *v) :
+			       kvm_x2apic_msr_read(vcpu, idx, v);
+	if (!slot)
+		return 1;
+	if (write)
+		*slot = *v;
+	*v = *slot;
+	return 0;
+}
+
+int kvm_set_msr_common(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t data)
+{
+	return msr_access(vcpu, idx, &data, true);
+}
+
+int kvm_get_msr_common(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data)
+{
+	return msr_access(vcpu, idx, data, false);
+}
+
 static int emulate_msr(struct kvm_vcpu *vcpu, bool write)
 {
 	uint32_t idx = (uint32_t)x86_reg_read(vcpu, UC_X86_REG_RCX);
 	uint64_t v = ((uint64_t)(uint32_t)x86_reg_read(vcpu, UC_X86_REG_RDX) << 32) |
 		     (uint32_t)x86_reg_read(vcpu, UC_X86_REG_RAX);
-	uint64_t *slot = msr_slot(vcpu, idx);
+	struct sim_ev *ev;
 
 	if (idx == MSR_EFER) {
-		if (!write) {
-			v = vcpu->sregs.efer;
-			goto out;
-		}
-		return set_control(vcpu, "wrmsr EFER", vcpu->sregs.cr0,
-				   vcpu->sregs.cr4, v | (vcpu->sregs.efer & EFER_LMA));
-	}
-	if (idx == MSR_FS_BASE || idx == MSR_GS_BASE) {
-		int reg = idx == MSR_FS_BASE ? UC_X86_REG_FS_BASE : UC_X86_REG_GS_BASE;
-
-		if (!write)
-			v = x86_reg_read(vcpu, reg);
-		else
-			x86_reg_write(vcpu, reg, v);
-		goto out;
-	}
-	if (idx == MSR_IA32_TSC) {
 		if (write)
-			vcpu->tsc_offset = v - vcpu->insns;
-		v = guest_tsc(vcpu);
-		goto out;
-	}
-	if (!slot)
+			return set_control(vcpu, "wrmsr EFER", vcpu->sregs.cr0,
+					   vcpu->sregs.cr4, v | (vcpu->sregs.efer & EFER_LMA));
+		v = vcpu->sregs.efer;
+	} else if (msr_access(vcpu, idx, &v, write)) {
+		ev = sim_ev_begin(write ? "kvm_msr_write_ex" : "kvm_msr_read_ex");
+		sim_ev_hex(ev, "msr", idx);
+		sim_ev_end(ev);
 		return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
-	if (write)
-		*slot = v;
-	v = *slot;
-out:
+	}
 	if (!write) {
 		x86_reg_write(vcpu, UC_X86_REG_RAX, (uint32_t)v);
 		x86_reg_write(vcpu, UC_X86_REG_RDX, v >> 32);
@@ -724,8 +768,10 @@ int x86_complete_string_pio(struct kvm_vcpu *vcpu)
 }
 
 /*
- * With no interrupt controller modelled, a halted vCPU goes to userspace
- * (kvm_emulate_halt -> KVM_EXIT_HLT) with RIP past the hlt.
+ * Without an in-kernel LAPIC a halted vCPU goes to userspace
+ * (kvm_emulate_halt -> KVM_EXIT_HLT) with RIP past the hlt; with one
+ * (KVM_CREATE_IRQCHIP) it blocks in KVM_RUN until an interrupt or
+ * completed async work can wake it (kvm_vcpu_halt).
  */
 static int kvm_emulate_halt(struct kvm_vcpu *vcpu, uint64_t next_rip, bool *skip)
 {
@@ -735,8 +781,28 @@ static int kvm_emulate_halt(struct kvm_vcpu *vcpu, uint64_t next_rip, bool *skip
 	sim_ev_end(ev);
 	x86_reg_write(vcpu, UC_X86_REG_RIP, next_rip);
 	*skip = false;
+	if (lapic_in_kernel(vcpu)) {
+		kvm_vcpu_halt(vcpu);
+		return 0;
+	}
 	kvm_run_set_exit(vcpu, KVM_EXIT_HLT);
 	return 1;
+}
+
+/* STI: IF set; if it was clear, interrupts wait one more instruction. */
+static int emulate_sti(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
+{
+	uint64_t fl = x86_reg_read(vcpu, UC_X86_REG_RFLAGS);
+	int iopl = (fl >> 12) & 3;
+
+	if ((vcpu->sregs.cr0 & X86_CR0_PE) && x86_cpl(vcpu) > iopl) {
+		*skip = false;
+		return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
+	}
+	if (!(fl & (1u << 9)))
+		kvm_set_interrupt_shadow(vcpu, insn->address + insn->size);
+	x86_reg_write(vcpu, UC_X86_REG_RFLAGS, fl | (1u << 9));
+	return 0;
 }
 
 /*
@@ -794,6 +860,8 @@ static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 	case X86_INS_CPUID:
 		emulate_cpuid(vcpu);
 		return 0;
+	case X86_INS_STI:
+		return emulate_sti(vcpu, insn, skip);
 	case X86_INS_INVLPG:
 		uc_flush_all(vcpu, "invlpg");
 		return 0;

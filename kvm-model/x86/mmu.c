@@ -15,6 +15,7 @@
 #include "sim/cost.h"
 #include "sim/oracle.h"
 #include "kvm-model/userfaultfd.h"
+#include "kvm-model/x86/async_pf.h"
 #include "mmu-model/hostmem.h"
 
 #define PG_LEVEL_4K	TDP_PG_LEVEL_4K
@@ -52,6 +53,14 @@ static int kvm_handle_error_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fa
 	uint64_t gpa = fault->gfn << PAGE_SHIFT;
 
 	trace_gpa("kvm_handle_error_pfn", fault->addr);
+	/*
+	 * kvm_arch_async_page_ready's prefetch: its result goes nowhere.
+	 * Upstream's kvm_handle_error_pfn prepares the memory-fault exit
+	 * even here (kvm_run filled, no exit); the model leaves kvm_run alone
+	 * so that hazards 2 and 7 stay apart (README, async PF).
+	 */
+	if (fault->prefetch && pfn_err != KVM_PFN_ERR_HWPOISON)
+		return -EFAULT;
 	switch (pfn_err) {
 	case KVM_PFN_ERR_HWPOISON:
 		kvm_send_hwpoison_signal(vcpu, fault);
@@ -126,7 +135,16 @@ static int kvm_faultin_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 		trace_gpa("kvm_handle_error_pfn", fault->addr);
 		return RET_PF_EMULATE;
 	}
+	/* __kvm_faultin_pfn: FOLL_NOWAIT first, async if that needs I/O */
+	fault->nowait = fault->async_ok && lapic_in_kernel(vcpu) &&
+			!kvm_slot_fast_only(fault->slot);
 	r = __gfn_to_pfn_memslot(vcpu, fault);
+	if (r == KVM_PFN_ERR_NEEDS_IO && fault->nowait) {
+		if (kvm_can_do_async_pf(vcpu, fault->gfn) && kvm_faultin_pfn_async(vcpu, fault))
+			return RET_PF_RETRY;
+		fault->nowait = false;
+		r = __gfn_to_pfn_memslot(vcpu, fault);
+	}
 	if (r == KVM_PFN_ERR_NOACCESS) {
 		/*
 		 * A host page that exists but cannot be accessed with this
@@ -287,13 +305,20 @@ static bool spte_satisfies(struct kvm *kvm, uint64_t gfn, bool write)
 	return !write || (leaf.flags & TDP_SPTE_WRITABLE);
 }
 
-int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
-		       struct kvm_page_fault *fault)
+/*
+ * prefetch: kvm_arch_async_page_ready's fault (never async, never exits);
+ * async_ok: a guest access, which may become an async page fault (not
+ * KVM's own accesses to guest memory).
+ */
+static int __kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
+				bool prefetch, bool async_ok, struct kvm_page_fault *fault)
 {
 	struct sim_ev *ev;
 	int r;
 
 	memset(fault, 0, sizeof(*fault));
+	fault->prefetch = prefetch;
+	fault->async_ok = async_ok && !prefetch;
 	fault->addr = gpa;
 	fault->gfn = gpa >> PAGE_SHIFT;
 	fault->error_code = error_code;
@@ -306,6 +331,8 @@ int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
 	ev = sim_ev_begin("kvm_mmu_page_fault");
 	sim_ev_hex(ev, "gpa", gpa);
 	sim_ev_hex(ev, "error_code", error_code);
+	if (prefetch)
+		sim_ev_bool(ev, "prefetch", true);
 	sim_ev_end(ev);
 	if (spte_satisfies(vcpu->kvm, fault->gfn, fault->write)) {
 		kvm_livelock_check(vcpu, fault->gfn, false, "re-faulted");
@@ -317,6 +344,18 @@ int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
 	kvm_livelock_check(vcpu, fault->gfn, r == RET_PF_FIXED || r == RET_PF_EMULATE,
 			   "re-faulted");
 	return r;
+}
+
+int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
+		       struct kvm_page_fault *fault)
+{
+	return __kvm_mmu_page_fault(vcpu, gpa, error_code, false, true, fault);
+}
+
+int kvm_mmu_do_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
+			  bool prefetch, struct kvm_page_fault *fault)
+{
+	return __kvm_mmu_page_fault(vcpu, gpa, error_code, prefetch, !prefetch, fault);
 }
 
 void *kvm_vcpu_gpa_to_hva(struct kvm_vcpu *vcpu, uint64_t gpa, bool write)
@@ -334,8 +373,8 @@ void *kvm_vcpu_gpa_to_hva(struct kvm_vcpu *vcpu, uint64_t gpa, bool write)
 			return (void *)(uintptr_t)(leaf.host_base +
 				((gfn - leaf.gfn_base) << PAGE_SHIFT) +
 				(gpa & (PAGE_SIZE - 1)));
-		int r = kvm_mmu_page_fault(vcpu, gpa, write ? PFERR_WRITE_MASK : 0,
-					   &fault);
+		int r = __kvm_mmu_page_fault(vcpu, gpa, write ? PFERR_WRITE_MASK : 0,
+					     false, false, &fault);
 		if (r != RET_PF_FIXED && r != RET_PF_RETRY && r != RET_PF_SPURIOUS) {
 			vcpu->gpa_fault_ret = r;
 			return NULL;

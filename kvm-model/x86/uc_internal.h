@@ -6,6 +6,7 @@
 #include <capstone/capstone.h>
 #include <unicorn/unicorn.h>
 
+#include "kvm-model/x86/async_pf.h"
 #include "kvm-model/x86/x86.h"
 #include "mmu-model/x86_walk.h"
 
@@ -87,6 +88,9 @@ struct kvm_x86_uc {
 	csh cs[ENG_NR];
 	uint64_t quantum;
 	bool shutdown;
+
+	struct kvm_lapic lapic;
+	struct kvm_vcpu_apf apf;
 };
 
 static inline struct kvm_x86_uc *to_uc(struct kvm_vcpu *vcpu)
@@ -118,6 +122,11 @@ int x86_emulate_special(struct kvm_vcpu *vcpu);
 int kvm_inject_exception(struct kvm_vcpu *vcpu, int vector, bool has_error,
 			 uint32_t error_code, bool is_trap);
 int x86_handle_invalid_insn(struct kvm_vcpu *vcpu);
+/* An external interrupt through the guest's IDT (after the instruction). */
+int kvm_inject_irq(struct kvm_vcpu *vcpu, int vector);
+/* kvm_set_msr_common / kvm_get_msr_common: 0, or 1 for #GP. */
+int kvm_set_msr_common(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t data);
+int kvm_get_msr_common(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data);
 bool x86_exception_has_error_code(int vector);
 int x86_complete_string_pio(struct kvm_vcpu *vcpu);
 void x86_rehook_traps(struct kvm_vcpu *vcpu, uc_engine *uc);

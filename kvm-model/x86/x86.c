@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kvm-model/kvm_mmu.h"
+#include "kvm-model/profile.h"
 #include "kvm-model/x86/uc_internal.h"
 
 #define UNTIL_NEVER	((uint64_t)-1)
@@ -226,6 +227,7 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	x86_reg_write(vcpu, UC_X86_REG_RIP, 0xfff0);
 	x86_reg_write(vcpu, UC_X86_REG_RFLAGS, 2);
 	x86_reg_write(vcpu, UC_X86_REG_RDX, 0x600);
+	kvm_async_pf_vcpu_init(vcpu);
 	return 0;
 }
 
@@ -433,6 +435,15 @@ int kvm_arch_vcpu_set_cpuid(struct kvm_vcpu *vcpu, const struct kvm_cpuid_entry2
  * run does not depend on the host CPU.  Returns the number of entries or
  * -E2BIG when max is too small (as the kernel does).
  */
+/*
+ * The KVM PV features kvmsim models: async PF (with interrupt delivery of
+ * 'page ready'; the #PF-vmexit delivery bit is accepted, there is no
+ * nested guest to use it).  This host's 6.18 also reports kvmclock,
+ * steal time, PV EOI and more (eax 0x1007efb).
+ */
+#define KVM_PV_FEATURES	((1u << KVM_FEATURE_ASYNC_PF) | (1u << KVM_FEATURE_ASYNC_PF_VMEXIT) | \
+			 (1u << KVM_FEATURE_ASYNC_PF_INT))
+
 int kvm_arch_get_supported_cpuid(struct kvm_cpuid_entry2 *e, int max)
 {
 	static const struct kvm_cpuid_entry2 tbl[] = {
@@ -446,13 +457,54 @@ int kvm_arch_get_supported_cpuid(struct kvm_cpuid_entry2 *e, int max)
 		{ .function = 0x80000000, .eax = 0x80000008 },
 		{ .function = 0x80000001, .ecx = 0x1, .edx = 0x2c100800 },
 		{ .function = 0x80000008, .eax = 0x0000302e },
+		/* KVM's leaves: "KVMKVMKVM\0\0\0", and the PV features modelled */
+		{ .function = KVM_CPUID_SIGNATURE, .eax = KVM_CPUID_FEATURES,
+		  .ebx = 0x4b4d564b, .ecx = 0x564b4d56, .edx = 0x4d },
+		{ .function = KVM_CPUID_FEATURES, .eax = KVM_PV_FEATURES },
 	};
 	int n = sizeof(tbl) / sizeof(tbl[0]);
 
 	if (max < n)
 		return -E2BIG;
 	memcpy(e, tbl, sizeof(tbl));
+	/* seed 001: the guest learns it may ask for 'page error' */
+	if (kvm_rule_on(RULE_APF_ERROR_STATE))
+		e[n - 1].eax |= 1u << KVM_FEATURE_ASYNC_PF_ERROR;
 	return n;
+}
+
+/* ---- MSRs from userspace ---- */
+
+#define MAX_IO_MSRS	256
+
+/*
+ * KVM_GET_MSRS / KVM_SET_MSRS (msr_io): entries are processed in order
+ * up to the first one the MSR code refuses; the count done is returned.
+ */
+long kvm_arch_vcpu_ioctl_msrs(struct kvm_vcpu *vcpu, bool set, void *uarg)
+{
+	struct kvm_msrs hdr;
+	struct kvm_msr_entry ent;
+	struct kvm_msrs *u = uarg;
+	uint64_t data;
+	uint32_t i;
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs >= MAX_IO_MSRS)
+		return -E2BIG;
+	for (i = 0; i < hdr.nmsrs; i++) {
+		if (copy_from_user(&ent, &u->entries[i], sizeof(ent)))
+			return -EFAULT;
+		data = ent.data;
+		if (set ? kvm_set_msr_common(vcpu, ent.index, data) :
+			  kvm_get_msr_common(vcpu, ent.index, &data))
+			break;
+		ent.data = data;
+		if (!set && copy_to_user(&u->entries[i], &ent, sizeof(ent)))
+			return -EFAULT;
+	}
+	return i;
 }
 
 /* ---- exits ---- */
@@ -630,7 +682,9 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	do {
 		if (kvm_signal_pending(vcpu))
 			return -EINTR;
-		r = vcpu_enter_guest(vcpu);
+		r = kvm_x86_prepare_entry(vcpu);
+		if (!r)
+			r = vcpu_enter_guest(vcpu);
 	} while (r == 0);
 	if (r < 0)
 		return r;

@@ -43,6 +43,14 @@ static long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long a
 	uint64_t addr;
 
 	switch (cmd) {
+	case KVM_CREATE_IRQCHIP:
+		/* the LAPIC of each vCPU (no PIC or IOAPIC is modelled) */
+		if (kvm->irqchip_kernel)
+			return -EEXIST;
+		if (kvm->created_vcpus)
+			return -EINVAL;
+		kvm->irqchip_kernel = true;
+		return 0;
 	case KVM_SET_TSS_ADDR:
 		/* the TSS takes three pages below 4G */
 		if (arg > 0xffffffffull - 3 * PAGE_SIZE)
@@ -117,6 +125,9 @@ static long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd,
 		return vcpu_get_set(vcpu, cmd, (void *)arg);
 	case KVM_SET_CPUID2:
 		return vcpu_set_cpuid2(vcpu, (void *)arg);
+	case KVM_GET_MSRS:
+	case KVM_SET_MSRS:
+		return kvm_arch_vcpu_ioctl_msrs(vcpu, cmd == KVM_SET_MSRS, (void *)arg);
 	default:
 		return -EINVAL;
 	}
@@ -130,6 +141,9 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_SYNC_MMU:
 	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
 	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_ASYNC_PF:
+	case KVM_CAP_ASYNC_PF_INT:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:

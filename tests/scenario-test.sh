@@ -5,8 +5,9 @@
 #   native:      kvmsim run NAME --native (skipped, 77, without a usable /dev/kvm)
 #   kvmsim:      kvmsim run NAME [--profile PROFILE]: the program meets its
 #                manifest (the lines for that profile) under kvmsim
-#   determinism: two runs with the same seed give byte-identical traces,
-#                and the trace names the kernel's fault-path functions
+#   determinism: two runs with the same seed (under PROFILE, if given) give
+#                byte-identical traces, and the trace names the kernel's
+#                fault-path functions
 set -u
 kvmsim=$1 mode=$2 name=$3 profile=${4:-}
 case $mode in
@@ -26,7 +27,8 @@ determinism)
 	trap 'rm -rf "$dir"' EXIT
 	# the manifest decides what the run must do; here both runs must agree
 	for i in 1 2; do
-		"$kvmsim" run "$name" --seed 7 --trace "$dir/t$i.jsonl" >/dev/null 2>&1 || {
+		"$kvmsim" run "$name" ${profile:+--profile "$profile"} --seed 7 \
+			--trace "$dir/t$i.jsonl" >/dev/null 2>&1 || {
 			echo "FAIL: run $i of $name does not meet its manifest" >&2; exit 1; }
 	done
 	cmp "$dir/t1.jsonl" "$dir/t2.jsonl" || { echo "FAIL: traces differ" >&2; exit 1; }
@@ -43,5 +45,5 @@ determinism)
 	fi
 	echo "ok: $(wc -l < "$dir/t1.jsonl") identical events" ;;
 *)
-	echo "usage: $0 KVMSIM native|kvmsim|determinism NAME" >&2; exit 2 ;;
+	echo "usage: $0 KVMSIM native|kvmsim|determinism NAME [PROFILE]" >&2; exit 2 ;;
 esac

@@ -12,6 +12,7 @@
 #define GUEST_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,6 +67,14 @@ void guest_install_handler(unsigned int vector, guest_handler_t fn);
 
 /* Each guest provides this; the runtime calls it once. */
 void guest_main(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
+
+/*
+ * External interrupts (lib/irq.c and lib/irq_entry.S, linked only into
+ * guests that list them in guest-bins/CMakeLists.txt): point the IDT gate
+ * of vector (32-255) at a stub that calls fn with the same frame as an
+ * exception handler gets (error_code 0).  fn must EOI its APIC itself.
+ */
+void guest_install_irq_handler(unsigned int vector, guest_handler_t fn);
 
 /* ucalls. */
 void ucall(u64 cmd, int nargs, ...);
@@ -131,6 +140,36 @@ static inline void invlpg(u64 gva)
 static inline void halt(void)
 {
 	asm volatile("hlt" : : : "memory");
+}
+
+/* sti; hlt: the interrupt shadow of sti covers hlt, so no wakeup is lost. */
+static inline void safe_halt(void)
+{
+	asm volatile("sti; hlt" : : : "memory");
+}
+
+static inline void irq_enable(void)
+{
+	asm volatile("sti" : : : "memory");
+}
+
+static inline void irq_disable(void)
+{
+	asm volatile("cli" : : : "memory");
+}
+
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (u64)hi << 32 | lo;
+}
+
+static inline void wrmsr(u32 msr, u64 val)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((u32)val), "d"((u32)(val >> 32))
+		     : "memory");
 }
 
 #endif /* GUEST_H */

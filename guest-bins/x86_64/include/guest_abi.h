@@ -90,4 +90,18 @@ static inline uint64_t touch_pattern(uint64_t addr, uint64_t seed)
 	return x;
 }
 
+/*
+ * apf: the async page fault guest (guest-bins/x86_64/apf.c).
+ *   RDI  APF_MODE_*          RSI  gpa of the page whose fault goes async
+ *   RDX  gpa of the 64-byte kvm_vcpu_pv_apf_data area
+ *   RCX  an MMIO gpa (APF_MODE_CLOBBER)
+ * UCALL_SYNC stages it reports, args[0]:
+ */
+#define APF_VECTOR		0xec	/* MSR_KVM_ASYNC_PF_INT ('page ready') */
+#define APF_MODE_TOUCH		1	/* read the page, report what happened */
+#define APF_MODE_CLOBBER	2	/* sync 1, write the page, MMIO write, sync 2 */
+#define APF_SYNC_ENABLED	1	/* { 1, MSR_KVM_ASYNC_PF_EN value } */
+#define APF_SYNC_TOUCHED	2	/* { 2, value read, not present, ready, error } */
+#define APF_SYNC_PAGE_ERROR	3	/* { 3, token, gpa }: the read was skipped */
+
 #endif /* GUEST_ABI_H */

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+/*
+ * apf-truncate: SEMANTICS hazard 7, the async page fault that never ends
+ * (seed 001, virtio-fs DAX: the file behind guest memory is truncated).
+ *
+ * The guest enables async page faults (guest-bins/x86_64/apf.c: x2APIC,
+ * MSR_KVM_ASYNC_PF_INT, MSR_KVM_ASYNC_PF_EN) and the VMM then truncates
+ * the memfd behind slot 1 to one page, so page P (its second page) is
+ * past EOF: the host page is gone, the VMA is still there.  The guest
+ * reads P.  Fast GUP fails; the FOLL_NOWAIT GUP fails too and, the VMA
+ * being valid, KVM takes that for "needs I/O": the fault goes async, the
+ * guest gets 'page not present' (#PF, token 0x1000 in CR2) and halts;
+ * the kworker's get_user_pages_remote fails (SIGBUS past EOF).
+ *
+ * Expected per profile (the manifest checks each):
+ *   upstream (seed 001 patch 1/3's rule, which the thread converged on):
+ *     the failed gfn is remembered, 'page ready' still comes, the guest
+ *     retries and the refault is synchronous: kvm_handle_error_pfn ->
+ *     KVM_RUN returns -1/EFAULT with KVM_EXIT_MEMORY_FAULT for P.
+ *   upstream+apf-no-sync-fallback (the 2020 code): the worker's error is
+ *     dropped, 'page ready' comes, the refault goes async again, forever:
+ *     the "livelock" oracle (exit 86).
+ *   upstream+apf-error-state (seed 001 patch 2/3): CPUID offers
+ *     ASYNC_PF_ERROR, the guest opts in with SEND_ERROR (EN = 0x5000001b),
+ *     and 'page ready' carries KVM_PV_REASON_PAGE_ERROR: the guest skips
+ *     the read and reports the error by ucall; KVM_RUN never fails.
+ *
+ * Not run natively: this host's 6.18 (PVM) is not the model's reference
+ * for the refault, and a livelocking profile would hang the real VM.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kvmsim/uapi_ext.h"
+#include "scenario.h"
+
+#define FILE_SLOT	1
+#define FILE_GPA	0x40000000ull
+#define FILE_SIZE	0x2000ull
+#define P_GPA		(FILE_GPA + 0x1000)
+#define AREA_SLOT	2
+#define AREA_GPA	0x50000000ull
+
+static void report_efault(struct kvm_run *run)
+{
+	struct kvmsim_memory_fault mf;
+
+	memcpy(&mf, (char *)run + KVMSIM_RUN_UNION_OFFSET, sizeof(mf));
+	printf("vmm: KVM_RUN: -1 %s, exit_reason %u, memory_fault gpa %#llx size %#llx "
+	       "flags %#llx\n", strerrorname_np(errno), run->exit_reason,
+	       (unsigned long long)mf.gpa, (unsigned long long)mf.size,
+	       (unsigned long long)mf.flags);
+}
+
+/* Run until the guest is done, printing what it reports. */
+static void run_guest(struct kvm_vcpu *vcpu)
+{
+	struct ucall uc;
+
+	for (;;) {
+		if (__vcpu_run(vcpu) < 0) {
+			report_efault(vcpu->run);
+			return;
+		}
+		switch (vcpu_get_ucall(vcpu, &uc)) {
+		case UCALL_PRINT:
+			fputs(uc.buf, stdout);
+			break;
+		case UCALL_SYNC:
+			if (uc.args[0] == APF_SYNC_PAGE_ERROR)
+				printf("vmm: guest reports 'page error' for token %#llx\n",
+				       (unsigned long long)uc.args[1]);
+			else if (uc.args[0] == APF_SYNC_TOUCHED)
+				printf("vmm: guest read %#llx (not present %llu, ready %llu, "
+				       "error %llu)\n", (unsigned long long)uc.args[1],
+				       (unsigned long long)uc.args[2],
+				       (unsigned long long)uc.args[3],
+				       (unsigned long long)uc.args[4]);
+			break;
+		case UCALL_DONE:
+			printf("vmm: guest done\n");
+			return;
+		default:
+			die("unexpected exit: %s", exit_reason_name(vcpu->run->exit_reason));
+		}
+	}
+}
+
+int main(void)
+{
+	struct kvm_vm *vm = vm_create();
+	struct kvm_vcpu *vcpu;
+	struct ucall uc;
+	int memfd;
+	void *mem, *area;
+
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		die_errno("KVM_CREATE_IRQCHIP");
+	memfd = memfd_create("apf-file", MFD_CLOEXEC);
+	if (memfd < 0 || ftruncate(memfd, FILE_SIZE) < 0)
+		die_errno("memfd");
+	mem = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	area = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED || area == MAP_FAILED)
+		die_errno("mmap");
+	vm_add_slot_hva(vm, FILE_SLOT, FILE_GPA, FILE_SIZE, 0, mem);
+	vm_add_slot_hva(vm, AREA_SLOT, AREA_GPA, SZ_4K, 0, area);
+	virt_map(vm, FILE_GPA, FILE_GPA, FILE_SIZE, SZ_4K);
+	virt_map(vm, AREA_GPA, AREA_GPA, SZ_4K, SZ_4K);
+
+	vcpu = vm_vcpu_add(vm, vm_load_guest(vm, "apf"));
+	vcpu_set_args(vcpu, 3, APF_MODE_TOUCH, P_GPA, AREA_GPA);
+	vcpu_expect_ucall(vcpu, &uc, UCALL_SYNC);
+	ASSERT(uc.args[0] == APF_SYNC_ENABLED, "sync %llu", (unsigned long long)uc.args[0]);
+	printf("vmm: guest enabled async PF: MSR_KVM_ASYNC_PF_EN = %#llx\n",
+	       (unsigned long long)uc.args[1]);
+
+	if (ftruncate(memfd, FILE_SIZE - SZ_4K) < 0)
+		die_errno("ftruncate");
+	printf("vmm: file truncated to %#llx bytes: gpa %#llx has no backing page\n",
+	       FILE_SIZE - SZ_4K, P_GPA);
+	run_guest(vcpu);
+	vm_destroy(vm);
+	munmap(mem, FILE_SIZE);
+	close(memfd);
+	return 0;
+}

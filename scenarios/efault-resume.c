@@ -7,7 +7,8 @@
  * review caught this kind of slip in the arm64 user_mem_abort return
  * convention ("0 means resume, 1 means exit to userspace").
  *
- * The guest writes page P of slot 1, whose host memory the VMM unmapped,
+ * The guest writes page P of slot 1, whose host page is gone (the memfd
+ * behind the slot was truncated to its first page),
  * then reports UCALL_SYNC and UCALL_DONE.  The VMM maps a page at P's
  * host address when KVM_RUN names P in a memory-fault exit.
  *
@@ -17,7 +18,7 @@
  *   upstream+positive-efault  KVM_RUN never returns: the vCPU refaults on P
  *                             and the livelock oracle stops the run after
  *                             KVMSIM_LIVELOCK (1000) refaults (exit 86)
- * Not run natively: this PVM host answers the write to unmapped memory
+ * Not run natively: this PVM host answers the write to a truncated page
  * with an MMIO exit, where mainline KVM returns -EFAULT.
  */
 #define _GNU_SOURCE
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "scenario.h"
 
@@ -38,14 +40,19 @@ int main(void)
 	struct ucall uc;
 	u8 *mem;
 
-	mem = mmap(NULL, 2 * SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fd = memfd_create("efault-resume", MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, 2 * SZ_4K))
+		die_errno("memfd");
+	mem = mmap(NULL, 2 * SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (mem == MAP_FAILED)
 		die_errno("mmap");
 	vm_add_slot_hva(vm, 1, SLOT_GPA, 2 * SZ_4K, 0, mem);
 	virt_map(vm, SLOT_GPA, SLOT_GPA, 2 * SZ_4K, SZ_4K);
 	vcpu = vm_vcpu_add(vm, vm_load_guest(vm, "memslot_delete"));
 	vcpu_set_args(vcpu, 3, P_GPA, SLOT_GPA, 7ull);
-	munmap(mem + SZ_4K, SZ_4K);
+	if (ftruncate(fd, SZ_4K))
+		die_errno("ftruncate");
 
 	for (int n = 1; n <= 8; n++) {
 		int r = __vcpu_run(vcpu);

@@ -4,7 +4,10 @@
  * outlives its KVM_RUN (seed 000: "KVM_RUN may return -EFAULT without
  * filling kvm_run, and userspace can't tell").
  *
- * Slot 1 has two pages, A and B, whose host memory the VMM unmapped.  The
+ * Slot 1 has two pages, A and B, of a memfd the VMM then truncated to
+ * nothing (so their host pages are gone: an access is SIGBUS, GUP fails;
+ * truncation rather than munmap, because a hole in the address space is
+ * soon reused by other mappings).  The
  * guest writes A, then copies 8 bytes from B to an I/O port (rep outsb).
  *   KVM_RUN #1: the write to A fails in the stage-2 fault path, which
  *     annotates it: -EFAULT, KVM_EXIT_MEMORY_FAULT for A.  The VMM maps A.
@@ -35,6 +38,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "scenario.h"
 
@@ -83,7 +87,11 @@ int main(void)
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
 
-	mem = mmap(NULL, 2 * SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fd = memfd_create("stale-memory-fault", MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, 2 * SZ_4K))
+		die_errno("memfd");
+	mem = mmap(NULL, 2 * SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (mem == MAP_FAILED)
 		die_errno("mmap");
 	vm_add_slot_hva(vm, 1, SLOT_GPA, 2 * SZ_4K, 0, mem);
@@ -91,8 +99,8 @@ int main(void)
 	enable_memory_fault_exits(vm);
 	vcpu = vm_vcpu_add(vm, vm_load_guest(vm, "stale_fault"));
 	vcpu_set_args(vcpu, 3, A_GPA, B_GPA, (u64)PORT);
-	/* last, so that no later mapping reuses the hole */
-	munmap(mem, 2 * SZ_4K);
+	if (ftruncate(fd, 0))
+		die_errno("ftruncate");
 
 	for (int n = 1; n <= 6; n++) {
 		struct memory_fault mf;

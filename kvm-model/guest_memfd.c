@@ -40,6 +40,7 @@ struct kvm_gmem {
 	int memfd;		/* the storage */
 	uint64_t view_off;	/* file offset of view[0] */
 	char *view;		/* kvmsim's MAP_SHARED view, mapped on first use */
+	int sigbus_fd;		/* an empty memfd: what the VMM maps without INIT_SHARED */
 	bool v6;		/* a private-v6 private_fd, not a guest_memfd */
 	dev_t dev;
 	ino_t ino;
@@ -135,7 +136,7 @@ static struct kvm_gmem *gmem_alloc(struct kvm *kvm, uint64_t size, uint64_t flag
 	if (!gmem)
 		return NULL;
 	*gmem = (struct kvm_gmem){ .kvm = kvm, .size = size, .flags = flags, .memfd = memfd,
-				   .v6 = v6 };
+				   .v6 = v6, .sigbus_fd = -1 };
 	if (!fstat(memfd, &st)) {
 		gmem->dev = st.st_dev;
 		gmem->ino = st.st_ino;
@@ -201,6 +202,8 @@ void kvm_gmem_put(struct kvm_gmem *gmem)
 	if (gmem->view)
 		munmap(gmem->view, gmem->size);
 	close(gmem->memfd);
+	if (gmem->sigbus_fd >= 0)
+		close(gmem->sigbus_fd);
 	if (!gmem->v6)
 		kvm_put_kvm(kvm);
 	free(gmem);
@@ -294,14 +297,23 @@ int kvm_gmem_fallocate(struct kvm_gmem *gmem, int mode, int64_t off, int64_t len
 	return fallocate(gmem->memfd, mode, off, len) ? -errno : 0;
 }
 
-/* kvm_gmem_mmap: only files made with GUEST_MEMFD_FLAG_MMAP, only MAP_SHARED. */
+/*
+ * kvm_gmem_mmap: only files made with GUEST_MEMFD_FLAG_MMAP, only
+ * MAP_SHARED.  Without INIT_SHARED every page is private to the host
+ * (kvm_gmem_fault_user_mapping: VM_FAULT_SIGBUS): the VMM gets a mapping
+ * of an empty file instead, where every access is a SIGBUS too.
+ */
 int kvm_gmem_mmap_check(struct kvm_gmem *gmem, int flags)
 {
 	if (!(gmem->flags & GUEST_MEMFD_FLAG_MMAP))
 		return -ENODEV;
 	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE)
 		return -EINVAL;
-	return 0;
+	if (gmem->flags & GUEST_MEMFD_FLAG_INIT_SHARED)
+		return 0;
+	if (gmem->sigbus_fd < 0)
+		gmem->sigbus_fd = memfd_create("kvm-gmem-private", MFD_CLOEXEC);
+	return gmem->sigbus_fd < 0 ? -ENOMEM : gmem->sigbus_fd;
 }
 
 /* ---- memory attributes ---- */

@@ -192,10 +192,12 @@ static void *mmap_common(void *(*real)(void *, size_t, int, int, int, off_t),
 	if (fd >= 0 && kvmsim_fd_kind(fd) != KVMSIM_FILE_NONE) {
 		int r = kvmsim_mmap_check(fd, len, prot, flags, off);
 
-		if (r) {
+		if (r < 0) {
 			errno = -r;
 			return MAP_FAILED;
 		}
+		if (r > 0)
+			fd = r;		/* map the stand-in the file gave */
 	}
 	p = real(addr, len, prot, flags, fd, off);
 	if (p != MAP_FAILED && kvmsim_enabled())

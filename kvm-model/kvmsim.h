@@ -30,7 +30,10 @@ enum kvmsim_file_kind kvmsim_fd_kind(int fd);
 void *kvmsim_fd_obj(int fd);
 int kvmsim_open_dev(void);
 long kvmsim_fd_ioctl(int fd, unsigned long cmd, unsigned long arg);
-/* 0: let the real mmap run on the placeholder fd; else -errno */
+/*
+ * 0: let the real mmap run on the placeholder fd; > 0: on this fd
+ * instead (a stand-in with the file's fault behaviour); else -errno.
+ */
 int kvmsim_mmap_check(int fd, size_t len, int prot, int flags, off_t off);
 void kvmsim_fd_release(int fd);
 void kvmsim_fd_dup(int oldfd, int newfd);

@@ -7,7 +7,8 @@
  * KVM_CREATE_GUEST_MEMFD's size and flag checks (which flag bits it
  * accepts); fallocate on a guest_memfd (modes, alignment, size);
  * ftruncate (refused); mmap (refused without GUEST_MEMFD_FLAG_MMAP or
- * without MAP_SHARED); binding it to memslots (bad fd, not a
+ * without MAP_SHARED; without INIT_SHARED every access is a SIGBUS, as is
+ * one past the file's end); binding it to memslots (bad fd, not a
  * guest_memfd, offset alignment and range, overlapping bindings, dirty
  * logging and READONLY refused, immutable once created, another VM's
  * file); a default VM's guest reading and writing through a binding
@@ -25,6 +26,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -163,6 +166,54 @@ static void test_create(int vm)
 	printf("reserved[0]=1: %s\n", fdres(fd));
 	close(fd);
 	printf("struct at 8: %s\n", fdres(ioctl(vm, CREATE_GUEST_MEMFD, (void *)8)));
+}
+
+static sigjmp_buf sigbus_jmp;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(sigbus_jmp, sig);
+}
+
+/* Read one byte: "ok" or the signal's name. */
+static const char *probe_read(volatile const char *p)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old_bus, old_segv;
+	const char *what = "ok";
+	int sig;
+
+	sigaction(SIGBUS, &sa, &old_bus);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sig = sigsetjmp(sigbus_jmp, 1);
+	if (!sig)
+		(void)*p;
+	else
+		what = sig == SIGBUS ? "SIGBUS" : "SIGSEGV";
+	sigaction(SIGBUS, &old_bus, NULL);
+	sigaction(SIGSEGV, &old_segv, NULL);
+	return what;
+}
+
+/* mmap works with FLAG_MMAP alone, but without INIT_SHARED no page can be touched. */
+static void test_mmap_private(int vm)
+{
+	int fd = gmem_create(vm, SZ, FLAG_MMAP);
+	char *p = mmap(NULL, SZ, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	printf("mmap of a FLAG_MMAP file: %s\n", p == MAP_FAILED ? errno_name(errno) : "ok");
+	if (p != MAP_FAILED) {
+		printf("  read without INIT_SHARED: %s\n", probe_read(p));
+		munmap(p, SZ);
+	}
+	close(fd);
+	fd = gmem_create(vm, SZ, FLAG_MMAP | FLAG_INIT_SHARED);
+	p = mmap(NULL, 2 * SZ, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p != MAP_FAILED) {
+		printf("  INIT_SHARED, read inside: %s\n", probe_read(p + SZ - 1));
+		printf("  INIT_SHARED, read past the end: %s\n", probe_read(p + SZ));
+		munmap(p, 2 * SZ);
+	}
+	close(fd);
 }
 
 static void test_file_ops(int vm)
@@ -421,6 +472,7 @@ int main(void)
 	printf("KVM_CREATE_VM type 2: %s\n", fdres(ioctl(v.kvm_fd, KVM_CREATE_VM, 2)));
 	test_create(v.vm_fd);
 	test_file_ops(v.vm_fd);
+	test_mmap_private(v.vm_fd);
 	test_bind(&v);
 	test_default_vm_guest(&v);
 	vmm_destroy_vm(&v);

@@ -67,6 +67,9 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 	[RULE_ARM64_PATCH11_DIRTY_BUG] = { "arm64-patch11-dirty-bug",
 		"seed 000 patch 11's regression: ret is already 1 at 'writable && !ret', so "
 		"user_mem_abort never marks a page dirty" },
+	[RULE_ARM64_S1PTW_WRITE] = { "arm64-s1ptw-write",
+		"before 6.2 every stage-1 table walk abort was a write fault: userfaults "
+		"carry WRITE, page tables dirty, page tables in a read-only memslot abort" },
 };
 
 const struct kvm_profile_desc kvm_profiles[] = {

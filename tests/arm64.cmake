@@ -73,3 +73,13 @@ if(TARGET pf-matrix)
 	set_tests_properties(arm64/efault-pre-2023 PROPERTIES
 		PASS_REGULAR_EXPRESSION "KVM_RUN: -1 EFAULT, exit_reason 0\n")
 endif()
+
+# before 6.2 an S1PTW abort was a write: the matrix's S1PTW row changes
+# in exactly three cells (userfault WRITE, abort on the read-only slot,
+# the page-table page dirty)
+if(TARGET pf-matrix)
+	add_test(NAME arm64/pf-matrix/s1ptw-write
+		COMMAND sh -c "\"$0\" exec --arch arm64 --profile upstream+arm64-s1ptw-write -- \"$1\" | diff -u \"$2\" -"
+			$<TARGET_FILE:kvmsim> $<TARGET_FILE:pf-matrix>
+			${CMAKE_CURRENT_SOURCE_DIR}/arm64/expected/pf-matrix.s1ptw-write.out)
+endif()

@@ -543,11 +543,18 @@ static int s1ptw_read(void *opaque, uint64_t ipa, uint64_t *val)
 	struct kvm *kvm = ws->vcpu->kvm;
 	struct tdp_leaf leaf;
 
-	if (!s2_lookup(kvm, ipa, false, &leaf)) {
-		struct s2_fault f = { .ipa = ipa, .va = ws->va, .s1ptw = true };
+	/*
+	 * kvm_is_write_fault: an S1PTW translation fault is a read (only a
+	 * permission fault, for hardware AF/DBM, is a write); before 6.2
+	 * every S1PTW counted as a write.
+	 */
+	bool write = kvm_rule_on(RULE_ARM64_S1PTW_WRITE);
+
+	if (!s2_lookup(kvm, ipa, write, &leaf)) {
+		struct s2_fault f = { .ipa = ipa, .va = ws->va, .s1ptw = true, .write = write };
 
 		ws->ret = stage2_abort(ws->vcpu, &f);
-		if (ws->ret || !s2_lookup(kvm, ipa, false, &leaf))
+		if (ws->ret || !s2_lookup(kvm, ipa, write, &leaf))
 			return -1;
 	}
 	memcpy(val, (void *)(uintptr_t)(tdp_leaf_host(&leaf, ipa >> PAGE_SHIFT) +

@@ -447,6 +447,30 @@ static int cmd_profiles(void)
 	return 0;
 }
 
+/*
+ * The scenario a manifest file names: NAME.manifest is NAME;
+ * NAME.arm64.manifest is NAME when there is no NAME.manifest (an arm64-only
+ * scenario), else NAME's arm64 variant, listed with NAME.
+ */
+static bool manifest_scenario(const char *file, char *name, size_t len)
+{
+	size_t n = strlen(file);
+	char plain[PATH_MAX];
+
+	if (n <= 9 || strcmp(file + n - 9, ".manifest"))
+		return false;
+	n -= 9;
+	if (n > 6 && !strncmp(file + n - 6, ".arm64", 6)) {
+		snprintf(plain, sizeof(plain), "%s/%.*s.manifest", KVMSIM_SCENARIO_SRC_DIR,
+			 (int)(n - 6), file);
+		if (!access(plain, R_OK))
+			return false;
+		n -= 6;
+	}
+	snprintf(name, len, "%.*s", (int)n, file);
+	return true;
+}
+
 static int cmd_list(void)
 {
 	struct dirent **ents;
@@ -457,22 +481,19 @@ static int cmd_list(void)
 		return 1;
 	}
 	for (int i = 0; i < n; i++) {
-		char *dot = strstr(ents[i]->d_name, ".manifest");
-		char path[PATH_MAX];
+		char path[PATH_MAX], arm64[PATH_MAX], name[256];
 		struct manifest m;
 
-		/* NAME.arm64.manifest belongs to NAME */
-		if (dot && !dot[9] && !(dot - ents[i]->d_name > 6 && !strncmp(dot - 6, ".arm64", 6))) {
+		if (manifest_scenario(ents[i]->d_name, name, sizeof(name))) {
 			snprintf(path, sizeof(path), "%s/%s", KVMSIM_SCENARIO_SRC_DIR,
 				 ents[i]->d_name);
-			*dot = 0;
+			snprintf(arm64, sizeof(arm64), "%s/%s.arm64.manifest",
+				 KVMSIM_SCENARIO_SRC_DIR, name);
 			if (!load_manifest(path, &m, NULL)) {
-				char arm64[PATH_MAX];
+				bool both = strcmp(path, arm64) && !access(arm64, R_OK);
 
-				snprintf(arm64, sizeof(arm64), "%s/%s.arm64.manifest",
-					 KVMSIM_SCENARIO_SRC_DIR, ents[i]->d_name);
-				printf("%-20s %-14s %s\n", ents[i]->d_name,
-				       access(arm64, R_OK) ? m.arch : "x86_64,arm64", m.description);
+				printf("%-20s %-14s %s\n", name, both ? "x86_64,arm64" : m.arch,
+				       m.description);
 				free_manifest(&m);
 			}
 		}
@@ -656,6 +677,13 @@ static bool arch_is_arm64(void)
  */
 static void scenario_paths(const char *name, char *manifest, char *bin)
 {
+	char plain[PATH_MAX];
+
+	/* an arm64-only scenario (NAME.arm64.manifest alone) runs as arm64 */
+	snprintf(plain, sizeof(plain), "%s/%s.manifest", KVMSIM_SCENARIO_SRC_DIR, name);
+	snprintf(manifest, PATH_MAX, "%s/%s.arm64.manifest", KVMSIM_SCENARIO_SRC_DIR, name);
+	if (access(plain, R_OK) && !access(manifest, R_OK))
+		setenv("KVMSIM_ARCH", "arm64", 1);
 	if (arch_is_arm64()) {
 		snprintf(manifest, PATH_MAX, "%s/%s.arm64.manifest", KVMSIM_SCENARIO_SRC_DIR,
 			 name);

@@ -1,16 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# arm64-scenario-test.sh KVMSIM MODE NAME
-#   kvmsim:      kvmsim run NAME --arch arm64 meets its (arm64) manifest
+# arm64-scenario-test.sh KVMSIM MODE NAME [PROFILE]
+#   kvmsim:      kvmsim run NAME --arch arm64 [--profile PROFILE] meets its
+#                (arm64) manifest
 #   determinism: two runs with one seed give byte-identical traces that
 #                name arm64's fault path (kvm_handle_guest_abort,
 #                user_mem_abort, kvm_pgtable_stage2_map) and leak no host
 #                address
 set -u
-kvmsim=$1 mode=$2 name=$3
+kvmsim=$1 mode=$2 name=$3 profile=${4:-}
 case $mode in
 kvmsim)
+	if [ -n "$profile" ]; then
+		exec "$kvmsim" run "$name" --arch arm64 --profile "$profile"
+	fi
 	exec "$kvmsim" run "$name" --arch arm64 ;;
 determinism)
 	dir=$(mktemp -d) || exit 1

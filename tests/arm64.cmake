@@ -15,6 +15,19 @@ foreach(name ${arm64_scenarios})
 				$<TARGET_FILE:kvmsim> ${mode} ${name})
 		set_tests_properties(scenario-arm64/${name}/${mode} PROPERTIES TIMEOUT 120)
 	endforeach()
+	# one more test per profile an arm64 manifest lists
+	set(manifest ${CMAKE_SOURCE_DIR}/scenarios/${name}.arm64.manifest)
+	if(EXISTS ${manifest})
+		file(STRINGS ${manifest} plines REGEX "^profiles:")
+		string(REGEX REPLACE "^profiles:[ \t]*" "" plist "${plines}")
+		string(REGEX REPLACE "[ ,]+" ";" plist "${plist}")
+		foreach(spec ${plist})
+			add_test(NAME scenario-arm64/${name}/profile/${spec}
+				COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/arm64-scenario-test.sh
+					$<TARGET_FILE:kvmsim> kvmsim ${name} ${spec})
+			set_tests_properties(scenario-arm64/${name}/profile/${spec} PROPERTIES TIMEOUT 120)
+		endforeach()
+	endif()
 endforeach()
 
 if(TARGET scenario_lib_arm64)

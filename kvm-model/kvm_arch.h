@@ -27,6 +27,8 @@ struct kvm_arch_ops {
 	long (*dev_ioctl)(unsigned int cmd, unsigned long arg);
 	long (*vm_ioctl)(struct kvm *kvm, unsigned int cmd, unsigned long arg);
 	long (*vcpu_ioctl)(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg);
+	/* kvm_arch_prepare_memory_region for a created or moved slot (NULL: none) */
+	int (*prepare_memory_region)(struct kvm *kvm, uint64_t base_gfn, uint64_t npages);
 	/* kvm_vm_ioctl_check_extension: the arch's answer for a capability */
 	int (*check_extension)(struct kvm *kvm, long ext);
 	/* drop a vCPU's installed translations derived from these gfns */

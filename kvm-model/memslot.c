@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kvm-model/fault_inject.h"
+#include "kvm-model/kvm_arch.h"
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/profile.h"
@@ -352,6 +353,12 @@ int kvm_set_memory_region(struct kvm *kvm,
 	if ((change == KVM_MR_CREATE || change == KVM_MR_MOVE) &&
 	    kvm_check_memslot_overlap(slots, id, base_gfn, base_gfn + npages))
 		return -EEXIST;
+	/* kvm_arch_prepare_memory_region: arm64 refuses IPAs past its size */
+	if (kvm_arch()->prepare_memory_region && change != KVM_MR_FLAGS_ONLY) {
+		r = kvm_arch()->prepare_memory_region(kvm, base_gfn, npages);
+		if (r)
+			return r;
+	}
 
 	new = sim_inject(FAIL_MEMSLOT_ALLOC) ? NULL : calloc(1, sizeof(*new));
 	if (!new)

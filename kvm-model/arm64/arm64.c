@@ -814,12 +814,26 @@ static int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 		return -EINVAL;
 	if (ipa && (ipa < 32 || ipa > ARM64_IPA_LIMIT))
 		return -EINVAL;
-	kvm->type = ipa ? ipa : ARM64_IPA_DEFAULT;
 	return 0;
+}
+
+/* kvm_phys_shift: the IPA bits KVM_CREATE_VM's type asked for */
+static unsigned int kvm_phys_shift(const struct kvm *kvm)
+{
+	unsigned int ipa = kvm->type & KVMSIM_VM_TYPE_ARM_IPA_SIZE_MASK;
+
+	return ipa ? ipa : ARM64_IPA_DEFAULT;
 }
 
 static void kvm_arch_destroy_vm(struct kvm *kvm)
 {
+}
+
+/* No memslot past the VM's IPA size. */
+static int kvm_arch_prepare_memory_region(struct kvm *kvm, uint64_t base_gfn,
+					  uint64_t npages)
+{
+	return base_gfn + npages > (1ull << (kvm_phys_shift(kvm) - PAGE_SHIFT)) ? -EFAULT : 0;
 }
 
 const struct kvm_arch_ops kvm_arm64_arch_ops = {
@@ -833,6 +847,7 @@ const struct kvm_arch_ops kvm_arm64_arch_ops = {
 	.vm_ioctl = kvm_arch_vm_ioctl,
 	.vcpu_ioctl = kvm_arch_vcpu_ioctl,
 	.check_extension = kvm_arch_check_extension,
+	.prepare_memory_region = kvm_arch_prepare_memory_region,
 	.flush_gfns = arm64_flush_gfns,
 	.protect_gfn = arm64_protect_gfn,
 };

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "scenario.h"
 
@@ -54,6 +55,26 @@ static void check_ioctls(void)
 	CHECK_EQ("KVM_CREATE_VM type bit 8: -EINVAL", xioctl(kvm, KVM_CREATE_VM, (void *)0x100), -EINVAL);
 	vm = ioctl(kvm, KVM_CREATE_VM, 36);
 	CHECK_EQ("KVM_CREATE_VM IPA 36 bits", vm >= 0, 1);
+	{
+		void *mem = mmap(NULL, 2 * SZ_4K, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct kvm_userspace_memory_region r = {
+			.slot = 0, .guest_phys_addr = (1ull << 36) - SZ_4K,
+			.memory_size = 2 * SZ_4K, .userspace_addr = (u64)mem,
+		};
+
+		CHECK_EQ("memslot past the 36-bit IPA: -EFAULT",
+			 xioctl(vm, KVM_SET_USER_MEMORY_REGION, &r), -EFAULT);
+		r.memory_size = SZ_4K;
+		CHECK_EQ("memslot ending at the IPA limit", xioctl(vm, KVM_SET_USER_MEMORY_REGION, &r), 0);
+		close(vm);
+		vm = ioctl(kvm, KVM_CREATE_VM, 0);
+		r.guest_phys_addr = 1ull << 40;
+		CHECK_EQ("type 0 (40 bits): memslot at 1T: -EFAULT",
+			 xioctl(vm, KVM_SET_USER_MEMORY_REGION, &r), -EFAULT);
+		r.guest_phys_addr = (1ull << 40) - SZ_4K;
+		CHECK_EQ("type 0: memslot below 1T", xioctl(vm, KVM_SET_USER_MEMORY_REGION, &r), 0);
+	}
 	/* x86's ioctls, with x86's numbers: arm64 KVM answers -EINVAL */
 	CHECK_EQ("KVM_SET_TSS_ADDR (x86): -EINVAL", xioctl(vm, _IO(KVMIO, 0x47), (void *)0xfffbd000), -EINVAL);
 	/* x86's struct kvm_cpuid2 header is 8 bytes */

@@ -39,6 +39,12 @@ static const struct narration narrations[] = {
 	{ "kvm_triple_fault", 1, "exception delivery failed twice: triple fault" },
 	{ "kvm_internal_error", 1, "KVM_EXIT_INTERNAL_ERROR" },
 	{ "kvm_mmu_flush_tlb", 1, "drop installed translations" },
+	{ "kvm_gmem_get_pfn", 3, "kvm_gmem_get_pfn: a private (or guest_memfd-only) page comes from the guest_memfd, not userspace_addr" },
+	{ "kvm_gmem_create", 0, "KVM_CREATE_GUEST_MEMFD: a new guest_memfd" },
+	{ "kvm_gmem_punch_hole", 0, "fallocate(PUNCH_HOLE) on a guest_memfd: zap what maps the range, then free it" },
+	{ "kvm_vm_set_mem_attributes", 0, "KVM_SET_MEMORY_ATTRIBUTES: private/shared changes, the range is zapped" },
+	{ "kvm_get_dirty_log_protect", 0, "KVM_GET_DIRTY_LOG: copy the log (without manual protect: clear it and write-protect those pages)" },
+	{ "kvm_clear_dirty_log_protect", 0, "KVM_CLEAR_DIRTY_LOG: clear these bits and write-protect their pages" },
 	{ "kvm_exit", 0, "KVM_RUN returns to userspace" },
 	/* arm64 */
 	{ "kvm_arch_vcpu_ioctl_vcpu_init", 0, "KVM_ARM_VCPU_INIT: reset the vCPU" },

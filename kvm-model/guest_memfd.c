@@ -171,7 +171,11 @@ int kvm_gmem_create(struct kvm *kvm, void *uargs)
 		kvm_gmem_put(gmem);
 		return fd;
 	}
-	trace_gmem("kvm_gmem_create", 0, args.size);
+	struct sim_ev *ev = sim_ev_begin("kvm_gmem_create");
+
+	sim_ev_hex(ev, "size", args.size);
+	sim_ev_hex(ev, "flags", args.flags);
+	sim_ev_end(ev);
 	return fd;
 }
 
@@ -277,6 +281,7 @@ int kvm_gmem_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot, uint64_t gfn
  */
 int kvm_gmem_fallocate(struct kvm_gmem *gmem, int mode, int64_t off, int64_t len)
 {
+	struct sim_ev *ev;
 	uint64_t start = (uint64_t)off >> PAGE_SHIFT, end = (uint64_t)(off + len) >> PAGE_SHIFT;
 
 	if (off < 0 || len <= 0)
@@ -291,7 +296,10 @@ int kvm_gmem_fallocate(struct kvm_gmem *gmem, int mode, int64_t off, int64_t len
 			return -EINVAL;
 		return fallocate(gmem->memfd, mode, off, len) ? -errno : 0;
 	}
-	trace_gmem("kvm_gmem_punch_hole", off, len);
+	ev = sim_ev_begin("kvm_gmem_punch_hole");
+	sim_ev_hex(ev, "offset", off);
+	sim_ev_hex(ev, "len", len);
+	sim_ev_end(ev);
 	for_each_binding(gmem->kvm, gmem, start, end, zap_binding, "kvm_gmem_punch_hole");
 	gmem->kvm->stat.gmem_discards++;
 	return fallocate(gmem->memfd, mode, off, len) ? -errno : 0;

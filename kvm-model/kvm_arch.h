@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct kvm;
+struct kvm_memory_slot;
 struct kvm_vcpu;
 
 struct kvm_arch_ops {
@@ -29,6 +30,8 @@ struct kvm_arch_ops {
 	long (*vcpu_ioctl)(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg);
 	/* kvm_arch_prepare_memory_region for a created or moved slot (NULL: none) */
 	int (*prepare_memory_region)(struct kvm *kvm, uint64_t base_gfn, uint64_t npages);
+	/* kvm_arch_commit_memory_region for FLAGS_ONLY (NULL: x86's kvm_mmu_slot_apply_flags) */
+	void (*slot_apply_flags)(struct kvm *kvm, struct kvm_memory_slot *old, uint32_t new_flags);
 	/* kvm_vm_ioctl_check_extension: the arch's answer for a capability */
 	int (*check_extension)(struct kvm *kvm, long ext);
 	/* drop a vCPU's installed translations derived from these gfns */

@@ -228,8 +228,12 @@ static int kvm_set_memslot(struct kvm *kvm, struct kvm_memslots *slots,
 	if ((change == KVM_MR_DELETE || change == KVM_MR_MOVE) && old->as_id == 0)
 		kvm_mmu_zap_gfn_range(kvm, old->base_gfn, old->base_gfn + old->npages,
 				      "kvm_arch_flush_shadow_memslot");
-	if (change == KVM_MR_FLAGS_ONLY && old->as_id == 0)
-		kvm_mmu_slot_apply_flags(kvm, old, new->flags);
+	if (change == KVM_MR_FLAGS_ONLY && old->as_id == 0) {
+		if (kvm_arch()->slot_apply_flags)
+			kvm_arch()->slot_apply_flags(kvm, old, new->flags);
+		else
+			kvm_mmu_slot_apply_flags(kvm, old, new->flags);
+	}
 	kvm->mmu_invalidate_seq++;
 
 	switch (change) {

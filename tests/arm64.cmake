@@ -15,8 +15,11 @@ foreach(name ${arm64_scenarios})
 				$<TARGET_FILE:kvmsim> ${mode} ${name})
 		set_tests_properties(scenario-arm64/${name}/${mode} PROPERTIES TIMEOUT 120)
 	endforeach()
-	# one more test per profile an arm64 manifest lists
+	# one more test per profile the manifest (arm64's, else the shared one) lists
 	set(manifest ${CMAKE_SOURCE_DIR}/scenarios/${name}.arm64.manifest)
+	if(NOT EXISTS ${manifest})
+		set(manifest ${CMAKE_SOURCE_DIR}/scenarios/${name}.manifest)
+	endif()
 	if(EXISTS ${manifest})
 		file(STRINGS ${manifest} plines REGEX "^profiles:")
 		string(REGEX REPLACE "^profiles:[ \t]*" "" plist "${plines}")

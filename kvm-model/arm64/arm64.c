@@ -848,6 +848,7 @@ const struct kvm_arch_ops kvm_arm64_arch_ops = {
 	.vcpu_ioctl = kvm_arch_vcpu_ioctl,
 	.check_extension = kvm_arch_check_extension,
 	.prepare_memory_region = kvm_arch_prepare_memory_region,
+	.slot_apply_flags = arm64_slot_apply_flags,
 	.flush_gfns = arm64_flush_gfns,
 	.protect_gfn = arm64_protect_gfn,
 };

@@ -121,6 +121,7 @@ int kvm_handle_mmio_return(struct kvm_vcpu *vcpu);
 void arm64_flush_regions(struct kvm_vcpu *vcpu, const char *why);
 void arm64_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start, uint64_t gfn_end);
 void arm64_protect_gfn(struct kvm_vcpu *vcpu, uint64_t gfn);
+void arm64_slot_apply_flags(struct kvm *kvm, struct kvm_memory_slot *old, uint32_t new_flags);
 /* exception entry to VBAR_EL1 (inject_abt64 and friends) */
 void arm64_inject_exception(struct kvm_vcpu *vcpu, uint32_t esr, uint64_t far,
 			    uint64_t elr, bool set_far);

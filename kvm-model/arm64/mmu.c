@@ -356,8 +356,11 @@ static int user_mem_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 	/* smp_rmb() before GUP: a later invalidation makes this fault stale */
 	pf->mmu_seq = vcpu->kvm->mmu_invalidate_seq;
 	r = __gfn_to_pfn_memslot(vcpu, pf);
-	if (r)
-		return user_mem_abort_error(vcpu, f, r);
+	if (r) {
+		r = user_mem_abort_error(vcpu, f, r);
+		/* hazard 12: a positive errno is "resume" to handle_exit's caller */
+		return r > 0 && r != 1 ? 0 : r;
+	}
 	level = stage2_block_level(f);
 	/* only a write fault maps a logged page writable: the next write is seen */
 	if ((f->slot->flags & KVM_MEM_READONLY) || (logging && !f->write))
@@ -670,4 +673,28 @@ int kvm_handle_guest_abort(struct kvm_vcpu *vcpu)
 	if (!r)
 		kvm_livelock_check(vcpu, res.ipa >> PAGE_SHIFT, false, "re-faulted");
 	return r;
+}
+
+/*
+ * kvm_arch_commit_memory_region for a FLAGS_ONLY change on arm64: dirty
+ * logging on or off drops the slot's stage-2 mappings (they come back
+ * read-only, 4K, while logging; blocks again after); KVM Userfault on
+ * zaps the slot (unless userspace must do it), and off flushes it: arm64
+ * has no in-place recovery of blocks (seed 002: "x86 recovers, arm64
+ * flushes"), the next faults rebuild them.
+ */
+void arm64_slot_apply_flags(struct kvm *kvm, struct kvm_memory_slot *old, uint32_t new_flags)
+{
+	uint32_t changed = old->flags ^ new_flags;
+	uint64_t end = old->base_gfn + old->npages;
+
+	if (changed & KVM_MEM_LOG_DIRTY_PAGES)
+		kvm_mmu_zap_gfn_range(kvm, old->base_gfn, end,
+				      new_flags & KVM_MEM_LOG_DIRTY_PAGES ?
+				      "kvm_mmu_wp_memory_region" : "kvm_arch_flush_shadow_memslot");
+	if (!(changed & KVM_MEM_USERFAULT) || !kvm_rule_on(RULE_USERFAULT))
+		return;
+	if ((new_flags & KVM_MEM_USERFAULT) && kvm_rule_on(RULE_USERFAULT_ZAP_BY_USERSPACE))
+		return;
+	kvm_mmu_zap_gfn_range(kvm, old->base_gfn, end, "kvm_arch_flush_shadow_memslot");
 }

@@ -1110,6 +1110,8 @@ static int cmd_schedule(int argc, char **argv, const char *mode)
 	if (s.quantum)
 		setenv("KVMSIM_QUANTUM", num, 1);
 	setenv("KVMSIM_PROFILE", s.profile, 1);
+	if (s.arch[0])
+		setenv("KVMSIM_ARCH", s.arch, 1);
 	unsetenv("KVMSIM_FAIL");
 	for (int k = 0; k < s.nfail; k++)
 		add_fail(s.fail[k]);

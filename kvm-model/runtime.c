@@ -201,6 +201,8 @@ static void explore_setup(uint64_t seed)
 		 (v = getenv("KVMSIM_PROFILE")) && *v ? v : "upstream");
 	snprintf(cfg.meta.scenario, sizeof(cfg.meta.scenario), "%s",
 		 (v = getenv("KVMSIM_SCENARIO")) ? v : "");
+	snprintf(cfg.meta.arch, sizeof(cfg.meta.arch), "%s",
+		 (v = getenv("KVMSIM_ARCH")) && strcmp(v, "x86_64") ? v : "");
 	program_meta(&cfg.meta);
 	if (cfg.mode == SIM_RUN_REPLAY || cfg.mode == SIM_RUN_SHRINK)
 		load_schedule(&cfg);

@@ -75,6 +75,8 @@ int sim_schedule_write(const struct sim_schedule *s, const char *path)
 		put_line(f, "arg", s->args[i]);
 	fprintf(f, "seed %" PRIu64 "\nrun-seed %" PRIu64 "\n", s->seed, s->run_seed);
 	put_line(f, "profile", s->profile[0] ? s->profile : "upstream");
+	if (s->arch[0])
+		put_line(f, "arch", s->arch);
 	fprintf(f, "quantum %" PRIu64 "\n", s->quantum);
 	for (int i = 0; i < s->nfail; i++)
 		put_line(f, "fail", s->fail[i]);
@@ -209,6 +211,8 @@ static int parse_header(struct reader *r, struct sim_schedule *s, char *line)
 		return parse_u64(r, v, &s->quantum);
 	if (!strcmp(line, "profile"))
 		return set_str(r, s->profile, sizeof(s->profile), v);
+	if (!strcmp(line, "arch"))
+		return set_str(r, s->arch, sizeof(s->arch), v);
 	if (!strcmp(line, "strategy"))
 		return set_str(r, s->strategy, sizeof(s->strategy), v);
 	if (!strcmp(line, "oracle"))

@@ -14,6 +14,7 @@
  *	seed N				(seed before the first choice)
  *	run-seed N			(seed from the first choice on)
  *	profile NAME
+ *	arch NAME			(optional: the program's --arch, e.g. arm64)
  *	quantum N			(0: default)
  *	fail SPEC			(one line per --fail)
  *	strategy TEXT			(how the schedule was found; informative)
@@ -51,6 +52,7 @@ struct sim_schedule {
 	int nargs;
 	uint64_t seed, run_seed;
 	char profile[64];
+	char arch[16];		/* "" for the default */
 	uint64_t quantum;
 	char *fail[SIM_MAX_FAIL];
 	int nfail;

@@ -99,3 +99,9 @@ if(TARGET pf-matrix)
 			$<TARGET_FILE:kvmsim> $<TARGET_FILE:pf-matrix>
 			${CMAKE_CURRENT_SOURCE_DIR}/arm64/expected/pf-matrix.s1ptw-write.out)
 endif()
+
+if("racy-vmm" IN_LIST arm64_scenarios)
+	add_test(NAME arm64/explore-replay
+		COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/arm64-explore-test.sh $<TARGET_FILE:kvmsim>)
+	set_tests_properties(arm64/explore-replay PROPERTIES TIMEOUT 300)
+endif()

@@ -149,6 +149,12 @@ int kvmsim_mmap_check(int fd, size_t len, int prot, int flags, off_t off)
 	return 0;
 }
 
+void kvmsim_fd_mmapped(int fd, unsigned long start, size_t len)
+{
+	if (kvmsim_fd_kind(fd) == KVMSIM_FILE_GMEM)
+		kvm_gmem_vma_add(files[fd].obj, start, len);
+}
+
 void kvmsim_fd_release(int fd)
 {
 	struct kvm_file f;

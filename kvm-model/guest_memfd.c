@@ -324,6 +324,62 @@ int kvm_gmem_mmap_check(struct kvm_gmem *gmem, int flags)
 	return gmem->sigbus_fd < 0 ? -ENOMEM : gmem->sigbus_fd;
 }
 
+/*
+ * The VMM's mappings of guest_memfds.  A mapping holds the file, as a
+ * VMA holds its struct file: closing the last fd of a mapped guest_memfd
+ * does not release it (nor unbind its slots) until the mapping is gone.
+ */
+struct gmem_vma {
+	uint64_t start, end;
+	struct kvm_gmem *gmem;
+};
+
+static struct gmem_vma *gmem_vmas;
+static int nr_gmem_vmas, cap_gmem_vmas;
+
+void kvm_gmem_vma_add(struct kvm_gmem *gmem, uint64_t start, uint64_t len)
+{
+	if (nr_gmem_vmas == cap_gmem_vmas) {
+		int cap = cap_gmem_vmas ? 2 * cap_gmem_vmas : 8;
+		void *p = realloc(gmem_vmas, cap * sizeof(*gmem_vmas));
+
+		if (!p)
+			return;	/* untracked: released at the last close, as before */
+		gmem_vmas = p;
+		cap_gmem_vmas = cap;
+	}
+	kvm_gmem_get(gmem);
+	gmem_vmas[nr_gmem_vmas++] = (struct gmem_vma){ start, start + len, gmem };
+}
+
+/* [start, start + len) is unmapped: trim, split or drop the mappings there. */
+void kvm_gmem_vma_gone(uint64_t start, uint64_t len)
+{
+	uint64_t end = start + len;
+
+	for (int i = 0; i < nr_gmem_vmas; i++) {
+		struct gmem_vma *v = &gmem_vmas[i];
+		struct kvm_gmem *gmem = v->gmem;
+
+		if (v->end <= start || v->start >= end)
+			continue;
+		if (v->start < start && v->end > end) {
+			uint64_t tail = v->end;
+
+			v->end = start;
+			kvm_gmem_vma_add(gmem, end, tail - end);
+		} else if (v->start < start) {
+			v->end = start;
+		} else if (v->end > end) {
+			v->start = end;
+		} else {
+			*v = gmem_vmas[--nr_gmem_vmas];
+			i--;
+			kvm_gmem_put(gmem);
+		}
+	}
+}
+
 /* ---- memory attributes ---- */
 
 uint64_t kvm_supported_mem_attributes(const struct kvm *kvm)

@@ -187,6 +187,7 @@ int ioctl(int fd, unsigned long request, ...)
 static void *mmap_common(void *(*real)(void *, size_t, int, int, int, off_t),
 			 void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
+	int kfd = -1;
 	void *p;
 
 	if (fd >= 0 && kvmsim_fd_kind(fd) != KVMSIM_FILE_NONE) {
@@ -196,12 +197,16 @@ static void *mmap_common(void *(*real)(void *, size_t, int, int, int, off_t),
 			errno = -r;
 			return MAP_FAILED;
 		}
+		kfd = fd;
 		if (r > 0)
 			fd = r;		/* map the stand-in the file gave */
 	}
 	p = real(addr, len, prot, flags, fd, off);
-	if (p != MAP_FAILED && kvmsim_enabled())
+	if (p != MAP_FAILED && kvmsim_enabled()) {
 		kvmsim_host_mmap((unsigned long)p, len, flags);
+		if (kfd >= 0)
+			kvmsim_fd_mmapped(kfd, (unsigned long)p, len);
+	}
 	return p;
 }
 

@@ -306,6 +306,9 @@ void kvm_gmem_put(struct kvm_gmem *gmem);
 int kvm_gmem_fallocate(struct kvm_gmem *gmem, int mode, int64_t off, int64_t len);
 int kvm_gmem_mmap_check(struct kvm_gmem *gmem, int flags);
 int kvm_gmem_memfd(const struct kvm_gmem *gmem);
+/* The VMM mapped / unmapped (part of) a guest_memfd: mappings hold the file. */
+void kvm_gmem_vma_add(struct kvm_gmem *gmem, uint64_t start, uint64_t len);
+void kvm_gmem_vma_gone(uint64_t start, uint64_t len);
 uint64_t kvm_supported_mem_attributes(const struct kvm *kvm);
 int kvm_vm_ioctl_set_mem_attributes(struct kvm *kvm, void *uattrs);
 /* Private per the profile: the attribute (upstream) or a populated fd page (private-v6). */

@@ -356,6 +356,7 @@ void kvmsim_host_fallocate(int fd, int mode, off_t off, off_t len)
 void kvmsim_host_vma_gone(unsigned long start, size_t len)
 {
 	userfaultfd_unmap(start, len);
+	kvm_gmem_vma_gone(start, len);
 }
 
 int kvmsim_userfaultfd(int flags)
@@ -382,6 +383,9 @@ void kvmsim_host_advise(unsigned long start, size_t len, int advice)
 void kvmsim_host_mmap(unsigned long start, size_t len, int flags)
 {
 	hostmem_mark_stale();
+	/* MAP_FIXED replaces whatever was mapped there */
+	if ((flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE))
+		kvm_gmem_vma_gone(start, len);
 	if (flags & MAP_HUGETLB) {
 		/* the page size is in the flag's high bits; 0 is the default 2M */
 		int shift = (flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;

@@ -16,7 +16,7 @@
  * GUEST_MEMFD_FLAG_MMAP one (every fault uses the file: the VMM's mmap
  * of the file and the guest see the same bytes; a punched hole reads 0
  * on both sides); a guest access after the file was closed (-EFAULT,
- * KVM_EXIT_MEMORY_FAULT); KVM_SET_MEMORY_ATTRIBUTES on a default VM.
+ * KVM_EXIT_MEMORY_FAULT), but not while a mapping still holds it; KVM_SET_MEMORY_ATTRIBUTES on a default VM.
  * When the kernel has KVM_X86_SW_PROTECTED_VM (this host does not:
  * expected/vmm-gmem.kvmsim.out has the section), the attribute errnos,
  * private faults served from the file, the two private_mem_kvm_exits_test
@@ -361,6 +361,26 @@ static void setup_guest(struct vmm *v)
 	vmm_setup_long_mode(v, ram, PT_GPA, GDT_GPA);
 }
 
+/* A mapping of the file keeps it, and its binding, alive after close. */
+static void test_mapping_holds_file(struct vmm *v)
+{
+	int fc = gmem_create(v->vm_fd, SZ, FLAG_MMAP | FLAG_INIT_SHARED);
+	uint64_t *hc = (uint64_t *)vmm_alloc(SZ);
+	uint64_t *mc = mmap(NULL, SZ, PROT_READ | PROT_WRITE, MAP_SHARED, fc, 0);
+
+	if (mc == MAP_FAILED)
+		fatal("mmap of the guest_memfd: %s", errno_name(errno));
+	mc[0] = 0xc3c3;
+	printf("bind C (mmap): %s\n",
+	       res(set_region2(v->vm_fd, 3, MEM_GUEST_MEMFD, GPA_C, SZ, hc, fc, 0)));
+	close(fc);
+	printf("C closed, still mapped:\n");
+	guest_op(v, GPA_C, 0, 0);
+	munmap(mc, SZ);
+	printf("C unmapped too:\n");
+	guest_op(v, GPA_C + 0x1000, 0, 0);
+}
+
 static void test_default_vm_guest(struct vmm *v)
 {
 	int fa = gmem_create(v->vm_fd, SZ, 0);
@@ -404,6 +424,7 @@ static void test_default_vm_guest(struct vmm *v)
 	printf("B after closing its only reference:\n");
 	guest_op(v, GPA_B + 0x2000, 0, 0);
 	close(fa);
+	test_mapping_holds_file(v);
 }
 
 /* KVM_X86_SW_PROTECTED_VM: only where the kernel has it. */

@@ -33,6 +33,7 @@ static const struct narration narrations[] = {
 	{ "is_page_fault_stale", 2, "is_page_fault_stale: an invalidation raced with us, retry" },
 	{ "kvm_tdp_mmu_map", 2, "kvm_tdp_mmu_map: install the SPTE" },
 	{ "kvm_tdp_mmu_zap_leafs", 0, "zap stage-2 SPTEs" },
+	{ "kvm_pgtable_stage2_unmap", 0, "unmap a stage-2 range (arm64)" },
 	{ "kvm_mmio", 1, "emulate the access as MMIO: exit to userspace" },
 	{ "kvm_pio", 1, "port I/O: exit to userspace" },
 	{ "kvm_inj_exception", 1, "deliver an exception through the guest IDT" },

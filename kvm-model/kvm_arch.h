@@ -17,6 +17,8 @@ struct kvm_vcpu;
 
 struct kvm_arch_ops {
 	const char *name;		/* "x86_64", "arm64": as --arch spells it */
+	/* the kernel function a stage-2 range zap is traced as */
+	const char *stage2_zap_event;
 	/* kvm_arch_init_vm: KVM_CREATE_VM's type argument; 0 or -errno */
 	int (*init_vm)(struct kvm *kvm, unsigned long type);
 	void (*destroy_vm)(struct kvm *kvm);

@@ -838,6 +838,7 @@ static int kvm_arch_prepare_memory_region(struct kvm *kvm, uint64_t base_gfn,
 
 const struct kvm_arch_ops kvm_arm64_arch_ops = {
 	.name = "arm64",
+	.stage2_zap_event = "kvm_pgtable_stage2_unmap",
 	.init_vm = kvm_arch_init_vm,
 	.destroy_vm = kvm_arch_destroy_vm,
 	.vcpu_create = kvm_arch_vcpu_create,

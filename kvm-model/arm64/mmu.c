@@ -502,7 +502,8 @@ static int stage2_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 		char insn[64];
 
 		arm64_disasm(vcpu, arm64_reg_read(vcpu, UC_ARM64_REG_PC), insn, sizeof(insn));
-		sim_ev_str(ev, "insn", insn);
+		if (strcmp(insn, "?"))	/* not while the code page itself is missing */
+			sim_ev_str(ev, "insn", insn);
 	}
 	sim_ev_end(ev);
 	kvm->stat.page_faults++;

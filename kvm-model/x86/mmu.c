@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kvm-model/kvm_arch.h"
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/fault_inject.h"
@@ -397,7 +398,7 @@ void kvm_mmu_zap_gfn_range(struct kvm *kvm, uint64_t gfn_start, uint64_t gfn_end
 	kvm->recent_inval[kvm->mmu_invalidate_seq % 64].why = why;
 	for (int i = 0; i < kvm->nr_vcpus; i++)
 		kvm_arch_vcpu_flush_gfns(kvm->vcpus[i], gfn_start, gfn_end);
-	ev = sim_ev_begin("kvm_tdp_mmu_zap_leafs");
+	ev = sim_ev_begin(kvm_arch()->stage2_zap_event);
 	sim_ev_str(ev, "why", why);
 	sim_ev_hex(ev, "gpa", gfn_start << PAGE_SHIFT);
 	sim_ev_hex(ev, "size", (gfn_end - gfn_start) << PAGE_SHIFT);

@@ -175,6 +175,7 @@ static void kvm_arch_destroy_vm(struct kvm *kvm)
 
 const struct kvm_arch_ops kvm_x86_arch_ops = {
 	.name = "x86_64",
+	.stage2_zap_event = "kvm_tdp_mmu_zap_leafs",
 	.init_vm = kvm_arch_init_vm,
 	.destroy_vm = kvm_arch_destroy_vm,
 	.vcpu_create = kvm_arch_vcpu_create,

@@ -153,6 +153,23 @@ userfault-race)
 	[ $rc = 0 ] || fail "upstream check failed: $(cat "$W/err")"
 	grep -q '^explore: 500 runs (pct), no failure$' "$W/err" || fail "summary: $(cat "$W/err")"
 	;;
+private-convert-race)
+	# rules 3 and 6: without the sequence check pct finds a fault that
+	# looked P up before an attribute flip installing its SPTE after it;
+	# with the check, no schedule fails
+	explore --strategy pct --runs 500 --profile upstream+skip-mmu-seq-check \
+		--out "$W" private-convert-race
+	[ $rc = 1 ] || fail "explore exit $rc: $(cat "$W/err")"
+	grep -q '^FAILED run [0-9]*: oracle stale-spte: SPTE for gpa 0x40000000 installed from a lookup that kvm_arch_pre_set_memory_attributes (invalidation [0-9]*) overtook$' "$W/err" ||
+		fail "verdict: $(cat "$W/err")"
+	s=$(ls "$W"/private-convert-race.*.schedule)
+	"$KVMSIM" replay "$s" >/dev/null 2>"$W/e"
+	grep -q 'FAILED oracle stale-spte' "$W/e" || fail "replay: $(cat "$W/e")"
+	rm -f "$W"/*.schedule
+	explore --strategy pct --runs 500 --profile upstream --out "$W" private-convert-race
+	[ $rc = 0 ] || fail "upstream check failed: $(cat "$W/err")"
+	grep -q '^explore: 500 runs (pct), no failure$' "$W/err" || fail "summary: $(cat "$W/err")"
+	;;
 bad-input)
 	printf 'kvmsim-schedule 1\nprogram /bin/true\nchoices 2\np 1 0 y 2 3\nend\n' >"$W/short.schedule"
 	"$KVMSIM" replay "$W/short.schedule" 2>"$W/e"

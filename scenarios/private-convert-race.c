@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+/*
+ * private-convert-race: SEMANTICS rules 3 and 6 together: a conversion
+ * (KVM_SET_MEMORY_ATTRIBUTES) racing a fault on the page it converts.
+ *
+ * A KVM_X86_SW_PROTECTED_VM has page P in a guest_memfd-bound slot.  The
+ * guest reads P over and over; a VMM thread flips P between shared and
+ * private 8 times.  Each flip zaps P and bumps mmu_invalidate_seq, so
+ * the guest's next read faults again and is served by the side P is on
+ * now: userspace_addr while shared, the guest_memfd while private.  A
+ * fault that looked P up (on the old side) *before* a flip must not
+ * install its SPTE *after* it -- that would map the shared page into a
+ * gfn that is private (in a real confidential VM: the guest's private
+ * data goes to, or comes from, memory the host can read).
+ * is_page_fault_stale() catches it: the fault retries and looks again.
+ *
+ * Only some schedules put a flip inside a fault's window:
+ *   upstream                      no schedule fails (explore finds none)
+ *   upstream+skip-mmu-seq-check   explore finds one: oracle stale-spte,
+ *                                 naming kvm_arch_pre_set_memory_attributes
+ * With the default seed both finish (exit 0); tests/explore-test.sh runs
+ * the search.  Not run natively: this host has no KVM_X86_SW_PROTECTED_VM.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "scenario.h"
+
+#define P_GPA		0x40000000ull
+#define SLOT		1
+#define FLIPS		8
+#define ITERATIONS	20000
+#define SW_PROTECTED_VM	1
+#define MEM_GUEST_MEMFD	(1u << 2)
+#define ATTR_PRIVATE	(1ull << 3)
+
+struct region2 {
+	u32 slot, flags;
+	u64 guest_phys_addr, memory_size, userspace_addr, guest_memfd_offset;
+	u32 guest_memfd, pad1;
+	u64 pad2[14];
+};
+#define SET_USER_MEMORY_REGION2	_IOW(KVMIO, 0x49, struct region2)
+struct gmem_create { u64 size, flags, reserved[6]; };
+#define CREATE_GUEST_MEMFD	_IOWR(KVMIO, 0xd4, struct gmem_create)
+struct mem_attrs { u64 address, size, attributes, flags; };
+#define SET_MEMORY_ATTRIBUTES	_IOW(KVMIO, 0xd2, struct mem_attrs)
+
+static struct kvm_vm *vm;
+
+static void *converter(void *arg)
+{
+	for (int i = 0; i < FLIPS; i++) {
+		struct mem_attrs a = { P_GPA, SZ_4K, i % 2 ? 0 : ATTR_PRIVATE, 0 };
+
+		if (ioctl(vm->vm_fd, SET_MEMORY_ATTRIBUTES, &a))
+			die_errno("KVM_SET_MEMORY_ATTRIBUTES");
+		sched_yield();
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	struct gmem_create g = { .size = SZ_4K };
+	struct kvm_vcpu *vcpu;
+	struct ucall uc;
+	pthread_t t;
+	u64 *shared;
+	int fd;
+
+	if (kvm < 0)
+		die_errno("/dev/kvm");
+	if (!(ioctl(kvm, KVM_CHECK_EXTENSION, 235) & (1 << SW_PROTECTED_VM))) {
+		printf("this kernel has no KVM_X86_SW_PROTECTED_VM\n");
+		return 77;
+	}
+	close(kvm);
+	vm = vm_create_type(SW_PROTECTED_VM);
+	shared = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	fd = ioctl(vm->vm_fd, CREATE_GUEST_MEMFD, &g);
+	if (shared == MAP_FAILED || fd < 0)
+		die_errno("backing");
+	shared[0] = 1;		/* the shared page reads 1, the private one 0 */
+	struct region2 r = {
+		.slot = SLOT, .flags = MEM_GUEST_MEMFD, .guest_phys_addr = P_GPA,
+		.memory_size = SZ_4K, .userspace_addr = (u64)shared, .guest_memfd = fd,
+	};
+	if (ioctl(vm->vm_fd, SET_USER_MEMORY_REGION2, &r))
+		die_errno("KVM_SET_USER_MEMORY_REGION2");
+	virt_map(vm, P_GPA, P_GPA, SZ_4K, SZ_4K);
+	vcpu = vm_vcpu_add(vm, vm_load_guest(vm, "convert_race"));
+	vcpu_set_args(vcpu, 2, P_GPA, (u64)ITERATIONS);
+
+	if (pthread_create(&t, NULL, converter, NULL))
+		die("pthread_create");
+	vcpu_expect_ucall(vcpu, &uc, UCALL_SYNC);
+	pthread_join(t, NULL);
+	printf("guest: %llu reads of P\n", (unsigned long long)uc.args[1]);
+	vcpu_expect_ucall(vcpu, &uc, UCALL_DONE);
+	printf("done\n");
+	close(fd);
+	vm_destroy(vm);
+	return 0;
+}

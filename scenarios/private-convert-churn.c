@@ -21,16 +21,25 @@
  *    discard, every time, the private contents are gone) and
  *    shared->private must fallocate a fresh one.
  *
+ *  - twin memslots (Sean's first proposal, seed 003: "explicit shared vs.
+ *    private memslots, and punch holes in KVM's memslots on conversion",
+ *    which "would be painfully slow"), run after the kernel's own design
+ *    on a default VM under every profile: each bounce page has its own
+ *    memslot, over a private or a shared buffer; a conversion deletes it
+ *    and creates it again over the other (2 memslot updates, each waiting
+ *    for the vCPUs' srcu readers and zapping the slot).
+ *
  * Either way the stale mapping is zapped once per conversion
- * (kvm_arch_pre_set_memory_attributes, or the fd notifier), and no
- * memslot is touched (the twin-memslot design would need a memslot
- * update per conversion).  Expected, 16 transfers = 32 conversions:
+ * (kvm_arch_pre_set_memory_attributes, the fd notifier, or the memslot
+ * deletion).  Expected, 16 transfers = 32 conversions:
  *   upstream:   32 attribute ioctls (1.00 per conversion), 0 fallocate,
  *               0 discards, 0 allocations, 0 memslot updates; DMA data
  *               correct 16/16, canary kept 16/16.
  *   private-v6: 0 attribute ioctls, 32 fallocate (1.00), 16 discards
  *               (0.50), 16 allocations (0.50), 0 memslot updates; data
  *               correct 16/16, canary kept 0/16.
+ *   twin memslots (both profiles): 64 memslot updates (2.00), nothing
+ *               else; data correct 16/16, canary kept 16/16.
  * kvmsim's observables (SPTEs zapped, memory attribute changes, private
  * page discards, private fd allocations) say the same from the kernel's
  * side.  Not run natively: this host has no KVM_X86_SW_PROTECTED_VM.
@@ -80,9 +89,12 @@ struct region_ext {
 	u64 pad2[14];
 };
 
-static bool v6;
+enum design { ATTRIBUTES, PRIVATE_FD, TWIN_MEMSLOTS };
+
+static enum design design;
 static int private_fd;		/* the guest_memfd, or v6's private fd */
 static u8 *shared;		/* userspace_addr of the DMA slot */
+static u8 *private_buf;		/* twin memslots: the private side */
 
 static struct {
 	u64 conversions, attr_ioctls, fallocates, discards, allocations, memslot_updates;
@@ -107,6 +119,18 @@ static void do_fallocate(int mode, u64 off)
 		count.allocations++;
 }
 
+/* Twin memslots: slot DMA_SLOT + i maps bounce page i over one side or the other. */
+static void twin_set_slot(struct kvm_vm *vm, int i, u8 *side, u64 size)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = DMA_SLOT + i, .guest_phys_addr = DMA_GPA + i * SZ_4K,
+		.memory_size = size, .userspace_addr = (u64)(side + i * SZ_4K),
+	};
+
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
+		die_errno("KVM_SET_USER_MEMORY_REGION");
+}
+
 static void setup_dma_slot(struct kvm_vm *vm)
 {
 	u64 size = DMA_PAGES * SZ_4K;
@@ -114,7 +138,14 @@ static void setup_dma_slot(struct kvm_vm *vm)
 	shared = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED)
 		die_errno("mmap");
-	if (v6) {
+	if (design == TWIN_MEMSLOTS) {
+		private_buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (private_buf == MAP_FAILED)
+			die_errno("mmap");
+		for (int i = 0; i < DMA_PAGES; i++)
+			twin_set_slot(vm, i, private_buf, SZ_4K);
+	} else if (design == PRIVATE_FD) {
 		struct region_ext r = {
 			.region = { .slot = DMA_SLOT, .flags = MEM_PRIVATE,
 				    .guest_phys_addr = DMA_GPA, .memory_size = size,
@@ -155,12 +186,21 @@ static void convert(struct kvm_vm *vm, u64 gpa, bool to_private)
 	ASSERT(off < DMA_PAGES * SZ_4K && !(off % SZ_4K), "conversion of gpa %#llx",
 	       (unsigned long long)gpa);
 	count.conversions++;
-	if (!v6) {
+	switch (design) {
+	case ATTRIBUTES:
 		set_attrs(vm, gpa, SZ_4K, to_private);
 		count.attr_ioctls++;
-		return;
+		break;
+	case PRIVATE_FD:
+		do_fallocate(to_private ? 0 : FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off);
+		break;
+	case TWIN_MEMSLOTS:
+		/* punch the hole in the memslots, then fill it from the other side */
+		twin_set_slot(vm, off / SZ_4K, private_buf, 0);
+		twin_set_slot(vm, off / SZ_4K, to_private ? private_buf : shared, SZ_4K);
+		count.memslot_updates += 2;
+		break;
 	}
-	do_fallocate(to_private ? 0 : FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off);
 }
 
 /* The device writes the transfer's data into the (shared) bounce page. */
@@ -178,32 +218,23 @@ static void per_conversion(const char *what, u64 n)
 	       count.conversions ? (double)n / count.conversions : 0.0);
 }
 
-int main(int argc, char **argv)
+static const char *const design_names[] = {
+	[ATTRIBUTES] = "memory attributes + guest_memfd, lazy discard (upstream)",
+	[PRIVATE_FD] = "private fd, private iff populated (seed 003 v6)",
+	[TWIN_MEMSLOTS] = "twin memslots, a memslot update per side (default VM)",
+};
+
+/* One design: its own VM, the guest's transfers, the counts.  Returns the VM. */
+static struct kvm_vm *run_design(enum design d, u64 transfers)
 {
-	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), types, gmem, opt;
-	u64 transfers = 16, good = 0, kept = 0;
-	struct kvm_vm *vm;
+	struct kvm_vm *vm = vm_create_type(d == ATTRIBUTES ? SW_PROTECTED_VM : 0);
+	u64 good = 0, kept = 0;
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
 
-	while ((opt = getopt(argc, argv, "n:")) != -1) {
-		if (opt != 'n')
-			die("usage: private-convert-churn [-n TRANSFERS]");
-		transfers = strtoull(optarg, NULL, 0);
-	}
-	if (kvm < 0)
-		die_errno("/dev/kvm");
-	types = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES);
-	gmem = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD);
-	close(kvm);
-	v6 = gmem == 0;
-	if (!v6 && !(types > 0 && (types & (1 << SW_PROTECTED_VM)))) {
-		printf("this kernel has no KVM_X86_SW_PROTECTED_VM\n");
-		return 77;
-	}
-	vm = vm_create_type(v6 ? 0 : SW_PROTECTED_VM);
-	printf("design: %s\n", v6 ? "private fd, private iff populated (seed 003 v6)" :
-	       "memory attributes + guest_memfd, lazy discard (upstream)");
+	design = d;
+	memset(&count, 0, sizeof(count));
+	printf("design: %s\n", design_names[d]);
 	setup_dma_slot(vm);
 	vcpu = vm_vcpu_add(vm, vm_load_guest(vm, "private_convert"));
 	vcpu_set_args(vcpu, 3, DMA_GPA, DMA_GPA + SZ_4K, transfers);
@@ -234,9 +265,39 @@ int main(int argc, char **argv)
 	       "across the round trip in %llu of %llu\n", (unsigned long long)good,
 	       (unsigned long long)transfers, (unsigned long long)kept,
 	       (unsigned long long)transfers);
-	close(private_fd);
-	vm_destroy(vm);
-	munmap(shared, DMA_PAGES * SZ_4K);
+	if (d != TWIN_MEMSLOTS)
+		close(private_fd);
+	return vm;
+}
+
+int main(int argc, char **argv)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), types, gmem, opt;
+	struct kvm_vm *first, *twin;
+	u64 transfers = 16;
+	bool v6;
+
+	while ((opt = getopt(argc, argv, "n:")) != -1) {
+		if (opt != 'n')
+			die("usage: private-convert-churn [-n TRANSFERS]");
+		transfers = strtoull(optarg, NULL, 0);
+	}
+	if (kvm < 0)
+		die_errno("/dev/kvm");
+	types = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES);
+	gmem = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD);
+	close(kvm);
+	v6 = gmem == 0;
+	if (!v6 && !(types > 0 && (types & (1 << SW_PROTECTED_VM)))) {
+		printf("this kernel has no KVM_X86_SW_PROTECTED_VM\n");
+		return 77;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* both VMs live to the end: a destroyed VM's memory would be reused */
+	first = run_design(v6 ? PRIVATE_FD : ATTRIBUTES, transfers);
+	twin = run_design(TWIN_MEMSLOTS, transfers);
+	vm_destroy(first);
+	vm_destroy(twin);
 	printf("done\n");
 	return 0;
 }

@@ -549,7 +549,8 @@ long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new
 			return -ENOTTY;
 		return kvm_gmem_create(kvm, (void *)arg);
 	case KVM_SET_MEMORY_ATTRIBUTES:
-		if (kvm_rule_on(RULE_PRIVATE_FD))
+		/* compiled out: CONFIG_KVM_GENERIC_MEMORY_ATTRIBUTES needs SW_PROTECTED_VM */
+		if (kvm_rule_on(RULE_PRIVATE_FD) || kvm_rule_on(RULE_NO_SW_PROTECTED_VM))
 			return -ENOTTY;
 		return kvm_vm_ioctl_set_mem_attributes(kvm, (void *)arg);
 	case KVM_GET_DIRTY_LOG:

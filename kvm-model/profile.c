@@ -37,6 +37,9 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 	[RULE_PRIVATE_FD] = { "private-fd",
 		"memslot flag 1<<2 KVM_MEM_PRIVATE with private_fd/private_offset: a gfn is "
 		"private iff its fd page is populated (no attribute map)" },
+	[RULE_NO_SW_PROTECTED_VM] = { "without-sw-protected-vm",
+		"a kernel built without CONFIG_KVM_SW_PROTECTED_VM, as this host's: VM type 1 is "
+		"EINVAL, KVM_CAP_VM_TYPES 1, no memory attributes (cap 233 0, the ioctl ENOTTY)" },
 	[RULE_RESET_EXIT_REASON] = { "reset-exit-reason",
 		"KVM_RUN sets exit_reason to KVM_EXIT_UNKNOWN on entry, so a bare error never "
 		"shows a previous exit" },

@@ -30,6 +30,8 @@ enum kvm_rule {
 	RULE_USERFAULT_ZAP_BY_USERSPACE,
 	/* fd-based private memory v6 (seed 003) */
 	RULE_PRIVATE_FD,
+	/* the kernel's configuration */
+	RULE_NO_SW_PROTECTED_VM,
 	/* single switches */
 	RULE_RESET_EXIT_REASON,
 	RULE_ANNOTATE_ALL_EFAULT,

@@ -79,6 +79,19 @@ foreach(name ${VMM_PROGRAMS})
 			${vmm_kvmsim})
 	set_tests_properties(vmm/${name}/kvmsim PROPERTIES
 		TIMEOUT 120 LABELS "vmm;kvmsim")
+
+	# Where the difference is the host kernel's configuration, a rule makes
+	# kvmsim answer as this host does: NAME.host-config.kvmsim.out.
+	if(EXISTS ${VMM_DIR}/expected/${name}.host-config.kvmsim.out)
+		add_test(NAME vmm/${name}/kvmsim-host-config
+			COMMAND sh ${VMM_DIR}/run-diff.sh kvmsim
+				${VMM_DIR}/expected/${name}.host-config.kvmsim.out
+				${VMM_OUT_DIR}/actual/${name}.host-config.kvmsim.out
+				$<TARGET_FILE:${name}> ${vmm_kvmsim})
+		set_tests_properties(vmm/${name}/kvmsim-host-config PROPERTIES
+			TIMEOUT 120 LABELS "vmm;kvmsim"
+			ENVIRONMENT "KVMSIM_PROFILE=upstream+without-sw-protected-vm")
+	endif()
 endforeach()
 
 # The async-PF surface under seed 001's error state: CPUID offers

@@ -150,10 +150,14 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 		return KVM_MAX_VCPUS;
 	/* private-v6 predates VM types and attributes */
 	case KVM_CAP_VM_TYPES:
-		return kvm_rule_on(RULE_PRIVATE_FD) ? 0 :
-		       1 << KVM_X86_DEFAULT_VM | 1 << KVM_X86_SW_PROTECTED_VM;
+		if (kvm_rule_on(RULE_PRIVATE_FD))
+			return 0;
+		return 1 << KVM_X86_DEFAULT_VM |
+		       (kvm_rule_on(RULE_NO_SW_PROTECTED_VM) ? 0 : 1 << KVM_X86_SW_PROTECTED_VM);
 	case KVM_CAP_MEMORY_ATTRIBUTES:
-		return kvm_rule_on(RULE_PRIVATE_FD) ? 0 : kvm_supported_mem_attributes(kvm);
+		if (kvm_rule_on(RULE_PRIVATE_FD) || kvm_rule_on(RULE_NO_SW_PROTECTED_VM))
+			return 0;
+		return kvm_supported_mem_attributes(kvm);
 	default:
 		return 0;
 	}
@@ -162,7 +166,8 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 /* x86 with CONFIG_KVM_SW_PROTECTED_VM: no SEV or TDX types */
 static int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 {
-	if (type != KVM_X86_DEFAULT_VM && type != KVM_X86_SW_PROTECTED_VM)
+	if (type != KVM_X86_DEFAULT_VM &&
+	    (type != KVM_X86_SW_PROTECTED_VM || kvm_rule_on(RULE_NO_SW_PROTECTED_VM)))
 		return -EINVAL;
 	kvm->has_private_mem = type == KVM_X86_SW_PROTECTED_VM;
 	kvm->identity_map_addr = 0xfffbc000;

@@ -80,6 +80,14 @@ static void trace_gmem(const char *event, uint64_t gpa, uint64_t size)
 typedef void (*gmem_slot_fn)(struct kvm *kvm, struct kvm_memory_slot *slot,
 			     uint64_t gfn_start, uint64_t gfn_end, void *opaque);
 
+/* Is the slot's file g the one meant: the same guest_memfd, or (v6) the same inode? */
+static bool same_file(const struct kvm_gmem *g, const struct kvm_gmem *gmem)
+{
+	if (!g || g->v6 != gmem->v6)
+		return false;
+	return gmem->v6 ? g->dev == gmem->dev && g->ino == gmem->ino : g == gmem;
+}
+
 /*
  * Call fn for every slot bound to gmem (or, private-v6, to the file
  * dev/ino) with the gfns that file pages [start, end) back in it.
@@ -94,8 +102,7 @@ static void for_each_binding(struct kvm *kvm, const struct kvm_gmem *gmem,
 		const struct kvm_gmem *g = s->gmem;
 		uint64_t lo, hi, first;
 
-		if (!g || (gmem->v6 ? !g->v6 || g->dev != gmem->dev || g->ino != gmem->ino :
-				      g != gmem))
+		if (!same_file(g, gmem))
 			continue;
 		first = g->v6 ? g->view_off >> PAGE_SHIFT : s->gmem_pgoff;
 		lo = start > first ? start : first;
@@ -596,11 +603,22 @@ int kvm_private_fd_bind(struct kvm *kvm, struct kvm_memory_slot *slot, int fd,
 }
 
 struct v6_change {
-	struct kvm_gmem key;
-	const char *why;
-	bool hit;
+	struct kvm_gmem key;	/* the file (dev, ino) and the range changed */
+	bool punch;
+	bool hit;		/* a bound page of this VM changed */
 };
 
+static void v6_zap(struct kvm *kvm, struct kvm_memory_slot *slot,
+		   uint64_t gfn_start, uint64_t gfn_end, void *opaque)
+{
+	struct v6_change *c = opaque;
+
+	kvm_mmu_zap_gfn_range(kvm, gfn_start, gfn_end, c->punch ?
+			      "memfile_notifier_invalidate" : "memfile_notifier_populate");
+	c->hit = true;
+}
+
+/* Zap what the change touched in this VM; count the call once per VM. */
 static int private_fd_changed_vm(struct kvm *kvm, void *opaque)
 {
 	struct v6_change *c = opaque;
@@ -608,17 +626,8 @@ static int private_fd_changed_vm(struct kvm *kvm, void *opaque)
 
 	c->hit = false;
 	for_each_binding(kvm, &c->key, c->key.view_off >> PAGE_SHIFT,
-			 (end + PAGE_SIZE - 1) >> PAGE_SHIFT, zap_binding, (void *)c->why);
-	/* count the call once per VM that has the file bound */
-	struct kvm_memslots *slots = &kvm->memslots[0];
-
-	for (int i = 0; i < slots->nr; i++) {
-		const struct kvm_gmem *g = slots->by_gfn[i]->gmem;
-
-		if (g && g->v6 && g->dev == c->key.dev && g->ino == c->key.ino)
-			c->hit = true;
-	}
-	if (c->hit && !strcmp(c->why, "memfile_notifier_invalidate"))
+			 (end + PAGE_SIZE - 1) >> PAGE_SHIFT, v6_zap, c);
+	if (c->hit && c->punch)
 		kvm->stat.gmem_discards++;
 	else if (c->hit)
 		kvm->stat.gmem_allocs++;
@@ -631,9 +640,7 @@ static int private_fd_changed_vm(struct kvm *kvm, void *opaque)
  */
 void kvm_private_fd_fallocate(int fd, int mode, uint64_t off, uint64_t len)
 {
-	struct v6_change c = { .why = mode & FALLOC_FL_PUNCH_HOLE ?
-				      "memfile_notifier_invalidate" :
-				      "memfile_notifier_populate" };
+	struct v6_change c = { .punch = mode & FALLOC_FL_PUNCH_HOLE };
 	struct stat st;
 
 	if (!kvm_rule_on(RULE_PRIVATE_FD) || fstat(fd, &st))

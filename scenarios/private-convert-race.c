@@ -18,13 +18,22 @@
  *   upstream                      no schedule fails (explore finds none)
  *   upstream+skip-mmu-seq-check   explore finds one: oracle stale-spte,
  *                                 naming kvm_arch_pre_set_memory_attributes
+ * A flip can also land between the fault's (lockless) read of the
+ * attribute and the sequence snapshot: kvm_faultin_pfn then sees a
+ * private/shared mismatch and KVM_RUN returns -1/EFAULT with
+ * KVM_EXIT_MEMORY_FAULT for P, FLAG_PRIVATE iff the fault was private.
+ * The VMM re-enters (the attribute already is what it wants); with -s it
+ * stops there instead (exit 1), so explore can show such a schedule.
  * With the default seed both finish (exit 0); tests/explore-test.sh runs
- * the search.  Not run natively: this host has no KVM_X86_SW_PROTECTED_VM.
+ * the searches.  Not run natively: this host has no KVM_X86_SW_PROTECTED_VM.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -53,6 +62,30 @@ struct mem_attrs { u64 address, size, attributes, flags; };
 #define SET_MEMORY_ATTRIBUTES	_IOW(KVMIO, 0xd2, struct mem_attrs)
 
 static struct kvm_vm *vm;
+static bool strict;	/* -s: a mismatch exit ends the run (exit 1), for explore */
+
+/*
+ * A flip that lands between the fault's read of the attribute and
+ * kvm_faultin_pfn's sequence snapshot is a private/shared mismatch:
+ * -1/EFAULT, KVM_EXIT_MEMORY_FAULT for P with FLAG_PRIVATE iff the fault
+ * was private.  The attribute already is what this VMM wants, so it
+ * re-enters (a VMM that "converts" to what the exit asks for would undo
+ * its own flip).
+ */
+static void mismatch_exit(struct kvm_vcpu *vcpu)
+{
+	const u64 *mf = (const u64 *)&vcpu->run->hw;	/* flags, gpa, size */
+
+	ASSERT(vcpu->run->exit_reason == KVM_EXIT_MEMORY_FAULT && mf[1] == P_GPA &&
+	       mf[2] == SZ_4K && !(mf[0] & ~ATTR_PRIVATE),
+	       "KVM_RUN -EFAULT: exit %u gpa %#llx", vcpu->run->exit_reason,
+	       (unsigned long long)mf[1]);
+	if (!strict)
+		return;
+	printf("memory-fault exit for gpa %#llx, flags %#llx: a flip overtook the fault\n",
+	       (unsigned long long)mf[1], (unsigned long long)mf[0]);
+	exit(1);
+}
 
 static void *converter(void *arg)
 {
@@ -61,12 +94,12 @@ static void *converter(void *arg)
 
 		if (ioctl(vm->vm_fd, SET_MEMORY_ATTRIBUTES, &a))
 			die_errno("KVM_SET_MEMORY_ATTRIBUTES");
-		sched_yield();
+		usleep(100);	/* virtual time: let the guest run between flips */
 	}
 	return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	struct gmem_create g = { .size = SZ_4K };
@@ -76,6 +109,7 @@ int main(void)
 	u64 *shared;
 	int fd;
 
+	strict = argc > 1 && !strcmp(argv[1], "-s");
 	if (kvm < 0)
 		die_errno("/dev/kvm");
 	if (!(ioctl(kvm, KVM_CHECK_EXTENSION, 235) & (1 << SW_PROTECTED_VM))) {
@@ -101,7 +135,10 @@ int main(void)
 
 	if (pthread_create(&t, NULL, converter, NULL))
 		die("pthread_create");
-	vcpu_expect_ucall(vcpu, &uc, UCALL_SYNC);
+	while (__vcpu_run(vcpu) == -EFAULT)
+		mismatch_exit(vcpu);
+	vcpu_get_ucall(vcpu, &uc);
+	ASSERT(uc.cmd == UCALL_SYNC, "expected UCALL_SYNC, got %s", ucall_name(uc.cmd));
 	pthread_join(t, NULL);
 	printf("guest: %llu reads of P\n", (unsigned long long)uc.args[1]);
 	vcpu_expect_ucall(vcpu, &uc, UCALL_DONE);

@@ -169,6 +169,18 @@ private-convert-race)
 	explore --strategy pct --runs 500 --profile upstream --out "$W" private-convert-race
 	[ $rc = 0 ] || fail "upstream check failed: $(cat "$W/err")"
 	grep -q '^explore: 500 runs (pct), no failure$' "$W/err" || fail "summary: $(cat "$W/err")"
+	# a flip between the fault's read of the attribute and the sequence
+	# snapshot is a private/shared mismatch: the memory-fault exit for P
+	# (-s makes the VMM stop there, so explore reports the schedule)
+	explore --strategy bounded --preemptions 1 --profile upstream --out "$W" \
+		-- "$(dirname "$KVMSIM")/scenarios/private-convert-race" -s
+	[ $rc = 1 ] || fail "mismatch search exit $rc: $(cat "$W/err")"
+	grep -q '^FAILED run [0-9]*: oracle program-exit: exit status 1$' "$W/err" ||
+		fail "mismatch verdict: $(cat "$W/err")"
+	s=$(ls "$W"/private-convert-race.*.schedule)
+	"$KVMSIM" replay "$s" >"$W/o" 2>"$W/e"
+	grep -q '^memory-fault exit for gpa 0x40000000, flags \(0\|0x8\): a flip overtook the fault$' "$W/o" ||
+		fail "mismatch replay: $(cat "$W/o" "$W/e")"
 	;;
 bad-input)
 	printf 'kvmsim-schedule 1\nprogram /bin/true\nchoices 2\np 1 0 y 2 3\nend\n' >"$W/short.schedule"

@@ -339,6 +339,14 @@ static int __kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t er
 		kvm_livelock_check(vcpu, fault->gfn, false, "re-faulted");
 		return RET_PF_SPURIOUS;
 	}
+	/*
+	 * The attribute was read without a lock: a conversion may land before
+	 * kvm_faultin_pfn snapshots the sequence, which then sees the mismatch
+	 * and exits (only where attributes exist, so other VMs keep their
+	 * schedules).
+	 */
+	if (kvm_arch_has_private_mem(vcpu->kvm) && !prefetch)
+		sim_yield("private_attr_window");
 	kvm_vcpu_srcu_read_lock(vcpu);
 	r = kvm_tdp_page_fault(vcpu, fault);
 	kvm_vcpu_srcu_read_unlock(vcpu);

@@ -725,6 +725,13 @@ static int cmd_run(int argc, char **argv)
 	i = parse_options(argc, argv, 3, &native);
 	if (i < argc && !strcmp(argv[i], "--"))
 		i++;
+#ifndef __aarch64__
+	if (native && arch_is_arm64()) {
+		fprintf(stderr, "kvmsim: %s: --native runs on this host's /dev/kvm, which is "
+			"not arm64\n", name);
+		return 2;
+	}
+#endif
 	spec = getenv("KVMSIM_PROFILE");
 	if (!spec)
 		spec = m.profile[0] ? m.profile : "upstream";

@@ -367,8 +367,15 @@ static struct kvm_vcpu *kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long 
 
 void kvm_put_vcpu(struct kvm_vcpu *vcpu)
 {
-	/* vCPUs live as long as their VM, as in KVM; only the fd goes away */
-	--vcpu->refs;
+	/*
+	 * vCPUs live as long as their VM, as in KVM; only the fd goes
+	 * away.  Its file held a reference on the VM (kvm_vm_ioctl_create
+	 * _vcpu took it): the last close of VM and vCPU fds frees the VM,
+	 * so a VM the program closed sees no later MMU notifier.
+	 */
+	if (--vcpu->refs || !vcpu->kvm)
+		return;
+	kvm_put_kvm(vcpu->kvm);
 }
 
 /* ---- capabilities ---- */

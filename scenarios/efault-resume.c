@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -69,7 +70,8 @@ int main(void)
 		}
 		if (r != -EFAULT || vcpu->run->exit_reason != KVM_EXIT_MEMORY_FAULT)
 			die("KVM_RUN failed without a memory-fault exit");
-		memcpy(&gpa, (u8 *)vcpu->run + 32 + 8, sizeof(gpa));
+		memcpy(&gpa, (u8 *)vcpu->run + KVMSIM_RUN_UNION_OFFSET +
+		       offsetof(struct kvmsim_memory_fault, gpa), sizeof(gpa));
 		if (mmap(mem + (gpa - SLOT_GPA), SZ_4K, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
 			die_errno("mmap");

@@ -31,6 +31,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -40,22 +41,9 @@
 
 #include "scenario.h"
 
-#ifndef UFFDIO_POISON
-#define _UFFDIO_POISON		0x08
-#define UFFD_FEATURE_POISON	(1 << 14)
-struct uffdio_poison {
-	struct uffdio_range range;
-	__u64 mode;
-	__s64 updated;
-};
-#define UFFDIO_POISON		_IOWR(UFFDIO, _UFFDIO_POISON, struct uffdio_poison)
-#endif
-
 #define SLOT_GPA	0x40000000ull
 #define NPAGES		4
 #define POISONED_PAGE	2
-#define CAP_X86_MEMORY_FAULT_EXIT	227
-#define MEMFAULT_REASON_ABSENT_MAPPING	(1ull << 1)
 
 static u8 *mem;
 static int uffd;
@@ -112,10 +100,10 @@ static void setup_uffd(void)
 /* The 2023 series: exits only for the reason postcopy handles. */
 static void enable_absent_mapping_exits(struct kvm_vm *vm)
 {
-	struct kvm_enable_cap cap = { .cap = CAP_X86_MEMORY_FAULT_EXIT,
-				      .args = { MEMFAULT_REASON_ABSENT_MAPPING } };
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_MEMORY_FAULT_EXIT,
+				      .args = { KVM_MEMFAULT_REASON_ABSENT_MAPPING } };
 
-	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, CAP_X86_MEMORY_FAULT_EXIT) > 0 &&
+	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MEMORY_FAULT_EXIT) > 0 &&
 	    ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap))
 		die_errno("KVM_ENABLE_CAP(227)");
 }
@@ -131,8 +119,9 @@ static void report_failure(struct kvm_vcpu *vcpu, int r)
 		       sigbus_code == BUS_MCEERR_AR ? "BUS_MCEERR_AR" : "(other code)",
 		       (unsigned long long)gpa);
 	} else if (vcpu->run->exit_reason == KVM_EXIT_MEMORY_FAULT ||
-		   vcpu->run->exit_reason == 38) {
-		memcpy(&gpa, (u8 *)vcpu->run + 40, sizeof(gpa));
+		   vcpu->run->exit_reason == KVMSIM_EXIT_MEMORY_FAULT_RFC) {
+		memcpy(&gpa, (u8 *)vcpu->run + KVMSIM_RUN_UNION_OFFSET +
+		       offsetof(struct kvmsim_memory_fault, gpa), sizeof(gpa));
 		printf("VMM: memory-fault exit for gpa %#llx: inject a machine check there\n",
 		       (unsigned long long)gpa);
 	} else {

@@ -46,32 +46,26 @@
 #define A_GPA		SLOT_GPA
 #define B_GPA		(SLOT_GPA + SZ_4K)
 #define PORT		0x3f8
-#define EXIT_MEMORY_FAULT_RFC	38
-#define CAP_X86_MEMORY_FAULT_EXIT 227
-
-struct memory_fault {
-	u64 flags, gpa, size;
-};
 
 static u8 *mem;
 
 /* rfc-2023-v2's VMM enables the exits it wants (both reasons). */
 static void enable_memory_fault_exits(struct kvm_vm *vm)
 {
-	struct kvm_enable_cap cap = { .cap = CAP_X86_MEMORY_FAULT_EXIT, .args = { 3 } };
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_MEMORY_FAULT_EXIT, .args = { 3 } };
 
-	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, CAP_X86_MEMORY_FAULT_EXIT) > 0 &&
+	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MEMORY_FAULT_EXIT) > 0 &&
 	    ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap))
 		die_errno("KVM_ENABLE_CAP(227)");
 }
 
 static bool is_memory_fault(u32 reason)
 {
-	return reason == KVM_EXIT_MEMORY_FAULT || reason == EXIT_MEMORY_FAULT_RFC;
+	return reason == KVM_EXIT_MEMORY_FAULT || reason == KVMSIM_EXIT_MEMORY_FAULT_RFC;
 }
 
 /* Map the page the exit names back in: what a postcopy VMM does. */
-static void resolve(const struct memory_fault *mf)
+static void resolve(const struct kvmsim_memory_fault *mf)
 {
 	u8 *hva = mem + (mf->gpa - SLOT_GPA);
 
@@ -103,11 +97,11 @@ int main(void)
 		die_errno("ftruncate");
 
 	for (int n = 1; n <= 6; n++) {
-		struct memory_fault mf;
+		struct kvmsim_memory_fault mf;
 		int r = __vcpu_run(vcpu);
 		u32 reason = vcpu->run->exit_reason;
 
-		memcpy(&mf, (u8 *)vcpu->run + 32, sizeof(mf));
+		memcpy(&mf, (u8 *)vcpu->run + KVMSIM_RUN_UNION_OFFSET, sizeof(mf));
 		printf("KVM_RUN #%d: %s%s, exit_reason %u", n, r ? "-1 " : "0",
 		       r ? strerrorname_np(-r) : "", reason);
 		if (is_memory_fault(reason))

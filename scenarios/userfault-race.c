@@ -34,18 +34,6 @@
 
 #define SLOT_GPA	0x40000000ull
 #define NPAGES		8
-#define MEM_USERFAULT	(1u << 3)
-#define EXIT_FLAG_USERFAULT (1ull << 4)
-
-#ifndef KVM_SET_USER_MEMORY_REGION2
-struct kvm_userspace_memory_region2 {
-	__u32 slot, flags;
-	__u64 guest_phys_addr, memory_size, userspace_addr, guest_memfd_offset;
-	__u32 guest_memfd, pad1;
-	__u64 pad2[14];
-};
-#define KVM_SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
-#endif
 
 static u64 bitmap;
 static u8 *mem;
@@ -71,7 +59,7 @@ int main(void)
 	mem = vm_add_slot(vm, 1, SLOT_GPA, NPAGES * SZ_4K, 0, BACKING_ANON_4K);
 	virt_map(vm, SLOT_GPA, SLOT_GPA, NPAGES * SZ_4K, SZ_4K);
 	r = (struct kvm_userspace_memory_region2){
-		.slot = 1, .flags = MEM_USERFAULT, .guest_phys_addr = SLOT_GPA,
+		.slot = 1, .flags = KVM_MEM_USERFAULT, .guest_phys_addr = SLOT_GPA,
 		.memory_size = NPAGES * SZ_4K, .userspace_addr = (u64)mem,
 	};
 	r.pad2[0] = (u64)&bitmap;
@@ -95,7 +83,7 @@ int main(void)
 		}
 		memcpy(&flags, (u8 *)vcpu->run + 32, 8);
 		memcpy(&gpa, (u8 *)vcpu->run + 40, 8);
-		ASSERT(ret == -EFAULT && (flags & EXIT_FLAG_USERFAULT), "KVM_RUN: %d", ret);
+		ASSERT(ret == -EFAULT && (flags & KVM_MEMORY_EXIT_FLAG_USERFAULT), "KVM_RUN: %d", ret);
 		/* fetch the page: here, just take it as it is */
 		__atomic_and_fetch(&bitmap, ~(1ull << ((gpa - SLOT_GPA) / SZ_4K)),
 				   __ATOMIC_SEQ_CST);

@@ -40,18 +40,6 @@
 #define SLOT2_GPA	0x40200000ull
 #define PROBE_PAGE	5
 #define PROBE_GPA	(SLOT1_GPA + PROBE_PAGE * SZ_4K)
-#define MEM_USERFAULT	(1u << 3)
-#define EXIT_FLAG_USERFAULT (1ull << 4)
-
-#ifndef KVM_SET_USER_MEMORY_REGION2
-struct kvm_userspace_memory_region2 {
-	__u32 slot, flags;
-	__u64 guest_phys_addr, memory_size, userspace_addr, guest_memfd_offset;
-	__u32 guest_memfd, pad1;
-	__u64 pad2[14];
-};
-#define KVM_SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
-#endif
 
 static u64 bitmap[2][512 / 64];
 
@@ -59,7 +47,7 @@ static u64 bitmap[2][512 / 64];
 static int set_userfault(struct kvm_vm *vm, int idx, u32 slot, u64 gpa, void *hva, bool on)
 {
 	struct kvm_userspace_memory_region2 r = {
-		.slot = slot, .flags = on ? MEM_USERFAULT : 0, .guest_phys_addr = gpa,
+		.slot = slot, .flags = on ? KVM_MEM_USERFAULT : 0, .guest_phys_addr = gpa,
 		.memory_size = SZ_2M, .userspace_addr = (u64)hva,
 	};
 
@@ -96,7 +84,7 @@ static void probe_round(struct kvm_vcpu *vcpu, u64 *page5)
 		printf("KVM_RUN: -1 %s, exit_reason %u, flags %#llx, gpa %#llx\n",
 		       strerrorname_np(-r), vcpu->run->exit_reason,
 		       (unsigned long long)mf.flags, (unsigned long long)mf.gpa);
-		ASSERT(r == -EFAULT && (mf.flags & EXIT_FLAG_USERFAULT), "unexpected failure");
+		ASSERT(r == -EFAULT && (mf.flags & KVM_MEMORY_EXIT_FLAG_USERFAULT), "unexpected failure");
 		*page5 = 0x600d;
 		bitmap[0][0] &= ~(1ull << PROBE_PAGE);
 		printf("VMM: fetched gpa %#llx, bit cleared\n", (unsigned long long)mf.gpa);

@@ -33,6 +33,8 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
+/* uAPI newer than Debian's 6.1 headers, and the proposals' constants */
+#include "kvmsim/uapi_ext.h"
 #include "guest_abi.h"
 #ifdef SCENARIO_ARM64
 #include "guest_abi_arm64.h"
@@ -42,11 +44,6 @@ typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
-
-/* uAPI additions newer than some distribution headers. */
-#ifndef KVM_EXIT_MEMORY_FAULT
-#define KVM_EXIT_MEMORY_FAULT	39
-#endif
 
 #define SZ_4K			0x1000ull
 #define SZ_2M			0x200000ull

@@ -56,7 +56,6 @@ enum memkind { MEM_PLAIN, MEM_HOLE, MEM_UFFD, MEM_READONLY, MEM_DIRTY_LOG, NR_ME
 static const char *const acc_names[] = { "read", "write", "exec", "s1ptw" };
 static const char *const mem_names[] = { "plain", "no-memslot", "uffd", "readonly",
 					  "dirty-log", "absent-mapping" };
-#define KVM_MEM_ABSENT_MAPPING_FAULT	(1u << 2)	/* seed 000, rfc-2023-v2 only */
 
 struct cell {
 	enum access acc;

@@ -33,17 +33,7 @@
 #include <unistd.h>
 
 #define PG	4096ul
-#ifndef UFFDIO_POISON		/* 6.6+; Debian's headers are 6.1 */
-#define _UFFDIO_POISON			0x08
-#define UFFDIO_POISON_MODE_DONTWAKE	((__u64)1 << 0)
-#define UFFD_FEATURE_POISON		(1 << 14)
-struct uffdio_poison {
-	struct uffdio_range range;
-	__u64 mode;
-	__s64 updated;
-};
-#define UFFDIO_POISON	_IOWR(UFFDIO, _UFFDIO_POISON, struct uffdio_poison)
-#endif
+#include "kvmsim/uapi_ext.h"	/* UFFDIO_POISON: 6.6+, Debian's headers are 6.1 */
 #define MODELLED_FEATURES	(UFFD_FEATURE_MISSING_SHMEM | UFFD_FEATURE_MINOR_SHMEM | \
 				 UFFD_FEATURE_EXACT_ADDRESS)
 #define RANGE_IOCTLS	((1ull << _UFFDIO_WAKE) | (1ull << _UFFDIO_COPY) | \

@@ -257,6 +257,9 @@ uint64_t kvm_livelock_limit(void);
  */
 int kvm_memory_fault_exit(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size,
 			  uint64_t flags, uint64_t rfc_reason);
+/* Fill the memory-fault exit as given, whatever the profile enables. */
+void kvm_prepare_memory_fault_exit(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size,
+				   uint64_t flags);
 /* KVM_EXIT_MEMORY_FAULT's number under the profile (39, or 38). */
 int kvm_memory_fault_exit_nr(void);
 /*

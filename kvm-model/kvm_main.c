@@ -168,26 +168,33 @@ int kvm_memory_fault_exit_nr(void)
  * -1, which userspace sees as errno EPERM (arm64's user_mem_abort returns
  * 0: a normal exit).
  */
-static int fill_memory_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size,
-			     uint64_t flags, uint64_t rfc_reason)
+void kvm_prepare_memory_fault_exit(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size,
+				   uint64_t flags)
 {
 	struct kvmsim_memory_fault *mf = (void *)((char *)vcpu->run +
 						  KVMSIM_RUN_UNION_OFFSET);
-	bool rfc = kvm_rule_on(RULE_RFC_MEMFAULT_EXIT);
 	struct sim_ev *ev;
 
-	if (rfc && !(vcpu->kvm->memfault_exit_reasons & rfc_reason))
-		return -EFAULT;
 	kvm_run_set_exit(vcpu, kvm_memory_fault_exit_nr());
-	mf->flags = rfc ? rfc_reason : flags;
+	mf->flags = flags;
 	mf->gpa = gpa;
 	mf->size = size;
 	vcpu->kvm->stat.memory_fault_exits++;
 	ev = sim_ev_begin("kvm_prepare_memory_fault_exit");
 	sim_ev_hex(ev, "gpa", gpa);
 	sim_ev_hex(ev, "size", size);
-	sim_ev_hex(ev, "flags", mf->flags);
+	sim_ev_hex(ev, "flags", flags);
 	sim_ev_end(ev);
+}
+
+static int fill_memory_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size,
+			     uint64_t flags, uint64_t rfc_reason)
+{
+	bool rfc = kvm_rule_on(RULE_RFC_MEMFAULT_EXIT);
+
+	if (rfc && !(vcpu->kvm->memfault_exit_reasons & rfc_reason))
+		return -EFAULT;
+	kvm_prepare_memory_fault_exit(vcpu, gpa, size, rfc ? rfc_reason : flags);
 	return rfc ? -1 : -EFAULT;
 }
 

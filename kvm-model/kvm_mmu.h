@@ -65,6 +65,16 @@ enum {
  */
 int __gfn_to_pfn_memslot(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault);
 bool kvm_slot_fast_only(const struct kvm_memory_slot *slot);
+/*
+ * The arch-neutral part of kvm_handle_error_pfn / user_mem_abort for an
+ * error pfn other than hwpoison: the memory-fault exit (FLAG_USERFAULT for
+ * a userfault bit, rfc's ABSENT_MAPPING reason for a fast-only slot) or a
+ * bare -EFAULT for an unreadable userfault bitmap.  Returns what KVM_RUN
+ * returns.
+ */
+int kvm_pfn_error_exit(struct kvm_vcpu *vcpu, uint64_t gpa, int pfn_err);
+/* SIGBUS (BUS_MCEERR_AR) for hva to the KVM_RUN caller: -EINTR on the way out. */
+void kvm_send_hwpoison_signal(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t hva);
 bool kvm_memslot_userfault(const struct kvm_memory_slot *slot);
 
 /* Returns RET_PF_* or -errno (-EFAULT with the memory-fault exit prepared). */

@@ -152,7 +152,8 @@ static int hva_to_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault, bool 
 
 	trace_pfn("hva_to_pfn_fast", fault, ok);
 	if (ok) {
-		*writable = hostmem_page_fast_gup(fault->hva, true);
+		/* present already: writable is the VMA's, no second pagemap read */
+		*writable = hostmem_prot(fault->hva) & HOSTMEM_PROT_WRITE;
 		return KVM_PFN_OK;
 	}
 	if (hostmem_is_poisoned(fault->hva))
@@ -178,4 +179,31 @@ int __gfn_to_pfn_memslot(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 	r = hva_to_pfn(vcpu, fault, &writable);
 	fault->map_writable = writable;
 	return r;
+}
+
+int kvm_pfn_error_exit(struct kvm_vcpu *vcpu, uint64_t gpa, int pfn_err)
+{
+	switch (pfn_err) {
+	case KVM_PFN_ERR_USERFAULT:
+		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, KVM_MEMORY_EXIT_FLAG_USERFAULT,
+					     KVM_MEMFAULT_REASON_UNKNOWN);
+	case KVM_PFN_ERR_USERFAULT_BITMAP:
+		return kvm_efault(vcpu, gpa, PAGE_SIZE);
+	case KVM_PFN_ERR_NEEDS_IO:
+		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, 0,
+					     KVM_MEMFAULT_REASON_ABSENT_MAPPING);
+	default:
+		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, 0,
+					     KVM_MEMFAULT_REASON_UNKNOWN);
+	}
+}
+
+void kvm_send_hwpoison_signal(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t hva)
+{
+	struct sim_ev *ev = sim_ev_begin("kvm_send_hwpoison_signal");
+
+	sim_ev_hex(ev, "gpa", gpa);
+	sim_ev_end(ev);
+	vcpu->hwpoison_hva = hva;
+	vcpu->hwpoison_pending = true;
 }

@@ -228,20 +228,7 @@ static void trace_ipa(const char *event, uint64_t ipa)
  */
 static int user_mem_abort_exit_0(struct kvm_vcpu *vcpu, uint64_t gpa)
 {
-	struct kvmsim_memory_fault *mf = (void *)((char *)vcpu->run +
-						  KVMSIM_RUN_UNION_OFFSET);
-	struct sim_ev *ev;
-
-	kvm_run_set_exit(vcpu, kvm_memory_fault_exit_nr());
-	mf->flags = 0;
-	mf->gpa = gpa;
-	mf->size = PAGE_SIZE;
-	vcpu->kvm->stat.memory_fault_exits++;
-	ev = sim_ev_begin("kvm_prepare_memory_fault_exit");
-	sim_ev_hex(ev, "gpa", gpa);
-	sim_ev_hex(ev, "size", PAGE_SIZE);
-	sim_ev_bool(ev, "normal_exit", true);
-	sim_ev_end(ev);
+	kvm_prepare_memory_fault_exit(vcpu, gpa, PAGE_SIZE, 0);
 	return 1;
 }
 
@@ -264,23 +251,11 @@ static int user_mem_abort_error(struct kvm_vcpu *vcpu, struct s2_fault *f, int p
 	if (pfn_err != KVM_PFN_ERR_HWPOISON && kvm_rule_on(RULE_ARM64_RETURN_0_EXIT))
 		return pfn_err == KVM_PFN_ERR_NEEDS_IO ? user_mem_abort_exit_0(vcpu, gpa) :
 							  kvm_efault(vcpu, gpa, PAGE_SIZE);
-	switch (pfn_err) {
-	case KVM_PFN_ERR_HWPOISON:
-		trace_ipa("kvm_send_hwpoison_signal", f->ipa);
-		vcpu->hwpoison_hva = f->pf.hva;
-		vcpu->hwpoison_pending = true;
+	if (pfn_err == KVM_PFN_ERR_HWPOISON) {
+		kvm_send_hwpoison_signal(vcpu, f->ipa, f->pf.hva);
 		return 0;
-	case KVM_PFN_ERR_USERFAULT:
-		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, KVM_MEMORY_EXIT_FLAG_USERFAULT,
-					     KVM_MEMFAULT_REASON_UNKNOWN);
-	case KVM_PFN_ERR_USERFAULT_BITMAP:
-		return kvm_efault(vcpu, gpa, PAGE_SIZE);
-	case KVM_PFN_ERR_NEEDS_IO:
-		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, 0,
-					     KVM_MEMFAULT_REASON_ABSENT_MAPPING);
-	default:
-		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, 0, KVM_MEMFAULT_REASON_UNKNOWN);
 	}
+	return kvm_pfn_error_exit(vcpu, gpa, pfn_err);
 }
 
 /*

@@ -36,18 +36,6 @@ static void trace_gpa(const char *event, uint64_t gpa)
 	sim_ev_end(ev);
 }
 
-/*
- * kvm_send_hwpoison_signal: SIGBUS (BUS_MCEERR_AR) with the host address
- * goes to the vCPU thread; KVM_RUN sees the signal pending and returns
- * -EINTR (KVM_EXIT_INTR), the handler runs on the way out.
- */
-static void kvm_send_hwpoison_signal(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
-{
-	trace_gpa("kvm_send_hwpoison_signal", fault->addr);
-	vcpu->hwpoison_hva = fault->hva;
-	vcpu->hwpoison_pending = true;
-}
-
 static int kvm_handle_error_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault,
 				int pfn_err)
 {
@@ -62,22 +50,12 @@ static int kvm_handle_error_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fa
 	 */
 	if (fault->prefetch && pfn_err != KVM_PFN_ERR_HWPOISON)
 		return -EFAULT;
-	switch (pfn_err) {
-	case KVM_PFN_ERR_HWPOISON:
-		kvm_send_hwpoison_signal(vcpu, fault);
+	if (pfn_err == KVM_PFN_ERR_HWPOISON) {
+		/* the signal makes KVM_RUN return -EINTR before re-entry */
+		kvm_send_hwpoison_signal(vcpu, fault->addr, fault->hva);
 		return RET_PF_RETRY;
-	case KVM_PFN_ERR_USERFAULT:
-		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, KVM_MEMORY_EXIT_FLAG_USERFAULT,
-					     KVM_MEMFAULT_REASON_UNKNOWN);
-	case KVM_PFN_ERR_USERFAULT_BITMAP:
-		return kvm_efault(vcpu, gpa, PAGE_SIZE);
-	case KVM_PFN_ERR_NEEDS_IO:
-		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, 0,
-					     KVM_MEMFAULT_REASON_ABSENT_MAPPING);
-	default:
-		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, 0,
-					     KVM_MEMFAULT_REASON_UNKNOWN);
 	}
+	return kvm_pfn_error_exit(vcpu, gpa, pfn_err);
 }
 
 /* kvm_mmu_prepare_memory_fault_exit: the gfn's page, FLAG_PRIVATE for a private access. */

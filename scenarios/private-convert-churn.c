@@ -61,34 +61,6 @@
 #define DMA_SLOT	1
 #define DMA_PATTERN(t)	(0xd3a0000000000000ull | (t))
 
-#ifndef KVM_CAP_VM_TYPES
-#define KVM_CAP_VM_TYPES	235
-#endif
-#ifndef KVM_CAP_GUEST_MEMFD
-#define KVM_CAP_GUEST_MEMFD	234
-#endif
-#define SW_PROTECTED_VM		1
-#define MEM_PRIVATE		(1u << 2)	/* KVM_MEM_GUEST_MEMFD upstream */
-#define ATTR_PRIVATE		(1ull << 3)
-
-struct region2 {
-	u32 slot, flags;
-	u64 guest_phys_addr, memory_size, userspace_addr, guest_memfd_offset;
-	u32 guest_memfd, pad1;
-	u64 pad2[14];
-};
-#define SET_USER_MEMORY_REGION2	_IOW(KVMIO, 0x49, struct region2)
-struct gmem_create { u64 size, flags, reserved[6]; };
-#define CREATE_GUEST_MEMFD	_IOWR(KVMIO, 0xd4, struct gmem_create)
-struct mem_attrs { u64 address, size, attributes, flags; };
-#define SET_MEMORY_ATTRIBUTES	_IOW(KVMIO, 0xd2, struct mem_attrs)
-struct region_ext {
-	struct kvm_userspace_memory_region region;
-	u64 private_offset;
-	u32 private_fd, pad1;
-	u64 pad2[14];
-};
-
 enum design { ATTRIBUTES, PRIVATE_FD, TWIN_MEMSLOTS };
 
 static enum design design;
@@ -102,9 +74,9 @@ static struct {
 
 static void set_attrs(struct kvm_vm *vm, u64 gpa, u64 size, bool private)
 {
-	struct mem_attrs a = { gpa, size, private ? ATTR_PRIVATE : 0, 0 };
+	struct kvm_memory_attributes a = { gpa, size, private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0, 0 };
 
-	if (ioctl(vm->vm_fd, SET_MEMORY_ATTRIBUTES, &a))
+	if (ioctl(vm->vm_fd, KVM_SET_MEMORY_ATTRIBUTES, &a))
 		die_errno("KVM_SET_MEMORY_ATTRIBUTES");
 }
 
@@ -146,8 +118,8 @@ static void setup_dma_slot(struct kvm_vm *vm)
 		for (int i = 0; i < DMA_PAGES; i++)
 			twin_set_slot(vm, i, private_buf, SZ_4K);
 	} else if (design == PRIVATE_FD) {
-		struct region_ext r = {
-			.region = { .slot = DMA_SLOT, .flags = MEM_PRIVATE,
+		struct kvm_userspace_memory_region_ext r = {
+			.region = { .slot = DMA_SLOT, .flags = KVM_MEM_PRIVATE,
 				    .guest_phys_addr = DMA_GPA, .memory_size = size,
 				    .userspace_addr = (u64)shared },
 		};
@@ -161,17 +133,17 @@ static void setup_dma_slot(struct kvm_vm *vm)
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
 			die_errno("KVM_SET_USER_MEMORY_REGION with KVM_MEM_PRIVATE");
 	} else {
-		struct gmem_create g = { .size = size };
-		struct region2 r = {
-			.slot = DMA_SLOT, .flags = MEM_PRIVATE, .guest_phys_addr = DMA_GPA,
+		struct kvm_create_guest_memfd g = { .size = size };
+		struct kvm_userspace_memory_region2 r = {
+			.slot = DMA_SLOT, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = DMA_GPA,
 			.memory_size = size, .userspace_addr = (u64)shared,
 		};
 
-		private_fd = ioctl(vm->vm_fd, CREATE_GUEST_MEMFD, &g);
+		private_fd = ioctl(vm->vm_fd, KVM_CREATE_GUEST_MEMFD, &g);
 		if (private_fd < 0)
 			die_errno("KVM_CREATE_GUEST_MEMFD");
 		r.guest_memfd = private_fd;
-		if (ioctl(vm->vm_fd, SET_USER_MEMORY_REGION2, &r))
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION2, &r))
 			die_errno("KVM_SET_USER_MEMORY_REGION2");
 		set_attrs(vm, DMA_GPA, size, true);
 	}
@@ -227,7 +199,7 @@ static const char *const design_names[] = {
 /* One design: its own VM, the guest's transfers, the counts.  Returns the VM. */
 static struct kvm_vm *run_design(enum design d, u64 transfers)
 {
-	struct kvm_vm *vm = vm_create_type(d == ATTRIBUTES ? SW_PROTECTED_VM : 0);
+	struct kvm_vm *vm = vm_create_type(d == ATTRIBUTES ? KVM_X86_SW_PROTECTED_VM : 0);
 	u64 good = 0, kept = 0;
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
@@ -288,7 +260,7 @@ int main(int argc, char **argv)
 	gmem = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD);
 	close(kvm);
 	v6 = gmem == 0;
-	if (!v6 && !(types > 0 && (types & (1 << SW_PROTECTED_VM)))) {
+	if (!v6 && !(types > 0 && (types & (1 << KVM_X86_SW_PROTECTED_VM)))) {
 		printf("this kernel has no KVM_X86_SW_PROTECTED_VM\n");
 		return 77;
 	}

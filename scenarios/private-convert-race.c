@@ -45,21 +45,6 @@
 #define SLOT		1
 #define FLIPS		8
 #define ITERATIONS	20000
-#define SW_PROTECTED_VM	1
-#define MEM_GUEST_MEMFD	(1u << 2)
-#define ATTR_PRIVATE	(1ull << 3)
-
-struct region2 {
-	u32 slot, flags;
-	u64 guest_phys_addr, memory_size, userspace_addr, guest_memfd_offset;
-	u32 guest_memfd, pad1;
-	u64 pad2[14];
-};
-#define SET_USER_MEMORY_REGION2	_IOW(KVMIO, 0x49, struct region2)
-struct gmem_create { u64 size, flags, reserved[6]; };
-#define CREATE_GUEST_MEMFD	_IOWR(KVMIO, 0xd4, struct gmem_create)
-struct mem_attrs { u64 address, size, attributes, flags; };
-#define SET_MEMORY_ATTRIBUTES	_IOW(KVMIO, 0xd2, struct mem_attrs)
 
 static struct kvm_vm *vm;
 static bool strict;	/* -s: a mismatch exit ends the run (exit 1), for explore */
@@ -77,7 +62,7 @@ static void mismatch_exit(struct kvm_vcpu *vcpu)
 	const u64 *mf = (const u64 *)&vcpu->run->hw;	/* flags, gpa, size */
 
 	ASSERT(vcpu->run->exit_reason == KVM_EXIT_MEMORY_FAULT && mf[1] == P_GPA &&
-	       mf[2] == SZ_4K && !(mf[0] & ~ATTR_PRIVATE),
+	       mf[2] == SZ_4K && !(mf[0] & ~KVM_MEMORY_ATTRIBUTE_PRIVATE),
 	       "KVM_RUN -EFAULT: exit %u gpa %#llx", vcpu->run->exit_reason,
 	       (unsigned long long)mf[1]);
 	if (!strict)
@@ -90,9 +75,9 @@ static void mismatch_exit(struct kvm_vcpu *vcpu)
 static void *converter(void *arg)
 {
 	for (int i = 0; i < FLIPS; i++) {
-		struct mem_attrs a = { P_GPA, SZ_4K, i % 2 ? 0 : ATTR_PRIVATE, 0 };
+		struct kvm_memory_attributes a = { P_GPA, SZ_4K, i % 2 ? 0 : KVM_MEMORY_ATTRIBUTE_PRIVATE, 0 };
 
-		if (ioctl(vm->vm_fd, SET_MEMORY_ATTRIBUTES, &a))
+		if (ioctl(vm->vm_fd, KVM_SET_MEMORY_ATTRIBUTES, &a))
 			die_errno("KVM_SET_MEMORY_ATTRIBUTES");
 		usleep(100);	/* virtual time: let the guest run between flips */
 	}
@@ -102,7 +87,7 @@ static void *converter(void *arg)
 int main(int argc, char **argv)
 {
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	struct gmem_create g = { .size = SZ_4K };
+	struct kvm_create_guest_memfd g = { .size = SZ_4K };
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
 	pthread_t t;
@@ -112,22 +97,22 @@ int main(int argc, char **argv)
 	strict = argc > 1 && !strcmp(argv[1], "-s");
 	if (kvm < 0)
 		die_errno("/dev/kvm");
-	if (!(ioctl(kvm, KVM_CHECK_EXTENSION, 235) & (1 << SW_PROTECTED_VM))) {
+	if (!(ioctl(kvm, KVM_CHECK_EXTENSION, 235) & (1 << KVM_X86_SW_PROTECTED_VM))) {
 		printf("this kernel has no KVM_X86_SW_PROTECTED_VM\n");
 		return 77;
 	}
 	close(kvm);
-	vm = vm_create_type(SW_PROTECTED_VM);
+	vm = vm_create_type(KVM_X86_SW_PROTECTED_VM);
 	shared = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	fd = ioctl(vm->vm_fd, CREATE_GUEST_MEMFD, &g);
+	fd = ioctl(vm->vm_fd, KVM_CREATE_GUEST_MEMFD, &g);
 	if (shared == MAP_FAILED || fd < 0)
 		die_errno("backing");
 	shared[0] = 1;		/* the shared page reads 1, the private one 0 */
-	struct region2 r = {
-		.slot = SLOT, .flags = MEM_GUEST_MEMFD, .guest_phys_addr = P_GPA,
+	struct kvm_userspace_memory_region2 r = {
+		.slot = SLOT, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = P_GPA,
 		.memory_size = SZ_4K, .userspace_addr = (u64)shared, .guest_memfd = fd,
 	};
-	if (ioctl(vm->vm_fd, SET_USER_MEMORY_REGION2, &r))
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION2, &r))
 		die_errno("KVM_SET_USER_MEMORY_REGION2");
 	virt_map(vm, P_GPA, P_GPA, SZ_4K, SZ_4K);
 	vcpu = vm_vcpu_add(vm, vm_load_guest(vm, "convert_race"));

@@ -41,36 +41,6 @@
 #define EXITS_GPA	0xc0000000ull
 #define EXITS_SLOT	10
 
-#ifndef KVM_CAP_VM_TYPES
-#define KVM_CAP_VM_TYPES	235
-#endif
-#ifndef KVM_CAP_GUEST_MEMFD
-#define KVM_CAP_GUEST_MEMFD	234
-#endif
-#define SW_PROTECTED_VM		1
-#define MEM_GUEST_MEMFD		(1u << 2)	/* private-v6: KVM_MEM_PRIVATE */
-#define ATTR_PRIVATE		(1ull << 3)
-#define EXIT_FLAG_PRIVATE	(1ull << 3)
-
-struct region2 {
-	u32 slot, flags;
-	u64 guest_phys_addr, memory_size, userspace_addr, guest_memfd_offset;
-	u32 guest_memfd, pad1;
-	u64 pad2[14];
-};
-#define SET_USER_MEMORY_REGION2	_IOW(KVMIO, 0x49, struct region2)
-struct gmem_create { u64 size, flags, reserved[6]; };
-#define CREATE_GUEST_MEMFD	_IOWR(KVMIO, 0xd4, struct gmem_create)
-struct mem_attrs { u64 address, size, attributes, flags; };
-#define SET_MEMORY_ATTRIBUTES	_IOW(KVMIO, 0xd2, struct mem_attrs)
-/* seed 003's v6: the old ioctl number, reading this struct */
-struct region_ext {
-	struct kvm_userspace_memory_region region;
-	u64 private_offset;
-	u32 private_fd, pad1;
-	u64 pad2[14];
-};
-
 static bool v6;		/* the kernel speaks seed 003's private fd */
 static int private_fd;	/* the guest_memfd or v6 private fd: it pins the VM */
 
@@ -90,8 +60,8 @@ static void add_private_slot(struct kvm_vm *vm)
 
 	if (v6) {
 		int fd = memfd_create("private", MFD_CLOEXEC);
-		struct region_ext r = {
-			.region = { .slot = EXITS_SLOT, .flags = MEM_GUEST_MEMFD,
+		struct kvm_userspace_memory_region_ext r = {
+			.region = { .slot = EXITS_SLOT, .flags = KVM_MEM_PRIVATE,
 				    .guest_phys_addr = EXITS_GPA, .memory_size = SZ_4K,
 				    .userspace_addr = (u64)hva },
 			.private_fd = fd,
@@ -104,19 +74,19 @@ static void add_private_slot(struct kvm_vm *vm)
 		private_fd = fd;
 		return;
 	}
-	struct gmem_create g = { .size = SZ_4K };
-	int fd = ioctl(vm->vm_fd, CREATE_GUEST_MEMFD, &g);
-	struct region2 r = {
-		.slot = EXITS_SLOT, .flags = MEM_GUEST_MEMFD, .guest_phys_addr = EXITS_GPA,
+	struct kvm_create_guest_memfd g = { .size = SZ_4K };
+	int fd = ioctl(vm->vm_fd, KVM_CREATE_GUEST_MEMFD, &g);
+	struct kvm_userspace_memory_region2 r = {
+		.slot = EXITS_SLOT, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = EXITS_GPA,
 		.memory_size = SZ_4K, .userspace_addr = (u64)hva, .guest_memfd = fd,
 	};
-	struct mem_attrs a = { EXITS_GPA, SZ_4K, ATTR_PRIVATE, 0 };
+	struct kvm_memory_attributes a = { EXITS_GPA, SZ_4K, KVM_MEMORY_ATTRIBUTE_PRIVATE, 0 };
 
 	if (fd < 0)
 		die_errno("KVM_CREATE_GUEST_MEMFD");
-	if (ioctl(vm->vm_fd, SET_USER_MEMORY_REGION2, &r))
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION2, &r))
 		die_errno("KVM_SET_USER_MEMORY_REGION2");
-	if (ioctl(vm->vm_fd, SET_MEMORY_ATTRIBUTES, &a))
+	if (ioctl(vm->vm_fd, KVM_SET_MEMORY_ATTRIBUTES, &a))
 		die_errno("KVM_SET_MEMORY_ATTRIBUTES");
 	private_fd = fd;
 }
@@ -165,7 +135,7 @@ static struct kvm_vcpu *reader_vcpu(struct kvm_vm *vm)
  */
 static struct kvm_vm *test_private_access_memslot_deleted(void)
 {
-	struct kvm_vm *vm = vm_create_type(v6 ? 0 : SW_PROTECTED_VM);
+	struct kvm_vm *vm = vm_create_type(v6 ? 0 : KVM_X86_SW_PROTECTED_VM);
 	struct kvm_userspace_memory_region del = { .slot = EXITS_SLOT };
 	struct vcpu_ctx c;
 	pthread_t t;
@@ -189,7 +159,7 @@ static struct kvm_vm *test_private_access_memslot_not_private(void)
 {
 	struct kvm_vm *vm;
 	struct kvm_vcpu *vcpu;
-	struct mem_attrs a = { EXITS_GPA, SZ_4K, ATTR_PRIVATE, 0 };
+	struct kvm_memory_attributes a = { EXITS_GPA, SZ_4K, KVM_MEMORY_ATTRIBUTE_PRIVATE, 0 };
 	int r;
 
 	if (v6) {
@@ -197,9 +167,9 @@ static struct kvm_vm *test_private_access_memslot_not_private(void)
 		return NULL;
 	}
 	printf("case 2: private page in a slot without guest_memfd\n");
-	vm = vm_create_type(SW_PROTECTED_VM);
+	vm = vm_create_type(KVM_X86_SW_PROTECTED_VM);
 	vm_add_slot(vm, EXITS_SLOT, EXITS_GPA, SZ_4K, 0, BACKING_ANON);
-	if (ioctl(vm->vm_fd, SET_MEMORY_ATTRIBUTES, &a))
+	if (ioctl(vm->vm_fd, KVM_SET_MEMORY_ATTRIBUTES, &a))
 		die_errno("KVM_SET_MEMORY_ATTRIBUTES");
 	vcpu = reader_vcpu(vm);
 	r = __vcpu_run(vcpu);
@@ -221,7 +191,7 @@ int main(void)
 	gmem = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD);
 	close(kvm);
 	v6 = gmem == 0;
-	if (!v6 && !(types > 0 && (types & (1 << SW_PROTECTED_VM)))) {
+	if (!v6 && !(types > 0 && (types & (1 << KVM_X86_SW_PROTECTED_VM)))) {
 		printf("this kernel has no KVM_X86_SW_PROTECTED_VM\n");
 		return 77;
 	}

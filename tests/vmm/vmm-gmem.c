@@ -36,38 +36,7 @@
 
 #include "vmm-lib.h"
 
-#ifndef KVM_SET_USER_MEMORY_REGION2
-struct kvm_userspace_memory_region2 {
-	__u32 slot;
-	__u32 flags;
-	__u64 guest_phys_addr;
-	__u64 memory_size;
-	__u64 userspace_addr;
-	__u64 guest_memfd_offset;
-	__u32 guest_memfd;
-	__u32 pad1;
-	__u64 pad2[14];
-};
-#define KVM_SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
-#endif
-struct gmem_create {
-	__u64 size;
-	__u64 flags;
-	__u64 reserved[6];
-};
-struct mem_attrs {
-	__u64 address;
-	__u64 size;
-	__u64 attributes;
-	__u64 flags;
-};
-#define CREATE_GUEST_MEMFD	_IOWR(KVMIO, 0xd4, struct gmem_create)
-#define SET_MEMORY_ATTRIBUTES	_IOW(KVMIO, 0xd2, struct mem_attrs)
-#define MEM_GUEST_MEMFD		(1u << 2)
-#define ATTR_PRIVATE		(1ull << 3)
-#define FLAG_MMAP		(1ull << 0)
-#define FLAG_INIT_SHARED	(1ull << 1)
-#define EXIT_FLAG_PRIVATE	(1ull << 3)
+#include "kvmsim/uapi_ext.h"	/* guest_memfd, attributes: newer than Debian's headers */
 
 #define RAM_SIZE	0x400000
 #define PT_GPA		0x1000
@@ -100,9 +69,9 @@ static const char *fdres(long r)
 
 static int gmem_create(int vm, uint64_t size, uint64_t flags)
 {
-	struct gmem_create g = { .size = size, .flags = flags };
+	struct kvm_create_guest_memfd g = { .size = size, .flags = flags };
 
-	return ioctl(vm, CREATE_GUEST_MEMFD, &g);
+	return ioctl(vm, KVM_CREATE_GUEST_MEMFD, &g);
 }
 
 static long set_region2(int vm, uint32_t slot, uint32_t flags, uint64_t gpa,
@@ -119,9 +88,9 @@ static long set_region2(int vm, uint32_t slot, uint32_t flags, uint64_t gpa,
 
 static long set_attrs(int vm, uint64_t addr, uint64_t size, uint64_t attrs, uint64_t flags)
 {
-	struct mem_attrs a = { addr, size, attrs, flags };
+	struct kvm_memory_attributes a = { addr, size, attrs, flags };
 
-	return ioctl(vm, SET_MEMORY_ATTRIBUTES, &a);
+	return ioctl(vm, KVM_SET_MEMORY_ATTRIBUTES, &a);
 }
 
 static void caps(int fd, const char *who)
@@ -139,7 +108,7 @@ static void caps(int fd, const char *who)
 
 static void test_create(int vm)
 {
-	struct gmem_create g = { .size = SZ };
+	struct kvm_create_guest_memfd g = { .size = SZ };
 	int fd;
 
 	printf("## KVM_CREATE_GUEST_MEMFD\n");
@@ -158,14 +127,14 @@ static void test_create(int vm)
 		}
 	}
 	printf("\n");
-	fd = gmem_create(vm, SZ, FLAG_MMAP | FLAG_INIT_SHARED);
+	fd = gmem_create(vm, SZ, GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED);
 	printf("MMAP|INIT_SHARED: %s\n", fdres(fd));
 	close(fd);
 	g.reserved[0] = 1;
-	fd = ioctl(vm, CREATE_GUEST_MEMFD, &g);
+	fd = ioctl(vm, KVM_CREATE_GUEST_MEMFD, &g);
 	printf("reserved[0]=1: %s\n", fdres(fd));
 	close(fd);
-	printf("struct at 8: %s\n", fdres(ioctl(vm, CREATE_GUEST_MEMFD, (void *)8)));
+	printf("struct at 8: %s\n", fdres(ioctl(vm, KVM_CREATE_GUEST_MEMFD, (void *)8)));
 }
 
 static sigjmp_buf sigbus_jmp;
@@ -194,10 +163,10 @@ static const char *probe_read(volatile const char *p)
 	return what;
 }
 
-/* mmap works with FLAG_MMAP alone, but without INIT_SHARED no page can be touched. */
+/* mmap works with GUEST_MEMFD_FLAG_MMAP alone, but without INIT_SHARED no page can be touched. */
 static void test_mmap_private(int vm)
 {
-	int fd = gmem_create(vm, SZ, FLAG_MMAP);
+	int fd = gmem_create(vm, SZ, GUEST_MEMFD_FLAG_MMAP);
 	char *p = mmap(NULL, SZ, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
 	printf("mmap of a FLAG_MMAP file: %s\n", p == MAP_FAILED ? errno_name(errno) : "ok");
@@ -206,7 +175,7 @@ static void test_mmap_private(int vm)
 		munmap(p, SZ);
 	}
 	close(fd);
-	fd = gmem_create(vm, SZ, FLAG_MMAP | FLAG_INIT_SHARED);
+	fd = gmem_create(vm, SZ, GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED);
 	p = mmap(NULL, 2 * SZ, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p != MAP_FAILED) {
 		printf("  INIT_SHARED, read inside: %s\n", probe_read(p + SZ - 1));
@@ -218,7 +187,7 @@ static void test_mmap_private(int vm)
 
 static void test_file_ops(int vm)
 {
-	int fd = gmem_create(vm, SZ, 0), mfd = gmem_create(vm, SZ, FLAG_MMAP | FLAG_INIT_SHARED);
+	int fd = gmem_create(vm, SZ, 0), mfd = gmem_create(vm, SZ, GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED);
 	void *p;
 
 	printf("## file operations\n");
@@ -264,44 +233,44 @@ static void test_bind(struct vmm *v)
 	int other = ioctl(v->kvm_fd, KVM_CREATE_VM, 0), ofd = gmem_create(other, SZ, 0);
 	char *hva = vmm_alloc(4 * SZ);
 	struct kvm_userspace_memory_region v1 = {
-		.slot = 9, .flags = MEM_GUEST_MEMFD, .guest_phys_addr = GPA_C,
+		.slot = 9, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = GPA_C,
 		.memory_size = SZ, .userspace_addr = (uintptr_t)hva,
 	};
 
 	printf("## KVM_SET_USER_MEMORY_REGION2 with KVM_MEM_GUEST_MEMFD\n");
 	printf("flag through REGION (v1): %s\n", res(ioctl(vm, KVM_SET_USER_MEMORY_REGION, &v1)));
-	printf("bad fd: %s\n", res(set_region2(vm, 9, MEM_GUEST_MEMFD, GPA_C, SZ, hva, 1000, 0)));
+	printf("bad fd: %s\n", res(set_region2(vm, 9, KVM_MEM_GUEST_MEMFD, GPA_C, SZ, hva, 1000, 0)));
 	printf("not a guest_memfd (the VM fd): %s\n",
-	       res(set_region2(vm, 9, MEM_GUEST_MEMFD, GPA_C, SZ, hva, vm, 0)));
+	       res(set_region2(vm, 9, KVM_MEM_GUEST_MEMFD, GPA_C, SZ, hva, vm, 0)));
 	printf("another VM's guest_memfd: %s\n",
-	       res(set_region2(vm, 9, MEM_GUEST_MEMFD, GPA_C, SZ, hva, ofd, 0)));
+	       res(set_region2(vm, 9, KVM_MEM_GUEST_MEMFD, GPA_C, SZ, hva, ofd, 0)));
 	printf("offset 0x800: %s\n",
-	       res(set_region2(vm, 9, MEM_GUEST_MEMFD, GPA_C, SZ, hva, fd, 0x800)));
+	       res(set_region2(vm, 9, KVM_MEM_GUEST_MEMFD, GPA_C, SZ, hva, fd, 0x800)));
 	printf("offset past the file: %s\n",
-	       res(set_region2(vm, 9, MEM_GUEST_MEMFD, GPA_C, SZ, hva, fd, 4 * SZ - 0x1000)));
+	       res(set_region2(vm, 9, KVM_MEM_GUEST_MEMFD, GPA_C, SZ, hva, fd, 4 * SZ - 0x1000)));
 	printf("offset wraps: %s\n",
-	       res(set_region2(vm, 9, MEM_GUEST_MEMFD, GPA_C, SZ, hva, fd, -0x1000ull)));
+	       res(set_region2(vm, 9, KVM_MEM_GUEST_MEMFD, GPA_C, SZ, hva, fd, -0x1000ull)));
 	printf("with LOG_DIRTY_PAGES: %s\n",
-	       res(set_region2(vm, 9, MEM_GUEST_MEMFD | KVM_MEM_LOG_DIRTY_PAGES, GPA_C, SZ, hva, fd, 0)));
+	       res(set_region2(vm, 9, KVM_MEM_GUEST_MEMFD | KVM_MEM_LOG_DIRTY_PAGES, GPA_C, SZ, hva, fd, 0)));
 	printf("with READONLY: %s\n",
-	       res(set_region2(vm, 9, MEM_GUEST_MEMFD | KVM_MEM_READONLY, GPA_C, SZ, hva, fd, 0)));
+	       res(set_region2(vm, 9, KVM_MEM_GUEST_MEMFD | KVM_MEM_READONLY, GPA_C, SZ, hva, fd, 0)));
 	printf("bind slot 9 to [0, 64K): %s\n",
-	       res(set_region2(vm, 9, MEM_GUEST_MEMFD, GPA_C, SZ, hva, fd, 0)));
+	       res(set_region2(vm, 9, KVM_MEM_GUEST_MEMFD, GPA_C, SZ, hva, fd, 0)));
 	printf("slot 10 to [32K, 96K) (overlaps): %s\n",
-	       res(set_region2(vm, 10, MEM_GUEST_MEMFD, GPA_C + SZ, SZ, hva + SZ, fd, SZ / 2)));
+	       res(set_region2(vm, 10, KVM_MEM_GUEST_MEMFD, GPA_C + SZ, SZ, hva + SZ, fd, SZ / 2)));
 	printf("slot 10 at slot 9's gpa: %s\n",
-	       res(set_region2(vm, 10, MEM_GUEST_MEMFD, GPA_C, SZ, hva + SZ, fd, SZ)));
+	       res(set_region2(vm, 10, KVM_MEM_GUEST_MEMFD, GPA_C, SZ, hva + SZ, fd, SZ)));
 	printf("slot 10 to [64K, 128K): %s\n",
-	       res(set_region2(vm, 10, MEM_GUEST_MEMFD, GPA_C + SZ, SZ, hva + SZ, fd, SZ)));
+	       res(set_region2(vm, 10, KVM_MEM_GUEST_MEMFD, GPA_C + SZ, SZ, hva + SZ, fd, SZ)));
 	printf("slot 9 again, same: %s\n",
-	       res(set_region2(vm, 9, MEM_GUEST_MEMFD, GPA_C, SZ, hva, fd, 0)));
+	       res(set_region2(vm, 9, KVM_MEM_GUEST_MEMFD, GPA_C, SZ, hva, fd, 0)));
 	printf("slot 9 moved: %s\n",
-	       res(set_region2(vm, 9, MEM_GUEST_MEMFD, GPA_C + 4 * SZ, SZ, hva, fd, 0)));
+	       res(set_region2(vm, 9, KVM_MEM_GUEST_MEMFD, GPA_C + 4 * SZ, SZ, hva, fd, 0)));
 	printf("slot 9 without the flag: %s\n",
 	       res(set_region2(vm, 9, 0, GPA_C, SZ, hva, fd, 0)));
 	printf("slot 9 deleted: %s\n", res(set_region2(vm, 9, 0, GPA_C, 0, hva, fd, 0)));
 	printf("slot 11 to [0, 64K) after that: %s\n",
-	       res(set_region2(vm, 11, MEM_GUEST_MEMFD, GPA_C + 2 * SZ, SZ, hva + 2 * SZ, fd, 0)));
+	       res(set_region2(vm, 11, KVM_MEM_GUEST_MEMFD, GPA_C + 2 * SZ, SZ, hva + 2 * SZ, fd, 0)));
 	set_region2(vm, 10, 0, 0, 0, NULL, 0, 0);
 	set_region2(vm, 11, 0, 0, 0, NULL, 0, 0);
 	close(fd);
@@ -364,7 +333,7 @@ static void setup_guest(struct vmm *v)
 /* A mapping of the file keeps it, and its binding, alive after close. */
 static void test_mapping_holds_file(struct vmm *v)
 {
-	int fc = gmem_create(v->vm_fd, SZ, FLAG_MMAP | FLAG_INIT_SHARED);
+	int fc = gmem_create(v->vm_fd, SZ, GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED);
 	uint64_t *hc = (uint64_t *)vmm_alloc(SZ);
 	uint64_t *mc = mmap(NULL, SZ, PROT_READ | PROT_WRITE, MAP_SHARED, fc, 0);
 
@@ -372,7 +341,7 @@ static void test_mapping_holds_file(struct vmm *v)
 		fatal("mmap of the guest_memfd: %s", errno_name(errno));
 	mc[0] = 0xc3c3;
 	printf("bind C (mmap): %s\n",
-	       res(set_region2(v->vm_fd, 3, MEM_GUEST_MEMFD, GPA_C, SZ, hc, fc, 0)));
+	       res(set_region2(v->vm_fd, 3, KVM_MEM_GUEST_MEMFD, GPA_C, SZ, hc, fc, 0)));
 	close(fc);
 	printf("C closed, still mapped:\n");
 	guest_op(v, GPA_C, 0, 0);
@@ -384,7 +353,7 @@ static void test_mapping_holds_file(struct vmm *v)
 static void test_default_vm_guest(struct vmm *v)
 {
 	int fa = gmem_create(v->vm_fd, SZ, 0);
-	int fb = gmem_create(v->vm_fd, SZ, FLAG_MMAP | FLAG_INIT_SHARED);
+	int fb = gmem_create(v->vm_fd, SZ, GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED);
 	uint64_t *ha = (uint64_t *)vmm_alloc(SZ), *hb = (uint64_t *)vmm_alloc(SZ), *mb;
 
 	printf("## guest accesses on a default VM\n");
@@ -397,9 +366,9 @@ static void test_default_vm_guest(struct vmm *v)
 	mb[0] = 0x1b1b;
 	mb[0x200] = 0x2b2b;
 	printf("bind A (no mmap): %s\n",
-	       res(set_region2(v->vm_fd, 1, MEM_GUEST_MEMFD, GPA_A, SZ, ha, fa, 0)));
+	       res(set_region2(v->vm_fd, 1, KVM_MEM_GUEST_MEMFD, GPA_A, SZ, ha, fa, 0)));
 	printf("bind B (mmap): %s\n",
-	       res(set_region2(v->vm_fd, 2, MEM_GUEST_MEMFD, GPA_B, SZ, hb, fb, 0)));
+	       res(set_region2(v->vm_fd, 2, KVM_MEM_GUEST_MEMFD, GPA_B, SZ, hb, fb, 0)));
 	printf("A: shared faults use userspace_addr\n");
 	guest_op(v, GPA_A, 0, 0);
 	guest_op(v, GPA_A + 8, 1, 0xa8a8);
@@ -416,7 +385,7 @@ static void test_default_vm_guest(struct vmm *v)
 	guest_op(v, GPA_B, 0, 0);
 	guest_op(v, GPA_B + 0x1000, 0, 0);
 	printf("KVM_SET_MEMORY_ATTRIBUTES private: %s\n",
-	       res(set_attrs(v->vm_fd, GPA_A, 0x1000, ATTR_PRIVATE, 0)));
+	       res(set_attrs(v->vm_fd, GPA_A, 0x1000, KVM_MEMORY_ATTRIBUTE_PRIVATE, 0)));
 	printf("KVM_SET_MEMORY_ATTRIBUTES shared: %s\n",
 	       res(set_attrs(v->vm_fd, GPA_A, 0x1000, 0, 0)));
 	munmap(mb, SZ);
@@ -437,19 +406,19 @@ static void test_sw_protected(struct vmm *v)
 	caps(v->vm_fd, "vm1");
 	setup_guest(v);
 	fd = gmem_create(v->vm_fd, SZ, 0);
-	printf("INIT_SHARED: %s\n", fdres(gmem_create(v->vm_fd, SZ, FLAG_INIT_SHARED)));
-	printf("attrs flags 1: %s\n", res(set_attrs(v->vm_fd, GPA_A, 0x1000, ATTR_PRIVATE, 1)));
+	printf("INIT_SHARED: %s\n", fdres(gmem_create(v->vm_fd, SZ, GUEST_MEMFD_FLAG_INIT_SHARED)));
+	printf("attrs flags 1: %s\n", res(set_attrs(v->vm_fd, GPA_A, 0x1000, KVM_MEMORY_ATTRIBUTE_PRIVATE, 1)));
 	printf("attrs bit 0: %s\n", res(set_attrs(v->vm_fd, GPA_A, 0x1000, 1, 0)));
-	printf("attrs size 0: %s\n", res(set_attrs(v->vm_fd, GPA_A, 0, ATTR_PRIVATE, 0)));
-	printf("attrs address 0x800: %s\n", res(set_attrs(v->vm_fd, GPA_A + 0x800, 0x1000, ATTR_PRIVATE, 0)));
-	printf("attrs size 0x800: %s\n", res(set_attrs(v->vm_fd, GPA_A, 0x800, ATTR_PRIVATE, 0)));
-	printf("attrs wraps: %s\n", res(set_attrs(v->vm_fd, -0x1000ull, 0x2000, ATTR_PRIVATE, 0)));
-	printf("attrs struct at 8: %s\n", res(ioctl(v->vm_fd, SET_MEMORY_ATTRIBUTES, (void *)8)));
+	printf("attrs size 0: %s\n", res(set_attrs(v->vm_fd, GPA_A, 0, KVM_MEMORY_ATTRIBUTE_PRIVATE, 0)));
+	printf("attrs address 0x800: %s\n", res(set_attrs(v->vm_fd, GPA_A + 0x800, 0x1000, KVM_MEMORY_ATTRIBUTE_PRIVATE, 0)));
+	printf("attrs size 0x800: %s\n", res(set_attrs(v->vm_fd, GPA_A, 0x800, KVM_MEMORY_ATTRIBUTE_PRIVATE, 0)));
+	printf("attrs wraps: %s\n", res(set_attrs(v->vm_fd, -0x1000ull, 0x2000, KVM_MEMORY_ATTRIBUTE_PRIVATE, 0)));
+	printf("attrs struct at 8: %s\n", res(ioctl(v->vm_fd, KVM_SET_MEMORY_ATTRIBUTES, (void *)8)));
 	h[0] = 0x5151;
-	printf("bind A: %s\n", res(set_region2(v->vm_fd, 1, MEM_GUEST_MEMFD, GPA_A, SZ, h, fd, 0)));
+	printf("bind A: %s\n", res(set_region2(v->vm_fd, 1, KVM_MEM_GUEST_MEMFD, GPA_A, SZ, h, fd, 0)));
 	printf("shared page: userspace_addr\n");
 	guest_op(v, GPA_A, 0, 0);
-	printf("attrs page 0 private: %s\n", res(set_attrs(v->vm_fd, GPA_A, 0x1000, ATTR_PRIVATE, 0)));
+	printf("attrs page 0 private: %s\n", res(set_attrs(v->vm_fd, GPA_A, 0x1000, KVM_MEMORY_ATTRIBUTE_PRIVATE, 0)));
 	printf("private page: the file's (zeroed) page, not userspace_addr\n");
 	guest_op(v, GPA_A, 0, 0);
 	guest_op(v, GPA_A, 1, 0x7777);
@@ -458,13 +427,13 @@ static void test_sw_protected(struct vmm *v)
 	printf("attrs page 0 shared again: %s\n", res(set_attrs(v->vm_fd, GPA_A, 0x1000, 0, 0)));
 	guest_op(v, GPA_A, 0, 0);
 	printf("private again, the file still holds the page: %s\n",
-	       res(set_attrs(v->vm_fd, GPA_A, 0x1000, ATTR_PRIVATE, 0)));
+	       res(set_attrs(v->vm_fd, GPA_A, 0x1000, KVM_MEMORY_ATTRIBUTE_PRIVATE, 0)));
 	guest_op(v, GPA_A, 0, 0);
 	printf("punch it: %s\n", res(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 0x1000)));
 	guest_op(v, GPA_A, 0, 0);
 	printf("slot without guest_memfd, private page:\n");
 	printf("  plain slot: %s\n", res(set_region2(v->vm_fd, 2, 0, GPA_B, SZ, plain, 0, 0)));
-	printf("  attrs: %s\n", res(set_attrs(v->vm_fd, GPA_B, 0x1000, ATTR_PRIVATE, 0)));
+	printf("  attrs: %s\n", res(set_attrs(v->vm_fd, GPA_B, 0x1000, KVM_MEMORY_ATTRIBUTE_PRIVATE, 0)));
 	guest_op(v, GPA_B, 0, 0);
 	printf("slot deleted, page still private:\n");
 	printf("  delete A: %s\n", res(set_region2(v->vm_fd, 1, 0, GPA_A, 0, h, 0, 0)));

@@ -54,12 +54,10 @@ static u64 resolved_gpa;
 
 static void *reader(void *arg)
 {
-	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
 	struct uffd_msg msg;
 	struct uffdio_copy c;
 
-	if (poll(&pfd, 1, -1) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg))
-		die_errno("reading the fault");
+	uffd_read_msg(uffd, &msg);
 	resolved_gpa = DATA_GPA + (msg.arg.pagefault.address & ~(SZ_4K - 1)) - (u64)mem;
 	c = (struct uffdio_copy){ .dst = msg.arg.pagefault.address & ~(SZ_4K - 1),
 				  .src = (u64)src_page, .len = SZ_4K };
@@ -70,14 +68,7 @@ static void *reader(void *arg)
 
 static void arm_userfaultfd(void)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .range = { (u64)mem, DATA_SIZE },
-				       .mode = UFFDIO_REGISTER_MODE_MISSING };
-
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0 ||
-	    ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
-		die_errno("userfaultfd");
+	uffd = uffd_register(mem, DATA_SIZE, UFFDIO_REGISTER_MODE_MISSING, 0, NULL);
 }
 
 int main(void)

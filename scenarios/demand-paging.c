@@ -378,22 +378,12 @@ static void *map_region(u64 size)
 
 static int setup_uffd(u8 *start, u64 size)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = {
-		.range = { (u64)start, size },
-		.mode = p.minor ? UFFDIO_REGISTER_MODE_MINOR : UFFDIO_REGISTER_MODE_MISSING,
-	};
-	u64 need = p.minor ? 1ull << _UFFDIO_CONTINUE : 1ull << _UFFDIO_COPY;
-	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	u64 mode = p.minor ? UFFDIO_REGISTER_MODE_MINOR : UFFDIO_REGISTER_MODE_MISSING;
+	u64 need = p.minor ? 1ull << _UFFDIO_CONTINUE : 1ull << _UFFDIO_COPY, ioctls;
+	int uffd = uffd_register(start, size, mode, 0, &ioctls);
 
-	if (uffd < 0)
-		die_errno("userfaultfd");
-	if (ioctl(uffd, UFFDIO_API, &api) < 0)
-		die_errno("UFFDIO_API");
-	if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
-		die_errno("UFFDIO_REGISTER");
-	ASSERT((reg.ioctls & need) == need, "UFFDIO_REGISTER ioctls %#llx lack %#llx",
-	       (unsigned long long)reg.ioctls, (unsigned long long)need);
+	ASSERT((ioctls & need) == need, "UFFDIO_REGISTER ioctls %#llx lack %#llx",
+	       (unsigned long long)ioctls, (unsigned long long)need);
 	return uffd;
 }
 

@@ -59,12 +59,10 @@ static volatile bool copy_started;
 
 static void *reader(void *arg)
 {
-	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
 	struct uffd_msg msg;
 	struct uffdio_copy c;
 
-	if (poll(&pfd, 1, -1) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg))
-		die_errno("reading the fault");
+	uffd_read_msg(uffd, &msg);
 	printf("reader: fault at gpa %#llx\n",
 	       (unsigned long long)(REGION_GPA + msg.arg.pagefault.address - (u64)mem));
 	pthread_mutex_lock(&lock);
@@ -97,8 +95,6 @@ static void *vcpu_first_run(void *arg)
 
 int main(void)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg;
 	struct kvm_vm *vm = vm_create();
 	struct vcpu_ctx v;
 	pthread_t rd, vt;
@@ -112,13 +108,7 @@ int main(void)
 		die_errno("mmap");
 	vm_add_slot_hva(vm, SLOT, REGION_GPA, REGION_SIZE, 0, mem);
 	virt_map(vm, REGION_GPA, REGION_GPA, REGION_SIZE, SZ_4K);
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0)
-		die_errno("userfaultfd");
-	reg = (struct uffdio_register){ .range = { (u64)mem, REGION_SIZE },
-					.mode = UFFDIO_REGISTER_MODE_MISSING };
-	if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
-		die_errno("UFFDIO_REGISTER");
+	uffd = uffd_register(mem, REGION_SIZE, UFFDIO_REGISTER_MODE_MISSING, 0, NULL);
 	memset(src_page, 0x5a, sizeof(src_page));
 
 	v.vcpu = vm_vcpu_add(vm, vm_load_guest(vm, "memslot_delete"));

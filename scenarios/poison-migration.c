@@ -88,13 +88,8 @@ static void *reader(void *arg)
 
 static void setup_uffd(void)
 {
-	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_POISON };
-	struct uffdio_register reg = { .range = { (u64)mem, NPAGES * SZ_4K },
-				       .mode = UFFDIO_REGISTER_MODE_MISSING };
-
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) || ioctl(uffd, UFFDIO_REGISTER, &reg))
-		die_errno("userfaultfd");
+	uffd = uffd_register(mem, NPAGES * SZ_4K, UFFDIO_REGISTER_MODE_MISSING,
+			     UFFD_FEATURE_POISON, NULL);
 }
 
 /* The 2023 series: exits only for the reason postcopy handles. */

@@ -125,8 +125,6 @@ static void *reader(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg;
 	struct vcpu_ctx v[NR_VCPUS];
 	struct kvm_vm *vm = vm_create();
 	size_t size = NR_VCPUS * VCPU_BYTES;
@@ -139,13 +137,7 @@ int main(int argc, char **argv)
 		die_errno("mmap");
 	vm_add_slot_hva(vm, 1, REGION_GPA, size, 0, mem);
 	virt_map(vm, REGION_GPA, REGION_GPA, size, SZ_4K);
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0)
-		die_errno("userfaultfd");
-	reg = (struct uffdio_register){ .range = { (u64)mem, size },
-					.mode = UFFDIO_REGISTER_MODE_MISSING };
-	if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
-		die_errno("UFFDIO_REGISTER");
+	uffd = uffd_register(mem, size, UFFDIO_REGISTER_MODE_MISSING, 0, NULL);
 	if (pipe(stop_pipe))
 		die_errno("pipe");
 	entry = vm_load_guest(vm, "demand_paging");

@@ -161,8 +161,6 @@ static void stop_readers(struct reader *rd, const char *what)
 
 int main(void)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg;
 	struct reader rd[NR_READERS];
 	struct kvm_vm *vm = vm_create();
 	struct kvm_vcpu *vcpu;
@@ -174,13 +172,7 @@ int main(void)
 		die_errno("mmap");
 	vm_add_slot_hva(vm, 1, REGION_GPA, PAGES * SZ_4K, 0, mem);
 	virt_map(vm, REGION_GPA, REGION_GPA, PAGES * SZ_4K, SZ_4K);
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0)
-		die_errno("userfaultfd");
-	reg = (struct uffdio_register){ .range = { (u64)mem, PAGES * SZ_4K },
-					.mode = UFFDIO_REGISTER_MODE_MISSING };
-	if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
-		die_errno("UFFDIO_REGISTER");
+	uffd = uffd_register(mem, PAGES * SZ_4K, UFFDIO_REGISTER_MODE_MISSING, 0, NULL);
 	memset(src_page, 0x5a, sizeof(src_page));
 
 	vcpu = vm_vcpu_add(vm, vm_load_guest(vm, "demand_paging"));

@@ -93,8 +93,6 @@ static void *reader(void *arg)
 
 int main(void)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg;
 	struct vcpu_ctx v[2];
 	struct kvm_vm *vm = vm_create();
 	pthread_t rd;
@@ -105,13 +103,7 @@ int main(void)
 		die_errno("mmap");
 	vm_add_slot_hva(vm, 1, REGION_GPA, 0x10000, 0, mem);
 	virt_map(vm, REGION_GPA, REGION_GPA, 0x10000, SZ_4K);
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0)
-		die_errno("userfaultfd");
-	reg = (struct uffdio_register){ .range = { (u64)mem, 0x10000 },
-					.mode = UFFDIO_REGISTER_MODE_MISSING };
-	if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
-		die_errno("UFFDIO_REGISTER");
+	uffd = uffd_register(mem, 0x10000, UFFDIO_REGISTER_MODE_MISSING, 0, NULL);
 	memset(src_page, 0x5a, sizeof(src_page));
 
 	entry = vm_load_guest(vm, "demand_paging");

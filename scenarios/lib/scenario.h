@@ -176,6 +176,15 @@ u64 vcpu_get_reg(struct kvm_vcpu *vcpu, u64 id);
 void vcpu_set_gpr(struct kvm_vcpu *vcpu, int n, u64 val);
 #endif
 
+/*
+ * userfaultfd (O_CLOEXEC | O_NONBLOCK) with UFFDIO_API(features) and
+ * [start, start + len) registered in mode; *ioctls (if given) gets what
+ * UFFDIO_REGISTER reported.  Dies on error.
+ */
+int uffd_register(void *start, u64 len, u64 mode, u64 features, u64 *ioctls);
+/* Wait for and read one message (dies on error). */
+void uffd_read_msg(int uffd, struct uffd_msg *msg);
+
 /* Little-endian value of an MMIO exit's data bytes. */
 u64 mmio_data_get(const struct kvm_run *run);
 void mmio_data_set(struct kvm_run *run, u64 value);

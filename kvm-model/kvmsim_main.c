@@ -934,51 +934,71 @@ static void print_table(struct compare_table *t, const char *name, bool json)
 	}
 }
 
-/* Profiles from the command line, or else the manifest's "profiles:". */
+/* One --profile or --format value; -1 with a message when it is bad. */
+static int compare_option(struct compare_table *t, bool prof, const char *val, bool *json)
+{
+	uint64_t rules;
+	char err[256];
+
+	if (!prof) {
+		if (strcmp(val, "json") && strcmp(val, "table")) {
+			fprintf(stderr, "kvmsim: --format %s: expected table or json\n", val);
+			return -1;
+		}
+		*json = !strcmp(val, "json");
+		return 0;
+	}
+	if (kvm_profile_parse(val, &rules, err, sizeof(err))) {
+		fprintf(stderr, "kvmsim: --profile %s: %s\n", val, err);
+		return -1;
+	}
+	if (t->ncols == MAX_COLS) {
+		fprintf(stderr, "kvmsim: at most %d profiles\n", MAX_COLS);
+		return -1;
+	}
+	t->spec[t->ncols++] = val;
+	return 0;
+}
+
+/*
+ * Take compare's own options (--profile, --format) out of argv, before
+ * "--"; the profiles default to the manifest's "profiles:".  Returns the
+ * new argc (argv stays NULL-terminated), or -1.
+ */
 static int compare_profiles(int argc, char **argv, struct compare_table *t,
-			    struct manifest *m, bool *json)
+			    const struct manifest *m, bool *json)
 {
 	static char list[512];
 	char *save, *tok;
+	int i, k;
 
-	for (int i = 3; i < argc && strcmp(argv[i], "--"); i++) {
+	for (i = k = 3; i < argc; i++) {
 		bool prof = !strcmp(argv[i], "--profile"), fmt = !strcmp(argv[i], "--format");
-		uint64_t rules;
-		char err[256];
 
-		if (!prof && !fmt)
+		if (!strcmp(argv[i], "--")) {
+			while (i < argc)
+				argv[k++] = argv[i++];
+			break;
+		}
+		if (!prof && !fmt) {
+			argv[k++] = argv[i];
 			continue;
+		}
 		if (i + 1 >= argc) {
 			fprintf(stderr, "kvmsim: %s needs a value\n", argv[i]);
 			return -1;
 		}
-		if (fmt && strcmp(argv[i + 1], "json") && strcmp(argv[i + 1], "table")) {
-			fprintf(stderr, "kvmsim: --format %s: expected table or json\n", argv[i + 1]);
+		if (compare_option(t, prof, argv[++i], json))
 			return -1;
-		}
-		if (fmt)
-			*json = !strcmp(argv[i + 1], "json");
-		if (prof && kvm_profile_parse(argv[i + 1], &rules, err, sizeof(err))) {
-			fprintf(stderr, "kvmsim: --profile %s: %s\n", argv[i + 1], err);
-			return -1;
-		}
-		if (prof && t->ncols == MAX_COLS) {
-			fprintf(stderr, "kvmsim: at most %d profiles\n", MAX_COLS);
-			return -1;
-		}
-		if (prof)
-			t->spec[t->ncols++] = argv[i + 1];
-		/* parse_options must not see them */
-		argv[i] = argv[i + 1] = (char *)"--stats-none";
-		i++;
 	}
+	argv[k] = NULL;
+	if (t->ncols)
+		return k;
 	snprintf(list, sizeof(list), "%s", m->profiles[0] ? m->profiles : "upstream");
-	for (tok = strtok_r(list, " ,", &save); !t->ncols && tok; tok = strtok_r(NULL, " ,", &save))
-		while (tok && t->ncols < MAX_COLS) {
-			t->spec[t->ncols++] = tok;
-			tok = strtok_r(NULL, " ,", &save);
-		}
-	return 0;
+	for (tok = strtok_r(list, " ,", &save); tok && t->ncols < MAX_COLS;
+	     tok = strtok_r(NULL, " ,", &save))
+		t->spec[t->ncols++] = tok;
+	return k;
 }
 
 static int cmd_compare(int argc, char **argv)
@@ -988,7 +1008,7 @@ static int cmd_compare(int argc, char **argv)
 	const char *name = argv[2];
 	struct manifest m;
 	bool json = false;
-	int i, k;
+	int i;
 
 	if (argc < 3 || argv[2][0] == '-') {
 		usage(stderr);
@@ -998,14 +1018,9 @@ static int cmd_compare(int argc, char **argv)
 	if (load_manifest(manifest_path, &m, NULL))
 		return 2;
 	free_manifest(&m);
-	if (compare_profiles(argc, argv, &t, &m, &json))
+	argc = compare_profiles(argc, argv, &t, &m, &json);
+	if (argc < 0)
 		return 2;
-	/* drop the placeholders compare_profiles left */
-	for (i = k = 3; i < argc; i++)
-		if (strcmp(argv[i], "--stats-none"))
-			argv[k++] = argv[i];
-	argv[k] = NULL;		/* the program's argv ends here, not at the old argc */
-	argc = k;
 	i = parse_options(argc, argv, 3, NULL);
 	if (i < argc && !strcmp(argv[i], "--"))
 		i++;

@@ -254,20 +254,30 @@ struct notifier_range {
 	uint64_t start, end;
 };
 
+/* The part [*a, *b) of r that slot s maps; false if none. */
+static bool slot_hva_overlap(const struct kvm_memory_slot *s, const struct notifier_range *r,
+			     uint64_t *a, uint64_t *b)
+{
+	uint64_t lo = s->userspace_addr, hi = lo + (s->npages << PAGE_SHIFT);
+
+	*a = r->start > lo ? r->start : lo;
+	*b = r->end < hi ? r->end : hi;
+	return *a < *b;
+}
+
 static int invalidate_vm(struct kvm *kvm, void *opaque)
 {
-	const struct notifier_range *r = opaque;
 	struct kvm_memslots *slots = &kvm->memslots[0];
 
 	for (int i = 0; i < slots->nr; i++) {
 		struct kvm_memory_slot *s = slots->by_gfn[i];
-		uint64_t lo = s->userspace_addr, hi = lo + (s->npages << PAGE_SHIFT);
-		uint64_t a = r->start > lo ? r->start : lo, b = r->end < hi ? r->end : hi;
+		uint64_t a, b;
 
-		if (a >= b)
+		if (!slot_hva_overlap(s, opaque, &a, &b))
 			continue;
-		kvm_mmu_zap_gfn_range(kvm, s->base_gfn + ((a - lo) >> PAGE_SHIFT),
-				      s->base_gfn + ((b - lo + PAGE_SIZE - 1) >> PAGE_SHIFT),
+		kvm_mmu_zap_gfn_range(kvm, s->base_gfn + ((a - s->userspace_addr) >> PAGE_SHIFT),
+				      s->base_gfn + ((b - s->userspace_addr + PAGE_SIZE - 1) >>
+						     PAGE_SHIFT),
 				      "kvm_mmu_notifier_invalidate_range_start");
 	}
 	return 0;
@@ -275,16 +285,12 @@ static int invalidate_vm(struct kvm *kvm, void *opaque)
 
 static int vm_maps_range(struct kvm *kvm, void *opaque)
 {
-	const struct notifier_range *r = opaque;
 	struct kvm_memslots *slots = &kvm->memslots[0];
+	uint64_t a, b;
 
-	for (int i = 0; i < slots->nr; i++) {
-		struct kvm_memory_slot *s = slots->by_gfn[i];
-		uint64_t lo = s->userspace_addr, hi = lo + (s->npages << PAGE_SHIFT);
-
-		if (r->start < hi && r->end > lo)
+	for (int i = 0; i < slots->nr; i++)
+		if (slot_hva_overlap(slots->by_gfn[i], opaque, &a, &b))
 			return 1;
-	}
 	return 0;
 }
 

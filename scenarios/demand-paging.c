@@ -64,12 +64,6 @@
 #define REGION_SLOT	1
 #define FILL_BYTE	0xab
 
-#define MEM_ABSENT_MAPPING_FAULT	(1u << 2)	/* rfc-2023-v2 */
-#define MEM_EXIT_ON_MISSING		(1u << 3)	/* exit-on-missing */
-#define CAP_X86_MEMORY_FAULT_EXIT	227
-#define CAP_MEMORY_FAULT_NOWAIT		228
-#define MEMFAULT_REASON_ABSENT_MAPPING	(1ull << 1)
-#define EXIT_MEMORY_FAULT_RFC		38
 
 struct params {
 	int vcpus;
@@ -319,7 +313,7 @@ static void vcpu_run_memfault(struct kvm_vcpu *vcpu)
 		if (!r)
 			return;
 		ASSERT((r == -EFAULT || r == -EPERM) &&
-		       (reason == KVM_EXIT_MEMORY_FAULT || reason == EXIT_MEMORY_FAULT_RFC),
+		       (reason == KVM_EXIT_MEMORY_FAULT || reason == KVMSIM_EXIT_MEMORY_FAULT_RFC),
 		       "vcpu %u: KVM_RUN %d, exit_reason %u", vcpu->id, r, reason);
 		memcpy(&gpa, (u8 *)vcpu->run + 40, sizeof(gpa));
 		resolve_page((u64)mem + (gpa - REGION_GPA));
@@ -393,23 +387,19 @@ static int setup_uffd(u8 *start, u64 size)
  */
 static u32 memfault_slot_flags(struct kvm_vm *vm)
 {
-	struct kvm_enable_cap cap = { .cap = CAP_X86_MEMORY_FAULT_EXIT,
-				      .args = { MEMFAULT_REASON_ABSENT_MAPPING } };
 	struct kvm_userspace_memory_region probe = {
-		.slot = 2, .flags = MEM_EXIT_ON_MISSING, .guest_phys_addr = 1ull << 40,
+		.slot = 2, .flags = KVM_MEM_EXIT_ON_MISSING, .guest_phys_addr = 1ull << 40,
 		.memory_size = SZ_4K, .userspace_addr = (u64)mem,
 	};
 
-	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, CAP_MEMORY_FAULT_NOWAIT) > 0) {
-		if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, CAP_X86_MEMORY_FAULT_EXIT) > 0 &&
-		    ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap))
-			die_errno("KVM_ENABLE_CAP(227)");
-		return MEM_ABSENT_MAPPING_FAULT;
+	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MEMORY_FAULT_NOWAIT) > 0) {
+		vm_enable_memfault_exits(vm, KVM_MEMFAULT_REASON_ABSENT_MAPPING);
+		return KVM_MEM_ABSENT_MAPPING_FAULT;
 	}
 	if (!ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &probe)) {
 		probe.memory_size = 0;
 		ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &probe);
-		return MEM_EXIT_ON_MISSING;
+		return KVM_MEM_EXIT_ON_MISSING;
 	}
 	fprintf(stderr, "demand-paging: -w: this KVM has no fast-only memslot flag "
 		"(try kvmsim --profile exit-on-missing or rfc-2023-v2)\n");

@@ -92,17 +92,6 @@ static void setup_uffd(void)
 			     UFFD_FEATURE_POISON, NULL);
 }
 
-/* The 2023 series: exits only for the reason postcopy handles. */
-static void enable_absent_mapping_exits(struct kvm_vm *vm)
-{
-	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_MEMORY_FAULT_EXIT,
-				      .args = { KVM_MEMFAULT_REASON_ABSENT_MAPPING } };
-
-	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MEMORY_FAULT_EXIT) > 0 &&
-	    ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap))
-		die_errno("KVM_ENABLE_CAP(227)");
-}
-
 static void report_failure(struct kvm_vcpu *vcpu, int r)
 {
 	u64 gpa;
@@ -138,7 +127,8 @@ int main(void)
 		die_errno("mmap");
 	vm_add_slot_hva(vm, 1, SLOT_GPA, NPAGES * SZ_4K, 0, mem);
 	virt_map(vm, SLOT_GPA, SLOT_GPA, NPAGES * SZ_4K, SZ_4K);
-	enable_absent_mapping_exits(vm);
+	/* the 2023 series: exits only for the reason postcopy handles */
+	vm_enable_memfault_exits(vm, KVM_MEMFAULT_REASON_ABSENT_MAPPING);
 	setup_uffd();
 	memset(src_page, 0x5a, sizeof(src_page));
 	sigaction(SIGBUS, &sa, NULL);

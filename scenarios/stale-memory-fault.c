@@ -49,16 +49,6 @@
 
 static u8 *mem;
 
-/* rfc-2023-v2's VMM enables the exits it wants (both reasons). */
-static void enable_memory_fault_exits(struct kvm_vm *vm)
-{
-	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_MEMORY_FAULT_EXIT, .args = { 3 } };
-
-	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MEMORY_FAULT_EXIT) > 0 &&
-	    ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap))
-		die_errno("KVM_ENABLE_CAP(227)");
-}
-
 static bool is_memory_fault(u32 reason)
 {
 	return reason == KVM_EXIT_MEMORY_FAULT || reason == KVMSIM_EXIT_MEMORY_FAULT_RFC;
@@ -90,7 +80,9 @@ int main(void)
 		die_errno("mmap");
 	vm_add_slot_hva(vm, 1, SLOT_GPA, 2 * SZ_4K, 0, mem);
 	virt_map(vm, SLOT_GPA, SLOT_GPA, 2 * SZ_4K, SZ_4K);
-	enable_memory_fault_exits(vm);
+	/* rfc-2023-v2's VMM enables the exits it wants: both reasons */
+	vm_enable_memfault_exits(vm, KVM_MEMFAULT_REASON_UNKNOWN |
+				     KVM_MEMFAULT_REASON_ABSENT_MAPPING);
 	vcpu = vm_vcpu_add(vm, vm_load_guest(vm, "stale_fault"));
 	vcpu_set_args(vcpu, 3, A_GPA, B_GPA, (u64)PORT);
 	if (ftruncate(fd, 0))

@@ -139,6 +139,11 @@ void *vm_add_slot(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size, u32 flags,
 /* A slot over memory the caller mapped (and unmaps): userfaultfd, memfd... */
 void vm_add_slot_hva(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size, u32 flags,
 		     void *hva);
+/*
+ * The 2023 series (profile rfc-2023-v2): enable its memory-fault exits
+ * for these KVM_MEMFAULT_REASON_* with cap 227, if this KVM has it.
+ */
+void vm_enable_memfault_exits(struct kvm_vm *vm, u64 reasons);
 /* KVM_SET_USER_MEMORY_REGION with size 0; -errno or 0. */
 int vm_delete_slot(struct kvm_vm *vm, u32 slot);
 void *gpa_to_hva(struct kvm_vm *vm, u64 gpa, u64 len);

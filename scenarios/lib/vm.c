@@ -358,3 +358,13 @@ const char *exit_reason_name(u32 reason)
 	snprintf(unknown, sizeof(unknown), "KVM_EXIT_%u", reason);
 	return unknown;
 }
+
+void vm_enable_memfault_exits(struct kvm_vm *vm, u64 reasons)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_MEMORY_FAULT_EXIT,
+				      .args = { reasons } };
+
+	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MEMORY_FAULT_EXIT) > 0 &&
+	    ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap))
+		die_errno("KVM_ENABLE_CAP(KVM_CAP_X86_MEMORY_FAULT_EXIT)");
+}

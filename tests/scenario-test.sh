@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # scenario-test.sh KVMSIM MODE NAME [PROFILE]
-#   native:      kvmsim run NAME --native (skipped, 77, without a usable /dev/kvm)
+#   native:      kvmsim run NAME --native (skipped, 77, without a usable /dev/kvm;
+#                up to three attempts of 35 s, tests/native-retry.sh)
 #   kvmsim:      kvmsim run NAME [--profile PROFILE]: the program meets its
 #                manifest (the lines for that profile) under kvmsim
 #   determinism: two runs with the same seed (under PROFILE, if given) give
@@ -16,7 +17,7 @@ native)
 		echo "SKIP: /dev/kvm is absent or cannot be opened" >&2
 		exit 77
 	fi
-	exec "$kvmsim" run "$name" --native ;;
+	exec sh "$(dirname "$0")/native-retry.sh" 35 "$kvmsim" run "$name" --native ;;
 kvmsim)
 	if [ -n "$profile" ]; then
 		exec "$kvmsim" run "$name" --profile "$profile"

@@ -6,6 +6,8 @@
 #   run.sh native      EXPECTED PROG [ARGS]   natively: stdout == EXPECTED, exit 0
 #   run.sh passthrough KVMSIM EXPECTED PROG [ARGS]
 #                      KVMSIM=off kvmsim exec: every call passes through
+#                      (both on the host's scheduler: up to three attempts
+#                      of 15 s, tests/native-retry.sh)
 #   run.sh kvmsim      KVMSIM EXPECTED PROG [ARGS]
 #                      under kvmsim with seeds 1, 7 and 42: stdout == EXPECTED,
 #                      and no sanitizer report on stderr
@@ -26,6 +28,10 @@
 set -u
 mode=$1
 shift
+case $mode in
+native|passthrough)
+	exec sh "$(dirname "$0")/../native-retry.sh" 15 sh "$0" "$mode-once" "$@" ;;
+esac
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
@@ -45,12 +51,12 @@ check_out() {	# expected actual status what
 }
 
 case $mode in
-native)
+native-once)
 	expected=$1
 	shift
 	"$@" >"$tmp/out" 2>"$tmp/out.err"
 	check_out "$expected" "$tmp/out" $? "native run" ;;
-passthrough)
+passthrough-once)
 	kvmsim=$1 expected=$2
 	shift 2
 	KVMSIM=off "$kvmsim" exec -- "$@" >"$tmp/out" 2>"$tmp/out.err"

@@ -377,6 +377,7 @@ int kvm_inject_exception(struct kvm_vcpu *vcpu, int vector, bool has_error,
 
 	/* RIP is already past a trap instruction */
 	vcpu->arch_trap_exception = is_trap;
+	to_uc(vcpu)->exceptions++;
 	if (vector == PF_VECTOR)
 		x86_reg_write(vcpu, UC_X86_REG_CR2, vcpu->cr2);
 	trace_exception("kvm_inj_exception", vector, error_code, rip);
@@ -887,7 +888,7 @@ static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 int x86_emulate_special(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
-	uint64_t rip = a->special_rip;
+	uint64_t rip = a->special_rip, exceptions;
 	uint8_t code[16];
 	cs_insn *insn;
 	bool skip = false;
@@ -902,8 +903,10 @@ int x86_emulate_special(struct kvm_vcpu *vcpu)
 		return x86_internal_error(vcpu, "stale trap at 0x%llx",
 					  (unsigned long long)rip);
 	}
+	exceptions = a->exceptions;
 	r = emulate_insn(vcpu, insn, &skip);
-	if (r == 0 && skip)
+	/* a fault it raised is delivered with RIP at the instruction */
+	if (r == 0 && skip && a->exceptions == exceptions)
 		x86_reg_write(vcpu, UC_X86_REG_RIP, rip + insn->size);
 	cs_free(insn, 1);
 	return r;

@@ -75,6 +75,7 @@ struct kvm_x86_uc {
 	struct uc_fault fault;
 	enum uc_stop stop;
 	uint64_t special_rip;
+	uint64_t exceptions;	/* delivered so far: did emulation raise one? */
 	uint32_t intno;
 	struct mmio_step *mmio;	/* non-NULL while single-stepping MMIO */
 	struct mmio_step mmio_pending;	/* the step an MMIO read exit waits on */

@@ -3,7 +3,9 @@
  * vmm-exceptions: guest exception delivery in long mode.
  *
  * Checks, with an IDT of 64-bit interrupt gates built by the VMM:
- * #UD (ud2, a fault: saved RIP at the instruction, handler skips it)
+ * #UD (ud2, a fault: saved RIP at the instruction, handler skips it),
+ * #GP(0) from rdmsr of an MSR that does not exist (a fault too: the
+ * saved RIP is the rdmsr's, not past it, although KVM intercepts it)
  * and #PF on a not-present 2 MiB page (error code, CR2; the handler maps the page, invlpg, and the
  * faulting store is retried) are all delivered to the guest's own
  * handlers, which report the exception frame over port I/O.  (No int3:
@@ -28,7 +30,7 @@
 #define DATA_GPA	0x200000
 
 extern const char guest_exc_start[], guest_exc_end[];
-extern const char guest_exc_ud[], guest_exc_pf[];
+extern const char guest_exc_ud[], guest_exc_gp[], guest_exc_pf[];
 extern const char guest_triple_start[], guest_triple_end[];
 
 /* 64-bit interrupt gate, DPL 0, present, selector 0x08, no IST. */
@@ -69,6 +71,7 @@ static void run_handlers(struct vmm *v)
 	vmm_setup_long_mode(v, ram, PT_GPA, GDT_GPA);
 	pd[1] = 0;		/* the #PF handler maps it */
 	set_gate(ram, 6, guest_addr(guest_exc_ud));
+	set_gate(ram, 13, guest_addr(guest_exc_gp));
 	set_gate(ram, 14, guest_addr(guest_exc_pf));
 	set_idt(v, 256 * 16 - 1);
 	vmm_set_regs(v, CODE_GPA, STACK_TOP);

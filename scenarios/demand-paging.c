@@ -42,8 +42,8 @@
  * the 0xab fill around them, the checksum printed is that of the
  * guest-visible memory.  stdout holds only those facts; exit 0.  Under
  * kvmsim each page faults in exactly once (the manifest asserts the
- * count of userfaults KVM took).  Natively, with MINOR, about one run in
- * 500 under load sees the host drop the VMM's PTE of a page the guest
+ * count of userfaults KVM took).  Natively, with MINOR, a few runs in a
+ * thousand under load see the host drop the VMM's PTE of a page the guest
  * had already faulted in, so that page faults in again: stdout counts
  * pages, stderr says how many came twice.
  */
@@ -431,9 +431,9 @@ static u64 checksum(const u8 *b, u64 n)
  * What the VMM reads the guest's memory through once the readers are
  * gone.  MINOR: a fresh, unregistered mapping of the memfd, i.e. the page
  * cache.  Reading through mem itself would be a MINOR fault nobody
- * resolves wherever mem lacks a PTE; natively that happens (a handful of
- * pages in ~1 run of 1000 under load, on this host: the guest's writes
- * reached the page, the VMM's PTE for it was gone) and the VMM hung.
+ * resolves wherever mem lacks a PTE; natively that happens (see the
+ * header: the guest's writes reached the page, the VMM's PTE for it was
+ * gone) and the VMM hung.
  */
 static const u8 *guest_view(void)
 {

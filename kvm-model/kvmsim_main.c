@@ -960,15 +960,24 @@ static int compare_option(struct compare_table *t, bool prof, const char *val, b
 	return 0;
 }
 
+static bool compare_has_column(const struct compare_table *t, const char *spec)
+{
+	for (int c = 0; c < t->ncols; c++)
+		if (!strcmp(t->spec[c], spec))
+			return true;
+	return false;
+}
+
 /*
  * Take compare's own options (--profile, --format) out of argv, before
- * "--"; the profiles default to the manifest's "profiles:".  Returns the
+ * "--"; the profiles default to the manifest's "profile:" and then its
+ * "profiles:".  Returns the
  * new argc (argv stays NULL-terminated), or -1.
  */
 static int compare_profiles(int argc, char **argv, struct compare_table *t,
 			    const struct manifest *m, bool *json)
 {
-	static char list[512];
+	static char list[sizeof(m->profile) + sizeof(m->profiles)];
 	char *save, *tok;
 	int i, k;
 
@@ -994,10 +1003,13 @@ static int compare_profiles(int argc, char **argv, struct compare_table *t,
 	argv[k] = NULL;
 	if (t->ncols)
 		return k;
-	snprintf(list, sizeof(list), "%s", m->profiles[0] ? m->profiles : "upstream");
+	/* the baseline first: the manifest's default profile */
+	snprintf(list, sizeof(list), "%s %s", m->profile[0] ? m->profile : "upstream",
+		 m->profiles);
 	for (tok = strtok_r(list, " ,", &save); tok && t->ncols < MAX_COLS;
 	     tok = strtok_r(NULL, " ,", &save))
-		t->spec[t->ncols++] = tok;
+		if (!compare_has_column(t, tok))
+			t->spec[t->ncols++] = tok;
 	return k;
 }
 

@@ -263,10 +263,13 @@ void kvm_prepare_memory_fault_exit(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t
 /* KVM_EXIT_MEMORY_FAULT's number under the profile (39, or 38). */
 int kvm_memory_fault_exit_nr(void);
 /*
- * An -EFAULT from a site outside the stage-2 fault path (kvm_read_guest
- * and friends): bare upstream, annotated under annotate-all-efault.
+ * An -EFAULT merged Linux returns bare: kvm_read_guest and friends, and a
+ * failed GUP in the stage-2 fault path unless annotate-error-pfn;
+ * annotated under annotate-all-efault.
  */
 int kvm_efault(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size);
+/* What the stage-2 fault path returns for r: EFAULT under positive-efault. */
+int kvm_fault_path_ret(int r);
 /* A signal pending at guest entry (fault injection): KVM_EXIT_INTR. */
 bool kvm_signal_pending(struct kvm_vcpu *vcpu);
 

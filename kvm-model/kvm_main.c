@@ -198,13 +198,16 @@ static int fill_memory_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size,
 	return rfc ? -1 : -EFAULT;
 }
 
+/* the bug of hazard 12: a positive errno, which the run loop resumes on */
+int kvm_fault_path_ret(int r)
+{
+	return kvm_rule_on(RULE_POSITIVE_EFAULT) && r == -EFAULT ? EFAULT : r;
+}
+
 int kvm_memory_fault_exit(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size,
 			  uint64_t flags, uint64_t rfc_reason)
 {
-	int r = fill_memory_fault(vcpu, gpa, size, flags, rfc_reason);
-
-	/* the bug of hazard 12: a positive errno, which the run loop resumes on */
-	return kvm_rule_on(RULE_POSITIVE_EFAULT) && r == -EFAULT ? EFAULT : r;
+	return kvm_fault_path_ret(fill_memory_fault(vcpu, gpa, size, flags, rfc_reason));
 }
 
 int kvm_efault(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size)

@@ -189,13 +189,14 @@ int kvm_pfn_error_exit(struct kvm_vcpu *vcpu, uint64_t gpa, int pfn_err)
 					     KVM_MEMFAULT_REASON_UNKNOWN);
 	case KVM_PFN_ERR_USERFAULT_BITMAP:
 		return kvm_efault(vcpu, gpa, PAGE_SIZE);
-	case KVM_PFN_ERR_NEEDS_IO:
-		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, 0,
-					     KVM_MEMFAULT_REASON_ABSENT_MAPPING);
-	default:
-		return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, 0,
-					     KVM_MEMFAULT_REASON_UNKNOWN);
 	}
+	/* merged Linux: 'return -EFAULT;', nothing in kvm_run */
+	if (!kvm_rule_on(RULE_ANNOTATE_ERROR_PFN))
+		return kvm_fault_path_ret(kvm_efault(vcpu, gpa, PAGE_SIZE));
+	return kvm_memory_fault_exit(vcpu, gpa, PAGE_SIZE, 0,
+				     pfn_err == KVM_PFN_ERR_NEEDS_IO ?
+				     KVM_MEMFAULT_REASON_ABSENT_MAPPING :
+				     KVM_MEMFAULT_REASON_UNKNOWN);
 }
 
 void kvm_send_hwpoison_signal(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t hva)

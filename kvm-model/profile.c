@@ -14,6 +14,9 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 	[RULE_RFC_MEMFAULT_EXIT] = { "rfc-memfault-exit",
 		"memory-fault exit is 38 {flags,gpa,len}, only for reasons enabled with cap 227; "
 		"x86 KVM_RUN returns -1 (errno EPERM), otherwise a bare -EFAULT" },
+	[RULE_ANNOTATE_ERROR_PFN] = { "annotate-error-pfn",
+		"a failed GUP in the stage-2 fault path (kvm_handle_error_pfn, user_mem_abort) "
+		"fills a memory-fault exit (seed 000 on; merged Linux returns a bare -EFAULT)" },
 	[RULE_RFC_MASK_CHECK_BUG] = { "rfc-mask-check-bug",
 		"cap 227's reason check is 'reasons & !valid' (always 0): any mask is accepted" },
 	[RULE_ABSENT_MAPPING_FAULT] = { "absent-mapping-fault",
@@ -21,7 +24,7 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 		"an absent host page is an unresolved fault" },
 	[RULE_EXIT_ON_MISSING] = { "exit-on-missing",
 		"memslot flag 1<<3 KVM_MEM_EXIT_ON_MISSING: fast GUP only, a missing host page "
-		"exits with KVM_EXIT_MEMORY_FAULT" },
+		"is an unresolved fault (an exit where annotate-error-pfn is on)" },
 	[RULE_UFFD_SIGBUS_MARKER] = { "uffd-sigbus-marker",
 		"the userfaultfd poison marker is seed 004's UFFDIO_SIGBUS: VM_FAULT_SIGBUS, so "
 		"GUP fails with -EFAULT (no hwpoison signal, no address)" },
@@ -44,17 +47,18 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 		"KVM_RUN sets exit_reason to KVM_EXIT_UNKNOWN on entry, so a bare error never "
 		"shows a previous exit" },
 	[RULE_ANNOTATE_ALL_EFAULT] = { "annotate-all-efault",
-		"every -EFAULT KVM_RUN returns carries a memory-fault exit, not only the "
-		"stage-2 fault path's" },
+		"every -EFAULT KVM_RUN returns carries a memory-fault exit (merged Linux: "
+		"only guest_memfd and private/shared faults do)" },
 	[RULE_APF_FILL_ON_COMPLETION] = { "apf-fill-on-completion",
 		"the async-PF worker writes the vCPU's kvm_run when the page is ready "
 		"(not only the running vCPU fills kvm_run)" },
 	[RULE_APF_ERROR_STATE] = { "apf-error-state",
 		"a failed async-PF GUP is delivered to the guest as a third state, "
 		"'page error' (seed 001 proposal)" },
-	[RULE_APF_NO_SYNC_FALLBACK] = { "apf-no-sync-fallback",
-		"a failed async-PF GUP still says 'page ready' and the refault goes async "
-		"again (the 2020 bug: endless refault)" },
+	[RULE_APF_SYNC_AFTER_ERROR] = { "apf-sync-after-error",
+		"seed 001 patch 1/3 (not merged): the refault of a gfn whose async-PF GUP "
+		"failed is synchronous, so the error reaches KVM_RUN (merged Linux: async "
+		"again, endless refault)" },
 	[RULE_SKIP_MMU_SEQ_CHECK] = { "skip-mmu-seq-check",
 		"install the SPTE without checking the invalidation sequence (shows why "
 		"the check exists)" },
@@ -78,13 +82,13 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 const struct kvm_profile_desc kvm_profiles[] = {
 	{ "upstream", "merged Linux (6.8+): exit 39, cap 232, guest_memfd, attributes", 0 },
 	{ "rfc-2023-v2", "seed 000's WIP v2 (a 2023 kernel): exit 38, caps 227/228, ABSENT_MAPPING_FAULT, UFFDIO_SIGBUS",
-	  BIT(RULE_RFC_MEMFAULT_EXIT) | BIT(RULE_RFC_MASK_CHECK_BUG) |
+	  BIT(RULE_RFC_MEMFAULT_EXIT) | BIT(RULE_ANNOTATE_ERROR_PFN) | BIT(RULE_RFC_MASK_CHECK_BUG) |
 	  BIT(RULE_ABSENT_MAPPING_FAULT) | BIT(RULE_UFFD_SIGBUS_MARKER) |
 	  BIT(RULE_ARM64_RETURN_0_EXIT) | BIT(RULE_ARM64_PATCH11_DIRTY_BUG) },
 	{ "arm64-pre-2023", "arm64 before the 2023 series: user_mem_abort 0 = resume, bare -EFAULT",
 	  BIT(RULE_ARM64_RETURN_0_RESUME) },
-	{ "exit-on-missing", "upstream plus the later KVM_MEM_EXIT_ON_MISSING",
-	  BIT(RULE_EXIT_ON_MISSING) },
+	{ "exit-on-missing", "upstream plus the later KVM_MEM_EXIT_ON_MISSING series",
+	  BIT(RULE_EXIT_ON_MISSING) | BIT(RULE_ANNOTATE_ERROR_PFN) },
 	{ "userfault-v3", "upstream plus seed 002's KVM_MEM_USERFAULT (x86: recover on 1->0)",
 	  BIT(RULE_USERFAULT) },
 	{ "private-v6", "seed 003's fd-based private memory: private iff populated in the fd",

@@ -13,11 +13,15 @@
  * host address when KVM_RUN names P in a memory-fault exit.
  *
  * Expected, per profile:
- *   upstream                  KVM_RUN #1 -1 EFAULT, exit 39 for P; the VMM
- *                             maps P; the guest finishes (exit 0)
+ *   upstream+annotate-error-pfn  KVM_RUN #1 -1 EFAULT, exit 39 for P; the
+ *                             VMM maps P; the guest finishes (exit 0)
+ *   upstream                  KVM_RUN #1 -1 EFAULT, bare (merged Linux's
+ *                             kvm_handle_error_pfn fills nothing): the VMM
+ *                             has no address and gives up (exit 1)
  *   upstream+positive-efault  KVM_RUN never returns: the vCPU refaults on P
  *                             and the livelock oracle stops the run after
- *                             KVMSIM_LIVELOCK (1000) refaults (exit 86)
+ *                             KVMSIM_LIVELOCK (1000) refaults (exit 86);
+ *                             the same with +annotate-error-pfn
  * Not run natively: this PVM host answers the write to a truncated page
  * with an MMIO exit, where mainline KVM returns -EFAULT.
  */
@@ -68,8 +72,13 @@ int main(void)
 				break;
 			continue;
 		}
-		if (r != -EFAULT || vcpu->run->exit_reason != KVM_EXIT_MEMORY_FAULT)
-			die("KVM_RUN failed without a memory-fault exit");
+		if (r != -EFAULT)
+			die("KVM_RUN: %s", strerrorname_np(-r));
+		if (vcpu->run->exit_reason != KVM_EXIT_MEMORY_FAULT) {
+			printf("VMM: no memory-fault exit, no address to resolve: giving up\n");
+			vm_destroy(vm);
+			return 1;
+		}
 		memcpy(&gpa, (u8 *)vcpu->run + KVMSIM_RUN_UNION_OFFSET +
 		       offsetof(struct kvmsim_memory_fault, gpa), sizeof(gpa));
 		if (mmap(mem + (gpa - SLOT_GPA), SZ_4K, PROT_READ | PROT_WRITE,

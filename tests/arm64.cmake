@@ -66,8 +66,8 @@ endif()
 # user_mem_abort's return conventions per profile (kvm-model/arm64/mmu.c,
 # user_mem_abort_error): patch 11's dirty-marking regression shows in the
 # matrix (the written page is not dirty); patch 12's absent mapping is a
-# normal exit 38; an unresolved page is exit 39 with -EFAULT upstream and
-# a bare -EFAULT before 2023.
+# normal exit 38; an unresolved page is a bare -EFAULT upstream (as merged
+# Linux) and before 2023, exit 39 with -EFAULT under annotate-error-pfn.
 if(TARGET pf-matrix)
 	add_test(NAME arm64/pf-matrix/rfc-2023-v2
 		COMMAND sh -c "\"$0\" exec --arch arm64 --profile rfc-2023-v2 -- \"$1\" | diff -u \"$2\" -"
@@ -82,6 +82,11 @@ if(TARGET pf-matrix)
 		COMMAND sh -c "\"$0\" exec --arch arm64 --fail slow_gup:1 -- \"$1\" | head -2"
 			$<TARGET_FILE:kvmsim> $<TARGET_FILE:pf-matrix>)
 	set_tests_properties(arm64/efault-upstream PROPERTIES
+		PASS_REGULAR_EXPRESSION "KVM_RUN: -1 EFAULT, exit_reason 0\n")
+	add_test(NAME arm64/efault-annotated
+		COMMAND sh -c "\"$0\" exec --arch arm64 --profile upstream+annotate-error-pfn --fail slow_gup:1 -- \"$1\" | head -2"
+			$<TARGET_FILE:kvmsim> $<TARGET_FILE:pf-matrix>)
+	set_tests_properties(arm64/efault-annotated PROPERTIES
 		PASS_REGULAR_EXPRESSION "KVM_RUN: -1 EFAULT, exit_reason 39\n")
 	add_test(NAME arm64/efault-pre-2023
 		COMMAND sh -c "\"$0\" exec --arch arm64 --profile arm64-pre-2023 --fail slow_gup:1 -- \"$1\" | head -2"

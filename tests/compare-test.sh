@@ -18,6 +18,10 @@ head -1 "$W/t" | grep -q '^rule / observable  *upstream  *upstream+reset-exit-re
 [ "$(row "$W/t" 'exit status')" = "86 0 86" ] || fail "exit status: $(row "$W/t" 'exit status')"
 [ "$(row "$W/t" 'vcpu0 KVM_RUN #1 returns')" = "-1 EFAULT -1 EFAULT -1 EPERM" ] ||
 	fail "run #1: $(row "$W/t" 'vcpu0 KVM_RUN #1 returns')"
+# merged Linux annotates the private access (FLAG_PRIVATE), the 2023
+# series the failed GUP (flags = its reason, UNKNOWN)
+[ "$(row "$W/t" 'vcpu0 memory_fault after #1')" = "gpa 0x40000000 size 0x1000 flags 0x8 gpa 0x40000000 size 0x1000 flags 0x8 gpa 0x40000000 size 0x1000 flags 0x1" ] ||
+	fail "memory_fault #1: $(row "$W/t" 'vcpu0 memory_fault after #1')"
 [ "$(row "$W/t" 'vcpu0 exit_reason after #2')" = "39 MEMORY_FAULT (stale) 0 UNKNOWN 38 MEMORY_FAULT(rfc) (stale)" ] ||
 	fail "exit_reason #2: $(row "$W/t" 'vcpu0 exit_reason after #2')"
 [ "$(row "$W/t" 'oracle stale-kvm-run')" = "FAIL pass FAIL" ] ||
@@ -44,11 +48,16 @@ grep -q '{"observable":"vm0 SPTEs installed 4K","values":\["1034","521","1546","
 "$kvmsim" profiles >"$W/p" || fail "profiles"
 for r in rfc-memfault-exit rfc-mask-check-bug absent-mapping-fault exit-on-missing \
 	uffd-sigbus-marker userfault userfault-clear-flush userfault-zap-by-userspace \
-	private-fd reset-exit-reason annotate-all-efault apf-fill-on-completion \
-	apf-error-state apf-no-sync-fallback skip-mmu-seq-check positive-efault; do
+	private-fd reset-exit-reason annotate-error-pfn annotate-all-efault apf-fill-on-completion \
+	apf-error-state apf-sync-after-error skip-mmu-seq-check positive-efault; do
 	grep -q "^  $r  " "$W/p" || fail "rule $r not listed"
 done
 for p in upstream rfc-2023-v2 exit-on-missing userfault-v3 private-v6; do
 	grep -q "^  $p  " "$W/p" || fail "profile $p not listed"
 done
+# the profiles that annotate a failed GUP, and upstream, which does not
+grep -A1 "^  rfc-2023-v2 " "$W/p" | grep -q "rules:.* annotate-error-pfn" || fail "rfc-2023-v2 rules"
+grep -A1 "^  exit-on-missing " "$W/p" | grep -q "rules: annotate-error-pfn exit-on-missing$" ||
+	fail "exit-on-missing rules: $(grep -A1 "^  exit-on-missing " "$W/p")"
+grep -A1 "^  upstream " "$W/p" | grep -q "rules: (none)$" || fail "upstream rules"
 echo "ok"

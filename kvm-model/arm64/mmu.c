@@ -236,8 +236,8 @@ static int user_mem_abort_exit_0(struct kvm_vcpu *vcpu, uint64_t gpa)
  * kvm_handle_error_pfn's arm64 counterpart, the one place where what
  * KVM_RUN returns for an unresolved host page is decided: hwpoison sends
  * SIGBUS and resumes (the signal makes KVM_RUN return -EINTR); otherwise
- * by convention: upstream, the profile's memory-fault exit (-1/EFAULT
- * with KVM_EXIT_MEMORY_FAULT); arm64-return-0-resume (before 2023), a
+ * by convention: upstream, a bare -EFAULT (-1/EFAULT with
+ * KVM_EXIT_MEMORY_FAULT under annotate-error-pfn); arm64-return-0-resume (before 2023), a
  * bare -EFAULT; arm64-return-0-exit (patch 11/12), exit 38 with KVM_RUN
  * returning 0 for an absent mapping, a bare -EFAULT for the rest.
  */

@@ -11,11 +11,12 @@
  * every interleaving of the two is a scheduling choice.
  *
  * Rules (kvm-model/profile.h):
- *   apf-no-sync-fallback   the worker's GUP error is ignored (2020): 'page
- *                          ready' anyway, the refault goes async again
- *   default                seed 001 patch 1/3: the gfn whose async GUP
+ *   default                merged Linux: the worker's GUP error is not
+ *                          looked at, 'page ready' anyway, the refault
+ *                          goes async again, forever (seed 001's bug)
+ *   apf-sync-after-error   seed 001 patch 1/3: the gfn whose async GUP
  *                          failed is refaulted synchronously, so the
- *                          error pfn reaches KVM_RUN (-EFAULT + exit)
+ *                          error pfn reaches KVM_RUN (-EFAULT)
  *   apf-error-state        seed 001 patch 2/3: a guest that opted in
  *                          (KVM_ASYNC_PF_SEND_ERROR) gets 'page ready'
  *                          with KVM_PV_REASON_PAGE_ERROR in ready_flags
@@ -247,7 +248,7 @@ static void kvm_arch_async_page_present(struct kvm_vcpu *vcpu, struct kvm_async_
 		kvm_apic_set_irq(vcpu, apf->vec);
 	}
 	/* patch 1/3: a failure not reported to the guest makes the refault sync */
-	if (work->gup_error && !error && !kvm_rule_on(RULE_APF_NO_SYNC_FALLBACK))
+	if (work->gup_error && !error && kvm_rule_on(RULE_APF_SYNC_AFTER_ERROR))
 		apf->error_gfn = work->gfn;
 	apf->halted = false;
 }
@@ -331,9 +332,7 @@ static void async_pf_execute(void *arg)
 	sim_ev_hex(ev, "gpa", work->cr2_or_gpa);
 	sim_ev_int(ev, "gup", work->gup_error);
 	sim_ev_end(ev);
-	/* the bug of seed 001: the result is not looked at */
-	if (kvm_rule_on(RULE_APF_NO_SYNC_FALLBACK))
-		work->gup_error = 0;
+	/* merged Linux looks no further; only the seed 001 rules read it */
 	if (kvm_rule_on(RULE_APF_FILL_ON_COMPLETION))
 		kvm_memory_fault_exit(vcpu, work->gfn << PAGE_SHIFT, PAGE_SIZE, 0,
 				      KVM_MEMFAULT_REASON_UNKNOWN);

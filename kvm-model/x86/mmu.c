@@ -44,9 +44,10 @@ static int kvm_handle_error_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fa
 	trace_gpa("kvm_handle_error_pfn", fault->addr);
 	/*
 	 * kvm_arch_async_page_ready's prefetch: its result goes nowhere.
-	 * Upstream's kvm_handle_error_pfn prepares the memory-fault exit
-	 * even here (kvm_run filled, no exit); the model leaves kvm_run alone
-	 * so that hazards 2 and 7 stay apart (README, async PF).
+	 * Under annotate-error-pfn, kvm_handle_error_pfn would prepare the
+	 * memory-fault exit even here (kvm_run filled, no exit); the model
+	 * leaves kvm_run alone so that hazards 2 and 7 stay apart (README,
+	 * async PF).
 	 */
 	if (fault->prefetch && pfn_err != KVM_PFN_ERR_HWPOISON)
 		return -EFAULT;

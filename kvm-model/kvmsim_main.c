@@ -971,8 +971,7 @@ static bool compare_has_column(const struct compare_table *t, const char *spec)
 /*
  * Take compare's own options (--profile, --format) out of argv, before
  * "--"; the profiles default to the manifest's "profile:" and then its
- * "profiles:".  Returns the
- * new argc (argv stays NULL-terminated), or -1.
+ * "profiles:".  Returns the new argc (argv stays NULL-terminated), or -1.
  */
 static int compare_profiles(int argc, char **argv, struct compare_table *t,
 			    const struct manifest *m, bool *json)

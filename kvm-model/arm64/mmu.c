@@ -237,9 +237,10 @@ static int user_mem_abort_exit_0(struct kvm_vcpu *vcpu, uint64_t gpa)
  * KVM_RUN returns for an unresolved host page is decided: hwpoison sends
  * SIGBUS and resumes (the signal makes KVM_RUN return -EINTR); otherwise
  * by convention: upstream, a bare -EFAULT (-1/EFAULT with
- * KVM_EXIT_MEMORY_FAULT under annotate-error-pfn); arm64-return-0-resume (before 2023), a
- * bare -EFAULT; arm64-return-0-exit (patch 11/12), exit 38 with KVM_RUN
- * returning 0 for an absent mapping, a bare -EFAULT for the rest.
+ * KVM_EXIT_MEMORY_FAULT under annotate-error-pfn); arm64-return-0-resume
+ * (before 2023), a bare -EFAULT; arm64-return-0-exit (patch 11/12), exit
+ * 38 with KVM_RUN returning 0 for an absent mapping, a bare -EFAULT for
+ * the rest.
  */
 static int user_mem_abort_error(struct kvm_vcpu *vcpu, struct s2_fault *f, int pfn_err)
 {

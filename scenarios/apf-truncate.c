@@ -107,12 +107,9 @@ int main(void)
 
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		die_errno("KVM_CREATE_IRQCHIP");
-	memfd = memfd_create("apf-file", MFD_CLOEXEC);
-	if (memfd < 0 || ftruncate(memfd, FILE_SIZE) < 0)
-		die_errno("memfd");
-	mem = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	mem = memfd_map("apf-file", FILE_SIZE, &memfd);
 	area = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED || area == MAP_FAILED)
+	if (area == MAP_FAILED)
 		die_errno("mmap");
 	vm_add_slot_hva(vm, FILE_SLOT, FILE_GPA, FILE_SIZE, 0, mem);
 	vm_add_slot_hva(vm, AREA_SLOT, AREA_GPA, SZ_4K, 0, area);

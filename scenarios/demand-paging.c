@@ -366,18 +366,13 @@ static void *map_region(u64 size)
 		return m;
 	}
 	/* MINOR: the page cache is filled through an alias before the guest runs */
-	int fd = memfd_create("guest-memory", MFD_CLOEXEC);
-	u8 *alias;
+	u8 *alias = memfd_map("guest-memory", size, &memfd);
 
-	if (fd < 0 || ftruncate(fd, size) < 0)
-		die_errno("memfd of %#llx bytes", (unsigned long long)size);
-	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	alias = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED || alias == MAP_FAILED)
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (m == MAP_FAILED)
 		die_errno("mmap of the memfd");
 	memset(alias, FILL_BYTE, size);
 	munmap(alias, size);
-	memfd = fd;
 	return m;
 }
 

@@ -46,14 +46,12 @@ static void round_trip(struct kvm_vm *vm, u8 *mem, u64 gpa, const char *what)
 int main(void)
 {
 	struct kvm_vm *vm = vm_create();
-	int fd = memfd_create("dontneed", MFD_CLOEXEC);
-	u8 *anon, *shared;
+	int fd;
+	u8 *shared = memfd_map("dontneed", SLOT_SIZE, &fd);
+	u8 *anon = mmap(NULL, SLOT_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	anon = mmap(NULL, SLOT_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (fd < 0 || ftruncate(fd, SLOT_SIZE))
-		die_errno("memfd");
-	shared = mmap(NULL, SLOT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (anon == MAP_FAILED || shared == MAP_FAILED)
+	if (anon == MAP_FAILED)
 		die_errno("mmap");
 	vm_add_slot_hva(vm, 1, 0x40000000ull, SLOT_SIZE, 0, anon);
 	vm_add_slot_hva(vm, 2, 0x40100000ull, SLOT_SIZE, 0, shared);

@@ -43,15 +43,9 @@ int main(void)
 	struct kvm_vm *vm = vm_create();
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
-	u8 *mem;
+	int fd;
+	u8 *mem = memfd_map("efault-resume", 2 * SZ_4K, &fd);
 
-	int fd = memfd_create("efault-resume", MFD_CLOEXEC);
-
-	if (fd < 0 || ftruncate(fd, 2 * SZ_4K))
-		die_errno("memfd");
-	mem = mmap(NULL, 2 * SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (mem == MAP_FAILED)
-		die_errno("mmap");
 	vm_add_slot_hva(vm, 1, SLOT_GPA, 2 * SZ_4K, 0, mem);
 	virt_map(vm, SLOT_GPA, SLOT_GPA, 2 * SZ_4K, SZ_4K);
 	vcpu = vm_vcpu_add(vm, vm_load_guest(vm, "memslot_delete"));

@@ -115,13 +115,9 @@ int main(void)
 
 	a_private = use_private_fault();
 	vm = vm_create_type(a_private ? KVM_X86_SW_PROTECTED_VM : 0);
-	int fd = memfd_create("stale-memory-fault", MFD_CLOEXEC);
+	int fd;
 
-	if (fd < 0 || ftruncate(fd, 2 * SZ_4K))
-		die_errno("memfd");
-	mem = mmap(NULL, 2 * SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (mem == MAP_FAILED)
-		die_errno("mmap");
+	mem = memfd_map("stale-memory-fault", 2 * SZ_4K, &fd);
 	vm_add_slot_hva(vm, 1, SLOT_GPA, 2 * SZ_4K, 0, mem);
 	virt_map(vm, SLOT_GPA, SLOT_GPA, 2 * SZ_4K, SZ_4K);
 	/* rfc-2023-v2's VMM enables the exits it wants: both reasons */

@@ -140,6 +140,11 @@ void *vm_add_slot(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size, u32 flags,
 void vm_add_slot_hva(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size, u32 flags,
 		     void *hva);
 /*
+ * A memfd of size bytes (its fd in *fd), mapped shared and writable: the
+ * file-backed guest memory a VMM can truncate, punch or map again.
+ */
+void *memfd_map(const char *name, u64 size, int *fd);
+/*
  * The 2023 series (profile rfc-2023-v2): enable its memory-fault exits
  * for these KVM_MEMFAULT_REASON_* with cap 227, if this KVM has it.
  */

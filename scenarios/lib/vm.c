@@ -2,6 +2,7 @@
 /*
  * VM, memslot and vCPU plumbing over the plain KVM uAPI.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -210,6 +211,19 @@ void vm_add_slot_hva(struct kvm_vm *vm, u32 slot, u64 gpa, u64 size, u32 flags,
 {
 	ASSERT(hva && !((u64)hva % SZ_4K), "slot %u: the mapping must be 4K aligned", slot);
 	slot_register(vm, slot, gpa, size, flags, BACKING_USER, hva);
+}
+
+void *memfd_map(const char *name, u64 size, int *fd)
+{
+	void *m;
+
+	*fd = memfd_create(name, MFD_CLOEXEC);
+	if (*fd < 0 || ftruncate(*fd, size))
+		die_errno("memfd %s of %#llx bytes", name, (unsigned long long)size);
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	if (m == MAP_FAILED)
+		die_errno("mmap of memfd %s", name);
+	return m;
 }
 
 int vm_delete_slot(struct kvm_vm *vm, u32 slot)

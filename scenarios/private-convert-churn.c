@@ -244,7 +244,7 @@ static struct kvm_vm *run_design(enum design d, u64 transfers)
 
 int main(int argc, char **argv)
 {
-	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), types, gmem, opt;
+	int opt;
 	struct kvm_vm *first, *twin;
 	u64 transfers = 16;
 	bool v6;
@@ -254,13 +254,8 @@ int main(int argc, char **argv)
 			die("usage: private-convert-churn [-n TRANSFERS]");
 		transfers = strtoull(optarg, NULL, 0);
 	}
-	if (kvm < 0)
-		die_errno("/dev/kvm");
-	types = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES);
-	gmem = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD);
-	close(kvm);
-	v6 = gmem == 0;
-	if (!v6 && !(types > 0 && (types & (1 << KVM_X86_SW_PROTECTED_VM)))) {
+	v6 = kvm_check_cap(KVM_CAP_GUEST_MEMFD) == 0;
+	if (!v6 && !kvm_has_sw_protected_vm()) {
 		printf("this kernel has no KVM_X86_SW_PROTECTED_VM\n");
 		return 77;
 	}

@@ -86,7 +86,6 @@ static void *converter(void *arg)
 
 int main(int argc, char **argv)
 {
-	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	struct kvm_create_guest_memfd g = { .size = SZ_4K };
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
@@ -95,13 +94,10 @@ int main(int argc, char **argv)
 	int fd;
 
 	strict = argc > 1 && !strcmp(argv[1], "-s");
-	if (kvm < 0)
-		die_errno("/dev/kvm");
-	if (!(ioctl(kvm, KVM_CHECK_EXTENSION, 235) & (1 << KVM_X86_SW_PROTECTED_VM))) {
+	if (!kvm_has_sw_protected_vm()) {
 		printf("this kernel has no KVM_X86_SW_PROTECTED_VM\n");
 		return 77;
 	}
-	close(kvm);
 	vm = vm_create_type(KVM_X86_SW_PROTECTED_VM);
 	shared = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	fd = ioctl(vm->vm_fd, KVM_CREATE_GUEST_MEMFD, &g);

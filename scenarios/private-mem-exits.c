@@ -181,17 +181,10 @@ static struct kvm_vm *test_private_access_memslot_not_private(void)
 
 int main(void)
 {
-	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	struct kvm_vm *vm1, *vm2;
-	int types, gmem;
 
-	if (kvm < 0)
-		die_errno("/dev/kvm");
-	types = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES);
-	gmem = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD);
-	close(kvm);
-	v6 = gmem == 0;
-	if (!v6 && !(types > 0 && (types & (1 << KVM_X86_SW_PROTECTED_VM)))) {
+	v6 = kvm_check_cap(KVM_CAP_GUEST_MEMFD) == 0;
+	if (!v6 && !kvm_has_sw_protected_vm()) {
 		printf("this kernel has no KVM_X86_SW_PROTECTED_VM\n");
 		return 77;
 	}

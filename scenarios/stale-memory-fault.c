@@ -98,14 +98,8 @@ static void resolve(const struct kvmsim_memory_fault *mf)
 /* Merged Linux's annotated fault: a SW-protected VM, not the 2023 series. */
 static bool use_private_fault(void)
 {
-	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), types, rfc;
-
-	if (kvm < 0)
-		die_errno("/dev/kvm");
-	types = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES);
-	rfc = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_X86_MEMORY_FAULT_EXIT);
-	close(kvm);
-	return types > 0 && (types & (1 << KVM_X86_SW_PROTECTED_VM)) && rfc <= 0;
+	return kvm_has_sw_protected_vm() &&
+	       kvm_check_cap(KVM_CAP_X86_MEMORY_FAULT_EXIT) <= 0;
 }
 
 int main(void)

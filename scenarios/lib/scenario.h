@@ -130,6 +130,10 @@ void __die(const char *file, int line, bool with_errno, const char *fmt, ...)
 	} while (0)
 
 /* VM and memory. */
+/* KVM_CHECK_EXTENSION on /dev/kvm (the system-wide answer). */
+int kvm_check_cap(long cap);
+/* KVM_CAP_VM_TYPES includes KVM_X86_SW_PROTECTED_VM. */
+bool kvm_has_sw_protected_vm(void);
 struct kvm_vm *vm_create(void);
 /* KVM_CREATE_VM with a machine type (x86: KVM_X86_SW_PROTECTED_VM = 1). */
 struct kvm_vm *vm_create_type(unsigned long type);

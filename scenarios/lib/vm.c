@@ -46,6 +46,21 @@ static int open_kvm(void)
 	return fd;
 }
 
+int kvm_check_cap(long cap)
+{
+	int fd = open_kvm(), r = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+
+	close(fd);
+	return r;
+}
+
+bool kvm_has_sw_protected_vm(void)
+{
+	int types = kvm_check_cap(KVM_CAP_VM_TYPES);
+
+	return types > 0 && (types & (1 << KVM_X86_SW_PROTECTED_VM));
+}
+
 static void require_cap(struct kvm_vm *vm, long cap, const char *name)
 {
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, cap) <= 0)

@@ -703,15 +703,20 @@ static int unregister_check(const struct hostmem_vma *vma, uint64_t lo, uint64_t
 	return vma_can_userfault(vma, 0) ? 0 : -EINVAL;
 }
 
+/* The struct uffdio_range UNREGISTER and WAKE take, copied in and checked. */
+static int get_uffdio_range(struct uffdio_range *range, unsigned long arg)
+{
+	if (copy_from_user(range, (void *)arg, sizeof(*range)))
+		return -EFAULT;
+	return validate_range(range->start, range->len);
+}
+
 static int userfaultfd_unregister(struct userfaultfd_ctx *ctx, unsigned long arg)
 {
 	struct uffdio_range range;
 	uint64_t start, end;
-	int ret;
+	int ret = get_uffdio_range(&range, arg);
 
-	if (copy_from_user(&range, (void *)arg, sizeof(range)))
-		return -EFAULT;
-	ret = validate_range(range.start, range.len);
 	if (ret)
 		return ret;
 	start = range.start;
@@ -746,11 +751,8 @@ static int userfaultfd_unregister(struct userfaultfd_ctx *ctx, unsigned long arg
 static int userfaultfd_wake(struct userfaultfd_ctx *ctx, unsigned long arg)
 {
 	struct uffdio_range range;
-	int ret;
+	int ret = get_uffdio_range(&range, arg);
 
-	if (copy_from_user(&range, (void *)arg, sizeof(range)))
-		return -EFAULT;
-	ret = validate_range(range.start, range.len);
 	if (ret)
 		return ret;
 	wake_userfault(ctx, range.start, range.len);

@@ -40,12 +40,8 @@
 
 #include "scenario.h"
 
-#define DATA_SLOT	1
-#define DATA_GPA	0x40000000ull
 #define DATA_SIZE	0x4000ull
-#define P_GPA		(DATA_GPA + 0x1000)
-#define AREA_SLOT	2
-#define AREA_GPA	0x50000000ull
+#define P_GPA		(APF_DATA_GPA + 0x1000)
 
 static u8 *mem;
 static int uffd;
@@ -54,21 +50,8 @@ static u64 resolved_gpa;
 
 static void *reader(void *arg)
 {
-	struct uffd_msg msg;
-	struct uffdio_copy c;
-
-	uffd_read_msg(uffd, &msg);
-	resolved_gpa = DATA_GPA + (msg.arg.pagefault.address & ~(SZ_4K - 1)) - (u64)mem;
-	c = (struct uffdio_copy){ .dst = msg.arg.pagefault.address & ~(SZ_4K - 1),
-				  .src = (u64)src_page, .len = SZ_4K };
-	if (ioctl(uffd, UFFDIO_COPY, &c) < 0)
-		die_errno("UFFDIO_COPY");
+	resolved_gpa = APF_DATA_GPA + uffd_copy_one(uffd, src_page) - (u64)mem;
 	return NULL;
-}
-
-static void arm_userfaultfd(void)
-{
-	uffd = uffd_register(mem, DATA_SIZE, UFFDIO_REGISTER_MODE_MISSING, 0, NULL);
 }
 
 int main(void)
@@ -77,26 +60,19 @@ int main(void)
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
 	pthread_t rd;
-	void *area;
 	u64 cmd;
 
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		die_errno("KVM_CREATE_IRQCHIP");
 	mem = mmap(NULL, DATA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	area = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED || area == MAP_FAILED)
+	if (mem == MAP_FAILED)
 		die_errno("mmap");
-	vm_add_slot_hva(vm, DATA_SLOT, DATA_GPA, DATA_SIZE, 0, mem);
-	vm_add_slot_hva(vm, AREA_SLOT, AREA_GPA, SZ_4K, 0, area);
-	virt_map(vm, DATA_GPA, DATA_GPA, DATA_SIZE, SZ_4K);
-	virt_map(vm, AREA_GPA, AREA_GPA, SZ_4K, SZ_4K);
-	arm_userfaultfd();
+	vm_setup_apf(vm, mem, DATA_SIZE);
+	uffd = uffd_register(mem, DATA_SIZE, UFFDIO_REGISTER_MODE_MISSING, 0, NULL);
 	memset(src_page, 0x5a, sizeof(src_page));
 	if (pthread_create(&rd, NULL, reader, NULL))
 		die("pthread_create");
 
 	vcpu = vm_vcpu_add(vm, vm_load_guest(vm, "apf"));
-	vcpu_set_args(vcpu, 3, APF_MODE_TOUCH, P_GPA, AREA_GPA);
+	vcpu_set_args(vcpu, 3, APF_MODE_TOUCH, P_GPA, APF_AREA_GPA);
 	while ((cmd = vcpu_run_ucall(vcpu, &uc)) == UCALL_SYNC) {
 		if (uc.args[0] == APF_SYNC_ENABLED)
 			printf("vmm: guest enabled async PF: MSR_KVM_ASYNC_PF_EN = %#llx\n",

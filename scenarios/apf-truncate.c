@@ -41,12 +41,8 @@
 #include "kvmsim/uapi_ext.h"
 #include "scenario.h"
 
-#define FILE_SLOT	1
-#define FILE_GPA	0x40000000ull
 #define FILE_SIZE	0x2000ull
-#define P_GPA		(FILE_GPA + 0x1000)
-#define AREA_SLOT	2
-#define AREA_GPA	0x50000000ull
+#define P_GPA		(APF_DATA_GPA + 0x1000)
 
 static void report_efault(struct kvm_run *run)
 {
@@ -103,21 +99,13 @@ int main(void)
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
 	int memfd;
-	void *mem, *area;
+	void *mem;
 
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		die_errno("KVM_CREATE_IRQCHIP");
 	mem = memfd_map("apf-file", FILE_SIZE, &memfd);
-	area = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (area == MAP_FAILED)
-		die_errno("mmap");
-	vm_add_slot_hva(vm, FILE_SLOT, FILE_GPA, FILE_SIZE, 0, mem);
-	vm_add_slot_hva(vm, AREA_SLOT, AREA_GPA, SZ_4K, 0, area);
-	virt_map(vm, FILE_GPA, FILE_GPA, FILE_SIZE, SZ_4K);
-	virt_map(vm, AREA_GPA, AREA_GPA, SZ_4K, SZ_4K);
+	vm_setup_apf(vm, mem, FILE_SIZE);
 
 	vcpu = vm_vcpu_add(vm, vm_load_guest(vm, "apf"));
-	vcpu_set_args(vcpu, 3, APF_MODE_TOUCH, P_GPA, AREA_GPA);
+	vcpu_set_args(vcpu, 3, APF_MODE_TOUCH, P_GPA, APF_AREA_GPA);
 	vcpu_expect_ucall(vcpu, &uc, UCALL_SYNC);
 	ASSERT(uc.args[0] == APF_SYNC_ENABLED, "sync %llu", (unsigned long long)uc.args[0]);
 	printf("vmm: guest enabled async PF: MSR_KVM_ASYNC_PF_EN = %#llx\n",

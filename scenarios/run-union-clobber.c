@@ -46,12 +46,8 @@
 
 #include "scenario.h"
 
-#define DATA_SLOT	1
-#define DATA_GPA	0x40000000ull
 #define DATA_SIZE	0x4000ull
-#define P_GPA		(DATA_GPA + 0x1000)
-#define AREA_SLOT	2
-#define AREA_GPA	0x50000000ull
+#define P_GPA		(APF_DATA_GPA + 0x1000)
 #define MMIO_GPA	0x60000000ull
 
 static u8 *mem;
@@ -60,30 +56,18 @@ static u8 src_page[4096] __attribute__((aligned(4096)));
 
 static void *reader(void *arg)
 {
-	struct uffd_msg msg;
-	struct uffdio_copy c;
-
-	uffd_read_msg(uffd, &msg);
-	c = (struct uffdio_copy){ .dst = msg.arg.pagefault.address & ~(SZ_4K - 1),
-				  .src = (u64)src_page, .len = SZ_4K };
-	if (ioctl(uffd, UFFDIO_COPY, &c) < 0)
-		die_errno("UFFDIO_COPY");
+	uffd_copy_one(uffd, src_page);
 	return NULL;
-}
-
-static void arm_userfaultfd(void)
-{
-	uffd = uffd_register(mem, DATA_SIZE, UFFDIO_REGISTER_MODE_MISSING, 0, NULL);
 }
 
 /* The area's slot again, same memory, but READONLY: KVM cannot write it. */
 static void make_area_readonly(struct kvm_vm *vm, void *area)
 {
-	if (vm_delete_slot(vm, AREA_SLOT))
-		die("deleting slot %d", AREA_SLOT);
-	vm_add_slot_hva(vm, AREA_SLOT, AREA_GPA, SZ_4K, KVM_MEM_READONLY, area);
+	if (vm_delete_slot(vm, APF_AREA_SLOT))
+		die("deleting slot %d", APF_AREA_SLOT);
+	vm_add_slot_hva(vm, APF_AREA_SLOT, APF_AREA_GPA, SZ_4K, KVM_MEM_READONLY, area);
 	printf("vmm: slot %d (the async-PF area at gpa %#llx) is read-only now\n",
-	       AREA_SLOT, AREA_GPA);
+	       APF_AREA_SLOT, APF_AREA_GPA);
 }
 
 static void expect_sync(struct kvm_vcpu *vcpu, struct ucall *uc, u64 stage)
@@ -103,25 +87,19 @@ int main(void)
 	void *area;
 	int r;
 
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		die_errno("KVM_CREATE_IRQCHIP");
 	mem = mmap(NULL, DATA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	area = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED || area == MAP_FAILED)
+	if (mem == MAP_FAILED)
 		die_errno("mmap");
-	vm_add_slot_hva(vm, DATA_SLOT, DATA_GPA, DATA_SIZE, 0, mem);
-	vm_add_slot_hva(vm, AREA_SLOT, AREA_GPA, SZ_4K, 0, area);
-	virt_map(vm, DATA_GPA, DATA_GPA, DATA_SIZE, SZ_4K);
-	virt_map(vm, AREA_GPA, AREA_GPA, SZ_4K, SZ_4K);
+	area = vm_setup_apf(vm, mem, DATA_SIZE);
 	virt_map(vm, MMIO_GPA, MMIO_GPA, SZ_4K, SZ_4K);
-	arm_userfaultfd();
+	uffd = uffd_register(mem, DATA_SIZE, UFFDIO_REGISTER_MODE_MISSING, 0, NULL);
 	memset(src_page, 0x5a, sizeof(src_page));
 	if (pthread_create(&rd, NULL, reader, NULL))
 		die("pthread_create");
 
 	vcpu = vm_vcpu_add(vm, vm_load_guest(vm, "apf"));
 	run = vcpu->run;
-	vcpu_set_args(vcpu, 4, APF_MODE_CLOBBER, P_GPA, AREA_GPA, MMIO_GPA);
+	vcpu_set_args(vcpu, 4, APF_MODE_CLOBBER, P_GPA, APF_AREA_GPA, MMIO_GPA);
 	expect_sync(vcpu, &uc, APF_SYNC_ENABLED);
 	printf("vmm: guest enabled async PF: MSR_KVM_ASYNC_PF_EN = %#llx\n",
 	       (unsigned long long)uc.args[1]);

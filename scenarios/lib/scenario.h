@@ -181,6 +181,20 @@ u64 vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
 void vcpu_expect_ucall(struct kvm_vcpu *vcpu, struct ucall *uc, u64 cmd);
 void describe_exit(struct kvm_vcpu *vcpu, char *buf, size_t size);
 
+#ifndef SCENARIO_ARM64
+/*
+ * The async-PF scenarios' VM (guest-bins/x86_64/apf.c): the in-kernel
+ * LAPIC, the caller's data mapping as slot APF_DATA_SLOT at APF_DATA_GPA,
+ * a fresh anonymous page for the 64-byte async-PF area as slot
+ * APF_AREA_SLOT at APF_AREA_GPA (returned), both mapped 1:1 in 4K pages.
+ */
+#define APF_DATA_SLOT	1
+#define APF_DATA_GPA	0x40000000ull
+#define APF_AREA_SLOT	2
+#define APF_AREA_GPA	0x50000000ull
+void *vm_setup_apf(struct kvm_vm *vm, void *data, u64 data_size);
+#endif
+
 #ifdef SCENARIO_ARM64
 /* arm64 (lib/arm64.c): stage-1 tables, KVM_ARM_VCPU_INIT, ONE_REG. */
 void arm64_setup_system(struct kvm_vm *vm);
@@ -198,6 +212,11 @@ void vcpu_set_gpr(struct kvm_vcpu *vcpu, int n, u64 val);
 int uffd_register(void *start, u64 len, u64 mode, u64 features, u64 *ioctls);
 /* Wait for and read one message (dies on error). */
 void uffd_read_msg(int uffd, struct uffd_msg *msg);
+/*
+ * Wait for one fault and resolve it with UFFDIO_COPY of the 4K page at
+ * src; returns the faulting page's address.  Dies on error.
+ */
+u64 uffd_copy_one(int uffd, const void *src);
 
 /* Little-endian value of an MMIO exit's data bytes. */
 u64 mmio_data_get(const struct kvm_run *run);

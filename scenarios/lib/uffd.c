@@ -31,6 +31,19 @@ int uffd_register(void *start, u64 len, u64 mode, u64 features, u64 *ioctls)
 	return uffd;
 }
 
+u64 uffd_copy_one(int uffd, const void *src)
+{
+	struct uffd_msg msg;
+	struct uffdio_copy c;
+
+	uffd_read_msg(uffd, &msg);
+	c = (struct uffdio_copy){ .dst = msg.arg.pagefault.address & ~(SZ_4K - 1),
+				  .src = (u64)src, .len = SZ_4K };
+	if (ioctl(uffd, UFFDIO_COPY, &c) < 0)
+		die_errno("UFFDIO_COPY");
+	return c.dst;
+}
+
 void uffd_read_msg(int uffd, struct uffd_msg *msg)
 {
 	struct pollfd pfd = { .fd = uffd, .events = POLLIN };

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "scenario.h"
 #include "internal.h"
@@ -254,4 +255,20 @@ void x86_setup_vcpu(struct kvm_vcpu *vcpu, u64 entry)
 	setup_cpuid(vcpu);
 	setup_sregs(vcpu);
 	setup_regs(vcpu, entry);
+}
+
+void *vm_setup_apf(struct kvm_vm *vm, void *data, u64 data_size)
+{
+	void *area = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		die_errno("KVM_CREATE_IRQCHIP");
+	if (area == MAP_FAILED)
+		die_errno("mmap");
+	vm_add_slot_hva(vm, APF_DATA_SLOT, APF_DATA_GPA, data_size, 0, data);
+	vm_add_slot_hva(vm, APF_AREA_SLOT, APF_AREA_GPA, SZ_4K, 0, area);
+	virt_map(vm, APF_DATA_GPA, APF_DATA_GPA, data_size, SZ_4K);
+	virt_map(vm, APF_AREA_GPA, APF_AREA_GPA, SZ_4K, SZ_4K);
+	return area;
 }

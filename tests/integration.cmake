@@ -42,11 +42,19 @@ if(NOT "ASM" IN_LIST vmm_languages)
 	enable_language(ASM)
 endif()
 
+# Capabilities a native transcript was recorded with (NAME=KVM_CAP number):
+# on a host whose /dev/kvm lacks one, the native check skips and says so.
+set(VMM_HOST_REQUIRES_vmm-gmem "GUEST_MEMFD=234")
+
+add_executable(kvm-host-has ${VMM_DIR}/kvm-host-has.c)
+set_target_properties(kvm-host-has PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${VMM_OUT_DIR})
+
 # Programs kvmsim does not run faithfully yet (tests/vmm/README.md, "Gaps").
 set(VMM_KVMSIM_GAPS)
 
 # Builds every program (and kvmsim when it exists): `make vmm-programs`.
 add_custom_target(vmm-programs)
+add_dependencies(vmm-programs kvm-host-has)
 if(TARGET kvmsim)
 	add_dependencies(vmm-programs kvmsim)
 endif()
@@ -63,7 +71,8 @@ foreach(name ${VMM_PROGRAMS})
 		COMMAND sh ${VMM_DIR}/run-diff.sh native ${expected}
 			${VMM_OUT_DIR}/actual/${name}.native.out $<TARGET_FILE:${name}>)
 	set_tests_properties(vmm/${name}/native PROPERTIES
-		SKIP_RETURN_CODE 77 TIMEOUT 60 LABELS "vmm;native")
+		SKIP_RETURN_CODE 77 TIMEOUT 60 LABELS "vmm;native"
+		ENVIRONMENT "VMM_HOST_HAS=$<TARGET_FILE:kvm-host-has>;VMM_HOST_REQUIRES=${VMM_HOST_REQUIRES_${name}}")
 
 	# Where this host's KVM (the PVM backend) differs from mainline KVM,
 	# kvmsim models mainline and NAME.kvmsim.out says so (README.md here).

@@ -8,7 +8,10 @@
 #   run-diff.sh kvmsim EXPECTED ACTUAL PROG KVMSIM
 #
 # native: runs PROG directly; exits 77 (ctest SKIP_RETURN_CODE) when
-#         /dev/kvm is absent or cannot be opened read-write.
+#         /dev/kvm is absent or cannot be opened read-write, or when
+#         VMM_HOST_HAS (a kvm-host-has binary) says this host lacks one
+#         of the capabilities in VMM_HOST_REQUIRES (NAME=CAP ...) that the
+#         transcript was recorded with.
 # kvmsim: runs "KVMSIM exec -- PROG"; kvmsim's stderr is kept apart in
 #         ACTUAL.stderr and not compared.  A missing KVMSIM is a failure.
 #
@@ -46,6 +49,10 @@ native)
 	if ! [ -c /dev/kvm ] || ! (exec 3<>/dev/kvm) 2>/dev/null; then
 		echo "SKIP: /dev/kvm is absent or cannot be opened" >&2
 		exit 77
+	fi
+	if [ -n "${VMM_HOST_REQUIRES:-}" ]; then
+		# shellcheck disable=SC2086 # a list of NAME=CAP words
+		"$VMM_HOST_HAS" $VMM_HOST_REQUIRES || exit $?
 	fi
 	"$prog" >"$actual"
 	rc=$?

@@ -1,0 +1,33 @@
+# Real-VMM tests (tests/realvmm/): what real VMMs such as QEMU rely on
+# beyond the KVM uAPI -- symbol isolation, per-thread state, futexes,
+# signals and vCPU kicks, timers on the virtual clock.  Each program runs
+# natively (exit 77: skipped) and under kvmsim with the same stdout.
+set(RV_DIR ${CMAKE_CURRENT_LIST_DIR})
+find_package(Threads REQUIRED)
+if(TARGET kvmsim)
+	set(rv_kvmsim $<TARGET_FILE:kvmsim>)
+else()
+	set(rv_kvmsim ${CMAKE_BINARY_DIR}/kvmsim)
+endif()
+
+# rv_test(NAME [LINK_OPTIONS opts...]): NAME.c, expected/NAME.out
+function(rv_test name)
+	cmake_parse_arguments(RT "" "" "LINK_OPTIONS" ${ARGN})
+	add_executable(${name} ${RV_DIR}/${name}.c)
+	target_link_libraries(${name} PRIVATE Threads::Threads)
+	target_link_options(${name} PRIVATE ${RT_LINK_OPTIONS})
+	set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY
+		${CMAKE_BINARY_DIR}/tests/realvmm)
+	set(out ${RV_DIR}/expected/${name}.out)
+	add_test(NAME realvmm/${name}/native
+		COMMAND sh ${RV_DIR}/run.sh native ${out} $<TARGET_FILE:${name}>)
+	add_test(NAME realvmm/${name}/kvmsim
+		COMMAND sh ${RV_DIR}/run.sh kvmsim ${rv_kvmsim} ${out} $<TARGET_FILE:${name}>)
+	set_tests_properties(realvmm/${name}/native realvmm/${name}/kvmsim
+		PROPERTIES TIMEOUT 60 LABELS realvmm SKIP_RETURN_CODE 77)
+endfunction()
+
+add_test(NAME realvmm/exports
+	COMMAND sh ${RV_DIR}/run.sh exports $<TARGET_FILE:kvmsim_preload>)
+set_tests_properties(realvmm/exports PROPERTIES LABELS realvmm)
+rv_test(rv-rdynamic LINK_OPTIONS -rdynamic)

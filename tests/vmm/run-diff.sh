@@ -56,6 +56,7 @@ native)
 	fi
 	"$prog" >"$actual"
 	rc=$?
+	[ $rc -eq 77 ] && exit 77	# the program found the host lacking
 	;;
 kvmsim)
 	[ $# -eq 5 ] || usage

@@ -2,10 +2,9 @@
 /*
  * arm64 vCPU on Unicorn (arch/arm64/kvm/arm.c, guest.c, reset.c,
  * psci.c, handle_exit.c as kvmsim models them): KVM_ARM_VCPU_INIT,
- * ONE_REG, the run loop in instruction-count quanta, PSCI through hvc,
- * and the arch's kvm_arch_ops.  Unicorn's EL1 runs with its MMU off; the
- * MSR/MRS/SYS hooks keep the translation registers and drop installed
- * translations when they change or the guest invalidates its TLB.
+ * ONE_REG, the run loop (engine.c runs Unicorn in block-counted quanta),
+ * PSCI through hvc, the exceptions Unicorn raises, and the arch's
+ * kvm_arch_ops.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,9 +24,6 @@
 #define INSN_HVC		0xd4000002u
 #define EXCP_UDEF		1	/* Unicorn/QEMU exception numbers */
 #define EXCP_SWI		2
-
-static const uc_arm64_cp_reg scr_el3 = { .crn = 1, .crm = 1, .op0 = 3, .op1 = 6, .op2 = 0 };
-#define SCR_EL3_RW		(1ull << 10)
 
 /* ---- registers ---- */
 
@@ -60,144 +56,6 @@ void arm64_xreg_write(struct kvm_vcpu *vcpu, int n, uint64_t v)
 		arm64_reg_write(vcpu, xreg_id(n), v);
 }
 
-/* ---- traps: translation registers, TLBI, the virtual counter ---- */
-
-struct sysreg_enc {
-	uint32_t op0, op1, crn, crm, op2;
-};
-
-static bool sysreg_is(const uc_arm64_cp_reg *cp, struct sysreg_enc e)
-{
-	return cp->op0 == e.op0 && cp->op1 == e.op1 && cp->crn == e.crn &&
-	       cp->crm == e.crm && cp->op2 == e.op2;
-}
-
-/* The register the model keeps for this encoding, or NULL. */
-static uint64_t *shadow_sysreg(struct kvm_arm64_vcpu *a, const uc_arm64_cp_reg *cp)
-{
-	if (sysreg_is(cp, (struct sysreg_enc){ 3, 0, 1, 0, 0 }))
-		return &a->sctlr;
-	if (sysreg_is(cp, (struct sysreg_enc){ 3, 0, 2, 0, 0 }))
-		return &a->ttbr0;
-	if (sysreg_is(cp, (struct sysreg_enc){ 3, 0, 2, 0, 1 }))
-		return &a->ttbr1;
-	if (sysreg_is(cp, (struct sysreg_enc){ 3, 0, 2, 0, 2 }))
-		return &a->tcr;
-	if (sysreg_is(cp, (struct sysreg_enc){ 3, 0, 10, 2, 0 }))
-		return &a->mair;
-	return NULL;
-}
-
-static void trace_sysreg(const char *event, const uc_arm64_cp_reg *cp, uint64_t val)
-{
-	struct sim_ev *ev = sim_ev_begin(event);
-	char enc[32];
-
-	snprintf(enc, sizeof(enc), "s%u_%u_c%u_c%u_%u", cp->op0, cp->op1, cp->crn,
-		 cp->crm, cp->op2);
-	sim_ev_str(ev, "reg", enc);
-	sim_ev_hex(ev, "val", val);
-	sim_ev_end(ev);
-}
-
-/* MSR to a translation register: keep it, drop what was derived from it. */
-static uint32_t msr_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp,
-			 void *opaque)
-{
-	struct kvm_vcpu *vcpu = opaque;
-	uint64_t *shadow = shadow_sysreg(to_arm64(vcpu), cp);
-
-	if (!shadow)
-		return 0;
-	*shadow = cp->val;
-	trace_sysreg("access_vm_reg", cp, cp->val);
-	if (shadow != &to_arm64(vcpu)->mair)
-		arm64_flush_regions(vcpu, "translation register write");
-	return 1;
-}
-
-static uint32_t mrs_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp,
-			 void *opaque)
-{
-	struct kvm_vcpu *vcpu = opaque;
-	uint64_t *shadow = shadow_sysreg(to_arm64(vcpu), cp);
-	uint64_t v;
-
-	if (shadow) {
-		v = *shadow;
-	} else if (sysreg_is(cp, (struct sysreg_enc){ 3, 0, 0, 0, 5 })) {
-		/* MPIDR_EL1: the vCPU's own affinity, not Unicorn's CPU 0 */
-		v = to_arm64(vcpu)->mpidr;
-	} else if (sysreg_is(cp, (struct sysreg_enc){ 3, 3, 14, 0, 1 }) ||
-		   sysreg_is(cp, (struct sysreg_enc){ 3, 3, 14, 0, 2 })) {
-		/* CNTPCT/CNTVCT: host time would leak; count guest instructions */
-		v = vcpu->insns;
-	} else {
-		return 0;
-	}
-	uc_reg_write(uc, reg, &v);
-	return 1;
-}
-
-/* SYS: TLBI (op0 1, CRn 8) invalidates; other maintenance runs as is. */
-static uint32_t sys_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp,
-			 void *opaque)
-{
-	if (cp->op0 != 1 || cp->crn != 8)
-		return 0;
-	trace_sysreg("tlbi", cp, cp->val);
-	arm64_flush_regions(opaque, "tlbi");
-	return 1;
-}
-
-static bool mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
-			   int64_t value, void *opaque)
-{
-	struct kvm_arm64_vcpu *a = to_arm64(opaque);
-
-	if (!a->fault.valid) {
-		a->fault.valid = true;
-		a->fault.type = type;
-		a->fault.addr = addr;
-		a->fault.size = size;
-	}
-	return false;
-}
-
-static void intr_hook(uc_engine *uc, uint32_t intno, void *opaque)
-{
-	struct kvm_arm64_vcpu *a = to_arm64(opaque);
-
-	a->stop = ARM64_STOP_EXCEPTION;
-	a->intno = intno;
-	uc_emu_stop(uc);
-}
-
-/* ---- create / destroy / reset ---- */
-
-static int engine_open(struct kvm_vcpu *vcpu)
-{
-	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
-	uc_arm64_cp_reg scr = scr_el3;
-	uc_hook h;
-
-	if (uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &a->uc) != UC_ERR_OK)
-		return -ENOMEM;
-	uc_hook_add(a->uc, &h, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT, mem_fault_hook,
-		    vcpu, 1, 0);
-	uc_hook_add(a->uc, &h, UC_HOOK_INTR, intr_hook, vcpu, 1, 0);
-	uc_hook_add(a->uc, &h, UC_HOOK_INSN, msr_hook, vcpu, 1, 0, UC_ARM64_INS_MSR);
-	uc_hook_add(a->uc, &h, UC_HOOK_INSN, mrs_hook, vcpu, 1, 0, UC_ARM64_INS_MRS);
-	uc_hook_add(a->uc, &h, UC_HOOK_INSN, sys_hook, vcpu, 1, 0, UC_ARM64_INS_SYS);
-	/* EL1 is AArch64: exception returns need SCR_EL3.RW */
-	uc_reg_read(a->uc, UC_ARM64_REG_CP_REG, &scr);
-	scr.val |= SCR_EL3_RW;
-	uc_reg_write(a->uc, UC_ARM64_REG_CP_REG, &scr);
-	if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &a->cs) != CS_ERR_OK)
-		return -ENOMEM;
-	return 0;
-}
-
 /* MPIDR_EL1 as reset_mpidr builds it from the vCPU id */
 static uint64_t vcpu_mpidr(int vcpu_id)
 {
@@ -216,7 +74,7 @@ static int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	a->quantum = q && atoll(q) > 0 ? (uint64_t)atoll(q) : DEFAULT_QUANTUM;
 	a->mpidr = vcpu_mpidr(vcpu->vcpu_id);
 	sim_waitq_init(&a->power_wq, "kvm_vcpu_power_off");
-	return engine_open(vcpu);
+	return arm64_engine_open(vcpu);
 }
 
 static void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
@@ -225,10 +83,7 @@ static void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 
 	if (!a)
 		return;
-	if (a->uc)
-		uc_close(a->uc);
-	if (a->cs)
-		cs_close(&a->cs);
+	arm64_engine_close(vcpu);
 	free(a);
 	vcpu->arch = NULL;
 }
@@ -238,14 +93,14 @@ static void kvm_reset_vcpu(struct kvm_vcpu *vcpu)
 {
 	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
 
-	arm64_flush_regions(vcpu, "vcpu reset");
 	for (int i = 0; i < 31; i++)
 		arm64_xreg_write(vcpu, i, 0);
 	arm64_reg_write(vcpu, UC_ARM64_REG_SP, 0);
 	arm64_reg_write(vcpu, UC_ARM64_REG_PC, 0);
-	arm64_reg_write(vcpu, UC_ARM64_REG_PSTATE, PSR_MODE_EL1h | PSR_DAIF_MASK);
-	a->sctlr = SCTLR_EL1_RESET;
-	a->tcr = a->ttbr0 = a->ttbr1 = a->mair = 0;
+	a->ttbr0 = a->ttbr1 = a->mair = 0;
+	arm64_set_vm_reg(vcpu, &a->tcr, 0);
+	arm64_set_vm_reg(vcpu, &a->sctlr, SCTLR_EL1_RESET);
+	arm64_set_pstate(vcpu, PSR_MODE_EL1h | PSR_DAIF_MASK);
 	a->mmio.active = false;
 	a->power_off = a->features & (1u << KVMSIM_ARM_VCPU_POWER_OFF);
 }
@@ -349,21 +204,6 @@ int arm64_internal_error(struct kvm_vcpu *vcpu, const char *what, uint64_t pc)
 	return 1;
 }
 
-void arm64_disasm(struct kvm_vcpu *vcpu, uint64_t pc, char *buf, size_t len)
-{
-	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
-	cs_insn *insn;
-	uint32_t word;
-
-	snprintf(buf, len, "?");
-	if (!arm64_fetch_insn(vcpu, pc, &word))
-		return;
-	if (cs_disasm(a->cs, (const uint8_t *)&word, 4, pc, 1, &insn) == 1) {
-		snprintf(buf, len, "%s %s", insn->mnemonic, insn->op_str);
-		cs_free(insn, 1);
-	}
-}
-
 static void trace_exit(struct kvm_vcpu *vcpu)
 {
 	struct sim_ev *ev = sim_ev_begin("kvm_exit");
@@ -380,7 +220,8 @@ static int handle_exception(struct kvm_vcpu *vcpu)
 	uint64_t pc = arm64_reg_read(vcpu, UC_ARM64_REG_PC);
 	uint32_t insn = 0;
 
-	if (a->intno == EXCP_UDEF && arm64_fetch_insn(vcpu, pc, &insn) &&
+	/* hvc is UNDEFINED at EL0 */
+	if (a->intno == EXCP_UDEF && !arm64_from_el0(vcpu) && arm64_fetch_insn(vcpu, pc, &insn) &&
 	    (insn & INSN_HVC_MASK) == INSN_HVC) {
 		/* the trap's preferred return is the next instruction */
 		arm64_reg_write(vcpu, UC_ARM64_REG_PC, pc + 4);
@@ -418,34 +259,24 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 
 	if (a->stop == ARM64_STOP_EXCEPTION)
 		return handle_exception(vcpu);
-	if (a->fault.valid)
+	/* a failed fill: Unicorn stopped at the instruction, nothing of it ran */
+	if (err == UC_ERR_EXCEPTION && a->fault.valid)
 		return kvm_handle_guest_abort(vcpu);
 	if (err != UC_ERR_OK)
 		return arm64_internal_error(vcpu, uc_strerror(err), pc);
-	/* wfi ends uc_emu_start with PC past it, like a spent count */
+	if (a->stop == ARM64_STOP_QUANTUM) {
+		sim_yield("quantum");
+		return 0;
+	}
+	/* wfi ends uc_emu_start with PC past it */
 	if (arm64_fetch_insn(vcpu, pc - 4, &insn) && insn == INSN_WFI)
 		return kvm_handle_wfx(vcpu);
-	vcpu->insns += a->quantum;
-	sim_advance(a->quantum);
-	sim_yield("quantum");
-	return 0;
+	return arm64_internal_error(vcpu, "engine stopped for no reason", pc);
 }
 
 static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 {
-	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
-	uc_err err;
-
-	a->stop = ARM64_STOP_NONE;
-	a->fault.valid = false;
-	/* always counted: the count hook keeps PC exact at a memory fault */
-	err = uc_emu_start(a->uc, arm64_reg_read(vcpu, UC_ARM64_REG_PC), UNTIL_NEVER, 0,
-			   a->quantum);
-	if (a->stop != ARM64_STOP_NONE || a->fault.valid) {
-		vcpu->insns++;
-		sim_advance(1);
-	}
-	return handle_stop(vcpu, err);
+	return handle_stop(vcpu, arm64_engine_run(vcpu));
 }
 
 static int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
@@ -562,6 +393,8 @@ static int core_reg_access(struct kvm_vcpu *vcpu, uint64_t id, void *val, bool s
 		if ((m & 0x1f) != PSR_MODE_EL0t && (m & 0x1f) != PSR_MODE_EL1t &&
 		    (m & 0x1f) != PSR_MODE_EL1h)
 			return -EINVAL;
+		arm64_set_pstate(vcpu, m);
+		return 0;
 	}
 	return (set ? uc_reg_write(a->uc, uc_reg, val) : uc_reg_read(a->uc, uc_reg, val)) ?
 	       -EINVAL : 0;
@@ -621,12 +454,12 @@ static int sys_reg_access(struct kvm_vcpu *vcpu, uint64_t id, uint64_t *val, boo
 			return 0;
 		}
 		field = sysreg_field(to_arm64(vcpu), id);
-		if (set) {
+		if (set && field == &to_arm64(vcpu)->mpidr)
 			*field = *val;
-			arm64_flush_regions(vcpu, "KVM_SET_ONE_REG");
-		} else {
+		else if (set)
+			arm64_set_vm_reg(vcpu, field, *val);
+		else
 			*val = *field;
-		}
 		return 0;
 	}
 	return -ENOENT;

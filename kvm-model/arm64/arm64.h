@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private state of the arm64 vCPU back end on Unicorn (arch/arm64/kvm as
- * kvmsim models it).  Unicorn runs at EL1 with its own MMU off: its
- * address space is the guest-virtual space, filled with translations
- * kvmsim computes (stage 1: mmu-model/arm64_walk.c, stage 2: the VM's
- * table in mmu-model/tdp.c).  The translation registers live here, not
- * in Unicorn, and the MSR/MRS/SYS hooks keep them.
+ * kvmsim models it).  Unicorn runs in its virtual-TLB mode: its physical
+ * space is the guest-physical space (each memslot mapped once at its
+ * IPA), and every TLB miss comes to kvmsim's fill hook, which walks stage
+ * 1 (mmu-model/arm64_walk.c) and looks stage 2 up (mmu-model/tdp.c).  The
+ * translation registers the walk reads live here; the MSR/MRS/SYS hooks
+ * keep them.
  */
 #ifndef KVMSIM_ARM64_H
 #define KVMSIM_ARM64_H
@@ -18,11 +19,14 @@
 #include "mmu-model/arm64_walk.h"
 
 /*
- * Unicorn's arm64 aborts past ~1,023 mapped regions and each map costs
- * O(n^2) in regions: a small FIFO-evicted set, each region as large as
- * both stages allow (a 2M stage-1 block over a 2M stage-2 block is one).
+ * Unicorn's translation buffer per vCPU engine: QEMU's minimum.  Guest
+ * images are small; a full buffer is flushed and refilled, which changes
+ * nothing a guest can see.
  */
-#define ARM64_UC_MAX_REGIONS	64
+#define ARM64_TCG_BUFFER_SIZE	(1u << 20)
+
+/* Unicorn's arm64 target page: a TLB fill covers 1K of a 4K guest page. */
+#define ARM64_UC_PAGE_SIZE	1024ull
 
 /* ESR_ELx exception classes the model raises or decodes. */
 #define ESR_ELx_EC_UNKNOWN	0x00
@@ -51,15 +55,27 @@
 #define PSR_MODE_MASK		0xf
 #define PSR_DAIF_MASK		0x3c0
 
-struct arm64_region {
-	uint64_t gva, size, ipa, hva;
+/* A memslot as the engine maps it: one region at its IPA. */
+struct arm64_slot_map {
+	uint64_t gpa, size, hva;
+};
+
+/*
+ * The last translation the fill hook granted, per EL: Unicorn's arm64
+ * pages are 1K, so a 4K page (or a block) is filled several times; this
+ * answers the later fills without another walk.  Dropped with the TLB.
+ */
+struct arm64_fill_cache {
+	bool valid;
+	uint64_t va, size, ipa;	/* the range linear in both stages */
+	uint64_t hva;		/* the host address of ipa */
 	uint32_t perms;		/* UC_PROT_* */
-	uint64_t seq;		/* install order: FIFO eviction */
 };
 
 /* Why the last uc_emu_start returned, as the hooks saw it. */
 enum arm64_stop {
-	ARM64_STOP_NONE,	/* count exhausted, wfi, or a memory fault */
+	ARM64_STOP_NONE,	/* wfi, or a failed fill (a->fault) */
+	ARM64_STOP_QUANTUM,	/* the block hook spent the quantum */
 	ARM64_STOP_EXCEPTION,	/* Unicorn raised an exception: intno */
 };
 
@@ -76,7 +92,10 @@ struct arm64_mmio_pending {
 struct kvm_arm64_vcpu {
 	uc_engine *uc;
 	csh cs;
-	uint64_t quantum;
+	uint64_t quantum;	/* guest instructions per scheduling quantum */
+	uint64_t quantum_left;	/* counted down by the block hook */
+	uint64_t insns_at_entry;	/* vcpu->insns when uc_emu_start began */
+	bool in_emu;		/* inside uc_emu_start: fills are the guest's */
 
 	bool initialized;	/* KVM_ARM_VCPU_INIT done */
 	uint32_t features;
@@ -84,18 +103,19 @@ struct kvm_arm64_vcpu {
 	struct sim_waitq power_wq;
 	uint64_t mpidr;
 
-	/* EL1 translation registers (the engine runs with its MMU off) */
+	/* EL1 translation registers, as the stage-1 walk reads them */
 	uint64_t sctlr, tcr, ttbr0, ttbr1, mair;
 
-	struct arm64_region regions[ARM64_UC_MAX_REGIONS];
-	int nr_regions;
-	uint64_t region_seq;
+	/* the memslots mapped in the engine, sorted by gpa */
+	struct arm64_slot_map *maps;
+	int nr_maps;
+	struct arm64_fill_cache fill_cache[2];	/* [el0] */
 
+	/* the fill that failed and stopped the engine */
 	struct {
 		bool valid;
-		int type;	/* uc_mem_type */
-		uint64_t addr;
-		int size;
+		uc_mem_type type;	/* UC_MEM_READ, _WRITE, _FETCH */
+		uint64_t va;		/* Unicorn's page of it (1K aligned) */
 	} fault;
 	enum arm64_stop stop;
 	uint32_t intno;
@@ -108,6 +128,18 @@ static inline struct kvm_arm64_vcpu *to_arm64(struct kvm_vcpu *vcpu)
 	return vcpu->arch;
 }
 
+/* The stage-1 access kind (ARM64_ACC_*) of a Unicorn fill. */
+static inline unsigned arm64_access(uc_mem_type type, bool el0)
+{
+	unsigned acc = el0 ? ARM64_ACC_EL0 : 0;
+
+	if (type == UC_MEM_WRITE)
+		return acc | ARM64_ACC_WRITE;
+	if (type == UC_MEM_FETCH)
+		return acc | ARM64_ACC_EXEC;
+	return acc;
+}
+
 /* arm64.c */
 uint64_t arm64_reg_read(struct kvm_vcpu *vcpu, int uc_reg);
 void arm64_reg_write(struct kvm_vcpu *vcpu, int uc_reg, uint64_t v);
@@ -115,18 +147,35 @@ uint64_t arm64_xreg_read(struct kvm_vcpu *vcpu, int n);	/* 31 = XZR */
 void arm64_xreg_write(struct kvm_vcpu *vcpu, int n, uint64_t v);
 int arm64_internal_error(struct kvm_vcpu *vcpu, const char *what, uint64_t pc);
 
+/* engine.c: the Unicorn engine in TLB mode */
+int arm64_engine_open(struct kvm_vcpu *vcpu);
+void arm64_engine_close(struct kvm_vcpu *vcpu);
+uc_err arm64_engine_run(struct kvm_vcpu *vcpu);
+void arm64_flush_tlb(struct kvm_vcpu *vcpu);
+void arm64_invalidate_code(struct kvm_vcpu *vcpu, uint64_t ipa, uint64_t size);
+void arm64_set_pstate(struct kvm_vcpu *vcpu, uint64_t pstate);
+void arm64_set_vm_reg(struct kvm_vcpu *vcpu, uint64_t *shadow, uint64_t val);
+bool arm64_from_el0(struct kvm_vcpu *vcpu);
+bool arm64_read_guest_va(struct kvm_vcpu *vcpu, uint64_t va, void *buf, size_t len);
+bool arm64_fetch_insn(struct kvm_vcpu *vcpu, uint64_t pc, uint32_t *insn);
+void arm64_disasm(struct kvm_vcpu *vcpu, uint64_t pc, char *buf, size_t len);
+
+/* decode.c: what a data abort's instruction accessed */
+bool arm64_decode_isv(uint32_t insn, struct arm64_mmio_pending *d);
+bool arm64_data_address(struct kvm_vcpu *vcpu, uint64_t pc, uint32_t insn, uint64_t *va);
+
 /* mmu.c */
 int kvm_handle_guest_abort(struct kvm_vcpu *vcpu);
 int kvm_handle_mmio_return(struct kvm_vcpu *vcpu);
-void arm64_flush_regions(struct kvm_vcpu *vcpu, const char *why);
 void arm64_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start, uint64_t gfn_end);
 void arm64_protect_gfn(struct kvm_vcpu *vcpu, uint64_t gfn);
 void arm64_slot_apply_flags(struct kvm *kvm, struct kvm_memory_slot *old, uint32_t new_flags);
+/* the stage-1 walk and stage-2 lookup a fill needs, without faulting */
+bool arm64_translate(struct kvm_vcpu *vcpu, uint64_t va, unsigned acc,
+		     struct arm64_fill_cache *out);
 /* exception entry to VBAR_EL1 (inject_abt64 and friends) */
 void arm64_inject_exception(struct kvm_vcpu *vcpu, uint32_t esr, uint64_t far,
 			    uint64_t elr, bool set_far);
 void kvm_inject_undefined(struct kvm_vcpu *vcpu);
-bool arm64_fetch_insn(struct kvm_vcpu *vcpu, uint64_t pc, uint32_t *insn);
-void arm64_disasm(struct kvm_vcpu *vcpu, uint64_t pc, char *buf, size_t len);
 
 #endif

@@ -3,9 +3,10 @@
  * arm64 guest aborts, as arch/arm64/kvm/mmu.c and mmio.c handle them:
  * kvm_handle_guest_abort -> user_mem_abort (GUP, block size, the
  * invalidation-sequence retry, kvm_pgtable_stage2_map) or io_mem_abort
- * (KVM_EXIT_MMIO from the ISV syndrome).  A Unicorn memory fault is a
- * TLB miss: kvmsim walks stage 1 itself (hardware would), and only a
- * stage-2 miss enters the KVM path.  Every stage is a trace event named
+ * (KVM_EXIT_MMIO from the ISV syndrome).  A Unicorn TLB miss comes to
+ * arm64_translate (stage 1 walked as hardware would, stage 2 looked up);
+ * a miss it cannot fill stops the engine and comes back here, where only
+ * a stage-2 miss enters the KVM path.  Every stage is a trace event named
  * after the kernel function it mirrors.
  */
 #include <errno.h>
@@ -23,112 +24,19 @@ static int s2_arm64_level(int tdp_level)
 	return 4 - tdp_level;	/* 4K: 3, 2M: 2, 1G: 1 */
 }
 
-/* ---- Unicorn regions: the installed translations ---- */
-
-static void region_unmap(struct kvm_arm64_vcpu *a, int i)
-{
-	struct arm64_region *r = &a->regions[i];
-
-	uc_ctl_remove_cache(a->uc, r->gva, r->gva + r->size);
-	uc_mem_unmap(a->uc, r->gva, r->size);
-	a->regions[i] = a->regions[--a->nr_regions];
-}
-
-static void evict_oldest(struct kvm_arm64_vcpu *a)
-{
-	int oldest = 0;
-
-	for (int i = 1; i < a->nr_regions; i++)
-		if (a->regions[i].seq < a->regions[oldest].seq)
-			oldest = i;
-	region_unmap(a, oldest);
-}
-
-void arm64_flush_regions(struct kvm_vcpu *vcpu, const char *why)
-{
-	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
-	struct sim_ev *ev;
-
-	if (!a->nr_regions)
-		return;
-	ev = sim_ev_begin("kvm_tlb_flush_vmid");
-	sim_ev_str(ev, "why", why);
-	sim_ev_int(ev, "regions", a->nr_regions);
-	sim_ev_end(ev);
-	while (a->nr_regions)
-		region_unmap(a, a->nr_regions - 1);
-}
-
+/* Stage-2 changes (zap, write-protect) drop what the vCPU's TLB holds. */
 void arm64_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start, uint64_t gfn_end)
 {
-	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
-	uint64_t start = gfn_start << PAGE_SHIFT, end = gfn_end << PAGE_SHIFT;
-
-	for (int i = 0; i < a->nr_regions; i++) {
-		struct arm64_region *r = &a->regions[i];
-
-		if (r->ipa >= end || r->ipa + r->size <= start)
-			continue;
-		region_unmap(a, i);
-		i = -1;
-	}
+	arm64_flush_tlb(vcpu);
 }
 
 /*
  * Guest page-table writes need no tracking on arm64: the architecture
  * makes the guest invalidate (TLBI) after changing a valid descriptor,
- * and the TLBI hook drops every installed translation.
+ * and the TLBI hook flushes the TLB.
  */
 void arm64_protect_gfn(struct kvm_vcpu *vcpu, uint64_t gfn)
 {
-}
-
-/* A linear neighbour no larger than the new region: absorb it. */
-static bool absorb_neighbour(struct kvm_arm64_vcpu *a, struct arm64_region *n)
-{
-	for (int i = 0; i < a->nr_regions; i++) {
-		struct arm64_region *r = &a->regions[i];
-
-		if (r->perms != n->perms || r->size > n->size)
-			continue;
-		if (r->gva + r->size == n->gva && r->ipa + r->size == n->ipa &&
-		    r->hva + r->size == n->hva) {
-			n->gva = r->gva;
-			n->ipa = r->ipa;
-			n->hva = r->hva;
-		} else if (n->gva + n->size == r->gva && n->ipa + n->size == r->ipa &&
-			   n->hva + n->size == r->hva) {
-			/* the new region grows forwards */
-		} else {
-			continue;
-		}
-		n->size += r->size;
-		region_unmap(a, i);
-		return true;
-	}
-	return false;
-}
-
-static int region_install(struct kvm_arm64_vcpu *a, struct arm64_region n)
-{
-	while (absorb_neighbour(a, &n))
-		;
-	for (int i = 0; i < a->nr_regions; i++) {
-		struct arm64_region *r = &a->regions[i];
-
-		if (r->gva < n.gva + n.size && n.gva < r->gva + r->size) {
-			region_unmap(a, i);
-			i = -1;
-		}
-	}
-	if (a->nr_regions == ARM64_UC_MAX_REGIONS)
-		evict_oldest(a);
-	if (uc_mem_map_ptr(a->uc, n.gva, n.size, n.perms, (void *)(uintptr_t)n.hva))
-		return -ENOMEM;
-	uc_ctl_remove_cache(a->uc, n.gva, n.gva + n.size);
-	n.seq = a->region_seq++;
-	a->regions[a->nr_regions++] = n;
-	return 0;
 }
 
 /* ---- exception entry ---- */
@@ -162,21 +70,16 @@ void arm64_inject_exception(struct kvm_vcpu *vcpu, uint32_t esr, uint64_t far,
 		arm64_reg_write(vcpu, UC_ARM64_REG_SP_EL0, sp);
 		arm64_reg_write(vcpu, UC_ARM64_REG_SP, arm64_reg_read(vcpu, UC_ARM64_REG_SP_EL1));
 	}
-	arm64_reg_write(vcpu, UC_ARM64_REG_PSTATE, PSR_MODE_EL1h | PSR_DAIF_MASK);
+	arm64_set_pstate(vcpu, PSR_MODE_EL1h | PSR_DAIF_MASK);
 	arm64_reg_write(vcpu, UC_ARM64_REG_PC,
 			arm64_reg_read(vcpu, UC_ARM64_REG_VBAR_EL1) + offset);
-}
-
-static bool from_el0(struct kvm_vcpu *vcpu)
-{
-	return (arm64_reg_read(vcpu, UC_ARM64_REG_PSTATE) & PSR_MODE_MASK) == PSR_MODE_EL0t;
 }
 
 /* inject_abt64: a data or prefetch abort at `addr` with this status code */
 static void inject_abt64(struct kvm_vcpu *vcpu, bool is_iabt, uint64_t addr,
 			 uint32_t fsc, bool write)
 {
-	bool low = from_el0(vcpu);
+	bool low = arm64_from_el0(vcpu);
 	uint32_t ec = is_iabt ? (low ? ESR_ELx_EC_IABT_LOW : ESR_ELx_EC_IABT_CUR)
 			      : (low ? ESR_ELx_EC_DABT_LOW : ESR_ELx_EC_DABT_CUR);
 	uint32_t esr = ec << ESR_ELx_EC_SHIFT | ESR_ELx_IL | fsc;
@@ -304,6 +207,8 @@ static int kvm_pgtable_stage2_map(struct kvm_vcpu *vcpu, struct s2_fault *f, int
 	if (r)
 		return r;
 	kvm->stat.spte_installs[level]++;
+	/* KVM cleans the I-cache of what it maps: Unicorn drops stale code */
+	arm64_invalidate_code(vcpu, base << PAGE_SHIFT, pages << PAGE_SHIFT);
 	ev = sim_ev_begin(relax ? "kvm_pgtable_stage2_relax_perms" : "kvm_pgtable_stage2_map");
 	sim_ev_hex(ev, "ipa", base << PAGE_SHIFT);
 	sim_ev_int(ev, "level", s2_arm64_level(level));
@@ -359,33 +264,6 @@ static int user_mem_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 
 /* ---- MMIO: io_mem_abort and its completion ---- */
 
-/*
- * The syndrome hardware gives for a data abort on a single-register
- * load/store without writeback (ISV=1): access size, sign extension,
- * register, 64-bit destination.  Anything else (pairs, writeback,
- * SIMD&FP, exclusives) has ISV=0.
- */
-static bool decode_isv(uint32_t insn, struct arm64_mmio_pending *d)
-{
-	uint32_t size = insn >> 30, opc = (insn >> 22) & 3;
-	bool uimm = (insn & 0x3b000000) == 0x39000000;
-	bool unscaled = (insn & 0x3b200c00) == 0x38000000;
-	bool regoff = (insn & 0x3b200c00) == 0x38200800;
-
-	if (!uimm && !unscaled && !regoff)
-		return false;
-	if (opc == 2 && size == 3)	/* PRFM */
-		return false;
-	if (opc == 3 && size >= 2)
-		return false;
-	d->read = opc != 0;
-	d->rt = insn & 0x1f;
-	d->len = 1 << size;
-	d->sign_extend = opc >= 2;
-	d->sixty_four = size == 3 || opc == 2;
-	return true;
-}
-
 static int io_mem_abort(struct kvm_vcpu *vcpu, uint64_t ipa, bool write)
 {
 	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
@@ -394,7 +272,7 @@ static int io_mem_abort(struct kvm_vcpu *vcpu, uint64_t ipa, bool write)
 	struct kvm_run *run = vcpu->run;
 	struct sim_ev *ev;
 	uint32_t insn;
-	bool isv = arm64_fetch_insn(vcpu, pc, &insn) && decode_isv(insn, &d);
+	bool isv = arm64_fetch_insn(vcpu, pc, &insn) && arm64_decode_isv(insn, &d);
 
 	ev = sim_ev_begin("io_mem_abort");
 	sim_ev_hex(ev, "ipa", ipa);
@@ -513,6 +391,7 @@ static bool s2_lookup(struct kvm *kvm, uint64_t ipa, bool write, struct tdp_leaf
 struct walk_state {
 	struct kvm_vcpu *vcpu;
 	uint64_t va;
+	bool may_fault;	/* false: a fill's walk, which only looks */
 	int ret;	/* a failed S1PTW's outcome */
 };
 
@@ -533,6 +412,8 @@ static int s1ptw_read(void *opaque, uint64_t ipa, uint64_t *val)
 	if (!s2_lookup(kvm, ipa, write, &leaf)) {
 		struct s2_fault f = { .ipa = ipa, .va = ws->va, .s1ptw = true, .write = write };
 
+		if (!ws->may_fault)
+			return -1;
 		ws->ret = stage2_abort(ws->vcpu, &f);
 		if (ws->ret || !s2_lookup(kvm, ipa, write, &leaf))
 			return -1;
@@ -555,32 +436,13 @@ static void build_walk_ctx(struct kvm_vcpu *vcpu, struct arm64_walk_ctx *ctx,
 	ctx->opaque = ws;
 }
 
-/* The guest code word at pc, through both stages (no faults taken). */
-bool arm64_fetch_insn(struct kvm_vcpu *vcpu, uint64_t pc, uint32_t *insn)
-{
-	return uc_mem_read(to_arm64(vcpu)->uc, pc, insn, 4) == UC_ERR_OK;
-}
-
-static unsigned fault_access(int type, bool el0)
-{
-	unsigned acc = el0 ? ARM64_ACC_EL0 : 0;
-
-	switch (type) {
-	case UC_MEM_WRITE_UNMAPPED:
-	case UC_MEM_WRITE_PROT:
-		return acc | ARM64_ACC_WRITE;
-	case UC_MEM_FETCH_UNMAPPED:
-	case UC_MEM_FETCH_PROT:
-		return acc | ARM64_ACC_EXEC;
-	default:
-		return acc;
-	}
-}
-
-/* Map the part of both leaves around va that is linear in both stages. */
-static int install_translation(struct kvm_vcpu *vcpu, uint64_t va,
-			       const struct arm64_walk_result *res,
-			       const struct tdp_leaf *leaf, bool el0)
+/*
+ * The part of both leaves around va that is linear in both stages, with
+ * what the EL may do there: the translation a TLB fill grants.
+ */
+static void fill_from_leaves(uint64_t va, const struct arm64_walk_result *res,
+			     const struct tdp_leaf *leaf, bool el0,
+			     struct arm64_fill_cache *out)
 {
 	uint64_t s2_lo = leaf->gfn_base << PAGE_SHIFT;
 	uint64_t s2_hi = s2_lo + (TDP_PAGES_PER_LEVEL(leaf->level) << PAGE_SHIFT);
@@ -588,20 +450,57 @@ static int install_translation(struct kvm_vcpu *vcpu, uint64_t va,
 	uint64_t s1_lo = res->ipa & ~(s1_size - 1);
 	uint64_t lo = s1_lo > s2_lo ? s1_lo : s2_lo;
 	uint64_t hi = s1_lo + s1_size < s2_hi ? s1_lo + s1_size : s2_hi;
-	struct arm64_region n = {
-		.gva = va - (res->ipa - lo),
-		.size = hi - lo,
-		.ipa = lo,
-		.hva = tdp_leaf_host(leaf, lo >> PAGE_SHIFT),
-		.perms = UC_PROT_READ,
-	};
 	bool exec = el0 ? res->el0_exec : res->el1_exec;
 
+	out->valid = true;
+	out->va = va - (res->ipa - lo);
+	out->size = hi - lo;
+	out->ipa = lo;
+	out->hva = tdp_leaf_host(leaf, lo >> PAGE_SHIFT);
+	out->perms = UC_PROT_READ;
 	if (res->writable && (leaf->flags & TDP_SPTE_WRITABLE))
-		n.perms |= UC_PROT_WRITE;
+		out->perms |= UC_PROT_WRITE;
 	if (exec && (leaf->flags & TDP_SPTE_EXEC))
-		n.perms |= UC_PROT_EXEC;
-	return region_install(to_arm64(vcpu), n);
+		out->perms |= UC_PROT_EXEC;
+}
+
+/*
+ * A TLB fill: the stage-1 walk and the stage-2 lookup for this access,
+ * taking no fault.  False when either stage cannot give it now.
+ */
+bool arm64_translate(struct kvm_vcpu *vcpu, uint64_t va, unsigned acc,
+		     struct arm64_fill_cache *out)
+{
+	struct walk_state ws = { .vcpu = vcpu, .va = va };
+	struct arm64_walk_ctx ctx;
+	struct arm64_walk_result res;
+	struct tdp_leaf leaf;
+
+	build_walk_ctx(vcpu, &ctx, &ws);
+	if (arm64_walk(&ctx, va, acc, &res) != ARM64_WALK_OK ||
+	    !s2_lookup(vcpu->kvm, res.ipa, acc & ARM64_ACC_WRITE, &leaf))
+		return false;
+	fill_from_leaves(va, &res, &leaf, acc & ARM64_ACC_EL0, out);
+	return true;
+}
+
+/*
+ * The VA the hardware would report (FAR_EL1): the fill names only the
+ * 1K page that missed; the instruction at PC names the byte.  An access
+ * that starts before the page and straddles into it faults at the page.
+ */
+static uint64_t fault_address(struct kvm_vcpu *vcpu)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	uint64_t pc = arm64_reg_read(vcpu, UC_ARM64_REG_PC);
+	uint64_t page = a->fault.va, ea;
+	uint32_t insn;
+
+	if (a->fault.type == UC_MEM_FETCH)
+		return pc > page ? pc : page;
+	if (!arm64_fetch_insn(vcpu, pc, &insn) || !arm64_data_address(vcpu, pc, insn, &ea))
+		return page;
+	return ea >= page && ea - page < ARM64_UC_PAGE_SIZE ? ea : page;
 }
 
 static void trace_s1_fault(const struct arm64_walk_result *res, uint64_t va)
@@ -614,15 +513,17 @@ static void trace_s1_fault(const struct arm64_walk_result *res, uint64_t va)
 	sim_ev_end(ev);
 }
 
-/* A Unicorn memory fault: walk stage 1, then stage 2, then map. */
+/*
+ * A fill the hook could not grant: walk stage 1 again, this time taking
+ * the faults (S1PTW ones included), then stage 2.
+ */
 int kvm_handle_guest_abort(struct kvm_vcpu *vcpu)
 {
 	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
-	uint64_t va = a->fault.addr;
-	bool el0 = from_el0(vcpu);
-	unsigned acc = fault_access(a->fault.type, el0);
+	uint64_t va = fault_address(vcpu);
+	unsigned acc = arm64_access(a->fault.type, arm64_from_el0(vcpu));
 	bool write = acc & ARM64_ACC_WRITE, exec = acc & ARM64_ACC_EXEC;
-	struct walk_state ws = { vcpu, va, 0 };
+	struct walk_state ws = { .vcpu = vcpu, .va = va, .may_fault = true };
 	struct arm64_walk_ctx ctx;
 	struct arm64_walk_result res;
 	struct tdp_leaf leaf;
@@ -642,8 +543,9 @@ int kvm_handle_guest_abort(struct kvm_vcpu *vcpu)
 		break;
 	}
 	if (s2_lookup(vcpu->kvm, res.ipa, write, &leaf)) {
+		/* the walk's own S1PTW faults mapped what was missing */
 		kvm_livelock_check(vcpu, res.ipa >> PAGE_SHIFT, true, "re-faulted");
-		return install_translation(vcpu, va, &res, &leaf, el0);
+		return 0;
 	}
 	f = (struct s2_fault){ .ipa = res.ipa, .va = va, .write = write, .exec = exec };
 	r = stage2_abort(vcpu, &f);

@@ -147,7 +147,7 @@ static int apf_put_user_ready(struct kvm_vcpu *vcpu, uint32_t token, bool error)
 
 static bool apf_pageready_slot_free(struct kvm_vcpu *vcpu)
 {
-	uint32_t token;
+	uint32_t token = 0;	/* Release's -O3 cannot see kvm_efault never returns 0 */
 
 	if (apf_access(vcpu, offsetof(struct kvm_vcpu_pv_apf_data, token), &token,
 		       sizeof(token), false))

@@ -43,7 +43,7 @@ static void check_ioctls(void)
 {
 	struct kvm_vcpu_init init = { 0 };
 	struct kvm_one_reg reg;
-	struct { struct kvm_reg_list l; __u64 ids[1]; } list = { { 1 }, { 0 } };
+	struct { struct kvm_reg_list l; __u64 ids[1]; } list = { .l.n = 1 };
 	struct kvm_regs regs;
 	u64 val;
 	int kvm = open("/dev/kvm", O_RDWR), vm, vcpu;

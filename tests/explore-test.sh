@@ -156,8 +156,9 @@ userfault-race)
 private-convert-race)
 	# rules 3 and 6: without the sequence check pct finds a fault that
 	# looked P up before an attribute flip installing its SPTE after it;
-	# with the check, no schedule fails
-	explore --strategy pct --runs 500 --profile upstream+skip-mmu-seq-check \
+	# with the check, no schedule fails.  Quanta of 4,000 blocks give pct
+	# enough scheduling points inside the guest's read loop
+	explore --strategy pct --runs 500 --quantum 4000 --profile upstream+skip-mmu-seq-check \
 		--out "$W" private-convert-race
 	[ $rc = 1 ] || fail "explore exit $rc: $(cat "$W/err")"
 	grep -q '^FAILED run [0-9]*: oracle stale-spte: SPTE for gpa 0x40000000 installed from a lookup that kvm_arch_pre_set_memory_attributes (invalidation [0-9]*) overtook$' "$W/err" ||
@@ -166,7 +167,7 @@ private-convert-race)
 	"$KVMSIM" replay "$s" >/dev/null 2>"$W/e"
 	grep -q 'FAILED oracle stale-spte' "$W/e" || fail "replay: $(cat "$W/e")"
 	rm -f "$W"/*.schedule
-	explore --strategy pct --runs 500 --profile upstream --out "$W" private-convert-race
+	explore --strategy pct --runs 500 --quantum 4000 --profile upstream --out "$W" private-convert-race
 	[ $rc = 0 ] || fail "upstream check failed: $(cat "$W/err")"
 	grep -q '^explore: 500 runs (pct), no failure$' "$W/err" || fail "summary: $(cat "$W/err")"
 	# a flip between the fault's read of the attribute and the sequence

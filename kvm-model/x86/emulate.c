@@ -63,38 +63,10 @@ static void trap_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 
 static void add_trap(struct kvm_x86_uc *a, uint64_t addr)
 {
-	if (!gfn_set_add(&a->trapped, addr))
-		return;
-	for (int e = 0; e < ENG_NR; e++) {
-		uc_hook h;
+	uc_hook h;
 
-		if (a->engines[e])
-			uc_hook_add(a->engines[e], &h, UC_HOOK_CODE, trap_hook, a, addr, addr);
-	}
-}
-
-/* A newly opened engine gets the hooks of every address trapped so far. */
-void x86_rehook_traps(struct kvm_vcpu *vcpu, uc_engine *uc)
-{
-	struct kvm_x86_uc *a = to_uc(vcpu);
-
-	for (size_t i = 0; i < a->trapped.cap; i++) {
-		uint64_t addr = a->trapped.keys[i] - 1;	/* keys are stored + 1 */
-		uc_hook h;
-
-		if (a->trapped.keys[i])
-			uc_hook_add(uc, &h, UC_HOOK_CODE, trap_hook, a, addr, addr);
-	}
-}
-
-static int read_code(struct kvm_vcpu *vcpu, uint64_t rip, uint8_t *buf, size_t len)
-{
-	struct kvm_x86_uc *a = to_uc(vcpu);
-
-	for (size_t n = len; n > 0; n--)
-		if (uc_mem_read(a->uc, rip, buf, n) == UC_ERR_OK)
-			return (int)n;
-	return 0;
+	if (gfn_set_add(&a->trapped, addr))
+		uc_hook_add(a->uc, &h, UC_HOOK_CODE, trap_hook, a, addr, addr);
 }
 
 /*
@@ -137,7 +109,8 @@ static bool trap_opcode(const uint8_t *p)
 void x86_scan_code(struct kvm_vcpu *vcpu, uint64_t gva, const uint8_t *bytes, size_t len)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
-	cs_insn *insn = cs_malloc(a->cs[a->mode]);
+	csh cs = a->cs[x86_cpu_mode(vcpu)];
+	cs_insn *insn = cs_malloc(cs);
 
 	for (size_t i = 0; i < len; i++) {
 		if (i + 1 == len ? !one_byte_trap(bytes[i]) : !trap_opcode(bytes + i))
@@ -147,7 +120,7 @@ void x86_scan_code(struct kvm_vcpu *vcpu, uint64_t gva, const uint8_t *bytes, si
 			size_t n = len - start < 16 ? len - start : 16;
 			uint64_t addr = gva + start;
 
-			if (!cs_disasm_iter(a->cs[a->mode], &code, &n, &addr, insn) ||
+			if (!cs_disasm_iter(cs, &code, &n, &addr, insn) ||
 			    start + insn->size <= i)
 				continue;
 			if (insn_is_trapped(insn))
@@ -157,15 +130,33 @@ void x86_scan_code(struct kvm_vcpu *vcpu, uint64_t gva, const uint8_t *bytes, si
 	cs_free(insn, 1);
 }
 
+int x86_insn_length(struct kvm_vcpu *vcpu, const uint8_t *code, int n)
+{
+	cs_insn *insn;
+	int len = 0;
+
+	if (n > 0 && cs_disasm(to_uc(vcpu)->cs[x86_cpu_mode(vcpu)], code, n, 0, 1, &insn) == 1) {
+		len = insn->size;
+		cs_free(insn, 1);
+	}
+	return len;
+}
+
+/* Decode the instruction at linear lin, its address the guest's RIP. */
+static bool decode_at(struct kvm_vcpu *vcpu, uint64_t lin, uint64_t rip, cs_insn **insn)
+{
+	uint8_t code[16];
+	int n = x86_read_code(vcpu, lin, code, sizeof(code));
+
+	return n && cs_disasm(to_uc(vcpu)->cs[x86_cpu_mode(vcpu)], code, n, rip, 1, insn) == 1;
+}
+
 void x86_disasm(struct kvm_vcpu *vcpu, uint64_t rip, char *buf, size_t len)
 {
-	struct kvm_x86_uc *a = to_uc(vcpu);
-	uint8_t code[16];
 	cs_insn *insn;
-	int n = read_code(vcpu, rip, code, sizeof(code));
 
 	snprintf(buf, len, "(unreadable)");
-	if (n && cs_disasm(a->cs[a->mode], code, n, rip, 1, &insn) == 1) {
+	if (decode_at(vcpu, x86_linear_rip(vcpu), rip, &insn)) {
 		snprintf(buf, len, "%s%s%s", insn->mnemonic, insn->op_str[0] ? " " : "",
 			 insn->op_str);
 		cs_free(insn, 1);
@@ -227,11 +218,10 @@ static void *read_idt_entry(struct kvm_vcpu *vcpu, int vector, int size)
 	return x86_gva_to_hva(vcpu, base + off, false, &v, &ec);
 }
 
-static void load_cs(struct kvm_vcpu *vcpu, uint16_t sel)
+/* CS from the gate or the IVT, with the descriptor the CPU would load. */
+static int load_cs(struct kvm_vcpu *vcpu, uint16_t sel)
 {
-	if ((uint16_t)x86_reg_read(vcpu, UC_X86_REG_CS) != sel)
-		x86_reg_write(vcpu, UC_X86_REG_CS, sel);
-	/* x86_sync_segments picks up the descriptor */
+	return x86_load_cs(vcpu, sel) ? -1 : 0;
 }
 
 static int deliver_real_mode(struct kvm_vcpu *vcpu, int vector)
@@ -252,7 +242,8 @@ static int deliver_real_mode(struct kvm_vcpu *vcpu, int vector)
 		return -1;
 	x86_reg_write(vcpu, UC_X86_REG_RSP, (sp - (ss << 4)) & 0xffff);
 	x86_reg_write(vcpu, UC_X86_REG_EFLAGS, flags & ~((1u << 9) | (1u << 8) | (1u << 18)));
-	load_cs(vcpu, cs);
+	if (load_cs(vcpu, cs))
+		return -1;
 	x86_reg_write(vcpu, UC_X86_REG_RIP, ip);
 	return 0;
 }
@@ -341,7 +332,8 @@ static int deliver_protected(struct kvm_vcpu *vcpu, int vector, bool has_error,
 	if (g.type == 0xe)
 		flags &= ~(1u << 9);
 	x86_reg_write(vcpu, UC_X86_REG_EFLAGS, flags);
-	load_cs(vcpu, g.selector);
+	if (load_cs(vcpu, g.selector))
+		return -1;
 	x86_reg_write(vcpu, UC_X86_REG_RIP, lm ? g.offset : (uint32_t)g.offset);
 	return 0;
 }
@@ -439,37 +431,10 @@ static int uc_reg_of(x86_reg r)
 	return -1;
 }
 
-static bool paging_mode_changes(const struct kvm_sregs *o, uint64_t cr0,
-				uint64_t cr4, uint64_t efer)
+static int set_control(struct kvm_vcpu *vcpu, uint64_t cr0, uint64_t cr4, uint64_t efer)
 {
-	uint64_t c0 = X86_CR0_PE | X86_CR0_PG, c4 = X86_CR4_PAE | X86_CR4_LA57;
-
-	return ((o->cr0 ^ cr0) & c0) || ((o->cr4 ^ cr4) & c4) ||
-	       ((o->efer ^ efer) & (EFER_LME | EFER_LMA));
-}
-
-/* Bits that change how stage-1 translations read, so installed ones go. */
-static bool translation_bits_change(const struct kvm_sregs *o, uint64_t cr0,
-				    uint64_t cr4, uint64_t efer)
-{
-	return ((o->cr0 ^ cr0) & X86_CR0_WP) ||
-	       ((o->cr4 ^ cr4) & (X86_CR4_PSE | X86_CR4_PGE | X86_CR4_SMEP | X86_CR4_SMAP)) ||
-	       ((o->efer ^ efer) & EFER_NX);
-}
-
-static int set_control(struct kvm_vcpu *vcpu, const char *insn, uint64_t cr0,
-		       uint64_t cr4, uint64_t efer)
-{
-	struct kvm_sregs *s = &vcpu->sregs;
-
-	if (paging_mode_changes(s, cr0, cr4, efer))
-		return x86_internal_error(vcpu, "mode change by '%s' is not modelled", insn);
-	if (translation_bits_change(s, cr0, cr4, efer))
-		uc_flush_all(vcpu, "paging bits changed");
-	s->cr0 = cr0;
-	s->cr4 = cr4;
-	s->efer = efer;
-	x86_reg_write(vcpu, UC_X86_REG_CR0, cr0 & ~X86_CR0_PG);
+	if (x86_set_control(vcpu, cr0, cr4, efer))
+		return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
 	return 0;
 }
 
@@ -497,7 +462,7 @@ static int emulate_mov_cr(struct kvm_vcpu *vcpu, const cs_insn *insn)
 	v = x86_reg_read(vcpu, gpr);
 	switch (n) {
 	case 0:
-		return set_control(vcpu, text, v, s->cr4, s->efer);
+		return set_control(vcpu, v, s->cr4, s->efer);
 	case 2:
 		vcpu->cr2 = v;
 		return 0;
@@ -506,7 +471,7 @@ static int emulate_mov_cr(struct kvm_vcpu *vcpu, const cs_insn *insn)
 		uc_flush_all(vcpu, "cr3 write");
 		return 0;
 	case 4:
-		return set_control(vcpu, text, s->cr0, v, s->efer);
+		return set_control(vcpu, s->cr0, v, s->efer);
 	case 8:
 		s->cr8 = v;
 		return 0;
@@ -592,8 +557,7 @@ static int emulate_msr(struct kvm_vcpu *vcpu, bool write)
 
 	if (idx == MSR_EFER) {
 		if (write)
-			return set_control(vcpu, "wrmsr EFER", vcpu->sregs.cr0,
-					   vcpu->sregs.cr4, v | (vcpu->sregs.efer & EFER_LMA));
+			return set_control(vcpu, vcpu->sregs.cr0, vcpu->sregs.cr4, v);
 		v = vcpu->sregs.efer;
 	} else if (msr_access(vcpu, idx, &v, write)) {
 		ev = sim_ev_begin(write ? "kvm_msr_write_ex" : "kvm_msr_read_ex");
@@ -875,7 +839,7 @@ static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 		return string_pio_size(insn->id) ? emulate_string_pio(vcpu, insn) :
 						   emulate_pio(vcpu, insn);
 	case X86_INS_CLTS:
-		return set_control(vcpu, "clts", vcpu->sregs.cr0 & ~X86_CR0_TS,
+		return set_control(vcpu, vcpu->sregs.cr0 & ~X86_CR0_TS,
 				   vcpu->sregs.cr4, vcpu->sregs.efer);
 	default:
 		*skip = false;
@@ -888,20 +852,19 @@ static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 int x86_emulate_special(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
-	uint64_t rip = a->special_rip, exceptions;
-	uint8_t code[16];
+	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP), exceptions;
 	cs_insn *insn;
 	bool skip = false;
-	int n = read_code(vcpu, rip, code, sizeof(code)), r;
+	int r;
 
-	if (!n || cs_disasm(a->cs[a->mode], code, n, rip, 1, &insn) != 1)
+	if (!decode_at(vcpu, a->special_rip, rip, &insn))
 		return x86_internal_error(vcpu, "cannot decode the instruction at 0x%llx",
-					  (unsigned long long)rip);
+					  (unsigned long long)a->special_rip);
 	if (!insn_is_trapped(insn)) {
 		/* code changed under a stale hook */
 		cs_free(insn, 1);
 		return x86_internal_error(vcpu, "stale trap at 0x%llx",
-					  (unsigned long long)rip);
+					  (unsigned long long)a->special_rip);
 	}
 	exceptions = a->exceptions;
 	r = emulate_insn(vcpu, insn, &skip);
@@ -918,13 +881,10 @@ int x86_emulate_special(struct kvm_vcpu *vcpu)
  */
 int x86_handle_invalid_insn(struct kvm_vcpu *vcpu)
 {
-	struct kvm_x86_uc *a = to_uc(vcpu);
 	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
-	uint8_t code[16];
 	cs_insn *insn;
-	int n = read_code(vcpu, rip, code, sizeof(code));
 
-	if (n && cs_disasm(a->cs[a->mode], code, n, rip, 1, &insn) == 1) {
+	if (decode_at(vcpu, x86_linear_rip(vcpu), rip, &insn)) {
 		bool vmcall = insn->id == X86_INS_VMCALL || insn->id == X86_INS_VMMCALL;
 		uint16_t size = insn->size;
 

@@ -5,17 +5,20 @@
  * KVM_SET_SREGS hands KVM the hidden part of each segment register
  * (base, limit, attributes) directly; the guest's GDT is not read
  * (vmx_set_segment writes the VMCS fields).  Unicorn only offers selector
- * writes, which load the hidden part the way the CPU does: from the GDT in
- * protected mode, as selector << 4 in real mode.  So each segment is loaded
- * through a scratch descriptor table built from the sregs, mapped for the
- * moment of the load at a scratch linear address, with CR0.PE set for the
- * duration in real mode.  This also gives real mode a CS base other than
- * selector << 4, as at the reset vector (f000:fff0 with base 0xffff0000).
+ * writes, and its 64-bit engine (the one kvmsim runs) does not even load
+ * the descriptor for CS, SS, DS and ES.  So the CPU state travels (as a
+ * Unicorn context) to a 32-bit "loader" engine whose selector writes do
+ * load descriptors, the way the CPU does: from a scratch descriptor table
+ * built from the sregs, with CR0.PE set for the moment in real mode (so
+ * real mode may have a CS base other than selector << 4, as at the reset
+ * vector: f000:fff0 with base 0xffff0000).  The state then travels back.
  *
  * After the guest runs, x86_sync_segments brings selectors the guest
- * loaded itself back into the sregs, with the hidden part it got.
+ * loaded itself (far jumps, mov to a segment register, iret) back into
+ * the sregs, with the hidden part it got.
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kvm-model/x86/uc_internal.h"
@@ -23,6 +26,43 @@
 /* the scratch table: selectors index up to 0xfff8, so 64 KiB */
 #define SCRATCH_GDT_GVA		0x80000000ull
 #define SCRATCH_GDT_SIZE	0x10000ull
+
+/* One loader for the process: it never runs code, it only loads segments. */
+static struct {
+	uc_engine *uc;
+	uint8_t *gdt;
+} loader;
+
+/* Its TLB: the scratch table, identity-mapped; nothing else exists. */
+static bool loader_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
+			void *opaque)
+{
+	if (va < SCRATCH_GDT_GVA || va >= SCRATCH_GDT_GVA + SCRATCH_GDT_SIZE)
+		return false;
+	e->paddr = va;
+	e->perms = UC_PROT_READ | UC_PROT_WRITE;
+	return true;
+}
+
+static uc_engine *loader_get(void)
+{
+	uc_hook h;
+
+	if (loader.uc)
+		return loader.uc;
+	loader.gdt = aligned_alloc(PAGE_SIZE, SCRATCH_GDT_SIZE);
+	if (!loader.gdt || uc_open(UC_ARCH_X86, UC_MODE_32, &loader.uc) != UC_ERR_OK) {
+		free(loader.gdt);
+		loader.gdt = NULL;
+		loader.uc = NULL;
+		return NULL;
+	}
+	uc_ctl_set_tcg_buffer_size(loader.uc, 1u << 20);
+	uc_ctl_tlb_mode(loader.uc, UC_TLB_VIRTUAL);
+	uc_hook_add(loader.uc, &h, UC_HOOK_TLB_FILL, loader_fill, NULL, 1, 0);
+	uc_mem_map_ptr(loader.uc, SCRATCH_GDT_GVA, SCRATCH_GDT_SIZE, UC_PROT_ALL, loader.gdt);
+	return loader.uc;
+}
 
 static uint64_t make_descriptor(const struct kvm_segment *s)
 {
@@ -94,79 +134,147 @@ static bool real_mode_standard(const struct kvm_segment *seg)
 	return seg->base == (uint64_t)seg->selector << 4;
 }
 
-/* Write one selector with the hidden part *seg through the scratch table. */
-static bool load_through_scratch(struct kvm_vcpu *vcpu, int reg, const struct kvm_segment *seg)
+/*
+ * Write selector sel with the hidden part *seg through the scratch table.
+ * The descriptor is made loadable (present, readable or writable as the
+ * register needs, DPL not below RPL): KVM_SET_SREGS takes any hidden part,
+ * the checks a selector load makes are not VM entry's.
+ */
+static bool load_through_scratch(uc_engine *uc, int reg, uint16_t sel,
+				 const struct kvm_segment *seg)
 {
-	uint64_t sel = seg->selector, d = make_descriptor(seg);
-	struct kvm_x86_uc *a = to_uc(vcpu);
+	struct kvm_segment fixed = *seg;
+	uint64_t d, v = sel;
 
-	if (!seg_is_null(&vcpu->sregs, seg, reg))
-		uc_mem_write(a->uc, SCRATCH_GDT_GVA + (sel & ~7ull), &d, sizeof(d));
-	return uc_reg_write(a->uc, reg, &sel) == UC_ERR_OK;
+	fixed.present = 1;
+	fixed.s = 1;
+	if (reg == UC_X86_REG_SS)
+		fixed.type = (fixed.type & ~8) | 2;
+	else if (fixed.type & 8)
+		fixed.type |= 2;
+	if (reg != UC_X86_REG_SS && fixed.dpl < (sel & 3))
+		fixed.dpl = sel & 3;
+	d = make_descriptor(&fixed);
+	memcpy(loader.gdt + (sel & ~7u), &d, sizeof(d));
+	/* the loader's TLB may hold the page from the last load */
+	uc_ctl_flush_tlb(uc);
+	return uc_reg_write(uc, reg, &v) == UC_ERR_OK;
 }
 
-/* Every segment the plain real-mode load could not give its base. */
-static const char *load_all_through_scratch(struct kvm_vcpu *vcpu, bool real)
+static void loader_set_eflags_vm(uc_engine *uc, bool vm)
 {
-	struct kvm_x86_uc *a = to_uc(vcpu);
-	struct kvm_sregs *s = &vcpu->sregs;
+	uint64_t fl = 0;
+
+	uc_reg_read(uc, UC_X86_REG_EFLAGS, &fl);
+	fl = vm ? fl | (1u << 17) : fl & ~(1ull << 17);
+	uc_reg_write(uc, UC_X86_REG_EFLAGS, &fl);
+}
+
+/*
+ * The CPL is SS.DPL (QEMU sets it when SS is loaded, as VMX reads it):
+ * a real-mode SS load makes it 0, a virtual-8086 one 3.  The checks a
+ * protected-mode SS load makes then pass for the wanted DPL.
+ */
+static const char *load_ss(uc_engine *uc, const struct kvm_segment *ss, uint64_t cr0)
+{
+	uint64_t zero = 0, real = cr0 & ~X86_CR0_PE;
+
+	if (ss->dpl == 1 || ss->dpl == 2)
+		return "CPL 1 or 2 in the sregs' SS";
+	if (ss->dpl == 3) {
+		loader_set_eflags_vm(uc, true);
+		uc_reg_write(uc, UC_X86_REG_SS, &zero);
+		loader_set_eflags_vm(uc, false);
+	} else {
+		uc_reg_write(uc, UC_X86_REG_CR0, &real);
+		uc_reg_write(uc, UC_X86_REG_SS, &zero);
+		uc_reg_write(uc, UC_X86_REG_CR0, &cr0);
+	}
+	if (!load_through_scratch(uc, UC_X86_REG_SS, (ss->selector & ~3) | ss->dpl, ss))
+		return "an SS Unicorn refuses to load";
+	return NULL;
+}
+
+/*
+ * In the loader, with CR0.PE set and CPL 0: every segment through the
+ * scratch table, SS last (it sets the CPL); then real mode loads its
+ * standard segments (base = selector << 4) plainly with PE clear again.
+ */
+static const char *load_in_loader(uc_engine *uc, const struct kvm_sregs *s)
+{
 	uc_x86_mmr scratch = { .base = SCRATCH_GDT_GVA, .limit = SCRATCH_GDT_SIZE - 1 };
 	uc_x86_mmr gdt = { .base = s->gdt.base, .limit = s->gdt.limit };
+	uc_x86_mmr idt = { .base = s->idt.base, .limit = s->idt.limit };
+	bool real = !(s->cr0 & X86_CR0_PE);
+	uint64_t cr0 = s->cr0 | X86_CR0_PE, zero = 0, real_cr0 = s->cr0 & ~X86_CR0_PE;
 	const char *why = NULL;
 
-	uc_punch_hole(vcpu, SCRATCH_GDT_GVA, SCRATCH_GDT_SIZE);
-	if (uc_mem_map(a->uc, SCRATCH_GDT_GVA, SCRATCH_GDT_SIZE, UC_PROT_READ | UC_PROT_WRITE))
-		return "cannot map the scratch descriptor table";
-	uc_reg_write(a->uc, UC_X86_REG_GDTR, &scratch);
-	if (real)
-		x86_reg_write(vcpu, UC_X86_REG_CR0, s->cr0 | X86_CR0_PE);
+	uc_reg_write(uc, UC_X86_REG_GDTR, &scratch);
+	loader_set_eflags_vm(uc, false);
+	uc_reg_write(uc, UC_X86_REG_CR0, &real_cr0);
+	uc_reg_write(uc, UC_X86_REG_SS, &zero);
+	uc_reg_write(uc, UC_X86_REG_CR0, &cr0);
 	for (size_t i = 0; i < NR_SEG_SLOTS && !why; i++) {
-		const struct kvm_segment *seg = sreg_seg(s, &seg_slots[i]);
+		const struct kvm_segment *seg = sreg_seg((struct kvm_sregs *)s, &seg_slots[i]);
+		int reg = seg_slots[i].reg;
 
 		if (real && (real_mode_standard(seg) || !(seg->selector & ~3)))
 			why = real_mode_standard(seg) ? NULL :
 			      "real-mode segment with selector 0 and a non-zero base";
-		else if (!load_through_scratch(vcpu, seg_slots[i].reg, seg))
-			why = "a segment Unicorn refuses to load (CPL/DPL or type)";
+		else if (seg_is_null(s, seg, reg) || reg == UC_X86_REG_SS)
+			continue;
+		else if (!load_through_scratch(uc, reg, seg->selector, seg))
+			why = "a segment Unicorn refuses to load";
 	}
-	if (real)
-		x86_reg_write(vcpu, UC_X86_REG_CR0, s->cr0 & ~X86_CR0_PG);
-	uc_reg_write(a->uc, UC_X86_REG_GDTR, &gdt);
-	uc_ctl_remove_cache(a->uc, SCRATCH_GDT_GVA, SCRATCH_GDT_GVA + SCRATCH_GDT_SIZE);
-	uc_mem_unmap(a->uc, SCRATCH_GDT_GVA, SCRATCH_GDT_SIZE);
+	/* SS last: it sets the CPL the other loads are checked at */
+	if (!why && !seg_is_null(s, &s->ss, UC_X86_REG_SS) &&
+	    !(real && (real_mode_standard(&s->ss) || !(s->ss.selector & ~3))))
+		why = load_ss(uc, &s->ss, cr0);
+	if (real) {
+		uc_reg_write(uc, UC_X86_REG_CR0, &real_cr0);
+		for (size_t i = 0; i < NR_SEG_SLOTS && !why; i++) {
+			const struct kvm_segment *seg = sreg_seg((struct kvm_sregs *)s, &seg_slots[i]);
+			uint64_t sel = seg->selector;
+
+			if (real_mode_standard(seg))
+				uc_reg_write(uc, seg_slots[i].reg, &sel);
+		}
+	}
+	uc_reg_write(uc, UC_X86_REG_CR0, &s->cr0);
+	uc_reg_write(uc, UC_X86_REG_GDTR, &gdt);
+	uc_reg_write(uc, UC_X86_REG_IDTR, &idt);
 	return why;
 }
 
 /*
- * Load every segment register of the engine from vcpu->sregs.  Returns
- * NULL, or why Unicorn could not take what the sregs describe.
+ * Load every segment register of the engine from vcpu->sregs (CR0 and
+ * EFER must be in the engine already: CS's mode depends on EFER.LMA).
+ * Returns NULL, or why Unicorn could not take what the sregs describe.
  */
 const char *x86_load_segments(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	struct kvm_sregs *s = &vcpu->sregs;
-	bool real = !(s->cr0 & X86_CR0_PE), scratch_needed = !real;
+	uc_engine *ld = loader_get();
 	const char *why;
 
-	/* real mode: plain loads where the base is selector << 4 */
-	for (size_t i = 0; i < NR_SEG_SLOTS && real; i++) {
-		const struct kvm_segment *seg = sreg_seg(s, &seg_slots[i]);
-		uint64_t sel = seg->selector;
-
-		if (!real_mode_standard(seg))
-			scratch_needed = true;
-		else
-			uc_reg_write(a->uc, seg_slots[i].reg, &sel);
-	}
-	if (!scratch_needed)
-		return NULL;
-	why = load_all_through_scratch(vcpu, real);
+	if (!ld)
+		return "cannot open the segment loader";
+	uc_context_save(a->uc, a->ctx);
+	uc_context_restore(ld, a->ctx);
+	why = load_in_loader(ld, s);
+	if (why)
+		return why;
+	uc_context_save(ld, a->ctx);
+	uc_context_restore(a->uc, a->ctx);
+	/* the 64-bit engine takes a bare selector: SS's RPL as the sregs say */
+	x86_reg_write(vcpu, UC_X86_REG_SS, s->ss.selector);
 	/* a descriptor holds 32 bits of base; long mode's FS/GS take 64 */
-	if (!why && a->mode == ENG_64) {
+	if (x86_long_mode(vcpu)) {
 		x86_reg_write(vcpu, UC_X86_REG_FS_BASE, s->fs.base);
 		x86_reg_write(vcpu, UC_X86_REG_GS_BASE, s->gs.base);
 	}
-	return why;
+	return NULL;
 }
 
 /* The hidden part the CPU gave a selector the guest loaded itself. */
@@ -206,4 +314,19 @@ void x86_sync_segments(struct kvm_vcpu *vcpu)
 		if (sel != seg->selector)
 			guest_loaded_segment(vcpu, sel, seg);
 	}
+}
+
+/*
+ * Exception entry: CS from a gate (or the real-mode IVT) with the
+ * descriptor the CPU would load.  NULL, or why it could not be loaded.
+ */
+const char *x86_load_cs(struct kvm_vcpu *vcpu, uint16_t sel)
+{
+	struct kvm_segment cs = vcpu->sregs.cs;
+
+	guest_loaded_segment(vcpu, sel, &cs);
+	if ((vcpu->sregs.cr0 & X86_CR0_PE) && (!cs.present || !cs.s || !(cs.type & 8)))
+		return "not a present code segment";
+	vcpu->sregs.cs = cs;
+	return x86_load_segments(vcpu);
 }

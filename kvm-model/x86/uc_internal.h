@@ -10,48 +10,55 @@
 #include "kvm-model/x86/x86.h"
 #include "mmu-model/x86_walk.h"
 
-/*
- * Unicorn aborts past ~4,095 mapped regions and each map costs O(n^2) in
- * regions: keep a small set, coalesce linear runs, evict the oldest.
- */
-#define UC_MAX_REGIONS	256
+/* How the guest's code decodes (capstone): from CR0.PE, EFER.LMA and CS. */
+enum x86_cpu_mode { MODE_16, MODE_32, MODE_64, MODE_NR };
 
-enum uc_engine_mode { ENG_16, ENG_32, ENG_64, ENG_NR };
+/*
+ * Unicorn's physical space is the guest-physical space: each memslot's
+ * backing is one region at its GPA.  A guest_memfd slot's private pages
+ * live in the file, not at userspace_addr: its view is a second region at
+ * GMEM_ALIAS_BASE + GPA.  MMIO_SCRATCH_GPA is the callback page an MMIO
+ * instruction is stepped against.  Both lie above any GPA a guest can use
+ * (MAXPHYADDR 46) and inside Unicorn's 52-bit physical space.
+ */
+#define GMEM_ALIAS_BASE		(1ull << 48)
+#define MMIO_SCRATCH_GPA	(1ull << 50)
 
 struct uc_region {
-	uint64_t gva;
+	uint64_t gpa;		/* where Unicorn sees it */
 	uint64_t size;
-	uint64_t gpa;
 	uint64_t hva;
-	uint32_t perms;		/* UC_PROT_* */
-	uint64_t seq;		/* install order, for FIFO eviction */
+	/* what the memslot looked like when mapped (remap when it changes) */
+	const void *slot;
+	const void *gmem;
 };
 
 /* Why the last uc_emu_start returned (set by hooks). */
 enum uc_stop {
-	STOP_NONE,		/* count exhausted, or a memory error */
+	STOP_NONE,		/* a failed TLB fill, an error, or nothing */
+	STOP_QUANTUM,		/* the block budget ran out */
 	STOP_UNTRAPPED_PIO,	/* a port hook fired: a scan bug */
 	STOP_SPECIAL,		/* a trapped instruction at special_rip */
 	STOP_INTR,		/* an exception or INT n from Unicorn */
 };
 
+/* A TLB fill that failed, so the access must be resolved outside. */
 struct uc_fault {
 	bool valid;
-	int type;		/* uc_mem_type */
-	uint64_t addr;
-	int size;
+	bool retry;		/* nothing to resolve: translations changed, re-enter */
+	unsigned access;	/* X86_ACC_* */
+	uint64_t gva;
 };
 
-
 /* A single instruction stepped against an MMIO page. */
-/* region perms bit: the guest may execute it, its code is not scanned yet */
-#define REGION_EXEC_PENDING	(1u << 8)
-
 struct mmio_step {
 	uint64_t gva_page;
 	uint64_t gpa_page;
 	uint8_t *hva_page;	/* readable backing (READONLY slot), or NULL */
 	bool track_write;	/* writes land in hva_page: a guest PT page */
+	bool probe;		/* only find the first byte accessed (a #PF's CR2) */
+	bool probed;
+	uint64_t probe_gva;
 	bool have_read_data;
 	uint8_t read_data[8];
 	uint64_t read_gva;
@@ -64,30 +71,35 @@ struct mmio_step {
 };
 
 struct kvm_x86_uc {
-	uc_engine *engines[ENG_NR];
-	uc_engine *uc;
-	enum uc_engine_mode mode;
+	uc_engine *uc;		/* one UC_MODE_64 engine runs every CPU mode */
+	uc_context *ctx;	/* CPU state carried to the segment loader and back */
+	uc_context *step_ctx;	/* CPU state before an MMIO step, to roll back */
 
-	struct uc_region regions[UC_MAX_REGIONS];
+	struct uc_region *regions;
 	int nr_regions;
-	uint64_t region_seq;
+	uint64_t slots_gen;	/* kvm->stat.memslot_updates when mapped */
+	bool slots_mapped;
 
 	struct uc_fault fault;
 	enum uc_stop stop;
-	uint64_t special_rip;
+	bool in_run;		/* inside uc_emu_start (fills may fail) */
+	bool unmapping;		/* inside uc_mem_unmap (fills are identity) */
+	bool stepping;		/* an MMIO step: no quantum stop */
+	uint64_t special_rip;	/* linear address of the trapped instruction */
 	uint64_t exceptions;	/* delivered so far: did emulation raise one? */
 	uint32_t intno;
 	struct mmio_step *mmio;	/* non-NULL while single-stepping MMIO */
 	struct mmio_step mmio_pending;	/* the step an MMIO read exit waits on */
 
-	/* addresses that carry a trapped-instruction code hook */
+	/* linear addresses that carry a trapped-instruction code hook */
 	struct gfn_set trapped;
+	/* linear pages scanned for them since the last TLB flush */
+	struct gfn_set scanned;
 
-	uint64_t shadow_r8_r15[8];	/* outside long mode */
-	bool dt_in_engine;		/* GDTR/IDTR live in the engine */
-	uint32_t shadow_hi[8];		/* RAX..RBP bits 63:32, outside long mode */
-	csh cs[ENG_NR];
-	uint64_t quantum;
+	bool dt_in_engine;		/* sregs are loaded in the engine */
+	csh cs[MODE_NR];
+	uint64_t quantum;		/* translated blocks per scheduling quantum */
+	uint64_t blocks;		/* blocks entered during this uc_emu_start */
 	bool shutdown;
 
 	struct kvm_lapic lapic;
@@ -103,8 +115,13 @@ static inline struct kvm_x86_uc *to_uc(struct kvm_vcpu *vcpu)
 void x86_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start, uint64_t gfn_end);
 void x86_protect_gfn(struct kvm_vcpu *vcpu, uint64_t gfn);
 void uc_flush_all(struct kvm_vcpu *vcpu, const char *why);
-void uc_punch_hole(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t size);
+void x86_tlb_flush(struct kvm_x86_uc *a);
+int x86_sync_memslots(struct kvm_vcpu *vcpu);
+bool x86_tlb_fill(uc_engine *uc, uint64_t gva, uc_mem_type type, uc_tlb_entry *e,
+		  void *opaque);
 int uc_handle_mem_fault(struct kvm_vcpu *vcpu);
+int x86_read_code(struct kvm_vcpu *vcpu, uint64_t lin, uint8_t *buf, size_t len);
+int x86_map_mmio_scratch(struct kvm_vcpu *vcpu);
 int kvm_mmu_track_write(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa);
 int x86_translate(struct kvm_vcpu *vcpu, uint64_t gva, unsigned access,
 		  struct x86_walk_result *res);
@@ -117,6 +134,7 @@ int x86_cpl(struct kvm_vcpu *vcpu);
 /* segments.c */
 const char *x86_load_segments(struct kvm_vcpu *vcpu);
 void x86_sync_segments(struct kvm_vcpu *vcpu);
+const char *x86_load_cs(struct kvm_vcpu *vcpu, uint16_t sel);
 
 /* emulate.c */
 int x86_emulate_special(struct kvm_vcpu *vcpu);
@@ -130,20 +148,20 @@ int kvm_set_msr_common(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t data);
 int kvm_get_msr_common(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data);
 bool x86_exception_has_error_code(int vector);
 int x86_complete_string_pio(struct kvm_vcpu *vcpu);
-void x86_rehook_traps(struct kvm_vcpu *vcpu, uc_engine *uc);
 int x86_internal_error(struct kvm_vcpu *vcpu, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void x86_scan_code(struct kvm_vcpu *vcpu, uint64_t gva, const uint8_t *bytes, size_t len);
+/* Length of the instruction in code[0..n) in the current mode, or 0. */
+int x86_insn_length(struct kvm_vcpu *vcpu, const uint8_t *code, int n);
 
 /* x86.c */
-uint64_t x86_linear_rip(struct kvm_vcpu *vcpu);
 int kvm_fast_pio(struct kvm_vcpu *vcpu, bool in, uint16_t port, int size, uint64_t rip,
 		 uint64_t next_rip);
-
-/* x86.c */
 uint64_t x86_linear_rip(struct kvm_vcpu *vcpu);
 uint64_t x86_reg_read(struct kvm_vcpu *vcpu, int uc_reg);
 void x86_reg_write(struct kvm_vcpu *vcpu, int uc_reg, uint64_t v);
 bool x86_long_mode(struct kvm_vcpu *vcpu);
+enum x86_cpu_mode x86_cpu_mode(struct kvm_vcpu *vcpu);
+int x86_set_control(struct kvm_vcpu *vcpu, uint64_t cr0, uint64_t cr4, uint64_t efer);
 
 #endif

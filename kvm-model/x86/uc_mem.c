@@ -1,151 +1,171 @@
 // SPDX-License-Identifier: MIT
 /*
- * Guest memory as Unicorn sees it.  Unicorn's address space is the guest's
- * virtual space; kvmsim fills it on demand: a Unicorn memory error is a
- * "TLB miss" that runs the stage-1 walk (mmu-model), then the stage-2
- * lookup and, if needed, the KVM fault-in path (kvm_mmu_page_fault), and
- * finally maps the translation as a region pointing at the VMM's bytes.
+ * Guest memory as Unicorn sees it.  Unicorn runs in UC_TLB_VIRTUAL mode:
+ * its physical space is the guest-physical space (each memslot's backing
+ * mapped once at its GPA, MMIO holes left unmapped) and every miss in its
+ * TLB calls x86_tlb_fill, which is the hardware walk: the stage-1 walk
+ * (mmu-model) and the stage-2 lookup (the TDP table).
  *
- * Regions are scarce (see DESIGN.md), so a translation is installed as the
- * largest run that is linear in both stages and has one permission, merged
- * with linear neighbours, and the oldest region is evicted past
- * UC_MAX_REGIONS.  Permissions are narrowed so that the events hardware
- * would act on still reach kvmsim: a page is writable in Unicorn only once
- * its guest PTE is dirty, its SPTE writable, and it holds no guest page
- * table (writes to those are caught, as the shadow MMU write-protects them).
+ * The fill never sleeps, exits or injects: when an access needs any of
+ * that (no SPTE, a guest #PF, MMIO) it fails, Unicorn stops precisely at
+ * the instruction, and uc_handle_mem_fault runs the kernel's path
+ * (handle_ept_violation -> kvm_mmu_page_fault ...) outside the engine;
+ * the instruction then re-runs.  Fills grant read-only where a write must
+ * be seen: a guest PTE not yet dirty, an SPTE not writable (dirty logging,
+ * READONLY slots), a guest page-table page (the shadow MMU's write
+ * protection).  Zaps, CR3 loads, INVLPG and memslot changes flush
+ * Unicorn's TLB.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/x86/uc_internal.h"
 #include "mmu-model/hostmem.h"
 
-/* ---- regions ---- */
+/* ---- the guest-physical map ---- */
 
-static void region_unmap(struct kvm_x86_uc *a, int i, bool drop_code)
+static void unmap_region(struct kvm_x86_uc *a, int i)
 {
-	struct uc_region *r = &a->regions[i];
-
-	/* translated code is keyed by address: drop it while still mapped */
-	if (drop_code)
-		uc_ctl_remove_cache(a->uc, r->gva, r->gva + r->size);
-	uc_mem_unmap(a->uc, r->gva, r->size);
+	/*
+	 * Unicorn drops the region's translated code by looking its GPA up
+	 * as a virtual address through the fill hook: answer with identity.
+	 */
+	a->unmapping = true;
+	uc_mem_unmap(a->uc, a->regions[i].gpa, a->regions[i].size);
+	a->unmapping = false;
 	a->regions[i] = a->regions[--a->nr_regions];
 }
 
-static int region_map(struct kvm_x86_uc *a, uint64_t gva, uint64_t size,
-		      uint64_t gpa, uint64_t hva, uint32_t perms)
+static int map_region(struct kvm_x86_uc *a, const struct uc_region *r)
 {
-	struct uc_region *r;
+	struct uc_region *n = realloc(a->regions, (a->nr_regions + 1) * sizeof(*n));
 
-	if (uc_mem_map_ptr(a->uc, gva, size, perms & UC_PROT_ALL,
-			   (void *)(uintptr_t)hva) != UC_ERR_OK)
+	if (!n)
 		return -ENOMEM;
-	r = &a->regions[a->nr_regions++];
-	*r = (struct uc_region){ gva, size, gpa, hva, perms, ++a->region_seq };
+	a->regions = n;
+	if (uc_mem_map_ptr(a->uc, r->gpa, r->size, UC_PROT_ALL,
+			   (void *)(uintptr_t)r->hva) != UC_ERR_OK)
+		return -ENOMEM;
+	a->regions[a->nr_regions++] = *r;
 	return 0;
 }
 
-static void evict_oldest(struct kvm_x86_uc *a)
+static bool slot_region_current(const struct kvm_memory_slot *s, const struct uc_region *r)
 {
-	int oldest = 0;
-
-	for (int i = 1; i < a->nr_regions; i++)
-		if (a->regions[i].seq < a->regions[oldest].seq)
-			oldest = i;
-	region_unmap(a, oldest, false);
+	return r->slot == s && r->gpa == s->base_gfn << PAGE_SHIFT &&
+	       r->size == s->npages << PAGE_SHIFT && r->hva == s->userspace_addr;
 }
 
 /*
- * Remove [gva, gva+size) from the installed regions, re-mapping the parts
- * of overlapped regions that lie outside it.
+ * kvm_arch_commit_memory_region for the engine: after any memslot change
+ * (kvm->stat.memslot_updates moved) map the slots of address space 0 as
+ * they are now.  A region that went away or moved takes its translated
+ * code with it (the same GPA may come back with other bytes).
  */
-static void punch_hole(struct kvm_x86_uc *a, uint64_t gva, uint64_t size)
+int x86_sync_memslots(struct kvm_vcpu *vcpu)
 {
-	uint64_t end = gva + size;
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	struct kvm *kvm = vcpu->kvm;
+	struct kvm_memslots *slots = &kvm->memslots[0];
+	bool dropped = false;
 
+	if (a->slots_mapped && a->slots_gen == kvm->stat.memslot_updates)
+		return 0;
 	for (int i = 0; i < a->nr_regions; i++) {
-		struct uc_region r = a->regions[i];
+		const struct kvm_memory_slot *s = NULL;
 
-		if (r.gva >= end || r.gva + r.size <= gva)
+		for (int j = 0; j < slots->nr && !s; j++)
+			if (slots->by_gfn[j] == a->regions[i].slot)
+				s = slots->by_gfn[j];
+		if (s && a->regions[i].gpa < GMEM_ALIAS_BASE && slot_region_current(s, &a->regions[i]))
 			continue;
-		region_unmap(a, i, true);
-		i = -1;		/* the array changed: rescan */
-		if (r.gva < gva)
-			region_map(a, r.gva, gva - r.gva, r.gpa, r.hva, r.perms);
-		if (r.gva + r.size > end) {
-			uint64_t off = end - r.gva;
-
-			region_map(a, end, r.size - off, r.gpa + off, r.hva + off,
-				   r.perms);
-		}
-	}
-}
-
-static int find_linear_neighbour(struct kvm_x86_uc *a, uint64_t gva, uint64_t size,
-				 uint64_t gpa, uint64_t hva, uint32_t perms,
-				 bool before)
-{
-	for (int i = 0; i < a->nr_regions; i++) {
-		struct uc_region *r = &a->regions[i];
-
-		if (r->perms != perms)
+		if (s && a->regions[i].gpa >= GMEM_ALIAS_BASE && s->gmem == a->regions[i].gmem &&
+		    a->regions[i].gpa == GMEM_ALIAS_BASE + (s->base_gfn << PAGE_SHIFT))
 			continue;
-		if (before && r->gva + r->size == gva && r->gpa + r->size == gpa &&
-		    r->hva + r->size == hva)
-			return i;
-		if (!before && gva + size == r->gva && gpa + size == r->gpa &&
-		    hva + size == r->hva)
-			return i;
+		unmap_region(a, i--);
+		dropped = true;
 	}
-	return -1;
+	for (int j = 0; j < slots->nr; j++) {
+		const struct kvm_memory_slot *s = slots->by_gfn[j];
+		bool have = false;
+
+		for (int i = 0; i < a->nr_regions && !have; i++)
+			have = a->regions[i].gpa < GMEM_ALIAS_BASE && a->regions[i].slot == s;
+		/* a guest_memfd-only slot has no shared backing to map */
+		if (have || !s->npages || !s->userspace_addr)
+			continue;
+		struct uc_region r = { .gpa = s->base_gfn << PAGE_SHIFT,
+				       .size = s->npages << PAGE_SHIFT,
+				       .hva = s->userspace_addr, .slot = s };
+		if (map_region(a, &r))
+			return x86_internal_error(vcpu, "cannot map memslot %u at gpa 0x%llx",
+						  s->id, (unsigned long long)r.gpa);
+	}
+	if (dropped)
+		uc_ctl_flush_tb(a->uc);
+	x86_tlb_flush(a);
+	a->slots_gen = kvm->stat.memslot_updates;
+	a->slots_mapped = true;
+	return 0;
 }
 
 /*
- * Map a translation, merging it with linear neighbours of equal
- * permission.  Unmapping a region costs Unicorn a TLB and jump-cache
- * flush per page, so a neighbour is absorbed only while it is no larger
- * than what is being mapped (sizes grow like a binary counter): a run of
- * n first touches costs O(n log n) page flushes instead of O(n^2), and
- * leaves O(log n) regions.
+ * A guest_memfd page is mapped by an SPTE whose host page is in the file,
+ * not at userspace_addr: map the slot's window of the file once, at
+ * GMEM_ALIAS_BASE + its GPA, from the host address of one such page.
  */
-static int install_region(struct kvm_x86_uc *a, uint64_t gva, uint64_t size,
-			  uint64_t gpa, uint64_t hva, uint32_t perms)
+static int map_gmem_alias(struct kvm_vcpu *vcpu, const struct kvm_memory_slot *s,
+			  uint64_t gfn, uint64_t hva)
 {
-	bool merged = true;
-	int i;
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	struct uc_region r = { .gpa = GMEM_ALIAS_BASE + (s->base_gfn << PAGE_SHIFT),
+			       .size = s->npages << PAGE_SHIFT,
+			       .hva = hva - ((gfn - s->base_gfn) << PAGE_SHIFT),
+			       .slot = s, .gmem = s->gmem };
 
-	/* overlapped regions lose this range (their code cache goes with them) */
-	punch_hole(a, gva, size);
-	while (merged) {
-		merged = false;
-		i = find_linear_neighbour(a, gva, size, gpa, hva, perms, true);
-		if (i >= 0 && a->regions[i].size <= size) {
-			struct uc_region r = a->regions[i];
-
-			region_unmap(a, i, false);
-			gva = r.gva;
-			gpa = r.gpa;
-			hva = r.hva;
-			size += r.size;
-			merged = true;
-		}
-		i = find_linear_neighbour(a, gva, size, gpa, hva, perms, false);
-		if (i >= 0 && a->regions[i].size <= size) {
-			size += a->regions[i].size;
-			region_unmap(a, i, false);
-			merged = true;
-		}
-	}
-	while (a->nr_regions >= UC_MAX_REGIONS)
-		evict_oldest(a);
-	return region_map(a, gva, size, gpa, hva, perms);
+	for (int i = 0; i < a->nr_regions; i++)
+		if (a->regions[i].gpa == r.gpa)
+			unmap_region(a, i--);
+	return map_region(a, &r);
 }
 
-void uc_punch_hole(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t size)
+/* Unicorn's physical address of the host page an SPTE maps gfn to. */
+static bool spte_paddr(struct kvm_vcpu *vcpu, uint64_t gfn, uint64_t hva, uint64_t *paddr)
 {
-	punch_hole(to_uc(vcpu), gva, size);
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	struct kvm_memory_slot *s = gfn_to_memslot(vcpu->kvm, gfn);
+	uint64_t gpa = gfn << PAGE_SHIFT;
+
+	if (!s)
+		return false;
+	if (hva == gfn_to_hva_memslot(s, gfn)) {
+		*paddr = gpa;
+		return true;
+	}
+	for (int i = 0; i < a->nr_regions; i++) {
+		const struct uc_region *r = &a->regions[i];
+
+		if (r->gpa == GMEM_ALIAS_BASE + (s->base_gfn << PAGE_SHIFT) &&
+		    hva == r->hva + (gpa - (r->gpa - GMEM_ALIAS_BASE))) {
+			*paddr = GMEM_ALIAS_BASE + gpa;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- flushes ---- */
+
+/*
+ * Unicorn's TLB has no per-page flush.  Every page is scanned for
+ * trapped instructions again before it may be executed after a flush.
+ */
+void x86_tlb_flush(struct kvm_x86_uc *a)
+{
+	uc_ctl_flush_tlb(a->uc);
+	gfn_set_clear(&a->scanned);
 }
 
 void uc_flush_all(struct kvm_vcpu *vcpu, const char *why)
@@ -153,45 +173,26 @@ void uc_flush_all(struct kvm_vcpu *vcpu, const char *why)
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	struct sim_ev *ev;
 
-	if (!a->nr_regions)
+	if (!a || !a->uc)
 		return;
 	ev = sim_ev_begin("kvm_mmu_flush_tlb");
 	sim_ev_str(ev, "why", why);
-	sim_ev_int(ev, "regions", a->nr_regions);
 	sim_ev_end(ev);
-	while (a->nr_regions)
-		region_unmap(a, a->nr_regions - 1, true);
+	x86_tlb_flush(a);
 }
 
+/* A zap or write-protection of stage 2: Unicorn's TLB has no per-page flush. */
 void x86_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start, uint64_t gfn_end)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
-	uint64_t start = gfn_start << PAGE_SHIFT, end = gfn_end << PAGE_SHIFT;
 
-	for (int i = 0; i < a->nr_regions; i++) {
-		struct uc_region *r = &a->regions[i];
-
-		if (r->gpa >= end || r->gpa + r->size <= start)
-			continue;
-		region_unmap(a, i, true);
-		i = -1;
-	}
+	if (a && a->uc)
+		x86_tlb_flush(a);
 }
 
 void x86_protect_gfn(struct kvm_vcpu *vcpu, uint64_t gfn)
 {
-	struct kvm_x86_uc *a = to_uc(vcpu);
-	uint64_t gpa = gfn << PAGE_SHIFT;
-
-	for (int i = 0; i < a->nr_regions; i++) {
-		struct uc_region *r = &a->regions[i];
-
-		if (!(r->perms & UC_PROT_WRITE) || r->gpa > gpa ||
-		    r->gpa + r->size <= gpa)
-			continue;
-		punch_hole(a, r->gva + (gpa - r->gpa), PAGE_SIZE);
-		i = -1;
-	}
+	x86_flush_gfns(vcpu, gfn, gfn + 1);
 }
 
 /* ---- stage 1 ---- */
@@ -225,6 +226,44 @@ static int pte_write(void *opaque, uint64_t gpa, uint64_t val, int size)
 	return 0;
 }
 
+/*
+ * The walk a TLB fill does: page-table entries are read and their A/D
+ * bits written only through SPTEs already present (and writable); anything
+ * else fails the fill and the walk is redone outside, where stage 2 may
+ * fault them in.
+ */
+static void *gpa_to_hva_nofault(struct kvm_vcpu *vcpu, uint64_t gpa, bool write)
+{
+	struct tdp_leaf leaf;
+	uint64_t gfn = gpa >> PAGE_SHIFT;
+
+	if (!tdp_lookup(vcpu->kvm->tdp, gfn, &leaf) ||
+	    (write && !(leaf.flags & TDP_SPTE_WRITABLE)))
+		return NULL;
+	return (void *)(uintptr_t)(tdp_leaf_host(&leaf, gfn) + (gpa & (PAGE_SIZE - 1)));
+}
+
+static int pte_read_nofault(void *opaque, uint64_t gpa, uint64_t *val, int size)
+{
+	void *p = gpa_to_hva_nofault(opaque, gpa, false);
+
+	if (!p)
+		return -EFAULT;
+	*val = 0;
+	memcpy(val, p, size);
+	return 0;
+}
+
+static int pte_write_nofault(void *opaque, uint64_t gpa, uint64_t val, int size)
+{
+	void *p = gpa_to_hva_nofault(opaque, gpa, true);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(p, &val, size);
+	return 0;
+}
+
 void x86_build_walk_ctx(struct kvm_vcpu *vcpu, struct x86_walk_ctx *ctx)
 {
 	const struct kvm_sregs *s = &vcpu->sregs;
@@ -250,9 +289,47 @@ void x86_build_walk_ctx(struct kvm_vcpu *vcpu, struct x86_walk_ctx *ctx)
 	ctx->opaque = vcpu;
 }
 
+static enum x86_walk_status walk(struct kvm_vcpu *vcpu, struct x86_walk_ctx *ctx, uint64_t gva,
+				 unsigned access, struct x86_walk_result *res)
+{
+	if (ctx->mode != X86_PAGING_NONE)
+		return x86_walk_addr(ctx, gva, access, res);
+	memset(res, 0, sizeof(*res));
+	res->gpa = x86_long_mode(vcpu) ? gva : (uint32_t)gva;
+	res->page_size = PAGE_SIZE;
+	res->page_gva = gva & PAGE_MASK;
+	res->page_gpa = res->gpa & PAGE_MASK;
+	res->writable = res->user = res->dirty = true;
+	return X86_WALK_OK;
+}
+
 /*
- * Stage-1 translation; registers the page-table pages the walk used so
- * that writes to them are caught.  Returns the x86_walk_status.
+ * Note the page-table pages a walk used: writes to them must be caught
+ * (as the shadow MMU write-protects the gfns it shadows).  Returns true
+ * if one is new, so translations already granted may be stale.
+ */
+static bool track_tables(struct kvm_vcpu *vcpu, const struct x86_walk_result *res)
+{
+	struct kvm *kvm = vcpu->kvm;
+	bool added = false;
+
+	for (int i = 0; i < res->n_tables; i++) {
+		uint64_t gfn = res->table_gpa[i] >> PAGE_SHIFT;
+
+		if (!gfn_set_add(&kvm->pt_gfns, gfn))
+			continue;
+		added = true;
+		for (int v = 0; v < kvm->nr_vcpus; v++)
+			if (kvm->vcpus[v] != vcpu)
+				x86_protect_gfn(kvm->vcpus[v], gfn);
+	}
+	return added;
+}
+
+/*
+ * Stage-1 translation for kvmsim's own accesses (may fault stage 2 in);
+ * registers the page-table pages the walk used.  Returns the
+ * x86_walk_status.
  */
 int x86_translate(struct kvm_vcpu *vcpu, uint64_t gva, unsigned access,
 		  struct x86_walk_result *res)
@@ -261,25 +338,9 @@ int x86_translate(struct kvm_vcpu *vcpu, uint64_t gva, unsigned access,
 	enum x86_walk_status st;
 
 	x86_build_walk_ctx(vcpu, &ctx);
-	if (ctx.mode == X86_PAGING_NONE) {
-		memset(res, 0, sizeof(*res));
-		res->gpa = x86_long_mode(vcpu) ? gva : (uint32_t)gva;
-		res->page_size = PAGE_SIZE;
-		res->page_gva = gva & PAGE_MASK;
-		res->page_gpa = res->gpa & PAGE_MASK;
-		res->writable = res->user = res->dirty = true;
-		return X86_WALK_OK;
-	}
-	st = x86_walk_addr(&ctx, gva, access, res);
-	for (int i = 0; i < res->n_tables; i++) {
-		uint64_t gfn = res->table_gpa[i] >> PAGE_SHIFT;
-		struct kvm *kvm = vcpu->kvm;
-
-		if (!gfn_set_add(&kvm->pt_gfns, gfn))
-			continue;
-		for (int v = 0; v < kvm->nr_vcpus; v++)
-			x86_protect_gfn(kvm->vcpus[v], gfn);
-	}
+	st = walk(vcpu, &ctx, gva, access, res);
+	if (track_tables(vcpu, res))
+		x86_tlb_flush(to_uc(vcpu));
 	return st;
 }
 
@@ -293,7 +354,6 @@ void *x86_gva_to_hva(struct kvm_vcpu *vcpu, uint64_t gva, bool write, int *vecto
 {
 	struct x86_walk_result res;
 	int st = x86_translate(vcpu, gva, write ? X86_ACC_WRITE : 0, &res);
-	void *p;
 
 	if (st == X86_WALK_PAGE_FAULT) {
 		*vector = PF_VECTOR;
@@ -304,27 +364,123 @@ void *x86_gva_to_hva(struct kvm_vcpu *vcpu, uint64_t gva, bool write, int *vecto
 	*vector = -1;
 	if (st != X86_WALK_OK)
 		return NULL;
-	p = kvm_vcpu_gpa_to_hva(vcpu, res.gpa, write);
-	if (p && write)
-		x86_flush_gfns(vcpu, res.gpa >> PAGE_SHIFT, (res.gpa >> PAGE_SHIFT) + 1);
-	return p;
+	return kvm_vcpu_gpa_to_hva(vcpu, res.gpa, write);
+}
+
+/* Guest code at a linear address, for decoding: bytes read, 0 if none. */
+int x86_read_code(struct kvm_vcpu *vcpu, uint64_t lin, uint8_t *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		uint64_t a = lin + done;
+		size_t chunk = PAGE_SIZE - (a & (PAGE_SIZE - 1));
+		int vector;
+		uint32_t ec;
+		void *p = x86_gva_to_hva(vcpu, a, false, &vector, &ec);
+
+		if (!p)
+			break;
+		if (chunk > len - done)
+			chunk = len - done;
+		memcpy(buf + done, p, chunk);
+		done += chunk;
+	}
+	return (int)done;
+}
+
+/* ---- the TLB fill ---- */
+
+enum fill_result { FILL_OK, FILL_FAULT, FILL_RETRY, FILL_NOPHYS };
+
+static unsigned fill_access(uc_mem_type type)
+{
+	return type == UC_MEM_WRITE ? X86_ACC_WRITE : type == UC_MEM_FETCH ? X86_ACC_FETCH : 0;
+}
+
+static enum fill_result try_fill(struct kvm_vcpu *vcpu, uint64_t gva, unsigned access,
+				 uc_tlb_entry *e)
+{
+	struct kvm *kvm = vcpu->kvm;
+	struct x86_walk_result res;
+	struct x86_walk_ctx ctx;
+	struct tdp_leaf leaf;
+	uint64_t gfn, hva;
+	bool pt_page;
+
+	if (x86_cpl(vcpu) == 3)
+		access |= X86_ACC_USER;
+	x86_build_walk_ctx(vcpu, &ctx);
+	ctx.read_pte = pte_read_nofault;
+	ctx.write_pte = pte_write_nofault;
+	if (walk(vcpu, &ctx, gva, access, &res) != X86_WALK_OK)
+		return FILL_FAULT;
+	if (track_tables(vcpu, &res))
+		return FILL_RETRY;
+	gfn = res.gpa >> PAGE_SHIFT;
+	if (!tdp_lookup(kvm->tdp, gfn, &leaf))
+		return FILL_FAULT;
+	pt_page = gfn_set_test(&kvm->pt_gfns, gfn);
+	e->perms = UC_PROT_READ;
+	/* the first write must reach the walker so the guest D bit gets set */
+	if (res.writable && res.dirty && (leaf.flags & TDP_SPTE_WRITABLE) && !pt_page)
+		e->perms |= UC_PROT_WRITE;
+	/*
+	 * Executable once the page was scanned for trapped instructions:
+	 * a fetch fill scans it, so code is never translated unscanned.
+	 */
+	if (!res.nx && ((access & X86_ACC_FETCH) ||
+			gfn_set_test(&to_uc(vcpu)->scanned, gva >> PAGE_SHIFT)))
+		e->perms |= UC_PROT_EXEC;
+	if (((access & X86_ACC_WRITE) && !(e->perms & UC_PROT_WRITE)) ||
+	    ((access & X86_ACC_FETCH) && !(e->perms & UC_PROT_EXEC)))
+		return FILL_FAULT;
+	hva = tdp_leaf_host(&leaf, gfn);
+	if (!spte_paddr(vcpu, gfn, hva, &e->paddr))
+		return FILL_NOPHYS;
+	if ((access & X86_ACC_FETCH) && gfn_set_add(&to_uc(vcpu)->scanned, gva >> PAGE_SHIFT))
+		x86_scan_code(vcpu, gva & PAGE_MASK, (const uint8_t *)(uintptr_t)hva, PAGE_SIZE);
+	return FILL_OK;
+}
+
+/*
+ * UC_HOOK_TLB_FILL: the hardware's walk for a TLB miss.  Unicorn also
+ * calls it outside emulation (unmap, cache removal): then it only answers.
+ */
+bool x86_tlb_fill(uc_engine *uc, uint64_t gva, uc_mem_type type, uc_tlb_entry *e,
+		  void *opaque)
+{
+	struct kvm_vcpu *vcpu = opaque;
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	unsigned access = fill_access(type);
+	enum fill_result r;
+
+	if (a->unmapping) {
+		e->paddr = gva;
+		e->perms = UC_PROT_ALL;
+		return true;
+	}
+	if (a->mmio && (gva & PAGE_MASK) == a->mmio->gva_page && !(access & X86_ACC_FETCH)) {
+		e->paddr = MMIO_SCRATCH_GPA;
+		e->perms = UC_PROT_READ | UC_PROT_WRITE;
+		return true;
+	}
+	r = try_fill(vcpu, gva, access, e);
+	/* a probe must not change memory: a store elsewhere stops it */
+	if (r == FILL_OK && a->mmio && a->mmio->probe) {
+		e->perms &= ~UC_PROT_WRITE;
+		if (access & X86_ACC_WRITE)
+			r = FILL_FAULT;
+	}
+	if (r == FILL_OK)
+		return true;
+	if (a->in_run)
+		a->fault = (struct uc_fault){ .valid = true, .retry = r == FILL_RETRY,
+					      .access = access, .gva = gva };
+	return false;
 }
 
 /* ---- faults ---- */
-
-static unsigned fault_access(int type)
-{
-	switch (type) {
-	case UC_MEM_WRITE_UNMAPPED:
-	case UC_MEM_WRITE_PROT:
-		return X86_ACC_WRITE;
-	case UC_MEM_FETCH_UNMAPPED:
-	case UC_MEM_FETCH_PROT:
-		return X86_ACC_FETCH;
-	default:
-		return 0;
-	}
-}
 
 static uint32_t stage2_error_code(unsigned access)
 {
@@ -337,69 +493,6 @@ static uint32_t stage2_error_code(unsigned access)
 	return ec;
 }
 
-/* The range [lo, hi) of gpa covered linearly by both stages around gpa. */
-static void linear_window(const struct x86_walk_result *res, const struct tdp_leaf *leaf,
-			  uint64_t *lo, uint64_t *hi)
-{
-	uint64_t s2_lo = leaf->gfn_base << PAGE_SHIFT;
-	uint64_t s2_hi = s2_lo + (TDP_PAGES_PER_LEVEL(leaf->level) << PAGE_SHIFT);
-	uint64_t s1_lo = res->page_gpa, s1_hi = res->page_gpa + res->page_size;
-
-	*lo = s1_lo > s2_lo ? s1_lo : s2_lo;
-	*hi = s1_hi < s2_hi ? s1_hi : s2_hi;
-}
-
-static bool window_has_pt_page(struct kvm *kvm, uint64_t lo, uint64_t hi)
-{
-	if (!kvm->pt_gfns.nr)
-		return false;
-	for (uint64_t g = lo >> PAGE_SHIFT; g < hi >> PAGE_SHIFT; g++)
-		if (gfn_set_test(&kvm->pt_gfns, g))
-			return true;
-	return false;
-}
-
-static uint32_t region_perms(struct kvm_vcpu *vcpu, const struct x86_walk_result *res,
-			     const struct tdp_leaf *leaf, bool pt_page)
-{
-	uint32_t perms = UC_PROT_READ;
-
-	/* the first write must reach the walker so the guest D bit gets set */
-	if (res->writable && res->dirty && (leaf->flags & TDP_SPTE_WRITABLE) &&
-	    !pt_page)
-		perms |= UC_PROT_WRITE;
-	/* executable once its code has been scanned: on the first fetch */
-	if (!res->nx)
-		perms |= REGION_EXEC_PENDING;
-	return perms;
-}
-
-static int install_translation(struct kvm_vcpu *vcpu, uint64_t gva,
-			       const struct x86_walk_result *res)
-{
-	struct kvm_x86_uc *a = to_uc(vcpu);
-	struct kvm *kvm = vcpu->kvm;
-	struct tdp_leaf leaf;
-	uint64_t lo, hi, gpa_page = res->gpa & PAGE_MASK;
-	uint32_t perms;
-	bool pt_page;
-
-	if (!tdp_lookup(kvm->tdp, res->gpa >> PAGE_SHIFT, &leaf))
-		return -EAGAIN;
-	linear_window(res, &leaf, &lo, &hi);
-	pt_page = gfn_set_test(&kvm->pt_gfns, gpa_page >> PAGE_SHIFT);
-	perms = region_perms(vcpu, res, &leaf, pt_page);
-	if (pt_page || ((perms & UC_PROT_WRITE) && window_has_pt_page(kvm, lo, hi))) {
-		lo = gpa_page;
-		hi = gpa_page + PAGE_SIZE;
-	}
-	/* 32-bit guests: never map past the top of the 4G linear space */
-	uint64_t gva_lo = gva - (res->gpa - lo);
-	uint64_t hva = leaf.host_base + (lo - (leaf.gfn_base << PAGE_SHIFT));
-
-	return install_region(a, gva_lo, hi - lo, lo, hva, perms);
-}
-
 static int mmio_exit_fetch(struct kvm_vcpu *vcpu, uint64_t gpa)
 {
 	return x86_internal_error(vcpu, "instruction fetch from MMIO gpa 0x%llx",
@@ -408,57 +501,57 @@ static int mmio_exit_fetch(struct kvm_vcpu *vcpu, uint64_t gpa)
 
 static int begin_mmio_step(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa,
 			   unsigned access);
+static uint64_t fault_address(struct kvm_vcpu *vcpu, uint64_t page, unsigned access);
 
 /*
- * A fetch from a region the guest may execute but Unicorn was not allowed
- * to yet: hook its trapped instructions, then let Unicorn run it.  Code
- * that changes later under a live region is not rescanned (as before a
- * flush); every flush and eviction starts over.
+ * The fill succeeds now, or the SPTE's host page is outside the slot's
+ * backing: a guest_memfd page (map the file's window) or nothing Unicorn
+ * can reach.
  */
-static bool grant_exec(struct kvm_vcpu *vcpu, uint64_t gva)
+static int check_fillable(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa, unsigned access)
 {
-	struct kvm_x86_uc *a = to_uc(vcpu);
+	struct tdp_leaf leaf;
+	uc_tlb_entry e;
+	uint64_t gfn = gpa >> PAGE_SHIFT;
+	struct kvm_memory_slot *s;
 
-	for (int i = 0; i < a->nr_regions; i++) {
-		struct uc_region *r = &a->regions[i];
-
-		if (gva < r->gva || gva >= r->gva + r->size ||
-		    !(r->perms & REGION_EXEC_PENDING))
-			continue;
-		x86_scan_code(vcpu, r->gva, (const uint8_t *)(uintptr_t)r->hva, r->size);
-		r->perms = (r->perms & ~REGION_EXEC_PENDING) | UC_PROT_EXEC;
-		uc_mem_protect(a->uc, r->gva, r->size, r->perms);
-		return true;
-	}
-	return false;
+	if (try_fill(vcpu, gva, access, &e) != FILL_NOPHYS)
+		return 0;
+	s = gfn_to_memslot(vcpu->kvm, gfn);
+	if (s && s->gmem && tdp_lookup(vcpu->kvm->tdp, gfn, &leaf) &&
+	    !map_gmem_alias(vcpu, s, gfn, tdp_leaf_host(&leaf, gfn)) &&
+	    try_fill(vcpu, gva, access, &e) != FILL_NOPHYS)
+		return 0;
+	return x86_internal_error(vcpu, "stage 2 maps gpa 0x%llx to a host page outside its memslot",
+				  (unsigned long long)gpa);
 }
 
 /*
- * A Unicorn memory error: the "TLB miss" path.  Returns 0 to re-enter the
+ * A failed TLB fill: the EPT-violation path.  Returns 0 to re-enter the
  * guest, 1 if an exit for userspace is ready, or -errno for KVM_RUN.
  */
 int uc_handle_mem_fault(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
-	unsigned access = fault_access(a->fault.type);
-	uint64_t gva = a->fault.addr;
+	unsigned access = a->fault.access;
+	uint64_t gva = a->fault.gva;
 	struct x86_walk_result res;
 	struct kvm_page_fault fault;
+	struct sim_ev *ev;
 	int st, r;
 
 	a->fault.valid = false;
-	if (a->fault.type == UC_MEM_FETCH_PROT && grant_exec(vcpu, gva))
+	if (a->fault.retry)
 		return 0;
 	if (x86_cpl(vcpu) == 3)
 		access |= X86_ACC_USER;
 	st = x86_translate(vcpu, gva, access, &res);
 	if (st == X86_WALK_PAGE_FAULT) {
-		struct sim_ev *ev = sim_ev_begin("kvm_inject_page_fault");
-
-		sim_ev_hex(ev, "gva", gva);
+		vcpu->cr2 = fault_address(vcpu, gva, access);
+		ev = sim_ev_begin("kvm_inject_page_fault");
+		sim_ev_hex(ev, "gva", vcpu->cr2);
 		sim_ev_hex(ev, "error_code", res.error_code);
 		sim_ev_end(ev);
-		vcpu->cr2 = gva;
 		return kvm_inject_exception(vcpu, PF_VECTOR, true, res.error_code,
 					    false);
 	}
@@ -472,7 +565,7 @@ int uc_handle_mem_fault(struct kvm_vcpu *vcpu)
 					  (unsigned long long)res.table_fault_gpa);
 	}
 
-	struct sim_ev *ev = sim_ev_begin("handle_ept_violation");
+	ev = sim_ev_begin("handle_ept_violation");
 	sim_ev_hex(ev, "gva", gva);
 	sim_ev_hex(ev, "gpa", res.gpa);
 	sim_ev_str(ev, "access", access & X86_ACC_WRITE ? "write" :
@@ -492,28 +585,35 @@ int uc_handle_mem_fault(struct kvm_vcpu *vcpu)
 	if ((access & X86_ACC_WRITE) &&
 	    gfn_set_test(&vcpu->kvm->pt_gfns, res.gpa >> PAGE_SHIFT))
 		return kvm_mmu_track_write(vcpu, gva, res.gpa);
-	r = install_translation(vcpu, gva, &res);
-	return r == -EAGAIN ? 0 : r;
+	return check_fillable(vcpu, gva, res.gpa, access & ~X86_ACC_USER);
 }
 
 /* ---- MMIO: one instruction stepped against a callback page ---- */
 
 static uint64_t mmio_read_cb(uc_engine *uc, uint64_t offset, unsigned size, void *opaque)
 {
-	struct mmio_step *m = opaque;
-	uint64_t gva = m->gva_page + offset, v = 0;
+	struct kvm_x86_uc *a = opaque;
+	struct mmio_step *m = a->mmio;
+	uint64_t gva, v = 0;
 
+	if (!m)
+		return 0;
+	gva = m->gva_page + offset;
+	if (m->probe) {
+		if (!m->probed)
+			m->probe_gva = gva;
+		m->probed = true;
+		return 0;
+	}
 	if (m->hva_page) {
 		memcpy(&v, m->hva_page + offset, size);
 		return v;
 	}
 	if (!m->have_read_data) {
 		/* first read of this instruction: exit for the value */
-		if (!m->read_len) {
+		if (!m->read_len)
 			m->read_gva = gva;
-		}
 		m->read_len += size;
-		uc_emu_stop(uc);
 		return 0;
 	}
 	memcpy(&v, m->read_data + (gva - m->read_gva), size);
@@ -524,9 +624,19 @@ static uint64_t mmio_read_cb(uc_engine *uc, uint64_t offset, unsigned size, void
 static void mmio_write_cb(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value,
 			  void *opaque)
 {
-	struct mmio_step *m = opaque;
-	uint64_t gva = m->gva_page + offset;
+	struct kvm_x86_uc *a = opaque;
+	struct mmio_step *m = a->mmio;
+	uint64_t gva;
 
+	if (!m)
+		return;
+	gva = m->gva_page + offset;
+	if (m->probe) {
+		if (!m->probed)
+			m->probe_gva = gva;
+		m->probed = true;
+		return;
+	}
 	if (m->track_write) {
 		memcpy(m->hva_page + offset, &value, size);
 		m->wrote = true;
@@ -539,6 +649,15 @@ static void mmio_write_cb(uc_engine *uc, uint64_t offset, unsigned size, uint64_
 		m->write_len = gva - m->write_gva + size;
 	}
 	m->wrote = true;
+}
+
+/* The callback page every MMIO step goes through (mapped once). */
+int x86_map_mmio_scratch(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+
+	return uc_mmio_map(a->uc, MMIO_SCRATCH_GPA, PAGE_SIZE, mmio_read_cb, a,
+			   mmio_write_cb, a) == UC_ERR_OK ? 0 : -ENOMEM;
 }
 
 static void fill_mmio_exit(struct kvm_vcpu *vcpu, uint64_t gpa, const void *data,
@@ -569,35 +688,92 @@ static void fill_mmio_exit(struct kvm_vcpu *vcpu, uint64_t gpa, const void *data
 }
 
 /*
- * Run exactly the instruction at RIP with the MMIO page mapped through
- * callbacks.  Returns 1 with an exit ready, or 0 when it completed without
- * needing userspace, or a negative value from a nested fault.
+ * Run exactly the instruction at RIP, its MMIO page translated to the
+ * callback page: Unicorn stops at the next instruction's address (an exit
+ * set for this run only; the blocks translated with it are dropped
+ * before and after, so no other run sees the stop).  Returns 1 with an
+ * exit ready, 0 when it completed without needing userspace, or what a
+ * nested fault returned.
  */
+static uc_err step_once(struct kvm_vcpu *vcpu, struct mmio_step *m, uint64_t rip,
+			uint64_t start, uint64_t next)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uc_err err;
+
+	a->mmio = m;
+	a->stepping = true;
+	a->fault.valid = false;
+	a->stop = STOP_NONE;
+	x86_tlb_flush(a);
+	uc_ctl_remove_cache(a->uc, start, start + 1);
+	uc_ctl_set_exits(a->uc, &next, 1);
+	a->in_run = true;
+	err = uc_emu_start(a->uc, rip, 0, 0, 0);
+	a->in_run = false;
+	uc_ctl_set_exits(a->uc, NULL, 0);
+	a->mmio = NULL;
+	a->stepping = false;
+	x86_tlb_flush(a);
+	uc_ctl_remove_cache(a->uc, start, start + 1);
+	return err;
+}
+
+/* The instruction at RIP: its linear address and the next one's. */
+static int insn_bounds(struct kvm_vcpu *vcpu, uint64_t *start, uint64_t *next)
+{
+	uint8_t code[16];
+	int n, len;
+
+	*start = x86_linear_rip(vcpu);
+	n = x86_read_code(vcpu, *start, code, sizeof(code));
+	len = x86_insn_length(vcpu, code, n);
+	*next = *start + len;
+	return len;
+}
+
+/*
+ * The exact address of a faulting access: Unicorn's fill only names the
+ * page.  An instruction fetch faults at RIP or, for one that crosses into
+ * the page, at its start; for data the instruction is stepped once with
+ * the page translated to the callback page and no other store allowed,
+ * then rolled back.
+ */
+static uint64_t fault_address(struct kvm_vcpu *vcpu, uint64_t page, unsigned access)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	struct mmio_step m = { .gva_page = page, .probe = true };
+	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP), start, next;
+
+	if (access & X86_ACC_FETCH) {
+		start = x86_linear_rip(vcpu);
+		return (start & PAGE_MASK) == page ? start : page;
+	}
+	if (insn_bounds(vcpu, &start, &next) <= 0)
+		return page;
+	uc_context_save(a->uc, a->step_ctx);
+	step_once(vcpu, &m, rip, start, next);
+	uc_context_restore(a->uc, a->step_ctx);
+	return m.probed ? m.probe_gva : page;
+}
+
 static int mmio_step_run(struct kvm_vcpu *vcpu, struct mmio_step *m)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
-	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
-	uint64_t start = x86_linear_rip(vcpu);
-	uc_err err;
+	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP), start, next;
+	uc_err err = UC_ERR_OK;
 
+	if (insn_bounds(vcpu, &start, &next) <= 0)
+		return x86_internal_error(vcpu, "cannot decode the MMIO instruction at 0x%llx",
+					  (unsigned long long)start);
+	uc_context_save(a->uc, a->step_ctx);
 	for (int tries = 0; tries < 8; tries++) {
-		punch_hole(a, m->gva_page, PAGE_SIZE);
-		if (uc_mmio_map(a->uc, m->gva_page, PAGE_SIZE, mmio_read_cb, m,
-				mmio_write_cb, m) != UC_ERR_OK)
-			return x86_internal_error(vcpu, "cannot map MMIO page");
-		a->mmio = m;
-		a->fault.valid = false;
-		/*
-		 * count=1 only limits code translated while counting: drop
-		 * the block cached at rip before, and the one-instruction
-		 * block after, or a free run would execute the wrong one.
-		 */
-		uc_ctl_remove_cache(a->uc, start, start + 1);
-		err = uc_emu_start(a->uc, start, (uint64_t)-1, 0, 1);
-		uc_ctl_remove_cache(a->uc, start, start + 1);
-		a->mmio = NULL;
-		uc_ctl_remove_cache(a->uc, m->gva_page, m->gva_page + PAGE_SIZE);
-		uc_mem_unmap(a->uc, m->gva_page, PAGE_SIZE);
+		err = step_once(vcpu, m, rip, start, next);
+		if (a->stop == STOP_INTR) {
+			uc_context_restore(a->uc, a->step_ctx);
+			return kvm_inject_exception(vcpu, a->intno,
+						    x86_exception_has_error_code(a->intno), 0, false);
+		}
 		if (err == UC_ERR_OK || !a->fault.valid)
 			break;
 		/* the instruction's other operand needs a translation first */
@@ -605,9 +781,12 @@ static int mmio_step_run(struct kvm_vcpu *vcpu, struct mmio_step *m)
 		if (r)
 			return r;
 	}
+	if (err != UC_ERR_OK)
+		return x86_internal_error(vcpu, "MMIO step at 0x%llx: %s",
+					  (unsigned long long)start, uc_strerror(err));
 	if (!m->have_read_data && m->read_len) {
 		/* roll back: the read completes on the next KVM_RUN */
-		x86_reg_write(vcpu, UC_X86_REG_RIP, rip);
+		uc_context_restore(a->uc, a->step_ctx);
 		fill_mmio_exit(vcpu, m->gpa_page | (m->read_gva & (PAGE_SIZE - 1)),
 			       NULL, m->read_len, false);
 		vcpu->pending = PENDING_MMIO_READ;
@@ -651,30 +830,29 @@ static int begin_mmio_step(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa,
 
 /*
  * A guest write to one of its own page-table pages, which stay
- * write-protected in Unicorn as KVM's shadow MMU keeps them: emulate the one
- * instruction against the page's bytes, then drop every translation (any of
- * them may derive from the entry just written), as kvm_mmu_track_write zaps
- * the shadow pages of a written gfn.
+ * write-protected in the TLB as KVM's shadow MMU keeps them: emulate the
+ * one instruction against the page's bytes, then drop every translation
+ * (any of them may derive from the entry just written), as
+ * kvm_mmu_track_write zaps the shadow pages of a written gfn.
  */
 int kvm_mmu_track_write(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa)
 {
-	struct mmio_step m = {
-		.gva_page = gva & PAGE_MASK, .gpa_page = gpa & PAGE_MASK,
-		.track_write = true,
-	};
+	struct mmio_step *m = &to_uc(vcpu)->mmio_pending;
 	struct kvm *kvm = vcpu->kvm;
 	struct sim_ev *ev;
 	int r;
 
-	m.hva_page = kvm_vcpu_gpa_to_hva(vcpu, gpa & PAGE_MASK, true);
-	if (!m.hva_page)
+	*m = (struct mmio_step){ .gva_page = gva & PAGE_MASK, .gpa_page = gpa & PAGE_MASK,
+				 .track_write = true };
+	m->hva_page = kvm_vcpu_gpa_to_hva(vcpu, gpa & PAGE_MASK, true);
+	if (!m->hva_page)
 		return x86_internal_error(vcpu, "page-table page gpa 0x%llx has no writable backing",
 					  (unsigned long long)gpa);
 	ev = sim_ev_begin("kvm_mmu_track_write");
 	sim_ev_hex(ev, "gva", gva);
 	sim_ev_hex(ev, "gpa", gpa);
 	sim_ev_end(ev);
-	r = mmio_step_run(vcpu, &m);
+	r = mmio_step_run(vcpu, m);
 	if (r)
 		return r;
 	for (int v = 0; v < kvm->nr_vcpus; v++)

@@ -2,8 +2,8 @@
 /*
  * x86 vCPU: registers, special registers and the run loop
  * (kvm_arch_vcpu_ioctl_run -> vcpu_run -> vcpu_enter_guest), executing the
- * guest in Unicorn in instruction-count quanta.  The engine's mode (16, 32
- * or 64-bit) follows the sregs at KVM_RUN; Unicorn's own MMU stays off.
+ * guest in one Unicorn engine per vCPU, in TLB mode (uc_mem.c), with
+ * quanta counted in translated blocks.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,8 +13,10 @@
 #include "kvm-model/profile.h"
 #include "kvm-model/x86/uc_internal.h"
 
-#define UNTIL_NEVER	((uint64_t)-1)
-#define DEFAULT_QUANTUM	100000
+/* Translated blocks per scheduling quantum (about 100,000 instructions). */
+#define DEFAULT_QUANTUM	20000
+/* Small translation buffer: guest code is small, and 256 vCPUs must fit. */
+#define TCG_BUFFER_SIZE	(4u << 20)
 
 static const int gpr_ids[] = {
 	UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX,
@@ -26,87 +28,26 @@ static const int gpr_ids[] = {
 #define NR_GPRS (int)(sizeof(gpr_ids) / sizeof(gpr_ids[0]))
 
 /*
- * Unicorn's 16- and 32-bit engines ignore the 64-bit register ids: use the
- * E* ids there, and keep R8-R15 (invisible outside long mode, preserved by
- * KVM) in a shadow array, and the upper halves of RAX..RBP too, so a VMM's
- * KVM_SET_REGS made while the vCPU is still in its reset (real-mode) state
- * survives the switch to long mode at KVM_RUN.  The first NR_HI_SHADOWED
- * entries of narrow_map are those.
+ * One UC_MODE_64 engine runs every mode: QEMU's CPU switches between
+ * real, protected and long mode on CR0/EFER and the CS it loads, and the
+ * 64-bit register ids reach every register in all of them (RIP is the
+ * instruction pointer without the CS base, as KVM's).
  */
-static const struct { int wide, narrow; } narrow_map[] = {
-	{ UC_X86_REG_RAX, UC_X86_REG_EAX }, { UC_X86_REG_RBX, UC_X86_REG_EBX },
-	{ UC_X86_REG_RCX, UC_X86_REG_ECX }, { UC_X86_REG_RDX, UC_X86_REG_EDX },
-	{ UC_X86_REG_RSI, UC_X86_REG_ESI }, { UC_X86_REG_RDI, UC_X86_REG_EDI },
-	{ UC_X86_REG_RSP, UC_X86_REG_ESP }, { UC_X86_REG_RBP, UC_X86_REG_EBP },
-	{ UC_X86_REG_RIP, UC_X86_REG_EIP }, { UC_X86_REG_RFLAGS, UC_X86_REG_EFLAGS },
-};
-#define NR_HI_SHADOWED	8
-
-/*
- * Outside long mode: the id the engine takes for uc_reg, and in *hi the
- * shadow of its upper half (NULL if it has none).
- */
-static int narrow_reg(struct kvm_x86_uc *a, int uc_reg, uint32_t **hi)
-{
-	*hi = NULL;
-	for (int i = 0; i < (int)(sizeof(narrow_map) / sizeof(narrow_map[0])); i++) {
-		if (narrow_map[i].wide != uc_reg)
-			continue;
-		if (i < NR_HI_SHADOWED)
-			*hi = &a->shadow_hi[i];
-		return narrow_map[i].narrow;
-	}
-	return uc_reg;
-}
-
-static uint64_t *shadow_reg(struct kvm_x86_uc *a, int uc_reg)
-{
-	if (a->mode == ENG_64 || uc_reg < UC_X86_REG_R8 || uc_reg > UC_X86_REG_R15)
-		return NULL;
-	return &a->shadow_r8_r15[uc_reg - UC_X86_REG_R8];
-}
-
 uint64_t x86_reg_read(struct kvm_vcpu *vcpu, int uc_reg)
 {
-	struct kvm_x86_uc *a = to_uc(vcpu);
-	uint64_t v = 0, *sh = shadow_reg(a, uc_reg);
-	uint32_t *hi;
+	uint64_t v = 0;
 
-	if (sh)
-		return *sh;
-	if (a->mode == ENG_64) {
-		uc_reg_read(a->uc, uc_reg, &v);
-		return v;
-	}
-	uc_reg_read(a->uc, narrow_reg(a, uc_reg, &hi), &v);
-	return hi ? (uint32_t)v | (uint64_t)*hi << 32 : v;
+	if (uc_reg == UC_X86_REG_EFLAGS)
+		uc_reg = UC_X86_REG_RFLAGS;
+	uc_reg_read(to_uc(vcpu)->uc, uc_reg, &v);
+	return v;
 }
 
 void x86_reg_write(struct kvm_vcpu *vcpu, int uc_reg, uint64_t v)
 {
-	struct kvm_x86_uc *a = to_uc(vcpu);
-	uint64_t *sh = shadow_reg(a, uc_reg);
-	uint32_t *hi;
-
-	if (sh) {
-		*sh = v;
-	} else if (a->mode == ENG_64) {
-		uc_reg_write(a->uc, uc_reg, &v);
-	} else {
-		uc_reg_write(a->uc, narrow_reg(a, uc_reg, &hi), &v);
-		if (hi)
-			*hi = v >> 32;
-	}
-}
-
-/* Where uc_emu_start begins: its 16-bit engine takes a linear address. */
-uint64_t x86_linear_rip(struct kvm_vcpu *vcpu)
-{
-	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
-
-	if (to_uc(vcpu)->mode == ENG_16)
-		rip = (uint16_t)rip + vcpu->sregs.cs.base;
-	return rip;
+	if (uc_reg == UC_X86_REG_EFLAGS)
+		uc_reg = UC_X86_REG_RFLAGS;
+	uc_reg_write(to_uc(vcpu)->uc, uc_reg, &v);
 }
 
 bool x86_long_mode(struct kvm_vcpu *vcpu)
@@ -114,16 +55,47 @@ bool x86_long_mode(struct kvm_vcpu *vcpu)
 	return vcpu->sregs.efer & EFER_LMA;
 }
 
+enum x86_cpu_mode x86_cpu_mode(struct kvm_vcpu *vcpu)
+{
+	const struct kvm_sregs *s = &vcpu->sregs;
+
+	if (!(s->cr0 & X86_CR0_PE))
+		return MODE_16;
+	if ((s->efer & EFER_LMA) && s->cs.l)
+		return MODE_64;
+	return s->cs.db ? MODE_32 : MODE_16;
+}
+
+/* The linear address of RIP (code hooks and the TLB see linear addresses). */
+uint64_t x86_linear_rip(struct kvm_vcpu *vcpu)
+{
+	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
+
+	switch (x86_cpu_mode(vcpu)) {
+	case MODE_64:
+		return rip;
+	case MODE_32:
+		return (uint32_t)(rip + vcpu->sregs.cs.base);
+	default:
+		return (uint32_t)((uint16_t)rip + vcpu->sregs.cs.base);
+	}
+}
+
 /* ---- hooks ---- */
 
-static bool mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr,
-			   int size, int64_t value, void *opaque)
+/*
+ * Quanta are counted in translated blocks: this hook exists before any
+ * code is translated, so every block carries it (Unicorn's instruction
+ * count would instrument every instruction).
+ */
+static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
 	struct kvm_x86_uc *a = opaque;
 
-	if (!a->fault.valid)
-		a->fault = (struct uc_fault){ true, type, addr, size };
-	return false;
+	if (++a->blocks >= a->quantum && a->stop == STOP_NONE && !a->stepping) {
+		a->stop = STOP_QUANTUM;
+		uc_emu_stop(uc);
+	}
 }
 
 /*
@@ -162,37 +134,43 @@ static bool invalid_hook(uc_engine *uc, void *opaque)
 	return false;
 }
 
-static const uc_mode engine_uc_mode[ENG_NR] = { UC_MODE_16, UC_MODE_32, UC_MODE_64 };
-static const cs_mode engine_cs_mode[ENG_NR] = { CS_MODE_16, CS_MODE_32, CS_MODE_64 };
+static const cs_mode capstone_mode[MODE_NR] = { CS_MODE_16, CS_MODE_32, CS_MODE_64 };
 
-static int engine_open(struct kvm_vcpu *vcpu, enum uc_engine_mode m)
+/*
+ * The vCPU's engine: TLB mode with the fill hook, the block counter and
+ * the instruction hooks, all before anything is translated.  No
+ * UC_HOOK_MEM_* hook: any one puts every store on Unicorn's slow path.
+ */
+static int engine_open(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	uc_engine *uc;
 	uc_hook h;
 
-	if (uc_open(UC_ARCH_X86, engine_uc_mode[m], &uc) != UC_ERR_OK)
+	if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK)
 		return -ENOMEM;
-	uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT, mem_fault_hook,
-		    a, 1, 0);
-	uc_hook_add(uc, &h, UC_HOOK_INSN, out_hook, a, 1, 0, UC_X86_INS_OUT);
-	uc_hook_add(uc, &h, UC_HOOK_INSN, in_hook, a, 1, 0, UC_X86_INS_IN);
-	uc_hook_add(uc, &h, UC_HOOK_INTR, intr_hook, a, 1, 0);
-	uc_hook_add(uc, &h, UC_HOOK_INSN_INVALID, invalid_hook, a, 1, 0);
-	a->engines[m] = uc;
-	if (cs_open(CS_ARCH_X86, engine_cs_mode[m], &a->cs[m]) != CS_ERR_OK)
+	a->uc = uc;
+	uc_ctl_set_tcg_buffer_size(uc, TCG_BUFFER_SIZE);
+	uc_ctl_tlb_mode(uc, UC_TLB_VIRTUAL);
+	/* no `until`: with TLB mode it raises spurious exceptions */
+	uc_ctl_exits_enable(uc);
+	if (uc_hook_add(uc, &h, UC_HOOK_TLB_FILL, x86_tlb_fill, vcpu, 1, 0) ||
+	    uc_hook_add(uc, &h, UC_HOOK_BLOCK, block_hook, a, 1, 0) ||
+	    uc_hook_add(uc, &h, UC_HOOK_INSN, out_hook, a, 1, 0, UC_X86_INS_OUT) ||
+	    uc_hook_add(uc, &h, UC_HOOK_INSN, in_hook, a, 1, 0, UC_X86_INS_IN) ||
+	    uc_hook_add(uc, &h, UC_HOOK_INTR, intr_hook, a, 1, 0) ||
+	    uc_hook_add(uc, &h, UC_HOOK_INSN_INVALID, invalid_hook, a, 1, 0))
 		return -ENOMEM;
-	cs_option(a->cs[m], CS_OPT_DETAIL, CS_OPT_ON);
+	if (uc_context_alloc(uc, &a->ctx) || uc_context_alloc(uc, &a->step_ctx))
+		return -ENOMEM;
+	if (x86_map_mmio_scratch(vcpu))
+		return -ENOMEM;
+	for (int m = 0; m < MODE_NR; m++) {
+		if (cs_open(CS_ARCH_X86, capstone_mode[m], &a->cs[m]) != CS_ERR_OK)
+			return -ENOMEM;
+		cs_option(a->cs[m], CS_OPT_DETAIL, CS_OPT_ON);
+	}
 	return 0;
-}
-
-static enum uc_engine_mode sregs_mode(const struct kvm_sregs *s)
-{
-	if (!(s->cr0 & X86_CR0_PE))
-		return ENG_16;
-	if ((s->efer & EFER_LMA) && s->cs.l)
-		return ENG_64;
-	return ENG_32;
 }
 
 /* ---- create / destroy ---- */
@@ -220,10 +198,8 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	s->cr0 = 0x60000010;
 	s->apic_base = 0xfee00900;
 	vcpu->msr_pat = 0x0007040600070406ull;
-	a->mode = ENG_16;
-	if (engine_open(vcpu, ENG_16))
+	if (engine_open(vcpu))
 		return -ENOMEM;
-	a->uc = a->engines[ENG_16];
 	x86_reg_write(vcpu, UC_X86_REG_RIP, 0xfff0);
 	x86_reg_write(vcpu, UC_X86_REG_RFLAGS, 2);
 	x86_reg_write(vcpu, UC_X86_REG_RDX, 0x600);
@@ -237,13 +213,18 @@ void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 
 	if (!a)
 		return;
-	for (int m = 0; m < ENG_NR; m++) {
-		if (a->engines[m])
-			uc_close(a->engines[m]);
+	if (a->ctx)
+		uc_context_free(a->ctx);
+	if (a->step_ctx)
+		uc_context_free(a->step_ctx);
+	if (a->uc)
+		uc_close(a->uc);
+	for (int m = 0; m < MODE_NR; m++)
 		if (a->cs[m])
 			cs_close(&a->cs[m]);
-	}
+	free(a->regions);
 	gfn_set_free(&a->trapped);
+	gfn_set_free(&a->scanned);
 	free(a);
 	vcpu->arch = NULL;
 }
@@ -336,27 +317,6 @@ bool kvm_is_valid_sregs(const struct kvm_sregs *s)
 	return true;
 }
 
-static int switch_engine(struct kvm_vcpu *vcpu, enum uc_engine_mode m)
-{
-	struct kvm_x86_uc *a = to_uc(vcpu);
-	struct kvm_regs regs;
-
-	if (a->mode == m)
-		return 0;
-	kvm_arch_vcpu_get_regs(vcpu, &regs);
-	uc_flush_all(vcpu, "cpu mode changed");
-	if (!a->engines[m]) {
-		int r = engine_open(vcpu, m);
-
-		if (r)
-			return r;
-		x86_rehook_traps(vcpu, a->engines[m]);
-	}
-	a->uc = a->engines[m];
-	a->mode = m;
-	return kvm_arch_vcpu_set_regs(vcpu, &regs);
-}
-
 int kvm_arch_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
 	if (!kvm_is_valid_sregs(sregs))
@@ -368,31 +328,91 @@ int kvm_arch_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs
 	return 0;
 }
 
+/* CR4 bits the engine acts on: SSE enables, PAE (long mode needs it). */
+#define ENGINE_CR4_BITS	(X86_CR4_PAE | X86_CR4_OSFXSR | (1ull << 10) | (1ull << 18))
+
+static void engine_write_efer(struct kvm_vcpu *vcpu, uint64_t efer)
+{
+	uc_x86_msr msr = { .rid = MSR_EFER, .value = efer & (EFER_SCE | EFER_LME | EFER_NX) };
+
+	uc_reg_write(to_uc(vcpu)->uc, UC_X86_REG_MSR, &msr);
+}
+
 /*
- * Load vcpu->sregs into the engine of the right mode before entry, when
- * KVM_SET_SREGS changed them (writing CR0 makes Unicorn drop its
- * translated code, so not on every entry).
+ * CR0, CR4 and EFER into the engine, as a CPU reaches them: long mode is
+ * left by clearing CR0.PG and entered by setting it with EFER.LME and
+ * CR4.PAE (QEMU derives EFER.LMA from that transition only).
  */
-static int load_sregs(struct kvm_vcpu *vcpu)
+static void x86_engine_load_control(struct kvm_vcpu *vcpu)
 {
 	const struct kvm_sregs *s = &vcpu->sregs;
 	struct kvm_x86_uc *a = to_uc(vcpu);
-	uc_x86_mmr gdt = { .base = s->gdt.base, .limit = s->gdt.limit };
-	uc_x86_mmr idt = { .base = s->idt.base, .limit = s->idt.limit };
+	uc_x86_msr efer = { .rid = MSR_EFER };
+
+	uc_reg_read(a->uc, UC_X86_REG_MSR, &efer);
+	if (efer.value & EFER_LMA) {
+		x86_reg_write(vcpu, UC_X86_REG_CR0, X86_CR0_PG | X86_CR0_PE | X86_CR0_ET);
+		x86_reg_write(vcpu, UC_X86_REG_CR0, X86_CR0_PE | X86_CR0_ET);
+	}
+	x86_reg_write(vcpu, UC_X86_REG_CR4, s->cr4 & ENGINE_CR4_BITS);
+	engine_write_efer(vcpu, s->efer);
+	x86_reg_write(vcpu, UC_X86_REG_CR0, s->cr0 & ~X86_CR0_PG);
+	if (s->cr0 & X86_CR0_PG)
+		x86_reg_write(vcpu, UC_X86_REG_CR0, s->cr0);
+}
+
+/*
+ * A guest write to CR0, CR4 or EFER (mov crN, wrmsr, clts): the new
+ * values, checked as kvm_set_cr0/kvm_set_cr4/set_efer do (#GP: returns
+ * 1), then given to the engine, which changes mode as the CPU would.
+ */
+int x86_set_control(struct kvm_vcpu *vcpu, uint64_t cr0, uint64_t cr4, uint64_t efer)
+{
+	struct kvm_sregs *s = &vcpu->sregs;
+	uint64_t o_cr0 = s->cr0, o_cr4 = s->cr4, o_efer = s->efer;
+
+	if ((cr0 >> 32) || ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE)))
+		return 1;
+	if ((cr0 & X86_CR0_PG) && !(o_cr0 & X86_CR0_PG) && (efer & EFER_LME) &&
+	    !(cr4 & X86_CR4_PAE))
+		return 1;
+	if ((o_cr0 & X86_CR0_PG) && ((o_efer ^ efer) & EFER_LME))
+		return 1;
+	if ((o_efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
+		return 1;
+	efer &= ~EFER_LMA;
+	if ((cr0 & X86_CR0_PG) && (efer & EFER_LME))
+		efer |= EFER_LMA;
+	s->cr0 = cr0;
+	s->cr4 = cr4;
+	s->efer = efer;
+	if ((o_cr4 ^ cr4) & ENGINE_CR4_BITS)
+		x86_reg_write(vcpu, UC_X86_REG_CR4, cr4 & ENGINE_CR4_BITS);
+	if ((o_efer ^ efer) & (EFER_SCE | EFER_LME | EFER_NX))
+		engine_write_efer(vcpu, efer);
+	if (o_cr0 != cr0)
+		x86_reg_write(vcpu, UC_X86_REG_CR0, cr0);
+	if (((o_cr0 ^ cr0) & (X86_CR0_PE | X86_CR0_PG | X86_CR0_WP)) ||
+	    ((o_cr4 ^ cr4) & (X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE | X86_CR4_LA57 |
+			      X86_CR4_SMEP | X86_CR4_SMAP)) ||
+	    ((o_efer ^ efer) & (EFER_LMA | EFER_NX)))
+		uc_flush_all(vcpu, "paging bits changed");
+	return 0;
+}
+
+/*
+ * Load vcpu->sregs into the engine before entry, when KVM_SET_SREGS
+ * changed them (not on every entry: the guest's own state lives in the
+ * engine between runs).
+ */
+static int load_sregs(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
 	const char *why;
-	int r;
 
 	if (a->dt_in_engine)
 		return 0;
-	r = switch_engine(vcpu, sregs_mode(s));
-	if (r)
-		return r;
-	/* Unicorn's own paging stays off: kvmsim translates */
-	x86_reg_write(vcpu, UC_X86_REG_CR0, s->cr0 & ~X86_CR0_PG);
-	x86_reg_write(vcpu, UC_X86_REG_CR4, s->cr4 & ((1ull << 9) | (1ull << 10) |
-						     (1ull << 18)));
-	uc_reg_write(a->uc, UC_X86_REG_GDTR, &gdt);
-	uc_reg_write(a->uc, UC_X86_REG_IDTR, &idt);
+	x86_engine_load_control(vcpu);
 	why = x86_load_segments(vcpu);
 	if (why)
 		return x86_internal_error(vcpu, "KVM_RUN: cannot load the sregs' segments: %s", why);
@@ -599,6 +619,10 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 		return kvm_inject_exception(vcpu, a->intno,
 					    x86_exception_has_error_code(a->intno), 0,
 					    a->intno == 3 || a->intno == 4 || a->intno >= 32);
+	case STOP_QUANTUM:
+		/* the quantum ran out: a scheduling point */
+		sim_yield("quantum");
+		return 0;
 	case STOP_NONE:
 		break;
 	}
@@ -606,35 +630,36 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 		return uc_handle_mem_fault(vcpu);
 	if (err == UC_ERR_INSN_INVALID)
 		return x86_handle_invalid_insn(vcpu);
-	if (err != UC_ERR_OK)
-		return x86_internal_error(vcpu, "unicorn: %s", uc_strerror(err));
-	/* the quantum ran out: a scheduling point */
-	vcpu->insns += a->quantum;
-	sim_advance(a->quantum);
-	sim_yield("quantum");
-	return 0;
+	/* a fill Unicorn made outside a run left an exception behind: re-enter */
+	if (err == UC_ERR_EXCEPTION || err == UC_ERR_OK)
+		return 0;
+	return x86_internal_error(vcpu, "unicorn: %s", uc_strerror(err));
 }
 
+/*
+ * Run the guest until a hook stops it: a failed TLB fill (precise: RIP at
+ * the instruction, nothing after it ran), a trapped instruction, an
+ * exception, or the end of the quantum.  Counting is off: virtual time
+ * and the guest TSC advance by one per translated block entered.
+ */
 static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
-	uint64_t rip = x86_linear_rip(vcpu);
 	uc_err err;
+	int r;
 
+	r = x86_sync_memslots(vcpu);
+	if (r)
+		return r;
 	a->stop = STOP_NONE;
 	a->fault.valid = false;
-	/*
-	 * Always counted, even alone: only Unicorn's per-instruction count
-	 * hook keeps RIP exact at a memory fault.  Without it, 2.0.1 reports
-	 * the start of the translated block, after running the instructions
-	 * before the fault (bench/probe-fault-rip, bench/RESULTS.md).
-	 */
-	err = uc_emu_start(a->uc, rip, UNTIL_NEVER, 0, a->quantum);
+	a->blocks = 0;
+	a->in_run = true;
+	err = uc_emu_start(a->uc, x86_reg_read(vcpu, UC_X86_REG_RIP), 0, 0, 0);
+	a->in_run = false;
 	x86_sync_segments(vcpu);
-	if (a->stop != STOP_NONE) {
-		vcpu->insns++;
-		sim_advance(1);
-	}
+	vcpu->insns += a->blocks;
+	sim_advance(a->blocks);
 	return handle_stop(vcpu, err);
 }
 

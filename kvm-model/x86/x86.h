@@ -15,6 +15,7 @@
 
 #define X86_CR0_PE	(1ull << 0)
 #define X86_CR0_TS	(1ull << 3)
+#define X86_CR0_ET	(1ull << 4)
 #define X86_CR0_NE	(1ull << 5)
 #define X86_CR0_WP	(1ull << 16)
 #define X86_CR0_PG	(1ull << 31)

@@ -52,7 +52,8 @@ static const struct narration narrations[] = {
 	{ "stage1_fault", 0, "stage-1 walk failed: the guest's own tables fault" },
 	{ "inject_abt64", 1, "inject_abt64: take the abort to the guest's VBAR_EL1" },
 	{ "kvm_inject_undefined", 1, "kvm_inject_undefined: an undefined instruction for the guest" },
-	{ "kvm_handle_guest_abort", 0, "kvm_handle_guest_abort: stage-2 abort (Unicorn has no translation; kvmsim walked stage 1)" },
+	{ "exception_entry", 0, "svc: the CPU takes it to the guest kernel's VBAR_EL1 (KVM is not involved)" },
+	{ "kvm_handle_guest_abort", 0, "kvm_handle_guest_abort: stage-2 abort (Unicorn's TLB fill walked stage 1; stage 2 does not map the IPA for this access)" },
 	{ "user_mem_abort", 1, "user_mem_abort: fault the page in and map it in stage 2" },
 	{ "mmu_invalidate_retry", 2, "mmu_invalidate_retry: an invalidation raced with us, let the guest retry" },
 	{ "kvm_pgtable_stage2_map", 2, "kvm_pgtable_stage2_map: install the stage-2 descriptor (level 3: 4K, 2: 2M, 1: 1G)" },
@@ -61,9 +62,8 @@ static const struct narration narrations[] = {
 	{ "kvm_psci_call", 1, "kvm_psci_call: hvc to the PSCI firmware KVM emulates" },
 	{ "kvm_prepare_system_event", 2, "kvm_prepare_system_event: every vCPU stops, userspace decides" },
 	{ "kvm_handle_wfx", 1, "kvm_handle_wfx: wfi (no interrupt controller: completes at once)" },
-	{ "access_vm_reg", 1, "a translation register write: drop installed translations" },
-	{ "tlbi", 1, "TLBI: drop installed translations" },
-	{ "kvm_tlb_flush_vmid", 2, "drop Unicorn's installed translations" },
+	{ "access_vm_reg", 1, "a translation register write: flush Unicorn's TLB" },
+	{ "tlbi", 1, "TLBI: flush Unicorn's TLB" },
 };
 
 static FILE *out;

@@ -44,6 +44,13 @@ if(TARGET scenario_lib_arm64)
 		FAIL_REGULAR_EXPRESSION "MISMATCH")
 endif()
 
+# an EL0 task's faults through its guest kernel, in the trace's order
+if("el0-uffd" IN_LIST arm64_scenarios)
+	add_test(NAME scenario-arm64/el0-uffd/trace
+		COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/arm64-el0-trace.sh $<TARGET_FILE:kvmsim>)
+	set_tests_properties(scenario-arm64/el0-uffd/trace PROPERTIES TIMEOUT 120)
+endif()
+
 if("touch-pages" IN_LIST arm64_scenarios)
 	add_test(NAME scenario-arm64/touch-pages/levels
 		COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/arm64-touch-pages-levels.sh $<TARGET_FILE:kvmsim>)

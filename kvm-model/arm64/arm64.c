@@ -233,8 +233,15 @@ static int handle_exception(struct kvm_vcpu *vcpu)
 	}
 	if (a->intno == EXCP_SWI && arm64_fetch_insn(vcpu, pc - 4, &insn)) {
 		/* PC is past the svc already, as ELR_EL1 wants it */
-		arm64_inject_exception(vcpu, ESR_ELx_EC_SVC64 << ESR_ELx_EC_SHIFT |
-					     ESR_ELx_IL | ((insn >> 5) & 0xffff), 0, pc, false);
+		uint32_t esr = ESR_ELx_EC_SVC64 << ESR_ELx_EC_SHIFT | ESR_ELx_IL |
+			       ((insn >> 5) & 0xffff);
+		struct sim_ev *ev = sim_ev_begin("exception_entry");
+
+		sim_ev_str(ev, "from", arm64_from_el0(vcpu) ? "el0" : "el1");
+		sim_ev_hex(ev, "esr", esr);
+		sim_ev_hex(ev, "elr", pc);
+		sim_ev_end(ev);
+		arm64_inject_exception(vcpu, esr, 0, pc, false);
 		return 0;
 	}
 	return arm64_internal_error(vcpu, "unicorn exception", pc);

@@ -16,10 +16,14 @@ void guest_install_handler(unsigned int ec, guest_handler_t fn)
 	handlers[ec] = fn;
 }
 
-/* Called from entry.S; vectors 4-7 are "current EL with SP_ELx". */
+/*
+ * Called from entry.S.  Synchronous exceptions: vector 4 from EL1 itself
+ * ("current EL with SP_ELx"), vector 8 from EL0 ("lower EL, AArch64");
+ * the ESR's class tells them apart where it matters (DABT_LOW/DABT_CUR).
+ */
 void guest_exception(struct ex_regs *regs, u64 vector)
 {
-	guest_handler_t fn = vector == 4 ? handlers[ESR_EC(regs->esr)] : NULL;
+	guest_handler_t fn = vector == 4 || vector == 8 ? handlers[ESR_EC(regs->esr)] : NULL;
 
 	if (!fn)
 		guest_abort(__FILE_NAME__, __LINE__,

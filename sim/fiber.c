@@ -32,6 +32,8 @@
 
 /* The actor that switched away last, so the resumed side can learn about it. */
 static struct sim_actor *switch_from;
+/* Actor 0 runs on the thread's own TLS, the others each on their own. */
+static void *main_tls;
 
 static void asan_start_switch(struct sim_actor *prev, struct sim_actor *next)
 {
@@ -175,6 +177,10 @@ void sim_fiber_init_stack(struct sim_actor *a)
 	struct initial_frame *f;
 
 	map_stack(a);
+	if (!main_tls)
+		main_tls = sim_tls_current();
+	if (main_tls)
+		a->tls = sim_tls_new();
 	f = (struct initial_frame *)((char *)a->stack_bottom +
 				     a->stack_size) - 1;
 	memset(f, 0, sizeof(*f));
@@ -218,9 +224,14 @@ static void ctx_switch(struct sim_actor *prev, struct sim_actor *next)
 
 void sim_fiber_switch(struct sim_actor *prev, struct sim_actor *next)
 {
+	void *from = prev->tls ? prev->tls : main_tls;
+	void *to = next->tls ? next->tls : main_tls;
+
 	sim_rt.cur = next;
 	switch_from = prev;
 	prev->saved_errno = errno;
+	if (to != from)
+		sim_tls_load(to);
 	asan_start_switch(prev, next);
 	ctx_switch(prev, next);
 	/* Back in prev, switched to by someone else's sim_fiber_switch. */
@@ -239,6 +250,8 @@ void sim_fiber_release(struct sim_actor *a)
 	if (munmap(a->map, a->map_size) != 0)
 		sim_panic("munmap of actor \"%s\"'s stack: %s", a->name,
 			  strerror(errno));
+	sim_tls_free(a->tls);
+	a->tls = NULL;
 	a->map = NULL;
 	a->stack_bottom = NULL;
 	a->stack_size = 0;

@@ -59,6 +59,7 @@ struct sim_actor {
 	const void *stack_bottom;
 	size_t stack_size;
 	void *asan_fake_stack;
+	void *tls;			/* thread pointer (FS base); NULL: actor 0's */
 };
 
 struct sim_runtime {
@@ -113,6 +114,12 @@ void sim_explore_reset(void);
 void sim_oracle_quiescent(void) __attribute__((noreturn));
 void sim_oracle_finish(const char *oracle, const char *message);
 bool sim_oracle_failing(void);
+
+/* tls.c: per-fiber thread-local storage (NULL where unsupported) */
+void *sim_tls_new(void);
+void sim_tls_free(void *tp);
+void *sim_tls_current(void);
+void sim_tls_load(void *tp);
 
 /* fiber.c */
 void sim_fiber_init_stack(struct sim_actor *a);

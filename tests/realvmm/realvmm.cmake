@@ -31,3 +31,10 @@ add_test(NAME realvmm/exports
 	COMMAND sh ${RV_DIR}/run.sh exports $<TARGET_FILE:kvmsim_preload>)
 set_tests_properties(realvmm/exports PROPERTIES LABELS realvmm)
 rv_test(rv-rdynamic LINK_OPTIONS -rdynamic)
+# Per-thread TLS: the executable's, a dlopened module's, errno.
+add_library(rv-tlsmod SHARED ${RV_DIR}/rv-tlsmod.c)
+set_target_properties(rv-tlsmod PROPERTIES LIBRARY_OUTPUT_DIRECTORY
+	${CMAKE_BINARY_DIR}/tests/realvmm OUTPUT_NAME rv-tlsmod)
+rv_test(rv-tls)
+target_link_libraries(rv-tls PRIVATE ${CMAKE_DL_LIBS})
+add_dependencies(rv-tls rv-tlsmod)

@@ -18,12 +18,18 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kvm-model/kvmsim.h"
@@ -429,51 +435,116 @@ int fcntl64(int fd, int cmd, ...)
 }
 
 /*
- * syscall(2): SYS_userfaultfd makes a simulated userfaultfd; every other
- * number goes to the kernel with six arguments, as glibc's syscall()
- * passes them.  Numbers whose outcome depends on the host or on real
- * threads are warned about once.
+ * syscall(2): a raw system call that reaches something kvmsim models
+ * goes the way the libc call does -- SYS_futex to the simulated wait
+ * queues, SYS_ioctl/read/write/close/poll... to the interposed
+ * functions (so a KVM fd or a simulated pipe behaves as with libc),
+ * SYS_open/openat of /dev/kvm to kvmsim, the clocks and sleeps to
+ * virtual time.  Every other number goes to the kernel with six
+ * arguments, as glibc's syscall() passes them; those whose outcome
+ * depends on the host or on real threads are warned about once.
  */
 #define NONDET(nr, why)	{ SYS_##nr, "syscall(SYS_" #nr ")", why }
 static const struct {
 	long nr;
 	const char *name, *why;
 } nondeterministic_syscalls[] = {
-	NONDET(futex, "a futex wait blocks the one OS thread every simulated thread runs on"),
-	NONDET(gettid, "every simulated thread runs on one OS thread: they share its id"),
 	NONDET(clone, "a real thread or process runs outside the simulation"),
 	NONDET(clone3, "a real thread or process runs outside the simulation"),
 	NONDET(fork, "a real process runs outside the simulation"),
 	NONDET(vfork, "a real process runs outside the simulation"),
-	NONDET(clock_gettime, "host time, not virtual time"),
-	NONDET(gettimeofday, "host time, not virtual time"),
-	NONDET(time, "host time, not virtual time"),
-	NONDET(nanosleep, "a host sleep, not virtual time"),
-	NONDET(getrandom, "host randomness, not the run's seed"),
-	NONDET(read, "the raw syscall bypasses kvmsim's model of read"),
-	NONDET(write, "the raw syscall bypasses kvmsim's model of write"),
-	NONDET(ioctl, "the raw syscall bypasses kvmsim's model of ioctl"),
-	NONDET(close, "the raw syscall bypasses kvmsim's fd table"),
-	NONDET(poll, "the raw syscall bypasses kvmsim's model of poll"),
-	NONDET(ppoll, "the raw syscall bypasses kvmsim's model of poll"),
-	NONDET(epoll_wait, "the raw syscall bypasses kvmsim's model of epoll"),
 	NONDET(epoll_pwait, "the raw syscall bypasses kvmsim's model of epoll"),
-	NONDET(mmap, "the raw syscall bypasses kvmsim's view of host memory"),
-	NONDET(munmap, "the raw syscall bypasses kvmsim's view of host memory"),
 };
+
+static long routed_syscall(long nr, const long *a, bool *routed)
+{
+	*routed = true;
+	switch (nr) {
+	case SYS_userfaultfd:
+		return ret_errno(kvmsim_userfaultfd((int)a[0]));
+	case SYS_futex:
+		return ret_errno(posix_futex((uint32_t *)a[0], (int)a[1], (uint32_t)a[2],
+					     (const struct timespec *)a[3],
+					     (uint32_t *)a[4], (uint32_t)a[5]));
+	case SYS_ioctl:
+		return ioctl((int)a[0], (unsigned long)a[1], a[2]);
+	case SYS_open:
+		return open((const char *)a[0], (int)a[1], (mode_t)a[2]);
+	case SYS_openat:
+		return openat((int)a[0], (const char *)a[1], (int)a[2], (mode_t)a[3]);
+	case SYS_close:
+		return close((int)a[0]);
+	case SYS_dup:
+		return dup((int)a[0]);
+	case SYS_dup2:
+		return dup2((int)a[0], (int)a[1]);
+	case SYS_dup3:
+		return dup3((int)a[0], (int)a[1], (int)a[2]);
+	case SYS_fcntl:
+		return fcntl((int)a[0], (int)a[1], a[2]);
+	case SYS_read:
+		return read((int)a[0], (void *)a[1], (size_t)a[2]);
+	case SYS_write:
+		return write((int)a[0], (const void *)a[1], (size_t)a[2]);
+	case SYS_readv:
+		return readv((int)a[0], (const struct iovec *)a[1], (int)a[2]);
+	case SYS_writev:
+		return writev((int)a[0], (const struct iovec *)a[1], (int)a[2]);
+	case SYS_poll:
+		return poll((struct pollfd *)a[0], (nfds_t)a[1], (int)a[2]);
+	case SYS_ppoll:
+		return ppoll((struct pollfd *)a[0], (nfds_t)a[1],
+			     (const struct timespec *)a[2], (const sigset_t *)a[3]);
+	case SYS_epoll_wait:
+		return epoll_wait((int)a[0], (struct epoll_event *)a[1], (int)a[2], (int)a[3]);
+	case SYS_mmap:
+		return (long)mmap((void *)a[0], (size_t)a[1], (int)a[2], (int)a[3],
+				  (int)a[4], (off_t)a[5]);
+	case SYS_munmap:
+		return munmap((void *)a[0], (size_t)a[1]);
+	case SYS_mprotect:
+		return mprotect((void *)a[0], (size_t)a[1], (int)a[2]);
+	case SYS_madvise:
+		return madvise((void *)a[0], (size_t)a[1], (int)a[2]);
+	case SYS_clock_gettime:
+		return clock_gettime((clockid_t)a[0], (struct timespec *)a[1]);
+	case SYS_gettimeofday:
+		return gettimeofday((struct timeval *)a[0], (void *)a[1]);
+	case SYS_time:
+		return time((time_t *)a[0]);
+	case SYS_nanosleep:
+		return nanosleep((const struct timespec *)a[0], (struct timespec *)a[1]);
+	case SYS_clock_nanosleep:
+		/* the raw call returns -1/errno, not the error number */
+		return ret_errno(-clock_nanosleep((clockid_t)a[0], (int)a[1],
+						  (const struct timespec *)a[2],
+						  (struct timespec *)a[3]));
+	case SYS_sched_yield:
+		return sched_yield();
+	case SYS_gettid:
+		return gettid();
+	case SYS_getrandom:
+		return getrandom((void *)a[0], (size_t)a[1], (unsigned int)a[2]);
+	default:
+		*routed = false;
+		return 0;
+	}
+}
 
 long syscall(long nr, ...)
 {
 	va_list ap;
-	long a[6];
+	long a[6], r;
+	bool routed;
 
 	va_start(ap, nr);
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 	if (kvmsim_enabled()) {
-		if (nr == SYS_userfaultfd)
-			return ret_errno(kvmsim_userfaultfd((int)a[0]));
+		r = routed_syscall(nr, a, &routed);
+		if (routed)
+			return r;
 		for (size_t i = 0; i < sizeof(nondeterministic_syscalls) /
 					 sizeof(nondeterministic_syscalls[0]); i++)
 			if (nondeterministic_syscalls[i].nr == nr)

@@ -28,6 +28,7 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 
 #include "posix/posix.h"
 #include "posix/real.h"
@@ -216,6 +217,21 @@ int pthread_getaffinity_np(pthread_t t, size_t size, cpu_set_t *set)
 }
 
 /* Signal 0 asks whether the thread exists; a real signal goes to the one host thread. */
+REAL_DECL(pid_t, gettid, void);
+REAL_DECL(ssize_t, getrandom, void *, size_t, unsigned int);
+
+pid_t gettid(void)
+{
+	return ACTIVE() ? posix_gettid() : REAL(gettid)();
+}
+
+ssize_t getrandom(void *buf, size_t len, unsigned int flags)
+{
+	if (!MODELLED())
+		return REAL(getrandom)(buf, len, flags);
+	return (ssize_t)ret_errno(posix_getrandom(buf, len, flags));
+}
+
 int pthread_kill(pthread_t t, int sig)
 {
 	if (!ACTIVE())

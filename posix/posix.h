@@ -61,6 +61,13 @@ int posix_thread_getname(pthread_t t, char *buf, size_t len);
 int posix_thread_check(pthread_t t);
 /* Threads other than the main one that have not exited. */
 int posix_threads_alive(void);
+/*
+ * gettid: the process' id for the main thread, then one more per
+ * created thread in creation order (what a fresh process would see).
+ */
+pid_t posix_gettid(void);
+/* getrandom: bytes from the run's seed (sim_rand), never the host's. */
+ssize_t posix_getrandom(void *buf, size_t len, unsigned int flags);
 
 /*
  * Thread-specific data.  Keys are made by the real pthread_key_create
@@ -144,6 +151,16 @@ int posix_deadline(clockid_t clk, const struct timespec *ts, bool absolute,
 /* Sleep until deadline (virtual ns): a scheduling point. */
 void posix_sleep_until(uint64_t deadline);
 int posix_sched_yield(void);
+
+/* ---- futex (futex.c) ---- */
+
+/*
+ * futex(2): WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE, CMP_REQUEUE
+ * (private or not, timeouts on the virtual clock); a value or -errno,
+ * -ENOSYS for the other operations.
+ */
+long posix_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts,
+		 uint32_t *uaddr2, uint32_t val3);
 
 /* ---- fds (simfd.c, eventfd.c, pipe.c, poll.c, epoll.c) ---- */
 

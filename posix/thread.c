@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 
 #include "posix/objtab.h"
 #include "posix/posix.h"
@@ -30,6 +31,7 @@ struct posix_thread {
 	bool joining;		/* someone is in pthread_join on it */
 	bool exited;
 	bool is_main;
+	int nr;			/* creation order, from 1: gettid */
 	struct sim_waitq joinq;	/* joiners; woken at exit */
 	char joinq_name[40];	/* "thread1.exit": what a deadlock verdict names */
 	struct tsd_slot *tsd;	/* PTHREAD_KEYS_MAX slots, on first set */
@@ -133,7 +135,8 @@ int posix_thread_create(pthread_t *id, const pthread_attr_t *attr,
 	attr_read(attr, &stack, &t->detached);
 	t->start = start;
 	t->arg = arg;
-	snprintf(name, sizeof(name), "thread%d", ++nr_created);
+	t->nr = ++nr_created;
+	snprintf(name, sizeof(name), "thread%d", t->nr);
 	snprintf(t->joinq_name, sizeof(t->joinq_name), "%s.exit", name);
 	sim_waitq_init(&t->joinq, t->joinq_name);
 	sim_set_stack_size(stack);
@@ -369,4 +372,25 @@ int posix_thread_check(pthread_t id)
 int posix_threads_alive(void)
 {
 	return nr_alive;
+}
+
+pid_t posix_gettid(void)
+{
+	struct posix_thread *t = thread_current();
+
+	return getpid() + (t ? t->nr : 0);
+}
+
+ssize_t posix_getrandom(void *buf, size_t len, unsigned int flags)
+{
+	unsigned char *p = buf;
+
+	if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+		return -EINVAL;
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t r = sim_rand();
+
+		memcpy(p + i, &r, len - i < 8 ? len - i : 8);
+	}
+	return (ssize_t)len;
 }

@@ -38,3 +38,4 @@ set_target_properties(rv-tlsmod PROPERTIES LIBRARY_OUTPUT_DIRECTORY
 rv_test(rv-tls)
 target_link_libraries(rv-tls PRIVATE ${CMAKE_DL_LIBS})
 add_dependencies(rv-tls rv-tlsmod)
+rv_test(rv-futex)

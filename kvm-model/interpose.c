@@ -523,6 +523,10 @@ static long routed_syscall(long nr, const long *a, bool *routed)
 		return sched_yield();
 	case SYS_gettid:
 		return gettid();
+	case SYS_tgkill:
+		return tgkill((pid_t)a[0], (pid_t)a[1], (int)a[2]);
+	case SYS_tkill:
+		return tgkill(getpid(), (pid_t)a[0], (int)a[1]);
 	case SYS_getrandom:
 		return getrandom((void *)a[0], (size_t)a[1], (unsigned int)a[2]);
 	default:

@@ -202,6 +202,9 @@ struct kvm_vcpu {
 	bool run_requested;
 	bool run_done;
 	int run_ret;			/* 0 or -errno */
+	struct sim_actor *run_caller;	/* the thread in KVM_RUN: its signals */
+	bool sigmask_active;		/* KVM_SET_SIGNAL_MASK */
+	sigset_t sigmask;		/* the caller's mask while in KVM_RUN */
 
 	void *arch;		/* the back end's vCPU (kvm-model/<arch>/) */
 	bool arch_trap_exception;	/* the exception being delivered is a trap */

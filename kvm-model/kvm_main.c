@@ -25,6 +25,7 @@
 #include "kvm-model/observe.h"
 #include "kvm-model/profile.h"
 #include "kvm-model/cost.h"
+#include "posix/posix.h"
 #include "sim/cost.h"
 
 #define VCPU_STACK_SIZE	(4u << 20)	/* Unicorn's translator runs on it */
@@ -248,9 +249,16 @@ void kvm_livelock_check(struct kvm_vcpu *vcpu, uint64_t gfn, bool progress,
 				(unsigned long long)vcpu->livelock_count);
 }
 
+/*
+ * A signal the KVM_RUN caller may take (through KVM_SET_SIGNAL_MASK's
+ * mask while in KVM_RUN, if one is set) ends the run as
+ * xfer_to_guest_mode_handle_work does: -EINTR and KVM_EXIT_INTR.
+ */
 bool kvm_signal_pending(struct kvm_vcpu *vcpu)
 {
-	if (!vcpu->hwpoison_pending && !sim_inject(FAIL_SIGNAL_PENDING))
+	if (!vcpu->hwpoison_pending && !sim_inject(FAIL_SIGNAL_PENDING) &&
+	    !posix_signal_pending(vcpu->run_caller,
+				  vcpu->sigmask_active ? &vcpu->sigmask : NULL))
 		return false;
 	kvm_run_set_exit(vcpu, KVM_EXIT_INTR);
 	return true;
@@ -611,13 +619,43 @@ static long kvm_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	vcpu->kvm->stat.run_calls++;
 	vcpu->run_requested = true;
 	vcpu->run_done = false;
+	vcpu->run_caller = sim_self();
+	/* the caller's handlers run when the ioctl returns, not inside it */
+	posix_kernel_enter();
 	if (!sim_wake_one(&vcpu->run_wq))
 		sim_make_runnable(vcpu->actor);
 	while (!vcpu->run_done)
 		sim_wait(&vcpu->done_wq);
 	if (vcpu->hwpoison_pending)
 		send_sig_mceerr(vcpu);
+	posix_kernel_leave();
 	return vcpu->run_ret;
+}
+
+/* kvm_vcpu_ioctl_set_sigmask; NULL clears it */
+static long kvm_vcpu_set_signal_mask(struct kvm_vcpu *vcpu, unsigned long arg)
+{
+	struct kvm_signal_mask hdr;
+	uint64_t bits;
+
+	if (!arg) {
+		vcpu->sigmask_active = false;
+		return 0;
+	}
+	if (copy_from_user(&hdr, (void *)arg, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.len != sizeof(bits))
+		return -EINVAL;
+	if (copy_from_user(&bits, (char *)arg + sizeof(hdr), sizeof(bits)))
+		return -EFAULT;
+	sigemptyset(&vcpu->sigmask);
+	for (int sig = 1; sig <= 64; sig++)
+		if ((bits >> (sig - 1)) & 1)
+			sigaddset(&vcpu->sigmask, sig);
+	sigdelset(&vcpu->sigmask, SIGKILL);
+	sigdelset(&vcpu->sigmask, SIGSTOP);
+	vcpu->sigmask_active = true;
+	return 0;
 }
 
 long kvm_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg)
@@ -629,6 +667,8 @@ long kvm_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case KVM_RUN:
 		return arg ? -EINVAL : kvm_vcpu_ioctl_run(vcpu);
+	case KVM_SET_SIGNAL_MASK:
+		return kvm_vcpu_set_signal_mask(vcpu, arg);
 	default:
 		return kvm_arch()->vcpu_ioctl(vcpu, cmd, arg);
 	}

@@ -62,6 +62,7 @@ static long futex_wait(const uint32_t *uaddr, uint32_t val, uint64_t deadline,
 		       uint32_t bitset)
 {
 	struct futex_q q = { .uaddr = uaddr, .bitset = bitset };
+	bool intr;
 
 	if (!bitset)
 		return -EINVAL;
@@ -70,12 +71,14 @@ static long futex_wait(const uint32_t *uaddr, uint32_t val, uint64_t deadline,
 	sim_waitq_init(&q.wq, "futex");
 	futex_queue(&q);
 	futex_event("futex_wait", uaddr, 0);
-	while (!q.woken && sim_wait_until(&q.wq, deadline))
+	posix_intr_begin();
+	while (!q.woken && !posix_intr_check() && sim_wait_until(&q.wq, deadline))
 		;
+	intr = posix_intr_end();
 	if (q.woken)
 		return 0;
 	futex_unqueue(&q);
-	return -ETIMEDOUT;
+	return intr ? -EINTR : -ETIMEDOUT;
 }
 
 /* Wake up to nr waiters on uaddr whose bitset meets bitset. */

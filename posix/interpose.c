@@ -216,7 +216,7 @@ int pthread_getaffinity_np(pthread_t t, size_t size, cpu_set_t *set)
 	return REAL(pthread_getaffinity_np)(REAL(pthread_self)(), size, set);
 }
 
-/* Signal 0 asks whether the thread exists; a real signal goes to the one host thread. */
+/* gettid per thread, getrandom from the seed (thread.c) */
 REAL_DECL(pid_t, gettid, void);
 REAL_DECL(ssize_t, getrandom, void *, size_t, unsigned int);
 
@@ -232,25 +232,50 @@ ssize_t getrandom(void *buf, size_t len, unsigned int flags)
 	return (ssize_t)ret_errno(posix_getrandom(buf, len, flags));
 }
 
+/* ---- thread-directed signals and masks: signal.c ---- */
+
 int pthread_kill(pthread_t t, int sig)
 {
-	if (!ACTIVE())
+	if (!MODELLED())
 		return REAL(pthread_kill)(t, sig);
-	if (!sig || posix_thread_check(t))
-		return posix_thread_check(t);
-	posix_warn_once("pthread_kill", "the signal goes to the process' only host thread, "
-			"at once, whichever thread was named");
-	return REAL(pthread_kill)(REAL(pthread_self)(), sig);
+	if (posix_thread_check(t))
+		return ESRCH;
+	return -posix_signal_send(posix_thread_actor(t), sig, SI_TKILL, NULL);
 }
 
 int pthread_sigqueue(pthread_t t, int sig, const union sigval val)
 {
-	if (!ACTIVE())
+	if (!MODELLED())
 		return REAL(pthread_sigqueue)(t, sig, val);
 	if (posix_thread_check(t))
 		return ESRCH;
-	posix_warn_once("pthread_sigqueue", "the signal goes to the process' only host thread");
-	return REAL(pthread_sigqueue)(REAL(pthread_self)(), sig, val);
+	return -posix_signal_send(posix_thread_actor(t), sig, SI_QUEUE, &val);
+}
+
+REAL_DECL(int, tgkill, pid_t, pid_t, int);
+
+int tgkill(pid_t tgid, pid_t tid, int sig)
+{
+	if (!MODELLED() || tgid != getpid())
+		return REAL(tgkill)(tgid, tid, sig);
+	return (int)ret_errno(posix_signal_send(posix_tid_actor(tid), sig, SI_TKILL, NULL));
+}
+
+REAL_DECL(int, pthread_sigmask, int, const sigset_t *, sigset_t *);
+REAL_DECL(int, sigprocmask, int, const sigset_t *, sigset_t *);
+
+int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	if (!MODELLED())
+		return REAL(pthread_sigmask)(how, set, old);
+	return -posix_sigmask(how, set, old);
+}
+
+int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	if (!MODELLED())
+		return REAL(sigprocmask)(how, set, old);
+	return (int)ret_errno(posix_sigmask(how, set, old));
 }
 
 int pthread_cancel(pthread_t t)
@@ -1068,23 +1093,37 @@ int signalfd(int fd, const sigset_t *mask, int flags)
 
 int sigwait(const sigset_t *set, int *sig)
 {
-	if (ACTIVE())
-		posix_warn_once("sigwait", HOST_TIME);
-	return REAL(sigwait)(set, sig);
+	int r;
+
+	if (!MODELLED())
+		return REAL(sigwait)(set, sig);
+	r = posix_sigtimedwait(set, NULL, SIM_FOREVER);
+	if (r < 0)
+		return -r;
+	*sig = r;
+	return 0;
 }
 
 int sigwaitinfo(const sigset_t *set, siginfo_t *info)
 {
-	if (ACTIVE())
-		posix_warn_once("sigwaitinfo", HOST_TIME);
-	return REAL(sigwaitinfo)(set, info);
+	if (!MODELLED())
+		return REAL(sigwaitinfo)(set, info);
+	return (int)ret_errno(posix_sigtimedwait(set, info, SIM_FOREVER));
 }
 
 int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *ts)
 {
-	if (ACTIVE())
-		posix_warn_once("sigtimedwait", HOST_TIME);
-	return REAL(sigtimedwait)(set, info, ts);
+	uint64_t deadline = SIM_FOREVER;
+	int r;
+
+	if (!MODELLED())
+		return REAL(sigtimedwait)(set, info, ts);
+	if (ts) {
+		r = posix_deadline(CLOCK_MONOTONIC, ts, false, &deadline);
+		if (r < 0)
+			return (int)ret_errno(r);
+	}
+	return (int)ret_errno(posix_sigtimedwait(set, info, deadline));
 }
 
 /* Is the caller's return address inside libkvmsim.so (explore's fork server)? */

@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -151,6 +152,35 @@ int posix_deadline(clockid_t clk, const struct timespec *ts, bool absolute,
 /* Sleep until deadline (virtual ns): a scheduling point. */
 void posix_sleep_until(uint64_t deadline);
 int posix_sched_yield(void);
+
+/* ---- signals (signal.c) ---- */
+
+struct sim_actor;
+/* The actor of a thread, by pthread_t / by gettid value; NULL if none. */
+struct sim_actor *posix_thread_actor(pthread_t t);
+struct sim_actor *posix_tid_actor(pid_t tid);
+void posix_signal_init(void);
+/* A new thread inherits the creator's mask. */
+void posix_signal_thread_created(struct sim_actor *a);
+/* Queue sig on thread a (code: SI_TKILL, SI_QUEUE...); 0 or -errno. */
+int posix_signal_send(struct sim_actor *a, int sig, int code, const union sigval *val);
+/* Has a a pending signal that mask (NULL: its own mask) lets through? */
+bool posix_signal_pending(struct sim_actor *a, const sigset_t *mask);
+/* Run the current thread's deliverable handlers (unless in an ioctl). */
+void posix_signal_deliver(void);
+int posix_sigmask(int how, const sigset_t *set, sigset_t *old);
+/* deadline: virtual ns or SIM_FOREVER; the signal or -EAGAIN */
+int posix_sigtimedwait(const sigset_t *set, siginfo_t *info, uint64_t deadline);
+/*
+ * Around an ioctl whose signals are taken on the way out (KVM_RUN):
+ * handlers wait for posix_kernel_leave.
+ */
+void posix_kernel_enter(void);
+void posix_kernel_leave(void);
+/* Around an interruptible wait: posix_intr_end says a signal cut it short. */
+void posix_intr_begin(void);
+bool posix_intr_check(void);
+bool posix_intr_end(void);
 
 /* ---- futex (futex.c) ---- */
 

@@ -142,6 +142,7 @@ int posix_thread_create(pthread_t *id, const pthread_attr_t *attr,
 	sim_set_stack_size(stack);
 	t->actor = sim_spawn(name, thread_fn, t);
 	sim_actor_set_user(t->actor, t);
+	posix_signal_thread_created(t->actor);
 	objtab_insert(&threads, t, &t->ent);
 	nr_alive++;
 	*id = thread_id(t);
@@ -393,4 +394,23 @@ ssize_t posix_getrandom(void *buf, size_t len, unsigned int flags)
 		memcpy(p + i, &r, len - i < 8 ? len - i : 8);
 	}
 	return (ssize_t)len;
+}
+
+struct sim_actor *posix_thread_actor(pthread_t id)
+{
+	struct posix_thread *t = thread_find(id);
+
+	return t && !t->exited ? t->actor : NULL;
+}
+
+struct sim_actor *posix_tid_actor(pid_t tid)
+{
+	for (int id = 0; id < sim_actor_count(); id++) {
+		struct sim_actor *a = sim_actor_get(id);
+		struct posix_thread *t = sim_actor_user(a);
+
+		if (t && !t->exited && getpid() + t->nr == tid)
+			return a;
+	}
+	return NULL;
 }

@@ -28,6 +28,7 @@ void posix_init(void)
 	if (active)
 		return;
 	posix_thread_init();
+	posix_signal_init();
 	active = true;
 }
 

@@ -269,11 +269,18 @@ void sim_schedule(struct sim_actor *prev, enum sim_sched_kind kind,
 	sim_rt.in_sched = true;
 	next = pick_next(prev, kind, point);
 	sim_rt.in_sched = false;
-	if (next == prev)
-		return;
-	sim_timeline_switch(prev, point);
-	sim_fiber_switch(prev, next);
-	sim_reap_dead();
+	if (next != prev) {
+		sim_timeline_switch(prev, point);
+		sim_fiber_switch(prev, next);
+		sim_reap_dead();
+	}
+	if (sim_rt.resume_hook)
+		sim_rt.resume_hook();
+}
+
+void sim_set_resume_hook(void (*fn)(void))
+{
+	sim_rt.resume_hook = fn;
 }
 
 static struct sim_actor *enter_sched_point(void)

@@ -180,6 +180,14 @@ uint64_t sim_sched_rand_below(uint64_t n);
  */
 void sim_set_deadlock_handler(void (*fn)(void *opaque), void *opaque);
 
+/*
+ * Called on an actor's own stack each time it returns from a scheduling
+ * point that switched away or could have (the layer above delivers its
+ * thread's pending signals there).  It may reach scheduling points.
+ * NULL: none.
+ */
+void sim_set_resume_hook(void (*fn)(void));
+
 /* ---- seeded randomness and virtual time ---- */
 
 uint64_t sim_rand(void);			/* from the run's seed only */

@@ -82,6 +82,7 @@ struct sim_runtime {
 	void *deadlock_opaque;
 	bool in_sched;			/* inside pick or deadlock handler */
 	int ntimers;			/* actors with timer_armed */
+	void (*resume_hook)(void);	/* sim_set_resume_hook */
 };
 
 extern struct sim_runtime sim_rt;

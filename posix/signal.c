@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Thread-directed signals on simulated threads (kernel/signal.c).
+ *
+ * Every simulated thread runs on the process' one OS thread, so a real
+ * pthread_kill would run the handler on whichever thread happens to run.
+ * Here each thread has its own blocked mask and pending set;
+ * pthread_kill, pthread_sigqueue and tgkill queue the signal on the
+ * target, and the target takes it as Linux would:
+ *   - a thread in sigwait/sigwaitinfo/sigtimedwait for it is woken and
+ *     returns it;
+ *   - otherwise, once unblocked, its handler runs on the target's own
+ *     stack and TLS when the target next returns from a scheduling point
+ *     (the moment Linux would deliver it: on the way back to user mode),
+ *     with sa_mask and the signal itself blocked meanwhile; a thread in
+ *     an interruptible wait (futex, nanosleep) is woken for it and that
+ *     call fails with EINTR;
+ *   - a thread inside a KVM_RUN ioctl takes it when the ioctl returns: the
+ *     vCPU notices the pending signal (through KVM_SET_SIGNAL_MASK's mask
+ *     if one is set) at its next entry and KVM_RUN fails with EINTR and
+ *     KVM_EXIT_INTR (kvm-model/kvm_main.c).
+ * Dispositions stay the kernel's (sigaction is not interposed): SIG_IGN
+ * drops the signal, SIG_DFL ignores or terminates the process, as the
+ * kernel's default action would.  A SA_SIGINFO handler gets the
+ * siginfo (signo, code, pid, uid, value) and a NULL ucontext.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "posix/posix.h"
+#include "posix/real.h"
+#include "sim/sim.h"
+
+struct sigthread {
+	bool used;
+	sigset_t blocked;
+	sigset_t pending;
+	siginfo_t info[NSIG];		/* of each pending signal */
+	sigset_t waiting;		/* the set sigtimedwait waits for */
+	bool in_sigwait;
+	bool interruptible;		/* in a wait a signal cuts short */
+	bool interrupted;
+	int kernel_depth;		/* inside an ioctl that delivers on return */
+	struct sim_waitq sigq;
+};
+
+static struct sigthread **threads;	/* by actor id */
+static int nr_threads;
+static sigset_t initial_mask;
+
+REAL_DECL(int, pthread_sigmask, int, const sigset_t *, sigset_t *);
+
+static struct sigthread *sigthread_of(struct sim_actor *a)
+{
+	int id;
+
+	if (!a)
+		return NULL;
+	id = sim_actor_id(a);
+	if (id >= nr_threads) {
+		int n = id + 16;
+		struct sigthread **p = realloc(threads, n * sizeof(*p));
+
+		if (!p)
+			sim_panic("out of memory");
+		memset(p + nr_threads, 0, (n - nr_threads) * sizeof(*p));
+		threads = p;
+		nr_threads = n;
+	}
+	if (!threads[id]) {
+		threads[id] = calloc(1, sizeof(**threads));
+		if (!threads[id])
+			sim_panic("out of memory");
+		threads[id]->blocked = initial_mask;
+		sim_waitq_init(&threads[id]->sigq, "sigwait");
+	}
+	return threads[id];
+}
+
+static struct sigthread *current(void)
+{
+	return sim_initialized() ? sigthread_of(sim_self()) : NULL;
+}
+
+static void signal_event(const char *event, struct sim_actor *a, int sig)
+{
+	struct sim_ev *ev = sim_ev_begin(event);
+
+	sim_ev_str(ev, "thread", sim_actor_name(a));
+	sim_ev_int(ev, "sig", sig);
+	sim_ev_end(ev);
+}
+
+/* Signals the kernel ignores by default (SIG_DFL). */
+static bool sig_default_ignored(int sig)
+{
+	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH;
+}
+
+/* The default action of the rest: the process ends by the signal. */
+static void __attribute__((noreturn)) sig_default_terminate(int sig)
+{
+	sigset_t one;
+
+	signal(sig, SIG_DFL);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	REAL(pthread_sigmask)(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+static void handle_signal(struct sigthread *st, int sig)
+{
+	siginfo_t info = st->info[sig];
+	struct sigaction sa;
+	sigset_t saved;
+
+	sigdelset(&st->pending, sig);
+	signal_event("signal_deliver", sim_self(), sig);
+	if (sigaction(sig, NULL, &sa) != 0 || sa.sa_handler == SIG_IGN)
+		return;
+	if (sa.sa_handler == SIG_DFL) {
+		if (sig_default_ignored(sig))
+			return;
+		sig_default_terminate(sig);
+	}
+	saved = st->blocked;
+	sigorset(&st->blocked, &st->blocked, &sa.sa_mask);
+	if (!(sa.sa_flags & SA_NODEFER))
+		sigaddset(&st->blocked, sig);
+	if (sa.sa_flags & SA_RESETHAND)
+		signal(sig, SIG_DFL);
+	if (sa.sa_flags & SA_SIGINFO)
+		sa.sa_sigaction(sig, &info, NULL);
+	else
+		sa.sa_handler(sig);
+	st->blocked = saved;
+}
+
+/* The lowest pending signal not blocked by mask, 0 if none. */
+static int next_signal(const struct sigthread *st, const sigset_t *mask)
+{
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&st->pending, sig) == 1 && sigismember(mask, sig) != 1)
+			return sig;
+	return 0;
+}
+
+/* do_signal: run the handlers of the current thread's deliverable signals. */
+void posix_signal_deliver(void)
+{
+	struct sigthread *st = current();
+	int sig;
+
+	if (!st || !st->used || st->kernel_depth)
+		return;
+	while ((sig = next_signal(st, &st->blocked)))
+		handle_signal(st, sig);
+}
+
+static void resume_hook(void)
+{
+	posix_signal_deliver();
+}
+
+void posix_signal_init(void)
+{
+	REAL(pthread_sigmask)(SIG_BLOCK, NULL, &initial_mask);
+	sim_set_resume_hook(resume_hook);
+}
+
+void posix_signal_thread_created(struct sim_actor *a)
+{
+	struct sigthread *parent = current(), *st = sigthread_of(a);
+
+	if (parent)
+		st->blocked = parent->blocked;
+}
+
+int posix_signal_send(struct sim_actor *a, int sig, int code, const union sigval *val)
+{
+	struct sigthread *st;
+	siginfo_t *info;
+
+	if (sig < 0 || sig >= NSIG)
+		return -EINVAL;
+	if (!a || !sim_actor_alive(a))
+		return -ESRCH;
+	if (!sig)
+		return 0;
+	st = sigthread_of(a);
+	st->used = true;
+	signal_event("signal_generate", a, sig);
+	info = &st->info[sig];
+	/* standard signals do not queue: a second one merges with the first */
+	if (sigismember(&st->pending, sig) != 1) {
+		memset(info, 0, sizeof(*info));
+		info->si_signo = sig;
+		info->si_code = code;
+		info->si_pid = getpid();
+		info->si_uid = getuid();
+		if (val)
+			info->si_value = *val;
+		sigaddset(&st->pending, sig);
+	}
+	if (a == sim_self()) {
+		posix_signal_deliver();
+	} else if (st->in_sigwait && sigismember(&st->waiting, sig) == 1) {
+		sim_make_runnable(a);
+	} else if (st->interruptible && sigismember(&st->blocked, sig) != 1) {
+		st->interrupted = true;
+		sim_make_runnable(a);
+	}
+	return 0;
+}
+
+bool posix_signal_pending(struct sim_actor *a, const sigset_t *mask)
+{
+	struct sigthread *st = a ? sigthread_of(a) : NULL;
+
+	if (!st || !st->used)
+		return false;
+	return next_signal(st, mask ? mask : &st->blocked) != 0;
+}
+
+int posix_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	struct sigthread *st = current();
+	sigset_t next;
+
+	if (!st)
+		return -ESRCH;
+	if (old)
+		*old = st->blocked;
+	if (!set)
+		return 0;
+	next = st->blocked;
+	switch (how) {
+	case SIG_BLOCK:
+		sigorset(&next, &next, set);
+		break;
+	case SIG_UNBLOCK:
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sigismember(set, sig) == 1)
+				sigdelset(&next, sig);
+		break;
+	case SIG_SETMASK:
+		next = *set;
+		break;
+	default:
+		return -EINVAL;
+	}
+	/* SIGKILL and SIGSTOP cannot be blocked */
+	sigdelset(&next, SIGKILL);
+	sigdelset(&next, SIGSTOP);
+	st->blocked = next;
+	posix_signal_deliver();
+	return 0;
+}
+
+int posix_sigtimedwait(const sigset_t *set, siginfo_t *info, uint64_t deadline)
+{
+	struct sigthread *st = current();
+	sigset_t none;
+	int sig;
+
+	if (!st)
+		return -ESRCH;
+	st->used = true;
+	sigfillset(&none);
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(set, s) == 1)
+			sigdelset(&none, s);
+	while (!(sig = next_signal(st, &none))) {
+		bool woken;
+
+		st->waiting = *set;
+		st->in_sigwait = true;
+		woken = sim_wait_until(&st->sigq, deadline);
+		st->in_sigwait = false;
+		if (!woken && !next_signal(st, &none))
+			return -EAGAIN;
+	}
+	if (info)
+		*info = st->info[sig];
+	sigdelset(&st->pending, sig);
+	signal_event("sigtimedwait", sim_self(), sig);
+	return sig;
+}
+
+void posix_kernel_enter(void)
+{
+	struct sigthread *st = current();
+
+	if (st)
+		st->kernel_depth++;
+}
+
+void posix_kernel_leave(void)
+{
+	struct sigthread *st = current();
+
+	if (st && !--st->kernel_depth)
+		posix_signal_deliver();
+}
+
+void posix_intr_begin(void)
+{
+	struct sigthread *st = current();
+
+	if (st) {
+		st->interruptible = true;
+		st->interrupted = false;
+	}
+}
+
+bool posix_intr_check(void)
+{
+	struct sigthread *st = current();
+
+	return st && st->interrupted;
+}
+
+bool posix_intr_end(void)
+{
+	struct sigthread *st = current();
+	bool r;
+
+	if (!st)
+		return false;
+	r = st->interrupted || next_signal(st, &st->blocked);
+	st->interruptible = false;
+	st->interrupted = false;
+	return r;
+}

@@ -41,9 +41,10 @@ static void run_once(const char *what)
 static void *vcpu_thread(void *arg)
 {
 	struct timespec zero = { 0, 0 };
-	struct {
+	/* struct kvm_signal_mask: a u32 length, then the sigset at offset 4 */
+	union {
 		struct kvm_signal_mask hdr;
-		uint64_t bits;
+		unsigned char bytes[sizeof(struct kvm_signal_mask) + 8];
 	} kmask;
 	sigset_t set;
 
@@ -58,7 +59,7 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_BLOCK, NULL, &set);
 	sigdelset(&set, SIGUSR1);
 	kmask.hdr.len = 8;
-	memcpy(&kmask.bits, &set, 8);
+	memcpy(kmask.bytes + sizeof(kmask.hdr), &set, 8);
 	if (ioctl(v.vcpu, KVM_SET_SIGNAL_MASK, &kmask) < 0)
 		rv_die("KVM_SET_SIGNAL_MASK");
 	kmask.hdr.len = 4;

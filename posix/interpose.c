@@ -1039,28 +1039,101 @@ REAL_DECL(pid_t, fork, void);
 
 #define HOST_TIME "it runs on host time and blocks every simulated thread"
 
-/* select(0, NULL, NULL, NULL, &tv) is a sleep: that one is simulated. */
+/*
+ * select and pselect as core_sys_select does it: the sets become poll
+ * requests (POLLIN for the read set, POLLOUT for the write set, POLLPRI
+ * for the exception set), the result is the number of set bits left.
+ * Simulated fds (or none at all: a sleep) go to the model's poll, so an
+ * empty pipe is not ready and a write wakes the waiter; sets of host fds
+ * only stay the kernel's.
+ */
+#define SELECT_IN	(POLLIN | POLLRDNORM | POLLHUP | POLLERR)
+#define SELECT_OUT	(POLLOUT | POLLWRNORM | POLLERR)
+#define SELECT_EX	POLLPRI
+
+static int select_model(int n, fd_set *r, fd_set *w, fd_set *e, uint64_t timeout)
+{
+	struct pollfd pfd[FD_SETSIZE];
+	int nfds = 0, ready, count = 0;
+
+	if (n < 0 || n > FD_SETSIZE)
+		return -EINVAL;
+	for (int fd = 0; fd < n; fd++) {
+		short ev = (r && FD_ISSET(fd, r) ? POLLIN : 0) |
+			   (w && FD_ISSET(fd, w) ? POLLOUT : 0) |
+			   (e && FD_ISSET(fd, e) ? POLLPRI : 0);
+
+		if (ev)
+			pfd[nfds++] = (struct pollfd){ .fd = fd, .events = ev };
+	}
+	ready = posix_poll(pfd, (nfds_t)nfds, timeout);
+	if (ready < 0)
+		return ready;
+	for (int i = 0; i < nfds; i++) {
+		short rev = pfd[i].revents;
+
+		if (rev & POLLNVAL)
+			return -EBADF;
+		if (r && FD_ISSET(pfd[i].fd, r) && !(rev & SELECT_IN))
+			FD_CLR(pfd[i].fd, r);
+		if (w && FD_ISSET(pfd[i].fd, w) && !(rev & SELECT_OUT))
+			FD_CLR(pfd[i].fd, w);
+		if (e && FD_ISSET(pfd[i].fd, e) && !(rev & SELECT_EX))
+			FD_CLR(pfd[i].fd, e);
+		count += (r && FD_ISSET(pfd[i].fd, r)) + (w && FD_ISSET(pfd[i].fd, w)) +
+			 (e && FD_ISSET(pfd[i].fd, e));
+	}
+	return count;
+}
+
+/* Does the select reach a simulated fd (or no fd at all)? */
+static bool select_simulated(int n, fd_set *r, fd_set *w, fd_set *e)
+{
+	bool host = false;
+
+	for (int fd = 0; fd < n && fd < FD_SETSIZE; fd++) {
+		if (!((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) ||
+		      (e && FD_ISSET(fd, e))))
+			continue;
+		if (simfd_get(fd))
+			return true;
+		host = true;
+	}
+	return !host;
+}
+
 int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 {
-	if (ACTIVE() && !n && tv) {
+	uint64_t timeout = SIM_FOREVER;
+
+	if (!ACTIVE() || !select_simulated(n, r, w, e))
+		return REAL(select)(n, r, w, e, tv);
+	if (tv) {
 		if (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
 			return (int)ret_errno(-EINVAL);
-		posix_sleep_until(sim_now() + (uint64_t)tv->tv_sec * 1000000000ull +
-				  (uint64_t)tv->tv_usec * 1000);
+		timeout = (uint64_t)tv->tv_sec * 1000000000ull + (uint64_t)tv->tv_usec * 1000;
+	}
+	if (!n && tv) {
+		posix_sleep_until(sim_now() + timeout);
 		*tv = (struct timeval){ 0, 0 };
 		return 0;
 	}
-	if (ACTIVE())
-		posix_warn_once("select", HOST_TIME);
-	return REAL(select)(n, r, w, e, tv);
+	return (int)ret_errno(select_model(n, r, w, e, timeout));
 }
 
 int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts,
 	    const sigset_t *mask)
 {
-	if (ACTIVE())
-		posix_warn_once("pselect", HOST_TIME);
-	return REAL(pselect)(n, r, w, e, ts, mask);
+	uint64_t timeout = SIM_FOREVER;
+
+	if (!ACTIVE() || !select_simulated(n, r, w, e))
+		return REAL(pselect)(n, r, w, e, ts, mask);
+	if (ts) {
+		if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+			return (int)ret_errno(-EINVAL);
+		timeout = (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
+	}
+	return (int)ret_errno(select_model(n, r, w, e, timeout));
 }
 
 int timerfd_create(int clk, int flags)

@@ -1106,8 +1106,12 @@ int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 {
 	uint64_t timeout = SIM_FOREVER;
 
-	if (!ACTIVE() || !select_simulated(n, r, w, e))
+	if (!ACTIVE())
 		return REAL(select)(n, r, w, e, tv);
+	if (!select_simulated(n, r, w, e)) {
+		posix_warn_once("select", HOST_TIME);
+		return REAL(select)(n, r, w, e, tv);
+	}
 	if (tv) {
 		if (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
 			return (int)ret_errno(-EINVAL);
@@ -1126,8 +1130,12 @@ int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts,
 {
 	uint64_t timeout = SIM_FOREVER;
 
-	if (!ACTIVE() || !select_simulated(n, r, w, e))
+	if (!ACTIVE())
 		return REAL(pselect)(n, r, w, e, ts, mask);
+	if (!select_simulated(n, r, w, e)) {
+		posix_warn_once("pselect", HOST_TIME);
+		return REAL(pselect)(n, r, w, e, ts, mask);
+	}
 	if (ts) {
 		if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
 			return (int)ret_errno(-EINVAL);
@@ -1136,25 +1144,26 @@ int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts,
 	return (int)ret_errno(select_model(n, r, w, e, timeout));
 }
 
+/* timerfds are simulated (timerfd.c): they expire on virtual time */
 int timerfd_create(int clk, int flags)
 {
-	if (ACTIVE())
-		posix_warn_once("timerfd_create", "its timers run on host time");
-	return REAL(timerfd_create)(clk, flags);
+	if (!MODELLED())
+		return REAL(timerfd_create)(clk, flags);
+	return (int)ret_errno(posix_timerfd_create(clk, flags));
 }
 
 int timerfd_settime(int fd, int flags, const struct itimerspec *nv, struct itimerspec *old)
 {
-	if (ACTIVE())
-		posix_warn_once("timerfd_settime", "its timers run on host time");
-	return REAL(timerfd_settime)(fd, flags, nv, old);
+	if (!MODELLED() || (fd >= 0 && !simfd_get(fd)))
+		return REAL(timerfd_settime)(fd, flags, nv, old);
+	return (int)ret_errno(posix_timerfd_settime(fd, flags, nv, old));
 }
 
 int timerfd_gettime(int fd, struct itimerspec *cur)
 {
-	if (ACTIVE())
-		posix_warn_once("timerfd_gettime", "its timers run on host time");
-	return REAL(timerfd_gettime)(fd, cur);
+	if (!MODELLED() || (fd >= 0 && !simfd_get(fd)))
+		return REAL(timerfd_gettime)(fd, cur);
+	return (int)ret_errno(posix_timerfd_gettime(fd, cur));
 }
 
 int signalfd(int fd, const sigset_t *mask, int flags)

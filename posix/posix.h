@@ -182,6 +182,13 @@ void posix_intr_begin(void);
 bool posix_intr_check(void);
 bool posix_intr_end(void);
 
+/* ---- timerfd (timerfd.c): 0/fd or -errno ---- */
+
+int posix_timerfd_create(clockid_t clk, int flags);
+int posix_timerfd_settime(int fd, int flags, const struct itimerspec *nv,
+			  struct itimerspec *old);
+int posix_timerfd_gettime(int fd, struct itimerspec *cur);
+
 /* ---- futex (futex.c) ---- */
 
 /*

@@ -29,6 +29,7 @@ void posix_init(void)
 		return;
 	posix_thread_init();
 	posix_signal_init();
+	sim_spin_watchdog_start();
 	active = true;
 }
 

@@ -632,6 +632,7 @@ static bool launch(uint64_t run, const struct run_spec *spec)
 	if (pid < 0)
 		sim_panic("explore: fork: %s", strerror(errno));
 	if (pid == 0) {
+		sim_spin_after_fork();
 		become_run(&slots[j], spec);
 		return true;
 	}

@@ -240,7 +240,7 @@ static struct sim_actor *pick_next(struct sim_actor *self,
 	int idx;
 
 	run_timers();
-	if (sim_rt.nrun == 0)
+	if (sim_rt.nrun == 0 && !sim_spin_resume_alone())
 		handle_deadlock();
 	if (sim_rt.nrun == 1)
 		return sim_rt.runq[0];
@@ -291,6 +291,8 @@ static struct sim_actor *enter_sched_point(void)
 	/* Strategies and deadlock handlers run mid-switch: no nesting. */
 	SIM_BUG_ON(sim_rt.in_sched);
 	SIM_BUG_ON(self->state != SIM_ACTOR_RUNNABLE);
+	sim_rt.points++;
+	sim_spin_progress(self);
 	return self;
 }
 

@@ -188,6 +188,13 @@ void sim_set_deadlock_handler(void (*fn)(void *opaque), void *opaque);
  */
 void sim_set_resume_hook(void (*fn)(void));
 
+/*
+ * Park an actor that spins in the program's code without reaching a
+ * scheduling point, until another actor reaches one (spin.c has the
+ * rule).  For runs of real programs (kvmsim exec).
+ */
+void sim_spin_watchdog_start(void);
+
 /* ---- seeded randomness and virtual time ---- */
 
 uint64_t sim_rand(void);			/* from the run's seed only */

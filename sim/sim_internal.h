@@ -83,6 +83,7 @@ struct sim_runtime {
 	bool in_sched;			/* inside pick or deadlock handler */
 	int ntimers;			/* actors with timer_armed */
 	void (*resume_hook)(void);	/* sim_set_resume_hook */
+	uint64_t points;		/* scheduling points reached (spin.c) */
 };
 
 extern struct sim_runtime sim_rt;
@@ -121,6 +122,11 @@ void *sim_tls_new(void);
 void sim_tls_free(void *tp);
 void *sim_tls_current(void);
 void sim_tls_load(void *tp);
+
+/* spin.c */
+void sim_spin_progress(struct sim_actor *self);
+bool sim_spin_resume_alone(void);
+void sim_spin_after_fork(void);
 
 /* fiber.c */
 void sim_fiber_init_stack(struct sim_actor *a);

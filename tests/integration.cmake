@@ -23,6 +23,7 @@ set(VMM_PROGRAMS
 	vmm-dirty-log
 	vmm-gmem
 	vmm-apf
+	vmm-modes
 )
 
 # The kvmsim binary the kvmsim tests drive.  Empty means the kvmsim target

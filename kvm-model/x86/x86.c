@@ -266,21 +266,9 @@ int kvm_arch_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *r)
 
 static void sync_sregs_from_engine(struct kvm_vcpu *vcpu)
 {
-	struct kvm_x86_uc *a = to_uc(vcpu);
-	uc_x86_mmr gdt, idt;
-
 	/* the engine holds the guest's lgdt/lidt only once sregs are loaded */
-	if (!a->dt_in_engine)
-		return;
-	x86_sync_segments(vcpu);
-	if (uc_reg_read(a->uc, UC_X86_REG_GDTR, &gdt) == UC_ERR_OK) {
-		vcpu->sregs.gdt.base = gdt.base;
-		vcpu->sregs.gdt.limit = gdt.limit;
-	}
-	if (uc_reg_read(a->uc, UC_X86_REG_IDTR, &idt) == UC_ERR_OK) {
-		vcpu->sregs.idt.base = idt.base;
-		vcpu->sregs.idt.limit = idt.limit;
-	}
+	if (to_uc(vcpu)->dt_in_engine)
+		x86_sync_segments(vcpu);
 }
 
 int kvm_arch_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)

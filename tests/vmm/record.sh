@@ -17,7 +17,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 bindir=$1
 shift
 [ $# -gt 0 ] || set -- vmm-long-2m vmm-prot32 vmm-real16 vmm-mmio \
-	vmm-readonly vmm-backing vmm-errno vmm-exceptions vmm-apf vmm-dirty-log vmm-gmem
+	vmm-readonly vmm-backing vmm-errno vmm-exceptions vmm-apf vmm-dirty-log vmm-gmem \
+	vmm-modes
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT

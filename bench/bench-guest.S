@@ -5,6 +5,9 @@
  * bench_exits: one `out` per iteration (a KVM_EXIT_IO each).
  * bench_compute: four ALU instructions per iteration, no memory access,
  * no exit until the final hlt (the loop is 5 instructions with the jnz).
+ * bench_memory: a load, three ALU instructions and a store per iteration
+ * (7 with the loop), walking 64 KiB (16 pages) at 0x200000 in 64-byte
+ * steps, no exit until the final hlt.
  */
 	.section .rodata.guest, "a"
 	.code64
@@ -28,5 +31,20 @@ bench_compute_start:
 bench_compute_hlt:
 	hlt
 bench_compute_end:
+
+	.globl bench_memory_start, bench_memory_end, bench_memory_hlt
+bench_memory_start:
+	mov	$0x200000, %rsi
+	xor	%rdi, %rdi
+1:	mov	(%rsi,%rdi), %rax
+	add	%rcx, %rax
+	mov	%rax, (%rsi,%rdi)
+	add	$64, %rdi
+	and	$0xffff, %rdi
+	dec	%rcx
+	jnz	1b
+bench_memory_hlt:
+	hlt
+bench_memory_end:
 
 	.section .note.GNU-stack, "", @progbits

@@ -5,6 +5,7 @@
  *
  *   bench-vmm exits N     guest does N `out` instructions: N+1 KVM_RUNs
  *   bench-vmm compute N   guest runs a 5-instruction loop N times, one exit
+ *   bench-vmm memory N    guest runs a 7-instruction load/store loop N times
  *
  * It prints what it did; bench/run.sh times it from outside (the program
  * itself reads no clock, so under kvmsim it measures nothing virtual).
@@ -19,6 +20,7 @@
 
 extern const char bench_exits_start[], bench_exits_end[];
 extern const char bench_compute_start[], bench_compute_end[];
+extern const char bench_memory_start[], bench_memory_end[];
 
 #define RAM_SIZE	(4ul << 20)
 #define CODE_GPA	0x8000
@@ -31,12 +33,14 @@ int main(int argc, char **argv)
 	struct vmm v;
 	struct kvm_regs regs;
 	unsigned long n, exits = 0;
-	bool compute;
+	bool compute, memory;
 	char *ram;
 
-	if (argc != 3 || (strcmp(argv[1], "exits") && strcmp(argv[1], "compute")))
-		fatal("usage: %s exits|compute N", argv[0]);
+	if (argc != 3 || (strcmp(argv[1], "exits") && strcmp(argv[1], "compute") &&
+			  strcmp(argv[1], "memory")))
+		fatal("usage: %s exits|compute|memory N", argv[0]);
 	compute = !strcmp(argv[1], "compute");
+	memory = !strcmp(argv[1], "memory");
 	n = strtoul(argv[2], NULL, 0);
 	if (!n)
 		fatal("N must be > 0");
@@ -46,6 +50,8 @@ int main(int argc, char **argv)
 	vmm_set_slot(&v, 0, 0, 0, RAM_SIZE, ram);
 	if (compute)
 		vmm_load(ram, CODE_GPA, bench_compute_start, bench_compute_end);
+	else if (memory)
+		vmm_load(ram, CODE_GPA, bench_memory_start, bench_memory_end);
 	else
 		vmm_load(ram, CODE_GPA, bench_exits_start, bench_exits_end);
 	vmm_setup_long_mode(&v, ram, PT_GPA, GDT_GPA);

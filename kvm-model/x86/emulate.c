@@ -848,30 +848,55 @@ static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 	}
 }
 
+/*
+ * The trapped instruction at linear address lin, decoded once: a cached
+ * decode is used while the guest's bytes there are still the same.
+ */
+static const cs_insn *trap_insn(struct kvm_vcpu *vcpu, uint64_t lin, uint64_t rip)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	struct trap_insn *t = &a->insns[(lin ^ (lin >> 12)) % TRAP_INSN_CACHE];
+	int mode = x86_cpu_mode(vcpu), n;
+	uint8_t code[16];
+	cs_insn *insn;
+
+	n = x86_read_code(vcpu, lin, code, sizeof(code));
+	if (t->lin != lin || t->mode != mode || !t->insn.size || t->insn.size > n ||
+	    memcmp(t->insn.bytes, code, t->insn.size)) {
+		if (!n || cs_disasm(a->cs[mode], code, n, rip, 1, &insn) != 1)
+			return NULL;
+		t->lin = lin;
+		t->mode = mode;
+		t->insn = *insn;
+		t->detail = *insn->detail;
+		cs_free(insn, 1);
+	}
+	t->insn.detail = &t->detail;
+	t->insn.address = rip;
+	return &t->insn;
+}
+
 /* A trapped instruction is at special_rip: emulate it and step past it. */
 int x86_emulate_special(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP), exceptions;
-	cs_insn *insn;
+	const cs_insn *insn = trap_insn(vcpu, a->special_rip, rip);
 	bool skip = false;
 	int r;
 
-	if (!decode_at(vcpu, a->special_rip, rip, &insn))
+	if (!insn)
 		return x86_internal_error(vcpu, "cannot decode the instruction at 0x%llx",
 					  (unsigned long long)a->special_rip);
-	if (!insn_is_trapped(insn)) {
-		/* code changed under a stale hook */
-		cs_free(insn, 1);
+	/* code changed under a stale hook */
+	if (!insn_is_trapped(insn))
 		return x86_internal_error(vcpu, "stale trap at 0x%llx",
 					  (unsigned long long)a->special_rip);
-	}
 	exceptions = a->exceptions;
 	r = emulate_insn(vcpu, insn, &skip);
 	/* a fault it raised is delivered with RIP at the instruction */
 	if (r == 0 && skip && a->exceptions == exceptions)
 		x86_reg_write(vcpu, UC_X86_REG_RIP, rip + insn->size);
-	cs_free(insn, 1);
 	return r;
 }
 

@@ -307,21 +307,25 @@ static void guest_loaded_segment(struct kvm_vcpu *vcpu, uint16_t sel, struct kvm
 /* After a run: selectors the guest changed, into vcpu->sregs. */
 void x86_sync_segments(struct kvm_vcpu *vcpu)
 {
-	struct kvm_x86_uc *a = to_uc(vcpu);
+	int ids[NR_SEG_SLOTS + 2] = { [NR_SEG_SLOTS] = UC_X86_REG_GDTR, UC_X86_REG_IDTR };
+	uint64_t sels[NR_SEG_SLOTS] = { 0 };
 	uc_x86_mmr gdt, idt;
+	void *vals[NR_SEG_SLOTS + 2] = { [NR_SEG_SLOTS] = &gdt, &idt };
 
+	/* one batch: this runs after every stop */
+	for (size_t i = 0; i < NR_SEG_SLOTS; i++) {
+		ids[i] = seg_slots[i].reg;
+		vals[i] = &sels[i];
+	}
+	uc_reg_read_batch(to_uc(vcpu)->uc, ids, vals, NR_SEG_SLOTS + 2);
 	/* the guest's own lgdt/lidt: its next far jump reads that table */
-	if (uc_reg_read(a->uc, UC_X86_REG_GDTR, &gdt) == UC_ERR_OK) {
-		vcpu->sregs.gdt.base = gdt.base;
-		vcpu->sregs.gdt.limit = gdt.limit;
-	}
-	if (uc_reg_read(a->uc, UC_X86_REG_IDTR, &idt) == UC_ERR_OK) {
-		vcpu->sregs.idt.base = idt.base;
-		vcpu->sregs.idt.limit = idt.limit;
-	}
+	vcpu->sregs.gdt.base = gdt.base;
+	vcpu->sregs.gdt.limit = gdt.limit;
+	vcpu->sregs.idt.base = idt.base;
+	vcpu->sregs.idt.limit = idt.limit;
 	for (size_t i = 0; i < NR_SEG_SLOTS; i++) {
 		struct kvm_segment *seg = sreg_seg(&vcpu->sregs, &seg_slots[i]);
-		uint16_t sel = x86_reg_read(vcpu, seg_slots[i].reg);
+		uint16_t sel = sels[i];
 
 		if (sel != seg->selector)
 			guest_loaded_segment(vcpu, sel, seg);

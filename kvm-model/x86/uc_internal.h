@@ -10,6 +10,15 @@
 #include "kvm-model/x86/x86.h"
 #include "mmu-model/x86_walk.h"
 
+/* A trapped instruction as capstone decoded it, and the bytes it came from. */
+struct trap_insn {
+	uint64_t lin;
+	int mode;
+	cs_insn insn;
+	cs_detail detail;
+};
+#define TRAP_INSN_CACHE	64
+
 /* How the guest's code decodes (capstone): from CR0.PE, EFER.LMA and CS. */
 enum x86_cpu_mode { MODE_16, MODE_32, MODE_64, MODE_NR };
 
@@ -95,6 +104,11 @@ struct kvm_x86_uc {
 	struct gfn_set trapped;
 	/* linear pages scanned for them since the last TLB flush */
 	struct gfn_set scanned;
+	/* the last code page read for decoding, valid until a TLB flush */
+	uint64_t code_page;
+	const uint8_t *code_hva;
+	/* trapped instructions decoded, by address (checked against the bytes) */
+	struct trap_insn *insns;
 
 	bool dt_in_engine;		/* sregs are loaded in the engine */
 	csh cs[MODE_NR];

@@ -166,6 +166,7 @@ void x86_tlb_flush(struct kvm_x86_uc *a)
 {
 	uc_ctl_flush_tlb(a->uc);
 	gfn_set_clear(&a->scanned);
+	a->code_hva = NULL;
 }
 
 void uc_flush_all(struct kvm_vcpu *vcpu, const char *why)
@@ -370,7 +371,15 @@ void *x86_gva_to_hva(struct kvm_vcpu *vcpu, uint64_t gva, bool write, int *vecto
 /* Guest code at a linear address, for decoding: bytes read, 0 if none. */
 int x86_read_code(struct kvm_vcpu *vcpu, uint64_t lin, uint8_t *buf, size_t len)
 {
+	struct kvm_x86_uc *uca = to_uc(vcpu);
 	size_t done = 0;
+
+	/* the page of the last trapped instruction: translated as Unicorn's TLB has it */
+	if (uca->code_hva && (lin & PAGE_MASK) == uca->code_page &&
+	    (lin & (PAGE_SIZE - 1)) + len <= PAGE_SIZE) {
+		memcpy(buf, uca->code_hva + (lin & (PAGE_SIZE - 1)), len);
+		return (int)len;
+	}
 
 	while (done < len) {
 		uint64_t a = lin + done;
@@ -381,6 +390,10 @@ int x86_read_code(struct kvm_vcpu *vcpu, uint64_t lin, uint8_t *buf, size_t len)
 
 		if (!p)
 			break;
+		if (!done) {
+			uca->code_page = a & PAGE_MASK;
+			uca->code_hva = (const uint8_t *)p - (a & (PAGE_SIZE - 1));
+		}
 		if (chunk > len - done)
 			chunk = len - done;
 		memcpy(buf + done, p, chunk);

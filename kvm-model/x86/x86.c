@@ -198,7 +198,8 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	s->cr0 = 0x60000010;
 	s->apic_base = 0xfee00900;
 	vcpu->msr_pat = 0x0007040600070406ull;
-	if (engine_open(vcpu))
+	a->insns = calloc(TRAP_INSN_CACHE, sizeof(*a->insns));
+	if (!a->insns || engine_open(vcpu))
 		return -ENOMEM;
 	x86_reg_write(vcpu, UC_X86_REG_RIP, 0xfff0);
 	x86_reg_write(vcpu, UC_X86_REG_RFLAGS, 2);
@@ -223,6 +224,7 @@ void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 		if (a->cs[m])
 			cs_close(&a->cs[m]);
 	free(a->regions);
+	free(a->insns);
 	gfn_set_free(&a->trapped);
 	gfn_set_free(&a->scanned);
 	free(a);

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -527,6 +528,12 @@ static long routed_syscall(long nr, const long *a, bool *routed)
 		return tgkill((pid_t)a[0], (pid_t)a[1], (int)a[2]);
 	case SYS_tkill:
 		return tgkill(getpid(), (pid_t)a[0], (int)a[1]);
+	case SYS_seccomp:
+		/* SECCOMP_SET_MODE_STRICT/FILTER: refused, as prctl does it */
+		if (a[0] == 0 || a[0] == 1)
+			return prctl(PR_SET_SECCOMP, a[0] ? 2 : 1, a[2], 0, 0);
+		*routed = false;
+		return 0;
 	case SYS_getrandom:
 		return getrandom((void *)a[0], (size_t)a[1], (unsigned int)a[2]);
 	default:

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
+#include <sys/prctl.h>
 
 #include "posix/posix.h"
 #include "posix/real.h"
@@ -230,6 +231,31 @@ ssize_t getrandom(void *buf, size_t len, unsigned int flags)
 	if (!MODELLED())
 		return REAL(getrandom)(buf, len, flags);
 	return (ssize_t)ret_errno(posix_getrandom(buf, len, flags));
+}
+
+/*
+ * A seccomp filter would also judge kvmsim's own calls (the simulated
+ * threads are all the one OS thread), and a SIGSYS from it would kill
+ * the run: installing one is refused as a kernel without
+ * CONFIG_SECCOMP_FILTER refuses it (EINVAL), with a warning.
+ */
+REAL_DECL(int, prctl, int, unsigned long, unsigned long, unsigned long, unsigned long);
+
+int prctl(int option, ...)
+{
+	unsigned long a[4];
+	va_list ap;
+
+	va_start(ap, option);
+	for (int i = 0; i < 4; i++)
+		a[i] = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (MODELLED() && option == PR_SET_SECCOMP) {
+		posix_warn_once("seccomp", "a filter is refused (EINVAL): it would "
+				"apply to kvmsim's own calls");
+		return (int)ret_errno(-EINVAL);
+	}
+	return REAL(prctl)(option, a[0], a[1], a[2], a[3]);
 }
 
 /* ---- thread-directed signals and masks: signal.c ---- */

@@ -529,8 +529,12 @@ static long routed_syscall(long nr, const long *a, bool *routed)
 	case SYS_tkill:
 		return tgkill(getpid(), (pid_t)a[0], (int)a[1]);
 	case SYS_seccomp:
-		/* SECCOMP_SET_MODE_STRICT/FILTER: refused, as prctl does it */
-		if (a[0] == 0 || a[0] == 1)
+		/*
+		 * What would install a mode (STRICT with no flags, FILTER with
+		 * a program) is refused as prctl refuses it; libseccomp's
+		 * probes with bad arguments get the kernel's answers.
+		 */
+		if ((a[0] == 0 && !a[1]) || (a[0] == 1 && a[2]))
 			return prctl(PR_SET_SECCOMP, a[0] ? 2 : 1, a[2], 0, 0);
 		*routed = false;
 		return 0;

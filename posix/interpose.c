@@ -1192,11 +1192,12 @@ int timerfd_gettime(int fd, struct itimerspec *cur)
 	return (int)ret_errno(posix_timerfd_gettime(fd, cur));
 }
 
+/* signalfds are simulated (signalfd.c): they see the model's signals */
 int signalfd(int fd, const sigset_t *mask, int flags)
 {
-	if (ACTIVE())
-		posix_warn_once("signalfd", "signals arrive on host time");
-	return REAL(signalfd)(fd, mask, flags);
+	if (!MODELLED() || (fd >= 0 && !simfd_get(fd)))
+		return REAL(signalfd)(fd, mask, flags);
+	return (int)ret_errno(posix_signalfd(fd, mask, flags));
 }
 
 int sigwait(const sigset_t *set, int *sig)

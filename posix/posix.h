@@ -182,6 +182,12 @@ void posix_intr_begin(void);
 bool posix_intr_check(void);
 bool posix_intr_end(void);
 
+/* signalfd (signalfd.c): a new fd, fd itself, or -errno */
+int posix_signalfd(int fd, const sigset_t *mask, int flags);
+void posix_signalfd_notify(void);
+/* The current thread's lowest pending signal in set, dequeued; 0 if none. */
+int posix_signal_dequeue(const sigset_t *set, siginfo_t *info);
+
 /* ---- timerfd (timerfd.c): 0/fd or -errno ---- */
 
 int posix_timerfd_create(clockid_t clk, int flags);

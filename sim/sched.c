@@ -162,8 +162,17 @@ void sim_set_deadlock_handler(void (*fn)(void *opaque), void *opaque)
 	sim_rt.deadlock_opaque = opaque;
 }
 
+void sim_set_idle_wait(bool (*fn)(void))
+{
+	sim_rt.idle_wait = fn;
+}
+
 static void handle_deadlock(void)
 {
+	while (!sim_rt.nrun && !sim_rt.ntimers && sim_rt.idle_wait && sim_rt.idle_wait())
+		;
+	if (sim_rt.nrun)
+		return;
 	if (sim_rt.deadlock_fn)
 		sim_rt.deadlock_fn(sim_rt.deadlock_opaque);
 	else

@@ -189,6 +189,15 @@ void sim_set_deadlock_handler(void (*fn)(void *opaque), void *opaque);
 void sim_set_resume_hook(void (*fn)(void));
 
 /*
+ * Called when no actor is runnable and no timer is armed, before the
+ * deadlock handler: it may wait for something from outside the run (a
+ * host signal) that makes an actor runnable, and returns true if it
+ * waited (the scheduler looks again), false to let the deadlock verdict
+ * stand.  It must not reach a scheduling point.  NULL: none.
+ */
+void sim_set_idle_wait(bool (*fn)(void));
+
+/*
  * Park an actor that spins in the program's code without reaching a
  * scheduling point, until another actor reaches one (spin.c has the
  * rule).  For runs of real programs (kvmsim exec).

@@ -83,6 +83,7 @@ struct sim_runtime {
 	bool in_sched;			/* inside pick or deadlock handler */
 	int ntimers;			/* actors with timer_armed */
 	void (*resume_hook)(void);	/* sim_set_resume_hook */
+	bool (*idle_wait)(void);	/* sim_set_idle_wait */
 	uint64_t points;		/* scheduling points reached (spin.c) */
 };
 

@@ -9,7 +9,11 @@
  *   3. sigwait: a thread blocks SIGTERM and waits for it in sigwait; the
  *      main thread's pthread_kill wakes it with SIGTERM; sigtimedwait on a
  *      signal nobody sends times out (EAGAIN).
+ *   4. signalfd: the main thread blocks SIGUSR2 and reads it from a
+ *      signalfd after sending it to itself; poll sees it first.
  */
+#include <poll.h>
+#include <sys/signalfd.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -111,5 +115,27 @@ int main(void)
 	usleep(5000);
 	pthread_kill(s, SIGTERM);
 	pthread_join(s, NULL);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	{
+		int sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+		struct signalfd_siginfo si;
+		int ready;
+
+		ready = poll(&pfd, 1, 0);
+		printf("signalfd: poll before %d", ready);
+		pthread_kill(pthread_self(), SIGUSR2);
+		ready = poll(&pfd, 1, 0);
+		printf(", after %d; ", ready);
+		if (read(sfd, &si, sizeof(si)) == sizeof(si))
+			printf("read %s, code %s\n", si.ssi_signo == SIGUSR2 ? "SIGUSR2" : "?",
+			       si.ssi_code == SI_TKILL ? "SI_TKILL" : "?");
+		printf("signalfd empty again: %s\n",
+		       read(sfd, &si, sizeof(si)) < 0 && errno == EAGAIN ? "EAGAIN" : "no");
+		close(sfd);
+	}
 	return 0;
 }

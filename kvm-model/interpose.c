@@ -538,6 +538,11 @@ static long routed_syscall(long nr, const long *a, bool *routed)
 			return prctl(PR_SET_SECCOMP, a[0] ? 2 : 1, a[2], 0, 0);
 		*routed = false;
 		return 0;
+	/* its rings would be real host kernel objects outside the model */
+	case SYS_io_uring_setup:
+		posix_warn_once("io_uring_setup", "refused (ENOSYS): its rings would "
+				"run in the host kernel, outside the simulation");
+		return ret_errno(-ENOSYS);
 	case SYS_getrandom:
 		return getrandom((void *)a[0], (size_t)a[1], (unsigned int)a[2]);
 	default:

@@ -1170,6 +1170,71 @@ int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts,
 	return (int)ret_errno(select_model(n, r, w, e, timeout));
 }
 
+/* alarm, setitimer(ITIMER_REAL), timer_create: itimer.c, virtual time */
+REAL_DECL(unsigned int, alarm, unsigned int);
+REAL_DECL(int, setitimer, __itimer_which_t, const struct itimerval *, struct itimerval *);
+REAL_DECL(int, getitimer, __itimer_which_t, struct itimerval *);
+REAL_DECL(int, timer_create, clockid_t, struct sigevent *, timer_t *);
+REAL_DECL(int, timer_settime, timer_t, int, const struct itimerspec *, struct itimerspec *);
+REAL_DECL(int, timer_gettime, timer_t, struct itimerspec *);
+REAL_DECL(int, timer_getoverrun, timer_t);
+REAL_DECL(int, timer_delete, timer_t);
+
+unsigned int alarm(unsigned int seconds)
+{
+	return MODELLED() ? posix_alarm(seconds) : REAL(alarm)(seconds);
+}
+
+/* ITIMER_VIRTUAL and ITIMER_PROF count host CPU time: they stay real */
+int setitimer(__itimer_which_t which, const struct itimerval *nv, struct itimerval *old)
+{
+	if (!MODELLED() || which != ITIMER_REAL)
+		return REAL(setitimer)(which, nv, old);
+	return (int)ret_errno(posix_setitimer(which, nv, old));
+}
+
+int getitimer(__itimer_which_t which, struct itimerval *cur)
+{
+	if (!MODELLED() || which != ITIMER_REAL)
+		return REAL(getitimer)(which, cur);
+	return (int)ret_errno(posix_getitimer(which, cur));
+}
+
+int timer_create(clockid_t clk, struct sigevent *sev, timer_t *id)
+{
+	if (!MODELLED() || clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID)
+		return REAL(timer_create)(clk, sev, id);
+	return (int)ret_errno(posix_timer_create(clk, sev, id));
+}
+
+int timer_settime(timer_t id, int flags, const struct itimerspec *nv, struct itimerspec *old)
+{
+	if (!MODELLED() || !posix_timer_ours(id))
+		return REAL(timer_settime)(id, flags, nv, old);
+	return (int)ret_errno(posix_timer_settime(id, flags, nv, old));
+}
+
+int timer_gettime(timer_t id, struct itimerspec *cur)
+{
+	if (!MODELLED() || !posix_timer_ours(id))
+		return REAL(timer_gettime)(id, cur);
+	return (int)ret_errno(posix_timer_gettime(id, cur));
+}
+
+int timer_getoverrun(timer_t id)
+{
+	if (!MODELLED() || !posix_timer_ours(id))
+		return REAL(timer_getoverrun)(id);
+	return (int)ret_errno(posix_timer_getoverrun(id));
+}
+
+int timer_delete(timer_t id)
+{
+	if (!MODELLED() || !posix_timer_ours(id))
+		return REAL(timer_delete)(id);
+	return (int)ret_errno(posix_timer_delete(id));
+}
+
 /* timerfds are simulated (timerfd.c): they expire on virtual time */
 int timerfd_create(int clk, int flags)
 {

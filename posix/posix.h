@@ -188,6 +188,26 @@ void posix_signalfd_notify(void);
 /* The current thread's lowest pending signal in set, dequeued; 0 if none. */
 int posix_signal_dequeue(const sigset_t *set, siginfo_t *info);
 
+/* A process-directed signal: which thread takes it is complete_signal's choice. */
+int posix_signal_send_process(int sig, int code, const union sigval *val);
+/* Is a a live thread of the program (not a kernel actor)? */
+bool posix_actor_is_thread(struct sim_actor *a);
+
+/* ---- alarm, setitimer, timer_create (itimer.c): 0 or -errno ---- */
+
+#include <sys/time.h>
+unsigned int posix_alarm(unsigned int seconds);
+int posix_setitimer(int which, const struct itimerval *nv, struct itimerval *old);
+int posix_getitimer(int which, struct itimerval *cur);
+/* Is id one of the model's timers (not a real one)? */
+bool posix_timer_ours(timer_t id);
+int posix_timer_create(clockid_t clk, struct sigevent *sev, timer_t *id);
+int posix_timer_settime(timer_t id, int flags, const struct itimerspec *nv,
+			struct itimerspec *old);
+int posix_timer_gettime(timer_t id, struct itimerspec *cur);
+int posix_timer_getoverrun(timer_t id);
+int posix_timer_delete(timer_t id);
+
 /* ---- timerfd (timerfd.c): 0/fd or -errno ---- */
 
 int posix_timerfd_create(clockid_t clk, int flags);

@@ -253,6 +253,26 @@ int posix_signal_send(struct sim_actor *a, int sig, int code, const union sigval
 	return 0;
 }
 
+/* complete_signal: the main thread unless it blocks sig, else the first that does not */
+int posix_signal_send_process(int sig, int code, const union sigval *val)
+{
+	struct sim_actor *target = sim_actor_get(0);
+
+	for (int id = 0; id < sim_actor_count(); id++) {
+		struct sim_actor *a = sim_actor_get(id);
+		struct sigthread *st;
+
+		if (!sim_actor_alive(a) || (id && !posix_actor_is_thread(a)))
+			continue;
+		st = sigthread_of(a);
+		if (sigismember(&st->blocked, sig) != 1) {
+			target = a;
+			break;
+		}
+	}
+	return posix_signal_send(target, sig, code, val);
+}
+
 bool posix_signal_pending(struct sim_actor *a, const sigset_t *mask)
 {
 	struct sigthread *st = a ? sigthread_of(a) : NULL;

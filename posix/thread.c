@@ -414,3 +414,10 @@ struct sim_actor *posix_tid_actor(pid_t tid)
 	}
 	return NULL;
 }
+
+bool posix_actor_is_thread(struct sim_actor *a)
+{
+	struct posix_thread *t = sim_actor_user(a);
+
+	return t && !t->exited;
+}

@@ -113,6 +113,7 @@ struct gfn_set {
 struct kvm {
 	int refs;
 	int vm_id;
+	unsigned long mm;	/* posix_mm_generation() at creation: kvm->mm */
 	unsigned long type;
 	struct kvm_memslots memslots[KVM_ADDRESS_SPACE_NUM];
 	struct tdp_mmu *tdp;

@@ -80,6 +80,7 @@ struct kvm *kvm_create_vm(unsigned long type, int *err)
 		return NULL;
 	}
 	kvm->refs = 1;
+	kvm->mm = posix_mm_generation();
 	kvm->type = type;
 	kvm->vm_id = next_vm_id++;
 	sim_waitq_init(&kvm->srcu_wq, "synchronize_srcu");
@@ -557,6 +558,9 @@ long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new
 	struct kvm_vcpu *vcpu;
 	int err = 0;
 
+	/* a forked child's inherited VM fd: kvm->mm != current->mm */
+	if (kvm->mm != posix_mm_generation())
+		return -EIO;
 	switch (cmd) {
 	case KVM_CREATE_VCPU:
 		vcpu = kvm_vm_ioctl_create_vcpu(kvm, arg, &err);
@@ -660,7 +664,7 @@ static long kvm_vcpu_set_signal_mask(struct kvm_vcpu *vcpu, unsigned long arg)
 
 long kvm_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg)
 {
-	if (!vcpu->kvm)
+	if (!vcpu->kvm || vcpu->kvm->mm != posix_mm_generation())
 		return -EIO;
 	if (_IOC_TYPE(cmd) != KVMIO)
 		return -EINVAL;

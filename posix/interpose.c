@@ -1311,9 +1311,15 @@ static bool called_from_kvmsim(const void *ret)
 
 pid_t fork(void)
 {
-	if (ACTIVE() && posix_threads_alive() &&
-	    !called_from_kvmsim(__builtin_return_address(0)))
+	bool program = ACTIVE() && !called_from_kvmsim(__builtin_return_address(0));
+	pid_t pid;
+
+	if (program && posix_threads_alive())
 		posix_warn_once("fork", "the child gets every simulated thread, "
 				"not only the calling one");
-	return REAL(fork)();
+	pid = REAL(fork)();
+	/* the explorer's forked runs are the same process, as far as the program knows */
+	if (!pid && program)
+		posix_mm_generation_bump();
+	return pid;
 }

@@ -42,6 +42,14 @@ bool posix_active(void);
  */
 void posix_warn_once(const char *call, const char *why);
 
+/*
+ * The program's address space, as the kernel's current->mm: a program's
+ * fork gives the child a new one (kvmsim's own forks, the explorer's
+ * runs, do not).  KVM refuses a VM's ioctls from another mm (EIO).
+ */
+unsigned long posix_mm_generation(void);
+void posix_mm_generation_bump(void);
+
 /* ---- threads (thread.c) ---- */
 
 #define POSIX_DEFAULT_STACK (8ul << 20)

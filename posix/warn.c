@@ -71,3 +71,15 @@ void posix_warn_once(const char *call, const char *why)
 	snprintf(text, sizeof(text), "%s() is not simulated; %s", call, why);
 	posix_warn_once_text(call, text);
 }
+
+static unsigned long mm_generation;
+
+unsigned long posix_mm_generation(void)
+{
+	return mm_generation;
+}
+
+void posix_mm_generation_bump(void)
+{
+	mm_generation++;
+}

@@ -176,6 +176,8 @@ static void resume_hook(void)
  * signal; its real handler runs here and may wake a thread (QEMU's
  * writes an eventfd).  Otherwise the deadlock verdict stands.
  */
+static void term_by_signal(int sig);
+
 static bool wait_for_outside(void)
 {
 	static const int from_outside[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
@@ -186,7 +188,8 @@ static bool wait_for_outside(void)
 
 	for (size_t i = 0; i < sizeof(from_outside) / sizeof(from_outside[0]); i++)
 		if (sigaction(from_outside[i], NULL, &sa) == 0 &&
-		    sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)
+		    sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN &&
+		    sa.sa_handler != term_by_signal)
 			handled = true;
 	if (!handled)
 		return false;
@@ -200,11 +203,34 @@ static bool wait_for_outside(void)
 	return true;
 }
 
+/*
+ * SIGTERM, SIGINT or SIGHUP from outside, which the program leaves at
+ * SIG_DFL, would end the process without exit handlers: finish the trace
+ * and timeline files first, then die of the signal as the default
+ * action would.  A handler the program installs later replaces this one.
+ */
+static void term_by_signal(int sig)
+{
+	sim_finish_outputs();
+	sig_default_terminate(sig);
+}
+
 void posix_signal_init(void)
 {
+	static const int terms[] = { SIGTERM, SIGINT, SIGHUP };
+	struct sigaction sa;
+
 	REAL(pthread_sigmask)(SIG_BLOCK, NULL, &initial_mask);
 	sim_set_resume_hook(resume_hook);
 	sim_set_idle_wait(wait_for_outside);
+	for (size_t i = 0; i < sizeof(terms) / sizeof(terms[0]); i++) {
+		if (sigaction(terms[i], NULL, &sa) || sa.sa_handler != SIG_DFL)
+			continue;
+		sa.sa_handler = term_by_signal;
+		sa.sa_flags = 0;
+		sigemptyset(&sa.sa_mask);
+		sigaction(terms[i], &sa, NULL);
+	}
 }
 
 void posix_signal_thread_created(struct sim_actor *a)

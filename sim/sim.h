@@ -198,6 +198,13 @@ void sim_set_resume_hook(void (*fn)(void));
 void sim_set_idle_wait(bool (*fn)(void));
 
 /*
+ * Finish the trace and timeline files now (a signal is about to end the
+ * process without exit handlers).  Async-signal-unsafe: for a process
+ * that is going away.
+ */
+void sim_finish_outputs(void);
+
+/*
  * Park an actor that spins in the program's code without reaching a
  * scheduling point, until another actor reaches one (spin.c has the
  * rule).  For runs of real programs (kvmsim exec).

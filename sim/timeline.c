@@ -116,6 +116,13 @@ static void timeline_atexit(void)
 	timeline_close(NULL, NULL, NULL);
 }
 
+void sim_finish_outputs(void)
+{
+	if (tl)
+		timeline_close(NULL, NULL, NULL);
+	sim_trace_close();
+}
+
 int sim_timeline_open(const char *path)
 {
 	tl = fopen(path, "w");

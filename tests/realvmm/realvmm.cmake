@@ -52,3 +52,11 @@ rv_test(rv-spin)
 rv_test(rv-escape)
 rv_test(rv-timers)
 rv_test(rv-fork)
+
+# SIGTERM from outside: the default action, with the trace file complete.
+add_executable(rv-sigterm ${RV_DIR}/rv-sigterm.c)
+target_link_libraries(rv-sigterm PRIVATE Threads::Threads)
+set_target_properties(rv-sigterm PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/realvmm)
+add_test(NAME realvmm/rv-sigterm/trace
+	COMMAND sh ${RV_DIR}/run.sh sigterm-trace ${rv_kvmsim} $<TARGET_FILE:rv-sigterm>)
+set_tests_properties(realvmm/rv-sigterm/trace PROPERTIES TIMEOUT 60 LABELS realvmm)

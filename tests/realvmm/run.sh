@@ -9,6 +9,9 @@
 #                  under kvmsim with seeds 1, 7 and 42: stdout == EXPECTED,
 #                  exit 0, no sanitizer report; then seed 5 twice: the same
 #                  trace hash
+#   run.sh sigterm-trace KVMSIM PROG    SIGTERM from outside ends PROG (left at
+#                  SIG_DFL) under kvmsim as natively (status 143), and its
+#                  trace file is complete: every line a whole JSON object
 #   run.sh exports LIBKVMSIM             libkvmsim.so defines (exports) only
 #                                         names libc defines: what it interposes
 set -u
@@ -64,6 +67,25 @@ kvmsim)
 	cmp -s "$tmp/hash1" "$tmp/hash2" ||
 		fail "same seed, different trace: $(cat "$tmp/hash1" "$tmp/hash2")"
 	cat "$tmp/hash1" ;;
+sigterm-trace)
+	kvmsim=$1
+	shift
+	"$kvmsim" exec --trace "$tmp/trace.jsonl" -- "$@" >"$tmp/out" 2>"$tmp/out.err" &
+	pid=$!
+	for i in $(seq 50); do
+		grep -q ready "$tmp/out" && break
+		sleep 0.1
+	done
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	[ $rc -eq 143 ] || fail "exit status $rc after SIGTERM, expected 143"
+	[ -s "$tmp/trace.jsonl" ] || fail "the trace file is empty"
+	python3 -c 'import json, sys
+for line in open(sys.argv[1]):
+    json.loads(line)' "$tmp/trace.jsonl" || fail "the trace file is cut short"
+	grep -q pthread_exit "$tmp/trace.jsonl" || fail "the trace lacks the thread's exit"
+	echo "ok: status 143, $(wc -l <"$tmp/trace.jsonl") whole trace lines" ;;
 exports)
 	lib=$1
 	libc=$(${CC:-cc} -print-file-name=libc.so.6)

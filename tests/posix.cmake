@@ -14,8 +14,20 @@ else()
 endif()
 
 # posix_test(NAME [KVMSIM_ARGS args...]): NAME.c, expected/NAME.out
+# A program with NATIVE_UB probes what glibc answers where POSIX leaves the
+# behaviour undefined (pthread_join of a detached thread: EINVAL), so that
+# kvmsim is held to glibc's answer.  GCC 13's and later ASan runtimes abort
+# on that call (a CHECK in their pthread_join interceptor), so in an Asan
+# build made with them the native and passthrough runs skip, saying why;
+# the kvmsim run never reaches the interceptor and still checks it.
+set(posix_native_ub_skip FALSE)
+if(CMAKE_BUILD_TYPE STREQUAL "Asan" AND CMAKE_C_COMPILER_ID STREQUAL "GNU"
+		AND CMAKE_C_COMPILER_VERSION VERSION_GREATER_EQUAL 13)
+	set(posix_native_ub_skip TRUE)
+endif()
+
 function(posix_test name)
-	cmake_parse_arguments(PT "" "" "KVMSIM_ARGS" ${ARGN})
+	cmake_parse_arguments(PT "NATIVE_UB" "" "KVMSIM_ARGS" ${ARGN})
 	set(prog posix-${name})
 	add_executable(${prog} ${POSIX_TEST_DIR}/${prog}.c)
 	target_link_libraries(${prog} PRIVATE Threads::Threads)
@@ -26,11 +38,19 @@ function(posix_test name)
 	if(EXISTS ${POSIX_TEST_DIR}/expected/${prog}.kvmsim.out)
 		set(kvmsim_out ${POSIX_TEST_DIR}/expected/${prog}.kvmsim.out)
 	endif()
-	add_test(NAME posix/${name}/native
-		COMMAND sh ${POSIX_RUN} native ${native_out} $<TARGET_FILE:${prog}>)
-	add_test(NAME posix/${name}/passthrough
-		COMMAND sh ${POSIX_RUN} passthrough ${posix_kvmsim} ${native_out}
-			$<TARGET_FILE:${prog}>)
+	if(PT_NATIVE_UB AND posix_native_ub_skip)
+		set(why "SKIP: ${prog} joins a detached thread, which GCC ${CMAKE_C_COMPILER_VERSION}'s ASan runtime aborts on")
+		add_test(NAME posix/${name}/native COMMAND sh -c "echo \"${why}\"; exit 77")
+		add_test(NAME posix/${name}/passthrough COMMAND sh -c "echo \"${why}\"; exit 77")
+		set_tests_properties(posix/${name}/native posix/${name}/passthrough
+			PROPERTIES SKIP_RETURN_CODE 77)
+	else()
+		add_test(NAME posix/${name}/native
+			COMMAND sh ${POSIX_RUN} native ${native_out} $<TARGET_FILE:${prog}>)
+		add_test(NAME posix/${name}/passthrough
+			COMMAND sh ${POSIX_RUN} passthrough ${posix_kvmsim} ${native_out}
+				$<TARGET_FILE:${prog}>)
+	endif()
 	add_test(NAME posix/${name}/kvmsim
 		COMMAND sh ${POSIX_RUN} kvmsim ${posix_kvmsim} ${kvmsim_out}
 			$<TARGET_FILE:${prog}> ${PT_KVMSIM_ARGS})
@@ -42,7 +62,7 @@ function(posix_test name)
 		PROPERTIES TIMEOUT 60 LABELS posix)
 endfunction()
 
-posix_test(threads)
+posix_test(threads NATIVE_UB)
 posix_test(cond KVMSIM_ARGS --exact)
 posix_test(time KVMSIM_ARGS --exact)
 posix_test(fd)

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * bench-vmm-arm64 exits|compute N: the arm64 benchmarks' VMM (built
+ * bench-vmm-arm64 exits|compute|mix N: the arm64 benchmarks' VMM (built
  * against the arm64 uAPI, run under `kvmsim exec --arch arm64`): N MMIO
  * exits, each answered by re-entering, or N iterations of the guest's
- * 5-instruction compute loop.  Reads no clock: bench/run.sh times it.
+ * 5-instruction compute loop or of its 8-instruction load/store mix over
+ * 16 pages.  Reads no clock: bench/run.sh times it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,17 +18,18 @@ int main(int argc, char **argv)
 	struct kvm_vcpu *vcpu;
 	struct ucall uc;
 	u64 n, exits = 0;
-	bool compute;
+	u64 mode;
 
-	if (argc != 3 || (strcmp(argv[1], "exits") && strcmp(argv[1], "compute"))) {
-		fprintf(stderr, "usage: %s exits|compute N\n", argv[0]);
+	if (argc != 3 || (strcmp(argv[1], "exits") && strcmp(argv[1], "compute") &&
+			  strcmp(argv[1], "mix"))) {
+		fprintf(stderr, "usage: %s exits|compute|mix N\n", argv[0]);
 		return 2;
 	}
-	compute = !strcmp(argv[1], "compute");
+	mode = !strcmp(argv[1], "compute") ? 1 : !strcmp(argv[1], "mix") ? 2 : 0;
 	n = strtoull(argv[2], NULL, 0);
 	vm = vm_create();
 	vcpu = vm_vcpu_add(vm, vm_load_guest(vm, "bench"));
-	vcpu_set_args(vcpu, 2, (u64)compute, n);
+	vcpu_set_args(vcpu, 2, mode, n);
 	for (;;) {
 		vcpu_run(vcpu);
 		if (vcpu_get_ucall(vcpu, &uc) == UCALL_SYNC)

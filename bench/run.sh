@@ -121,20 +121,38 @@ if [ -x "$dp" ]; then
 fi
 
 # (g) arm64 (kvmsim --arch arm64 only: no arm64 host here): exits/s of
-#     MMIO writes re-entered at once, and the compute loop against raw
-#     Unicorn arm64 (same five instructions)
+#     MMIO writes re-entered at once, and the guest's compute loop and
+#     load/store mix against the same instruction words free-running on
+#     raw Unicorn arm64.  The compute figures are CPU time (user + sys of
+#     the process, from the shell's `times`): on a shared machine wall
+#     time measures the neighbours.
 vmm64=$build/bench/bench-vmm-arm64
 raw64=$build/bench/bench-unicorn-arm64
+# cpu_rate SMALL BIG CMD-PREFIX...: as rate, with the process' CPU time
+cpu_ns() {
+	( "$@" >/dev/null; times ) | tail -1 | awk '{
+		split($1, u, "m"); split($2, s, "m");
+		printf "%d", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1e9 }'
+}
+cpu_rate() {
+	small=$1 big=$2
+	shift 2
+	ts=$(cpu_ns "$@" "$small")
+	tb=$(cpu_ns "$@" "$big")
+	echo $(( (big - small) * 1000000000 / (tb - ts) ))
+}
 if [ -x "$vmm64" ] && [ -x "$raw64" ]; then
 	sim=$(rate 100000 1000000 "$kvmsim" exec --arch arm64 -- "$vmm64" exits)
 	echo "arm64 exits/s kvmsim:           $sim   ($kvmsim exec --arch arm64 -- $vmm64 exits 100000 vs 1000000)"
-	sim=$(rate 2000000 20000000 "$kvmsim" exec --arch arm64 -- "$vmm64" compute)
-	rawr=$(rate 2000000 20000000 "$raw64")
-	counted64() { "$raw64" "$1" 100000; }
-	rawc=$(rate 2000000 20000000 counted64)
-	echo "arm64 guest insns/s kvmsim:     $((sim * 5))   ($kvmsim exec --arch arm64 -- $vmm64 compute 2000000 vs 20000000)"
-	echo "arm64 guest insns/s raw Unicorn: $((rawr * 5))   ($raw64 2000000 vs 20000000)"
-	echo "arm64 guest insns/s raw Unicorn, counted quanta of 100000: $((rawc * 5))   ($raw64 N 100000)"
-	echo "arm64 ratio kvmsim/raw:         $(ratio "$sim" "$rawr")"
-	echo "arm64 ratio kvmsim/raw counted: $(ratio "$sim" "$rawc")"
+	for loop in compute mix; do
+		insns=5
+		[ $loop = mix ] && insns=8
+		rawargs=
+		[ $loop = mix ] && rawargs=mix
+		sim=$(cpu_rate 20000000 200000000 "$kvmsim" exec --arch arm64 -- "$vmm64" $loop)
+		raw=$(cpu_rate 20000000 200000000 "$raw64" $rawargs)
+		echo "arm64 $loop guest insns/s kvmsim:     $((sim * insns))   ($kvmsim exec --arch arm64 -- $vmm64 $loop 20000000 vs 200000000, CPU time)"
+		echo "arm64 $loop guest insns/s raw Unicorn: $((raw * insns))   ($raw64 $rawargs 20000000 vs 200000000, CPU time)"
+		echo "arm64 $loop ratio kvmsim/raw:         $(ratio "$sim" "$raw")"
+	done
 fi

@@ -116,7 +116,15 @@ struct kvm_arm64_vcpu {
 		bool valid;
 		uc_mem_type type;	/* UC_MEM_READ, _WRITE, _FETCH */
 		uint64_t va;		/* Unicorn's page of it (1K aligned) */
+		int insn_state;		/* 0: not read yet, 1: insn, 2: unreadable */
+		uint32_t insn;		/* the word at PC */
 	} fault;
+	/* disassembly of the instructions that faulted last (trace text) */
+	struct {
+		uint64_t pc;
+		uint32_t word;
+		char text[200];	/* mnemonic (32) + operands (160) */
+	} disasm_cache[16];
 	enum arm64_stop stop;
 	uint32_t intno;
 	struct arm64_mmio_pending mmio;
@@ -158,7 +166,8 @@ void arm64_set_vm_reg(struct kvm_vcpu *vcpu, uint64_t *shadow, uint64_t val);
 bool arm64_from_el0(struct kvm_vcpu *vcpu);
 bool arm64_read_guest_va(struct kvm_vcpu *vcpu, uint64_t va, void *buf, size_t len);
 bool arm64_fetch_insn(struct kvm_vcpu *vcpu, uint64_t pc, uint32_t *insn);
-void arm64_disasm(struct kvm_vcpu *vcpu, uint64_t pc, char *buf, size_t len);
+bool arm64_fault_insn(struct kvm_vcpu *vcpu, uint32_t *insn);
+const char *arm64_disasm(struct kvm_vcpu *vcpu, uint64_t pc, uint32_t word);
 
 /* decode.c: what a data abort's instruction accessed */
 bool arm64_decode_isv(uint32_t insn, struct arm64_mmio_pending *d);

@@ -208,19 +208,41 @@ bool arm64_fetch_insn(struct kvm_vcpu *vcpu, uint64_t pc, uint32_t *insn)
 	return arm64_read_guest_va(vcpu, pc, insn, sizeof(*insn));
 }
 
-void arm64_disasm(struct kvm_vcpu *vcpu, uint64_t pc, char *buf, size_t len)
+/*
+ * The instruction at PC when the engine stopped on a failed fill, read
+ * once for all who decode it (FAR, ISV, the trace).
+ */
+bool arm64_fault_insn(struct kvm_vcpu *vcpu, uint32_t *insn)
 {
 	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
-	cs_insn *insn;
-	uint32_t word;
 
-	snprintf(buf, len, "?");
-	if (!arm64_fetch_insn(vcpu, pc, &word))
-		return;
+	if (!a->fault.insn_state)
+		a->fault.insn_state = arm64_fetch_insn(vcpu, arm64_reg_read(vcpu, UC_ARM64_REG_PC),
+							&a->fault.insn) ? 1 : 2;
+	*insn = a->fault.insn;
+	return a->fault.insn_state == 1;
+}
+
+/*
+ * The text of `word` at `pc`, for the trace.  The same few instructions
+ * fault again and again (an MMIO loop): keep their text.
+ */
+const char *arm64_disasm(struct kvm_vcpu *vcpu, uint64_t pc, uint32_t word)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	typeof(a->disasm_cache[0]) *c = &a->disasm_cache[(pc >> 2) % 16];
+	cs_insn *insn;
+
+	if (c->text[0] && c->pc == pc && c->word == word)
+		return c->text;
+	c->pc = pc;
+	c->word = word;
+	snprintf(c->text, sizeof(c->text), "?");
 	if (cs_disasm(a->cs, (const uint8_t *)&word, 4, pc, 1, &insn) == 1) {
-		snprintf(buf, len, "%s %s", insn->mnemonic, insn->op_str);
+		snprintf(c->text, sizeof(c->text), "%s %s", insn->mnemonic, insn->op_str);
 		cs_free(insn, 1);
 	}
+	return c->text;
 }
 
 /* ---- PSTATE and the translation registers ---- */
@@ -460,6 +482,7 @@ uc_err arm64_engine_run(struct kvm_vcpu *vcpu)
 		return r == -ENOSPC ? UC_ERR_MAP : UC_ERR_NOMEM;
 	a->stop = ARM64_STOP_NONE;
 	a->fault.valid = false;
+	a->fault.insn_state = 0;
 	if (!a->quantum_left)
 		a->quantum_left = a->quantum;
 	a->insns_at_entry = vcpu->insns;

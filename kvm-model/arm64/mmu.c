@@ -268,11 +268,10 @@ static int io_mem_abort(struct kvm_vcpu *vcpu, uint64_t ipa, bool write)
 {
 	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
 	struct arm64_mmio_pending d = { 0 };
-	uint64_t pc = arm64_reg_read(vcpu, UC_ARM64_REG_PC);
 	struct kvm_run *run = vcpu->run;
 	struct sim_ev *ev;
 	uint32_t insn;
-	bool isv = arm64_fetch_insn(vcpu, pc, &insn) && arm64_decode_isv(insn, &d);
+	bool isv = arm64_fault_insn(vcpu, &insn) && arm64_decode_isv(insn, &d);
 
 	ev = sim_ev_begin("io_mem_abort");
 	sim_ev_hex(ev, "ipa", ipa);
@@ -344,6 +343,7 @@ static int stage2_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 {
 	struct kvm *kvm = vcpu->kvm;
 	struct sim_ev *ev;
+	uint32_t insn;
 	int r;
 
 	ev = sim_ev_begin("kvm_handle_guest_abort");
@@ -351,14 +351,10 @@ static int stage2_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 	sim_ev_hex(ev, "va", f->va);
 	sim_ev_str(ev, "access", f->s1ptw ? "s1ptw" : f->exec ? "exec" :
 				 f->write ? "write" : "read");
-	if (!f->exec) {
-		/* the instruction that aborted, as the syndrome's reader sees it */
-		char insn[64];
-
-		arm64_disasm(vcpu, arm64_reg_read(vcpu, UC_ARM64_REG_PC), insn, sizeof(insn));
-		if (strcmp(insn, "?"))	/* not while the code page itself is missing */
-			sim_ev_str(ev, "insn", insn);
-	}
+	/* the instruction that aborted (not while its own page is missing) */
+	if (!f->exec && arm64_fault_insn(vcpu, &insn))
+		sim_ev_str(ev, "insn", arm64_disasm(vcpu, arm64_reg_read(vcpu, UC_ARM64_REG_PC),
+						    insn));
 	sim_ev_end(ev);
 	kvm->stat.page_faults++;
 	f->slot = gfn_to_memslot(kvm, f->ipa >> PAGE_SHIFT);
@@ -498,7 +494,7 @@ static uint64_t fault_address(struct kvm_vcpu *vcpu)
 
 	if (a->fault.type == UC_MEM_FETCH)
 		return pc > page ? pc : page;
-	if (!arm64_fetch_insn(vcpu, pc, &insn) || !arm64_data_address(vcpu, pc, insn, &ea))
+	if (!arm64_fault_insn(vcpu, &insn) || !arm64_data_address(vcpu, pc, insn, &ea))
 		return page;
 	return ea >= page && ea - page < ARM64_UC_PAGE_SIZE ? ea : page;
 }

@@ -103,6 +103,8 @@ static void kvm_reset_vcpu(struct kvm_vcpu *vcpu)
 	arm64_set_pstate(vcpu, PSR_MODE_EL1h | PSR_DAIF_MASK);
 	a->mmio.active = false;
 	a->power_off = a->features & (1u << KVMSIM_ARM_VCPU_POWER_OFF);
+	/* a VMM that resets a vCPU may have loaded new code: translate afresh */
+	a->code_stale = true;
 }
 
 /* ---- PSCI (arch/arm64/kvm/psci.c) ---- */

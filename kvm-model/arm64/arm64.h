@@ -96,6 +96,7 @@ struct kvm_arm64_vcpu {
 	uint64_t quantum_left;	/* counted down by the block hook */
 	uint64_t insns_at_entry;	/* vcpu->insns when uc_emu_start began */
 	bool in_emu;		/* inside uc_emu_start: fills are the guest's */
+	bool code_stale;	/* another vCPU ran IC, or a reset: drop translated code */
 
 	bool initialized;	/* KVM_ARM_VCPU_INIT done */
 	uint32_t features;

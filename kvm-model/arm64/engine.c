@@ -101,12 +101,22 @@ static bool tlb_fill_hook(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_e
 
 /* ---- memslots: one region each, at its IPA ---- */
 
+/* A slot the engine maps: one with backing in the VMM (not guest_memfd only). */
+static bool slot_has_backing(const struct kvm_memory_slot *s)
+{
+	return s->npages && s->userspace_addr;
+}
+
+static bool map_matches(const struct arm64_slot_map *m, const struct kvm_memory_slot *s)
+{
+	return m->gpa == s->base_gfn << PAGE_SHIFT && m->size == s->npages << PAGE_SHIFT &&
+	       m->hva == s->userspace_addr;
+}
+
 static bool slot_is_mapped(const struct kvm_arm64_vcpu *a, const struct kvm_memory_slot *s)
 {
 	for (int i = 0; i < a->nr_maps; i++)
-		if (a->maps[i].gpa == s->base_gfn << PAGE_SHIFT &&
-		    a->maps[i].size == s->npages << PAGE_SHIFT &&
-		    a->maps[i].hva == s->userspace_addr)
+		if (map_matches(&a->maps[i], s))
 			return true;
 	return false;
 }
@@ -114,21 +124,23 @@ static bool slot_is_mapped(const struct kvm_arm64_vcpu *a, const struct kvm_memo
 static bool map_is_slot(const struct kvm_memslots *slots, const struct arm64_slot_map *m)
 {
 	for (int i = 0; i < slots->nr; i++)
-		if (m->gpa == slots->by_gfn[i]->base_gfn << PAGE_SHIFT &&
-		    m->size == slots->by_gfn[i]->npages << PAGE_SHIFT &&
-		    m->hva == slots->by_gfn[i]->userspace_addr)
+		if (slot_has_backing(slots->by_gfn[i]) && map_matches(m, slots->by_gfn[i]))
 			return true;
 	return false;
 }
 
 static bool maps_current(const struct kvm_arm64_vcpu *a, const struct kvm_memslots *slots)
 {
-	if (a->nr_maps != slots->nr)
-		return false;
-	for (int i = 0; i < slots->nr; i++)
+	int n = 0;
+
+	for (int i = 0; i < slots->nr; i++) {
+		if (!slot_has_backing(slots->by_gfn[i]))
+			continue;
 		if (!slot_is_mapped(a, slots->by_gfn[i]))
 			return false;
-	return true;
+		n++;
+	}
+	return n == a->nr_maps;
 }
 
 /*
@@ -164,6 +176,8 @@ static int arm64_sync_slots(struct kvm_vcpu *vcpu)
 		struct arm64_slot_map m = { s->base_gfn << PAGE_SHIFT, s->npages << PAGE_SHIFT,
 					    s->userspace_addr };
 
+		if (!slot_has_backing(s))
+			continue;
 		if (!slot_is_mapped(a, s) &&
 		    uc_mem_map_ptr(a->uc, m.gpa, m.size, UC_PROT_ALL, (void *)(uintptr_t)m.hva)) {
 			free(maps);
@@ -376,10 +390,28 @@ static uint32_t mrs_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg 
 	return 1;
 }
 
-/* SYS: TLBI (op0 1, CRn 8) invalidates; other maintenance runs as is. */
+/*
+ * IC (CRn 7, CRm 1 or 5): code changed.  This engine saw the guest's
+ * stores to it; every other vCPU's engine drops its translated code
+ * before it runs again.
+ */
+static void arm64_ic_invalidate(struct kvm_vcpu *vcpu)
+{
+	struct kvm *kvm = vcpu->kvm;
+
+	for (int i = 0; i < kvm->nr_vcpus; i++)
+		if (kvm->vcpus[i] != vcpu && to_arm64(kvm->vcpus[i]))
+			to_arm64(kvm->vcpus[i])->code_stale = true;
+}
+
+/* SYS: TLBI (op0 1, CRn 8) flushes the TLB, IC is seen; the rest runs as is. */
 static uint32_t sys_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp,
 			 void *opaque)
 {
+	if (cp->op0 == 1 && cp->crn == 7 && (cp->crm == 1 || cp->crm == 5)) {
+		arm64_ic_invalidate(opaque);
+		return 0;
+	}
 	if (cp->op0 != 1 || cp->crn != 8 || arm64_from_el0(opaque))
 		return 0;
 	trace_sysreg("tlbi", cp, cp->val);
@@ -480,6 +512,10 @@ uc_err arm64_engine_run(struct kvm_vcpu *vcpu)
 
 	if (r)
 		return r == -ENOSPC ? UC_ERR_MAP : UC_ERR_NOMEM;
+	if (a->code_stale) {
+		uc_ctl_flush_tb(a->uc);
+		a->code_stale = false;
+	}
 	a->stop = ARM64_STOP_NONE;
 	a->fault.valid = false;
 	a->fault.insn_state = 0;

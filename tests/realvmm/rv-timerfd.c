@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * rv-timerfd: a periodic timerfd (20 ms) read three times, one
- * expiration each, about 60 ms in all; poll sees it; then disarmed:
+ * rv-timerfd: a periodic timerfd (20 ms) read until it expired three
+ * times, about 60 ms in all; poll sees it; then disarmed:
  * gettime reads zeros and a non-blocking read is EAGAIN; bad arguments
  * are EINVAL and EBADF as on Linux.
  */
@@ -40,19 +40,19 @@ int main(void)
 		return 1;
 	start = now_ms();
 	timerfd_settime(fd, 0, &its, NULL);
-	for (int i = 1; i <= 3; i++) {
-		if (read(fd, &ticks, sizeof(ticks)) != sizeof(ticks))
+	/* natively a loaded host may see two periods in one read */
+	while (total < 3) {
+		if (read(fd, &ticks, sizeof(ticks)) != sizeof(ticks) || !ticks)
 			return 1;
 		total += ticks;
-		printf("read %d: %llu expiration(s)\n", i, (unsigned long long)ticks);
 	}
-	printf("3 expirations after >= 60 ms: %s\n",
-	       total == 3 && now_ms() - start >= 60 ? "yes" : "no");
+	printf("3 or more expirations after >= 60 ms: %s\n",
+	       total >= 3 && now_ms() - start >= 60 ? "yes" : "no");
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
 	ready = poll(&pfd, 1, 100);
 	printf("poll, 100 ms: %d, POLLIN %s\n", ready, pfd.revents & POLLIN ? "set" : "clear");
 	if (read(fd, &ticks, sizeof(ticks)) == sizeof(ticks))
-		printf("read: %llu expiration(s)\n", (unsigned long long)ticks);
+		printf("read: %s\n", ticks >= 1 ? "1 or more expirations" : "none");
 
 	memset(&its, 0, sizeof(its));
 	timerfd_settime(fd, 0, &its, NULL);

@@ -14,6 +14,7 @@
 struct kvm;
 struct kvm_memory_slot;
 struct kvm_vcpu;
+struct kvm_enable_cap;
 
 struct kvm_arch_ops {
 	const char *name;		/* "x86_64", "arm64": as --arch spells it */
@@ -34,6 +35,8 @@ struct kvm_arch_ops {
 	int (*prepare_memory_region)(struct kvm *kvm, uint64_t base_gfn, uint64_t npages);
 	/* kvm_arch_commit_memory_region for FLAGS_ONLY (NULL: x86's kvm_mmu_slot_apply_flags) */
 	void (*slot_apply_flags)(struct kvm *kvm, struct kvm_memory_slot *old, uint32_t new_flags);
+	/* kvm_vm_ioctl_enable_cap for the arch's capabilities (NULL: none) */
+	int (*vm_enable_cap)(struct kvm *kvm, struct kvm_enable_cap *cap);
 	/* kvm_vm_ioctl_check_extension: the arch's answer for a capability */
 	int (*check_extension)(struct kvm *kvm, long ext);
 	/* drop a vCPU's installed translations derived from these gfns */

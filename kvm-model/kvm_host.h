@@ -149,6 +149,7 @@ struct kvm {
 	/* rfc-2023-v2: reasons enabled with KVM_CAP_X86_MEMORY_FAULT_EXIT */
 	uint64_t memfault_exit_reasons;
 	bool irqchip_kernel;		/* KVM_CREATE_IRQCHIP: the LAPIC is in the kernel */
+	struct kvm_x86_vm_state *x86;	/* kvm-model/x86/x86_state.h */
 };
 
 
@@ -208,6 +209,7 @@ struct kvm_vcpu {
 	sigset_t sigmask;		/* the caller's mask while in KVM_RUN */
 
 	void *arch;		/* the back end's vCPU (kvm-model/<arch>/) */
+	struct x86_vcpu_state *x86;	/* kvm-model/x86/x86_state.h */
 	bool arch_trap_exception;	/* the exception being delivered is a trap */
 	uint64_t insns;			/* guest instructions retired */
 	uint64_t run_calls;		/* KVM_RUN ioctls on this vCPU */

@@ -548,7 +548,9 @@ static long vm_enable_cap(struct kvm *kvm, unsigned long arg)
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		return kvm_vm_ioctl_enable_dirty_log_protect(kvm, cap.args[0]);
 	default:
-		/* 232 and 228 are query-only; nothing else is modelled */
+		/* 232 and 228 are query-only; the arch may know more */
+		if (kvm_arch()->vm_enable_cap)
+			return kvm_arch()->vm_enable_cap(kvm, &cap);
 		return -EINVAL;
 	}
 }

@@ -16,6 +16,7 @@
 
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/x86/uc_internal.h"
+#include "kvm-model/x86/x86_state.h"
 
 /* ---- finding trapped instructions ---- */
 
@@ -479,75 +480,6 @@ static int emulate_mov_cr(struct kvm_vcpu *vcpu, const cs_insn *insn)
 	return kvm_inject_exception(vcpu, UD_VECTOR, false, 0, false);
 }
 
-static uint64_t *msr_slot(struct kvm_vcpu *vcpu, uint32_t idx)
-{
-	switch (idx) {
-	case MSR_STAR: return &vcpu->msr_star;
-	case MSR_LSTAR: return &vcpu->msr_lstar;
-	case MSR_CSTAR: return &vcpu->msr_cstar;
-	case MSR_SYSCALL_MASK: return &vcpu->msr_sfmask;
-	case MSR_KERNEL_GS_BASE: return &vcpu->msr_kernel_gs_base;
-	case MSR_TSC_AUX: return &vcpu->msr_tsc_aux;
-	case MSR_IA32_SYSENTER_CS: return &vcpu->msr_sysenter_cs;
-	case MSR_IA32_SYSENTER_ESP: return &vcpu->msr_sysenter_esp;
-	case MSR_IA32_SYSENTER_EIP: return &vcpu->msr_sysenter_eip;
-	case MSR_IA32_CR_PAT: return &vcpu->msr_pat;
-	case MSR_IA32_MISC_ENABLE: return &vcpu->msr_misc_enable;
-	case MSR_IA32_APICBASE: return (uint64_t *)&vcpu->sregs.apic_base;
-	}
-	return NULL;
-}
-
-static uint64_t guest_tsc(struct kvm_vcpu *vcpu)
-{
-	/* virtual: one guest instruction is one TSC tick */
-	return vcpu->insns + vcpu->tsc_offset;
-}
-
-/* The MSRs both the guest and KVM_GET/SET_MSRS reach: 0, or 1 for #GP. */
-static int msr_access(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *v, bool write)
-{
-	uint64_t *slot = msr_slot(vcpu, idx);
-
-	if (idx == MSR_FS_BASE || idx == MSR_GS_BASE) {
-		int reg = idx == MSR_FS_BASE ? UC_X86_REG_FS_BASE : UC_X86_REG_GS_BASE;
-
-		if (!write)
-			*v = x86_reg_read(vcpu, reg);
-		else
-			x86_reg_write(vcpu, reg, *v);
-		return 0;
-	}
-	if (idx == MSR_IA32_TSC) {
-		if (write)
-			vcpu->tsc_offset = *v - vcpu->insns;
-		*v = guest_tsc(vcpu);
-		return 0;
-	}
-	if (kvm_is_pv_async_pf_msr(idx))
-		return write ? kvm_pv_async_pf_msr_write(vcpu, idx, *v) :
-			       kvm_pv_async_pf_msr_read(vcpu, idx, v);
-	if (idx >= 0x800 && idx <= 0x8ff)
-		return write ? kvm_x2apic_msr_write(vcpu, idx, *v) :
-			       kvm_x2apic_msr_read(vcpu, idx, v);
-	if (!slot)
-		return 1;
-	if (write)
-		*slot = *v;
-	*v = *slot;
-	return 0;
-}
-
-int kvm_set_msr_common(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t data)
-{
-	return msr_access(vcpu, idx, &data, true);
-}
-
-int kvm_get_msr_common(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data)
-{
-	return msr_access(vcpu, idx, data, false);
-}
-
 static int emulate_msr(struct kvm_vcpu *vcpu, bool write)
 {
 	uint32_t idx = (uint32_t)x86_reg_read(vcpu, UC_X86_REG_RCX);
@@ -559,7 +491,8 @@ static int emulate_msr(struct kvm_vcpu *vcpu, bool write)
 		if (write)
 			return set_control(vcpu, vcpu->sregs.cr0, vcpu->sregs.cr4, v);
 		v = vcpu->sregs.efer;
-	} else if (msr_access(vcpu, idx, &v, write)) {
+	} else if (write ? kvm_set_msr_common(vcpu, idx, v) :
+			   kvm_get_msr_common(vcpu, idx, &v)) {
 		ev = sim_ev_begin(write ? "kvm_msr_write_ex" : "kvm_msr_read_ex");
 		sim_ev_hex(ev, "msr", idx);
 		sim_ev_end(ev);
@@ -816,7 +749,7 @@ static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 		return emulate_msr(vcpu, insn->id == X86_INS_WRMSR);
 	case X86_INS_RDTSC:
 	case X86_INS_RDTSCP:
-		tsc = guest_tsc(vcpu);
+		tsc = kvm_read_l1_tsc(vcpu);
 		x86_reg_write(vcpu, UC_X86_REG_RAX, (uint32_t)tsc);
 		x86_reg_write(vcpu, UC_X86_REG_RDX, tsc >> 32);
 		if (insn->id == X86_INS_RDTSCP)

@@ -66,11 +66,6 @@ int kvm_arch_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
 int kvm_arch_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs);
 int kvm_arch_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
 int kvm_arch_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
-int kvm_arch_vcpu_set_cpuid(struct kvm_vcpu *vcpu, const struct kvm_cpuid_entry2 *e,
-			    int nent);
-int kvm_arch_get_supported_cpuid(struct kvm_cpuid_entry2 *e, int max);
-/* KVM_GET_MSRS / KVM_SET_MSRS: entries done, or -errno. */
-long kvm_arch_vcpu_ioctl_msrs(struct kvm_vcpu *vcpu, bool set, void *uarg);
 bool kvm_is_valid_sregs(const struct kvm_sregs *sregs);
 
 /* Narration of the faulting instruction for traces (capstone). */

@@ -11,30 +11,19 @@
 #include "kvm-model/kvm_arch.h"
 #include "kvm-model/profile.h"
 #include "kvm-model/x86/uc_internal.h"
-
-static long get_supported_cpuid(unsigned long arg)
-{
-	struct kvm_cpuid2 hdr, *u = (void *)arg;
-	struct kvm_cpuid_entry2 tmp[KVMSIM_MAX_CPUID];
-	int n;
-
-	if (copy_from_user(&hdr, u, sizeof(hdr)))
-		return -EFAULT;
-	n = kvm_arch_get_supported_cpuid(tmp, hdr.nent < KVMSIM_MAX_CPUID ?
-					 hdr.nent : KVMSIM_MAX_CPUID);
-	if (n < 0)
-		return n;
-	hdr.nent = n;
-	if (copy_to_user(u, &hdr, sizeof(hdr)) ||
-	    copy_to_user(u->entries, tmp, n * sizeof(tmp[0])))
-		return -EFAULT;
-	return 0;
-}
+#include "kvm-model/x86/x86_state.h"
 
 static long kvm_arch_dev_ioctl(unsigned int cmd, unsigned long arg)
 {
-	if (cmd == KVM_GET_SUPPORTED_CPUID)
-		return get_supported_cpuid(arg);
+	switch (cmd) {
+	case KVM_GET_SUPPORTED_CPUID:
+	case KVM_GET_EMULATED_CPUID:
+		return kvm_dev_ioctl_get_cpuid(cmd, (void *)arg);
+	case KVM_GET_MSR_INDEX_LIST:
+	case KVM_GET_MSR_FEATURE_INDEX_LIST:
+	case KVM_GET_MSRS:
+		return kvm_dev_ioctl_msr(cmd, (void *)arg);
+	}
 	return -EINVAL;
 }
 
@@ -65,6 +54,25 @@ static long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long a
 			return -EINVAL;
 		kvm->identity_map_addr = addr;
 		return 0;
+	case KVM_GET_TSC_KHZ:
+	case KVM_SET_TSC_KHZ:
+		return kvm_vm_ioctl_tsc(kvm, cmd, arg);
+	case KVM_SET_BOOT_CPU_ID:
+		if (kvm->created_vcpus)
+			return -EBUSY;
+		if (arg > KVM_MAX_VCPU_IDS ||
+		    (kvm->x86->max_vcpu_ids && arg > kvm->x86->max_vcpu_ids))
+			return -EINVAL;
+		kvm->x86->bsp_vcpu_id = arg;
+		return 0;
+	case KVM_SET_NR_MMU_PAGES:
+		/* KVM_MIN_ALLOC_MMU_PAGES */
+		if (arg < 64)
+			return -EINVAL;
+		kvm->x86->n_requested_mmu_pages = arg;
+		return 0;
+	case KVM_GET_NR_MMU_PAGES:
+		return kvm->x86->n_requested_mmu_pages;
 	default:
 		return -ENOTTY;
 	}
@@ -94,26 +102,6 @@ static long vcpu_get_set(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg)
 	return -EINVAL;
 }
 
-static long vcpu_set_cpuid2(struct kvm_vcpu *vcpu, void *uarg)
-{
-	struct kvm_cpuid2 hdr;
-	struct kvm_cpuid_entry2 *e;
-	long r;
-
-	if (copy_from_user(&hdr, uarg, sizeof(hdr)))
-		return -EFAULT;
-	if (hdr.nent > KVMSIM_MAX_CPUID)
-		return -E2BIG;
-	e = calloc(hdr.nent ? hdr.nent : 1, sizeof(*e));
-	if (!e)
-		return -ENOMEM;
-	r = copy_from_user(e, (char *)uarg + sizeof(hdr), hdr.nent * sizeof(*e));
-	if (!r)
-		r = kvm_arch_vcpu_set_cpuid(vcpu, e, hdr.nent);
-	free(e);
-	return r;
-}
-
 static long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd,
 				unsigned long arg)
 {
@@ -123,12 +111,23 @@ static long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd,
 	case KVM_GET_SREGS:
 	case KVM_SET_SREGS:
 		return vcpu_get_set(vcpu, cmd, (void *)arg);
+	case KVM_SET_CPUID:
 	case KVM_SET_CPUID2:
-		return vcpu_set_cpuid2(vcpu, (void *)arg);
+	case KVM_GET_CPUID2:
+		return kvm_vcpu_ioctl_cpuid(vcpu, cmd, (void *)arg);
+	case KVM_GET_TSC_KHZ:
+	case KVM_SET_TSC_KHZ:
+		return kvm_vcpu_ioctl_tsc(vcpu, cmd, arg);
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_SET_DEVICE_ATTR:
+		return kvm_vcpu_tsc_attr(vcpu, cmd, (void *)arg);
 	case KVM_GET_MSRS:
 	case KVM_SET_MSRS:
 		return kvm_arch_vcpu_ioctl_msrs(vcpu, cmd == KVM_SET_MSRS, (void *)arg);
 	default:
+		if (kvm_vcpu_state_ioctl(cmd))
+			return kvm_vcpu_ioctl_state(vcpu, cmd, (void *)arg);
 		return -EINVAL;
 	}
 }
@@ -144,8 +143,20 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_ASYNC_PF:
 	case KVM_CAP_ASYNC_PF_INT:
+	case KVM_CAP_HLT:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_GET_TSC_KHZ:
+	case KVM_CAP_TSC_CONTROL:
+	case KVM_CAP_VM_TSC_CONTROL:
+	case KVM_CAP_VCPU_ATTRIBUTES:
+	case KVM_CAP_EXT_EMUL_CPUID:
+	case KVM_CAP_GET_MSR_FEATURES:
+	case KVM_CAP_MSR_PLATFORM_INFO:
+	case KVM_CAP_SET_BOOT_CPU_ID:
 		return 1;
+	/* soft limit: the host's CPUs */
 	case KVM_CAP_NR_VCPUS:
+		return KVMSIM_NR_HOST_CPUS;
 	case KVM_CAP_MAX_VCPUS:
 		return KVM_MAX_VCPUS;
 	/* private-v6 predates VM types and attributes */
@@ -169,13 +180,80 @@ static int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 	if (type != KVM_X86_DEFAULT_VM &&
 	    (type != KVM_X86_SW_PROTECTED_VM || kvm_rule_on(RULE_NO_SW_PROTECTED_VM)))
 		return -EINVAL;
+	kvm->x86 = calloc(1, sizeof(*kvm->x86));
+	if (!kvm->x86)
+		return -ENOMEM;
 	kvm->has_private_mem = type == KVM_X86_SW_PROTECTED_VM;
 	kvm->identity_map_addr = 0xfffbc000;
+	kvm->x86->default_tsc_khz = KVMSIM_TSC_KHZ;
+	/* MSR_PLATFORM_INFO: CPUID faulting available, the guest may read it */
+	kvm->x86->platform_info = 1ull << 31;
+	kvm->x86->guest_can_read_platform_info = true;
 	return 0;
 }
 
 static void kvm_arch_destroy_vm(struct kvm *kvm)
 {
+	free(kvm->x86);
+	kvm->x86 = NULL;
+}
+
+/* kvm_vm_ioctl_enable_cap: the x86 capabilities a VMM may turn on */
+static int kvm_arch_vm_enable_cap(struct kvm *kvm, struct kvm_enable_cap *cap)
+{
+	switch (cap->cap) {
+	case KVM_CAP_MSR_PLATFORM_INFO:
+		kvm->x86->guest_can_read_platform_info = cap->args[0];
+		return 0;
+	case KVM_CAP_MAX_VCPU_ID:
+		if (cap->args[0] > KVM_MAX_VCPU_IDS || kvm->x86->bsp_vcpu_id > cap->args[0])
+			return -EINVAL;
+		if (kvm->x86->max_vcpu_ids == cap->args[0])
+			return 0;
+		if (kvm->x86->max_vcpu_ids)
+			return -EINVAL;
+		kvm->x86->max_vcpu_ids = cap->args[0];
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* kvm_arch_vcpu_precreate's id check, then the vCPU with KVM's reset state */
+static int x86_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_vm_state *vm = vcpu->kvm->x86;
+	int r;
+
+	if (!vm->max_vcpu_ids)
+		vm->max_vcpu_ids = KVM_MAX_VCPU_IDS;
+	if ((uint32_t)vcpu->vcpu_id >= vm->max_vcpu_ids)
+		return -EINVAL;
+	r = kvm_arch_vcpu_create(vcpu);
+	if (!r)
+		r = kvm_x86_state_create(vcpu);
+	if (r)
+		return r;
+	/* IA32_APIC_BASE.BSP only on the boot vCPU */
+	if ((uint32_t)vcpu->vcpu_id != vm->bsp_vcpu_id)
+		vcpu->sregs.apic_base &= ~(1ull << 8);
+	kvm_update_cpuid_runtime(vcpu);
+	return 0;
+}
+
+static void x86_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	kvm_arch_vcpu_destroy(vcpu);
+	kvm_x86_state_destroy(vcpu);
+}
+
+/* kvm_vcpu_has_run: an exit came back from the guest (or from entry checks) */
+static int x86_vcpu_run(struct kvm_vcpu *vcpu)
+{
+	int r = kvm_arch_vcpu_ioctl_run(vcpu);
+
+	if (!r)
+		x86_state(vcpu)->has_run = true;
+	return r;
 }
 
 const struct kvm_arch_ops kvm_x86_arch_ops = {
@@ -183,9 +261,10 @@ const struct kvm_arch_ops kvm_x86_arch_ops = {
 	.stage2_zap_event = "kvm_tdp_mmu_zap_leafs",
 	.init_vm = kvm_arch_init_vm,
 	.destroy_vm = kvm_arch_destroy_vm,
-	.vcpu_create = kvm_arch_vcpu_create,
-	.vcpu_destroy = kvm_arch_vcpu_destroy,
-	.vcpu_run = kvm_arch_vcpu_ioctl_run,
+	.vcpu_create = x86_vcpu_create,
+	.vcpu_destroy = x86_vcpu_destroy,
+	.vcpu_run = x86_vcpu_run,
+	.vm_enable_cap = kvm_arch_vm_enable_cap,
 	.dev_ioctl = kvm_arch_dev_ioctl,
 	.vm_ioctl = kvm_arch_vm_ioctl,
 	.vcpu_ioctl = kvm_arch_vcpu_ioctl,

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The x86 vCPU state KVM keeps beside the registers the engine runs on
+ * (arch/x86/include/asm/kvm_host.h's struct kvm_vcpu_arch, the part the
+ * uAPI reaches): TSC, CPUID, MSRs, MP state, debug registers, events.
+ * Knows nothing of Unicorn: cpuid.c, tsc.c, msr.c and vcpu_state.c keep it.
+ */
+#ifndef KVMSIM_X86_STATE_H
+#define KVMSIM_X86_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kvm-model/kvm_host.h"
+
+/*
+ * The host TSC kvmsim models runs at 1 GHz on the virtual clock: one
+ * tick per virtual nanosecond (a guest instruction is one nanosecond).
+ * KVM_GET_TSC_KHZ reports it until KVM_SET_TSC_KHZ scales a vCPU's TSC.
+ */
+#define KVMSIM_TSC_KHZ			1000000u
+/* SVM's TSC ratio: 8.32 fixed point, below 256 (kvm_caps on AMD) */
+#define KVM_TSC_RATIO_FRAC_BITS		32
+#define KVM_TSC_RATIO_DEFAULT		(1ull << KVM_TSC_RATIO_FRAC_BITS)
+#define KVM_TSC_RATIO_MAX		0x000000ffffffffffull
+
+#define KVM_MAX_MCE_BANKS		32
+#define KVMSIM_MCE_BANKS		10
+#define KVM_NR_VAR_MTRR			8
+
+/* The x86-64 host kvmsim models has this many CPUs (KVM_CAP_NR_VCPUS). */
+#define KVMSIM_NR_HOST_CPUS		1
+
+struct x86_vcpu_state {
+	/* tsc.c: guest TSC = host TSC * ratio + tsc_offset (vcpu->tsc_offset) */
+	uint32_t virtual_tsc_khz;
+	uint64_t tsc_scaling_ratio;
+	uint64_t ia32_tsc_adjust_msr;
+
+	/* cpuid.c: KVM_SET_CPUID2 after the first run must not change it */
+	bool has_run;
+
+	/* vcpu_state.c */
+	uint32_t mp_state;
+	uint64_t db[4], dr6, dr7;
+	uint64_t xcr0;
+
+	/* msr.c */
+	uint64_t hwcr, misc_features_enables, spec_ctrl, smi_count;
+	uint64_t mtrr_def_type, mtrr_fixed[11], mtrr_var[2 * KVM_NR_VAR_MTRR];
+	uint64_t mcg_cap, mcg_status, mcg_ctl, mce_banks[4 * KVM_MAX_MCE_BANKS];
+	uint64_t arch_capabilities, ucode_rev;
+};
+
+struct kvm_x86_vm_state {
+	uint32_t default_tsc_khz;
+	uint32_t bsp_vcpu_id;		/* KVM_SET_BOOT_CPU_ID */
+	uint32_t max_vcpu_ids;		/* KVM_CAP_MAX_VCPU_ID, fixed by the first vCPU */
+	uint64_t n_requested_mmu_pages;	/* KVM_SET_NR_MMU_PAGES (the TDP MMU ignores it) */
+	/* MSR_PLATFORM_INFO, and KVM_CAP_MSR_PLATFORM_INFO: may the guest read it */
+	uint64_t platform_info;
+	bool guest_can_read_platform_info;
+	uint64_t disabled_quirks;
+};
+
+struct x86_vcpu_state *x86_state(struct kvm_vcpu *vcpu);
+struct kvm_x86_vm_state *kvm_x86_vm(struct kvm *kvm);
+int kvm_x86_state_create(struct kvm_vcpu *vcpu);
+void kvm_x86_state_destroy(struct kvm_vcpu *vcpu);
+
+/* tsc.c */
+uint64_t kvm_read_l1_tsc(struct kvm_vcpu *vcpu);
+void kvm_synchronize_tsc(struct kvm_vcpu *vcpu, uint64_t data);
+void kvm_guest_write_tsc(struct kvm_vcpu *vcpu, uint64_t data);
+void kvm_guest_adjust_tsc(struct kvm_vcpu *vcpu, uint64_t adjust);
+long kvm_vcpu_ioctl_tsc(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg);
+long kvm_vm_ioctl_tsc(struct kvm *kvm, unsigned int cmd, unsigned long arg);
+long kvm_vcpu_tsc_attr(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg);
+void kvm_vcpu_tsc_init(struct kvm_vcpu *vcpu);
+
+/* cpuid.c */
+const struct kvm_cpuid_entry2 *kvm_find_cpuid_entry_index(struct kvm_vcpu *vcpu,
+							  uint32_t fn, uint32_t idx);
+bool guest_cpuid_has(struct kvm_vcpu *vcpu, uint32_t fn, uint32_t idx, int reg, int bit);
+long kvm_dev_ioctl_get_cpuid(unsigned int cmd, void *uarg);
+long kvm_vcpu_ioctl_cpuid(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg);
+void kvm_update_cpuid_runtime(struct kvm_vcpu *vcpu);
+int kvm_arch_get_supported_cpuid(struct kvm_cpuid_entry2 *e, int max);
+int kvm_cpuid_maxphyaddr(struct kvm_vcpu *vcpu);
+
+enum { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
+
+/* msr.c */
+long kvm_dev_ioctl_msr(unsigned int cmd, void *uarg);
+long kvm_arch_vcpu_ioctl_msrs(struct kvm_vcpu *vcpu, bool set, void *uarg);
+int kvm_set_msr_common(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t data);
+int kvm_get_msr_common(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data);
+int kvm_msr_host_access(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data, bool write);
+void kvm_vcpu_msr_init(struct kvm_vcpu *vcpu);
+
+/* vcpu_state.c */
+long kvm_vcpu_ioctl_state(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg);
+bool kvm_vcpu_state_ioctl(unsigned int cmd);
+
+#endif

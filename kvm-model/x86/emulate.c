@@ -833,10 +833,7 @@ int x86_emulate_special(struct kvm_vcpu *vcpu)
 	return r;
 }
 
-/*
- * #UD from Unicorn.  VMCALL is KVM's hypercall: an unknown number returns
- * -KVM_ENOSYS in RAX and execution continues (kvm_emulate_hypercall).
- */
+/* #UD from Unicorn.  VMCALL and VMMCALL are KVM's hypercall (hypercall.c). */
 int x86_handle_invalid_insn(struct kvm_vcpu *vcpu)
 {
 	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
@@ -847,11 +844,8 @@ int x86_handle_invalid_insn(struct kvm_vcpu *vcpu)
 		uint16_t size = insn->size;
 
 		cs_free(insn, 1);
-		if (vmcall) {
-			x86_reg_write(vcpu, UC_X86_REG_RAX, (uint64_t)-1000);
-			x86_reg_write(vcpu, UC_X86_REG_RIP, rip + size);
-			return 0;
-		}
+		if (vmcall)
+			return kvm_emulate_hypercall(vcpu, size);
 	}
 	return kvm_inject_exception(vcpu, UD_VECTOR, false, 0, false);
 }

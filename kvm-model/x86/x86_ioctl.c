@@ -154,6 +154,8 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_MSR_PLATFORM_INFO:
 	case KVM_CAP_SET_BOOT_CPU_ID:
 		return 1;
+	case KVM_CAP_EXIT_HYPERCALL:
+		return kvm_exit_hypercall_valid_mask();
 	/* soft limit: the host's CPUs */
 	case KVM_CAP_NR_VCPUS:
 		return KVMSIM_NR_HOST_CPUS;
@@ -205,6 +207,8 @@ static int kvm_arch_vm_enable_cap(struct kvm *kvm, struct kvm_enable_cap *cap)
 	case KVM_CAP_MSR_PLATFORM_INFO:
 		kvm->x86->guest_can_read_platform_info = cap->args[0];
 		return 0;
+	case KVM_CAP_EXIT_HYPERCALL:
+		return kvm_enable_exit_hypercall(kvm, cap->args[0]);
 	case KVM_CAP_MAX_VCPU_ID:
 		if (cap->args[0] > KVM_MAX_VCPU_IDS || kvm->x86->bsp_vcpu_id > cap->args[0])
 			return -EINVAL;
@@ -249,7 +253,10 @@ static void x86_vcpu_destroy(struct kvm_vcpu *vcpu)
 /* kvm_vcpu_has_run: an exit came back from the guest (or from entry checks) */
 static int x86_vcpu_run(struct kvm_vcpu *vcpu)
 {
-	int r = kvm_arch_vcpu_ioctl_run(vcpu);
+	int r;
+
+	kvm_complete_hypercall_exit(vcpu);
+	r = kvm_arch_vcpu_ioctl_run(vcpu);
 
 	if (!r)
 		x86_state(vcpu)->has_run = true;

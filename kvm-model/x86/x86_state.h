@@ -37,6 +37,10 @@ struct x86_vcpu_state {
 	uint64_t tsc_scaling_ratio;
 	uint64_t ia32_tsc_adjust_msr;
 
+	/* hypercall.c: the length of a hypercall waiting for userspace's answer */
+	int hypercall_pending;
+	bool hypercall_64;
+
 	/* cpuid.c: KVM_SET_CPUID2 after the first run must not change it */
 	bool has_run;
 
@@ -61,6 +65,7 @@ struct kvm_x86_vm_state {
 	uint64_t platform_info;
 	bool guest_can_read_platform_info;
 	uint64_t disabled_quirks;
+	uint64_t hypercall_exit_enabled;	/* KVM_CAP_EXIT_HYPERCALL */
 };
 
 struct x86_vcpu_state *x86_state(struct kvm_vcpu *vcpu);
@@ -97,6 +102,18 @@ int kvm_set_msr_common(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t data);
 int kvm_get_msr_common(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data);
 int kvm_msr_host_access(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data, bool write);
 void kvm_vcpu_msr_init(struct kvm_vcpu *vcpu);
+
+/* hypercall.c */
+int kvm_emulate_hypercall(struct kvm_vcpu *vcpu, int len);
+void kvm_complete_hypercall_exit(struct kvm_vcpu *vcpu);
+uint64_t kvm_exit_hypercall_valid_mask(void);
+int kvm_enable_exit_hypercall(struct kvm *kvm, uint64_t mask);
+
+/* hypercall.c */
+int kvm_emulate_hypercall(struct kvm_vcpu *vcpu, int len);
+void kvm_complete_hypercall_exit(struct kvm_vcpu *vcpu);
+uint64_t kvm_exit_hypercall_valid_mask(void);
+int kvm_enable_exit_hypercall(struct kvm *kvm, uint64_t mask);
 
 /* vcpu_state.c */
 long kvm_vcpu_ioctl_state(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg);

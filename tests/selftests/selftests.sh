@@ -37,6 +37,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 die() { echo "selftests.sh: $*" >&2; exit 1; }
 
+# The kernel's make, never the caller's: under `make test` MAKEFLAGS
+# carries a jobserver and options meant for kvmsim's own build.
+kmake() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES make --no-print-directory "$@"
+}
+
 install_pkg() {
 	[ -f "$TARBALL" ] && return 0
 	sudo=""
@@ -105,7 +111,7 @@ build() {
 	kvm=$1/$TOP/tools/testing/selftests/kvm
 	[ -f "$1/.built" ] && return 0
 	echo "building $kvm" >&2
-	make -s -C "$kvm" ARCH=x86_64 -j"${SELFTEST_JOBS:-2}" >&2
+	kmake -s -C "$kvm" ARCH=x86_64 -j"${SELFTEST_JOBS:-2}" >&2
 	touch "$1/.built"
 }
 
@@ -119,7 +125,7 @@ prepare() {
 
 # The x86 tests, as the Makefile lists them (relative to the kvm folder).
 list_tests() {
-	make -s -C "$1/$TOP/tools/testing/selftests/kvm" ARCH=x86_64 \
+	kmake -s -C "$1/$TOP/tools/testing/selftests/kvm" ARCH=x86_64 \
 		-f Makefile -f "$here/print-tests.mk" print-tests |
 		tr ' ' '\n' | sed -n 's|.*/selftests/kvm/||p' | sort
 }
@@ -171,6 +177,7 @@ run_all() {
 	cache=$1 how=$2 logs=$3 expected=${4:-}
 	mkdir -p "$logs"
 	norun=$(norun_list "$expected")
+	[ -n "$(list_tests "$cache")" ] || die "the selftests' Makefile lists no x86 test"
 	{
 		[ -n "$norun" ] && echo "$norun"
 		list_tests "$cache" | while read -r t; do

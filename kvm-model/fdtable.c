@@ -14,6 +14,7 @@
 
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/kvmsim.h"
+#include "kvm-model/stats.h"
 #include "kvm-model/userfaultfd.h"
 
 struct kvm_file {
@@ -52,6 +53,8 @@ static void get_obj(enum kvmsim_file_kind kind, void *obj)
 		((struct kvm_vcpu *)obj)->refs++;
 	else if (kind == KVMSIM_FILE_GMEM)
 		kvm_gmem_get(obj);
+	else if (kind == KVMSIM_FILE_STATS)
+		kvm_stats_get(obj);
 }
 
 static void put_obj(enum kvmsim_file_kind kind, void *obj)
@@ -62,6 +65,8 @@ static void put_obj(enum kvmsim_file_kind kind, void *obj)
 		kvm_put_vcpu(obj);
 	else if (kind == KVMSIM_FILE_GMEM)
 		kvm_gmem_put(obj);
+	else if (kind == KVMSIM_FILE_STATS)
+		kvm_stats_put(obj);
 }
 
 int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj)
@@ -73,6 +78,8 @@ int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj)
 		fd = fcntl(((struct kvm_vcpu *)obj)->run_memfd, F_DUPFD_CLOEXEC, 0);
 	else if (kind == KVMSIM_FILE_GMEM)
 		fd = fcntl(kvm_gmem_memfd(obj), F_DUPFD_CLOEXEC, 0);
+	else if (kind == KVMSIM_FILE_STATS)
+		fd = fcntl(kvm_stats_memfd(obj), F_DUPFD_CLOEXEC, 0);
 	else
 		fd = memfd_create(kind == KVMSIM_FILE_DEV ? "kvm" :
 				  kind == KVMSIM_FILE_VM ? "kvm-vm" : "userfaultfd", MFD_CLOEXEC);
@@ -87,6 +94,8 @@ int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj)
 		((struct kvm_vcpu *)obj)->refs++;
 	else if (kind == KVMSIM_FILE_GMEM)
 		kvm_gmem_get(obj);
+	else if (kind == KVMSIM_FILE_STATS)
+		kvm_stats_get(obj);
 	files[fd] = (struct kvm_file){ kind, obj };
 	return fd;
 }
@@ -125,19 +134,27 @@ long kvmsim_fd_ioctl(int fd, unsigned long cmd, unsigned long arg)
 {
 	struct kvm_file *f = &files[fd];
 	int new_fd = -1;
+	long r;
 
 	switch (f->kind) {
 	case KVMSIM_FILE_DEV:
 		return kvm_dev_ioctl(cmd, arg);
 	case KVMSIM_FILE_VM:
-		return kvm_vm_ioctl(f->obj, cmd, arg, &new_fd);
+		r = kvm_vm_ioctl(f->obj, cmd, arg, &new_fd);
+		break;
 	case KVMSIM_FILE_VCPU:
-		return kvm_vcpu_ioctl(f->obj, cmd, arg);
+		r = kvm_vcpu_ioctl(f->obj, cmd, arg);
+		break;
 	case KVMSIM_FILE_UFFD_DEV:
 		return userfaultfd_dev_ioctl(cmd, arg);
+	case KVMSIM_FILE_STATS:
+		return -ENOTTY;	/* kvm_stat_fops has no ioctl */
 	default:
 		return -EBADF;
 	}
+	/* what a stats file shows after the call (KVM_RUN's exits included) */
+	kvm_stats_refresh();
+	return r;
 }
 
 int kvmsim_mmap_check(int fd, size_t len, int prot, int flags, off_t off)

@@ -18,6 +18,7 @@
 
 #include "kvm-model/fault_inject.h"
 #include "kvm-model/kvm_host.h"
+#include "kvm-model/stats.h"
 #include "sim/oracle.h"
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/kvmsim.h"
@@ -409,6 +410,7 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_CHECK_EXTENSION_VM:
 	case KVM_CAP_USER_MEMORY2:
+	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
 	case KVM_CAP_MEMORY_FAULT_INFO:
 		return !kvm_rule_on(RULE_RFC_MEMFAULT_EXIT);
@@ -590,6 +592,8 @@ long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new
 		return kvm_vm_ioctl_clear_dirty_log(kvm, (void *)arg);
 	case KVM_ENABLE_CAP:
 		return vm_enable_cap(kvm, arg);
+	case KVM_GET_STATS_FD:
+		return kvm_get_stats_fd(kvm, NULL);
 	default:
 		return kvm_arch()->vm_ioctl(kvm, cmd, arg);
 	}
@@ -673,6 +677,8 @@ long kvm_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case KVM_RUN:
 		return arg ? -EINVAL : kvm_vcpu_ioctl_run(vcpu);
+	case KVM_GET_STATS_FD:
+		return kvm_get_stats_fd(vcpu->kvm, vcpu);
 	case KVM_SET_SIGNAL_MASK:
 		return kvm_vcpu_set_signal_mask(vcpu, arg);
 	default:

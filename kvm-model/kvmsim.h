@@ -18,6 +18,7 @@ enum kvmsim_file_kind {
 	KVMSIM_FILE_VCPU,
 	KVMSIM_FILE_UFFD_DEV,	/* /dev/userfaultfd */
 	KVMSIM_FILE_GMEM,	/* a guest_memfd */
+	KVMSIM_FILE_STATS,	/* a VM's or vCPU's binary statistics */
 };
 
 /* Runtime: seed, trace, explain and hash options from the environment. */

@@ -24,6 +24,7 @@ set(VMM_PROGRAMS
 	vmm-gmem
 	vmm-apf
 	vmm-modes
+	vmm-x86-state
 )
 
 # The kvmsim binary the kvmsim tests drive.  Empty means the kvmsim target

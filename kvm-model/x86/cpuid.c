@@ -39,13 +39,14 @@
 #define CPUID_87_EDX	(1u << 8)
 
 /*
- * The KVM PV features kvmsim models: async PF (with interrupt delivery of
- * 'page ready'; the #PF-vmexit delivery bit is accepted, there is no
- * nested guest to use it).  This host's 6.18 also reports kvmclock,
+ * The KVM PV features kvmsim models: kvmclock (the new MSRs, a stable
+ * clock) and async PF (with interrupt delivery of 'page ready'; the
+ * #PF-vmexit delivery bit is accepted, there is no nested guest to use it).  This host's 6.18 also reports kvmclock,
  * steal time, PV EOI and more (eax 0x1007efb).
  */
 #define KVM_PV_FEATURES	((1u << KVM_FEATURE_ASYNC_PF) | (1u << KVM_FEATURE_ASYNC_PF_VMEXIT) | \
-			 (1u << KVM_FEATURE_ASYNC_PF_INT))
+			 (1u << KVM_FEATURE_ASYNC_PF_INT) | (1u << KVM_FEATURE_CLOCKSOURCE2) | \
+			 (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))
 
 /* "kvmsim x86-64 CPU" padded with NULs, 16 bytes a leaf */
 static const char brand[48] = "kvmsim x86-64 CPU";

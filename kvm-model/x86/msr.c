@@ -57,6 +57,7 @@ static const uint32_t msrs_to_save[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_TSC_AUX,
+	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 	MSR_KVM_ASYNC_PF_EN, MSR_KVM_ASYNC_PF_INT, MSR_KVM_ASYNC_PF_ACK,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_ARCH_CAPABILITIES, MSR_IA32_PERF_CAPABILITIES,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL, MSR_SMI_COUNT,
@@ -377,6 +378,13 @@ static int set_msr_state(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t data, boo
 	case MSR_IA32_MCG_CTL:
 	case MSR_IA32_MCG_STATUS:
 		return set_msr_mce(vcpu, idx, data, host);
+	/* PV features are not enforced (no KVM_CAP_ENFORCE_PV_FEATURE_CPUID) */
+	case MSR_KVM_SYSTEM_TIME_NEW:
+		kvm_write_system_time(vcpu, data);
+		return 0;
+	case MSR_KVM_WALL_CLOCK_NEW:
+		kvm_write_wall_clock(vcpu, data);
+		return 0;
 	}
 	if (idx >= MSR_IA32_MC0_CTL && idx < MSR_IA32_MC0_CTL + 4 * KVM_MAX_MCE_BANKS)
 		return set_msr_mce(vcpu, idx, data, host);
@@ -440,6 +448,12 @@ static int get_msr_state(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data, bo
 		return 0;
 	case MSR_SMI_COUNT:
 		*data = st->smi_count;
+		return 0;
+	case MSR_KVM_SYSTEM_TIME_NEW:
+		*data = st->system_time;
+		return 0;
+	case MSR_KVM_WALL_CLOCK_NEW:
+		*data = kvm_x86_vm(vcpu->kvm)->wall_clock;
 		return 0;
 	case MSR_IA32_MTRRCAP:
 		/* WC and fixed ranges, KVM_NR_VAR_MTRR variable ranges */

@@ -57,6 +57,9 @@ static long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long a
 	case KVM_GET_TSC_KHZ:
 	case KVM_SET_TSC_KHZ:
 		return kvm_vm_ioctl_tsc(kvm, cmd, arg);
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
+		return kvm_vm_ioctl_clock(kvm, cmd, (void *)arg);
 	case KVM_SET_BOOT_CPU_ID:
 		if (kvm->created_vcpus)
 			return -EBUSY;
@@ -156,6 +159,8 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 		return 1;
 	case KVM_CAP_EXIT_HYPERCALL:
 		return kvm_exit_hypercall_valid_mask();
+	case KVM_CAP_ADJUST_CLOCK:
+		return kvm_clock_valid_flags();
 	/* soft limit: the host's CPUs */
 	case KVM_CAP_NR_VCPUS:
 		return KVMSIM_NR_HOST_CPUS;
@@ -256,6 +261,8 @@ static int x86_vcpu_run(struct kvm_vcpu *vcpu)
 	int r;
 
 	kvm_complete_hypercall_exit(vcpu);
+	/* KVM_REQ_CLOCK_UPDATE at every entry */
+	kvm_guest_time_update(vcpu);
 	r = kvm_arch_vcpu_ioctl_run(vcpu);
 
 	if (!r)

@@ -37,6 +37,10 @@ struct x86_vcpu_state {
 	uint64_t tsc_scaling_ratio;
 	uint64_t ia32_tsc_adjust_msr;
 
+	/* kvmclock.c: MSR_KVM_SYSTEM_TIME_NEW and the pvclock page's version */
+	uint64_t system_time;
+	uint32_t pvclock_version;
+
 	/* hypercall.c: the length of a hypercall waiting for userspace's answer */
 	int hypercall_pending;
 	bool hypercall_64;
@@ -66,6 +70,9 @@ struct kvm_x86_vm_state {
 	bool guest_can_read_platform_info;
 	uint64_t disabled_quirks;
 	uint64_t hypercall_exit_enabled;	/* KVM_CAP_EXIT_HYPERCALL */
+	uint64_t kvmclock_offset;	/* kvmclock = virtual ns + this */
+	uint64_t wall_clock;		/* MSR_KVM_WALL_CLOCK_NEW */
+	uint32_t wall_clock_version;
 };
 
 struct x86_vcpu_state *x86_state(struct kvm_vcpu *vcpu);
@@ -103,11 +110,25 @@ int kvm_get_msr_common(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data);
 int kvm_msr_host_access(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data, bool write);
 void kvm_vcpu_msr_init(struct kvm_vcpu *vcpu);
 
+/* kvmclock.c */
+uint32_t kvm_clock_valid_flags(void);
+long kvm_vm_ioctl_clock(struct kvm *kvm, unsigned int cmd, void *uarg);
+void kvm_guest_time_update(struct kvm_vcpu *vcpu);
+void kvm_write_system_time(struct kvm_vcpu *vcpu, uint64_t data);
+void kvm_write_wall_clock(struct kvm_vcpu *vcpu, uint64_t gpa);
+
 /* hypercall.c */
 int kvm_emulate_hypercall(struct kvm_vcpu *vcpu, int len);
 void kvm_complete_hypercall_exit(struct kvm_vcpu *vcpu);
 uint64_t kvm_exit_hypercall_valid_mask(void);
 int kvm_enable_exit_hypercall(struct kvm *kvm, uint64_t mask);
+
+/* kvmclock.c */
+uint32_t kvm_clock_valid_flags(void);
+long kvm_vm_ioctl_clock(struct kvm *kvm, unsigned int cmd, void *uarg);
+void kvm_guest_time_update(struct kvm_vcpu *vcpu);
+void kvm_write_system_time(struct kvm_vcpu *vcpu, uint64_t data);
+void kvm_write_wall_clock(struct kvm_vcpu *vcpu, uint64_t gpa);
 
 /* hypercall.c */
 int kvm_emulate_hypercall(struct kvm_vcpu *vcpu, int len);

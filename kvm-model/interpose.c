@@ -36,6 +36,7 @@
 #include "kvm-model/kvmsim.h"
 #include "posix/posix.h"
 #include "posix/simfd.h"
+#include "sim/sim.h"
 
 #define REAL(name) real_##name
 #define RESOLVE(name)							\
@@ -174,6 +175,23 @@ int __open64_2(const char *path, int flags)
 	return REAL(__open64_2)(path, flags);
 }
 
+/*
+ * A KVM, userfaultfd or other simulated ioctl: a synchronization
+ * operation at its entry and at its exit (--preempt sync), so another
+ * thread can run between the caller's last step and the kernel's first,
+ * and between the kernel's answer and the caller's use of it.
+ */
+static long sync_ioctl(int fd, unsigned long request, unsigned long arg,
+		       long (*fn)(int, unsigned long, unsigned long))
+{
+	long r;
+
+	sim_sync_point("ioctl");
+	r = fn(fd, request, arg);
+	sim_sync_point("ioctl_exit");
+	return r;
+}
+
 int ioctl(int fd, unsigned long request, ...)
 {
 	va_list ap;
@@ -183,10 +201,10 @@ int ioctl(int fd, unsigned long request, ...)
 	arg = va_arg(ap, unsigned long);
 	va_end(ap);
 	if (kvmsim_fd_kind(fd) != KVMSIM_FILE_NONE)
-		return ret_errno(kvmsim_fd_ioctl(fd, request, arg));
+		return ret_errno(sync_ioctl(fd, request, arg, kvmsim_fd_ioctl));
 	/* close-on-exec belongs to the real placeholder fd */
 	if (simfd_get(fd) && request != FIOCLEX && request != FIONCLEX)
-		return ret_errno(posix_fd_ioctl(fd, request, arg));
+		return ret_errno(sync_ioctl(fd, request, arg, posix_fd_ioctl));
 	RESOLVE(ioctl);
 	return REAL(ioctl)(fd, request, arg);
 }

@@ -29,6 +29,7 @@
 #include "kvm-model/fault_inject.h"
 #include "kvm-model/profile.h"
 #include "sim/schedule.h"
+#include "sim/sim.h"
 
 #ifndef KVMSIM_SCENARIO_BIN_DIR
 #define KVMSIM_SCENARIO_BIN_DIR "scenarios"
@@ -95,6 +96,8 @@ static void usage(FILE *f)
 		"  --runs N        run budget (default 1000)\n"
 		"  --jobs N        parallel processes (results do not depend on N)\n"
 		"  --max-choices N per-run decision budget (default 1000000)\n"
+		"  --preempt G     sync (every synchronization operation is a scheduling\n"
+		"                  point; explore's default) or blocking (run's default)\n"
 		"  --out DIR       where failing schedules are saved (default .)\n",
 		KVMSIM_FAIL_SITES_TEXT);
 }
@@ -141,7 +144,7 @@ static bool env_option(int argc, char **argv, int *i)
 		{ "--strategy", "KVMSIM_STRATEGY" }, { "--depth", "KVMSIM_DEPTH" },
 		{ "--preemptions", "KVMSIM_PREEMPTIONS" }, { "--runs", "KVMSIM_RUNS" },
 		{ "--jobs", "KVMSIM_JOBS" }, { "--max-choices", "KVMSIM_MAX_CHOICES" },
-		{ "--profile", "KVMSIM_PROFILE" },
+		{ "--profile", "KVMSIM_PROFILE" }, { "--preempt", "KVMSIM_PREEMPT" },
 	};
 
 	for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
@@ -161,6 +164,13 @@ static void check_values(void)
 {
 	const char *s = getenv("KVMSIM_STRATEGY"), *p = getenv("KVMSIM_PROFILE");
 
+	const char *g = getenv("KVMSIM_PREEMPT");
+	enum sim_preempt gran;
+
+	if (g && sim_preempt_parse(g, &gran)) {
+		fprintf(stderr, "kvmsim: --preempt %s: expected sync or blocking\n", g);
+		exit(2);
+	}
 	if (s && strcmp(s, "random") && strcmp(s, "pct") && strcmp(s, "bounded")) {
 		fprintf(stderr, "kvmsim: --strategy %s: expected random, pct or bounded\n", s);
 		exit(2);
@@ -1145,6 +1155,7 @@ static int cmd_schedule(int argc, char **argv, const char *mode)
 	setenv("KVMSIM_PROFILE", s.profile, 1);
 	if (s.arch[0])
 		setenv("KVMSIM_ARCH", s.arch, 1);
+	setenv("KVMSIM_PREEMPT", s.preempt[0] ? s.preempt : "blocking", 1);
 	unsetenv("KVMSIM_FAIL");
 	for (int k = 0; k < s.nfail; k++)
 		add_fail(s.fail[k]);

@@ -16,6 +16,8 @@
  *   KVMSIM_STRATEGY, KVMSIM_DEPTH, KVMSIM_PREEMPTIONS, KVMSIM_RUNS,
  *   KVMSIM_JOBS, KVMSIM_MAX_CHOICES, KVMSIM_SAVE_PREFIX, KVMSIM_PROGRESS,
  *   KVMSIM_SCHEDULE, KVMSIM_SCENARIO   explore/replay/shrink settings
+ *   KVMSIM_PREEMPT  sync | blocking: scheduling points (default sync under
+ *                   explore/replay/shrink, blocking otherwise)
  *   KVMSIM=off      pass every call through to the real kernel
  */
 #include <limits.h>
@@ -179,6 +181,25 @@ static void profile_setup(void)
 	kvm_profile_set(rules, v);
 }
 
+/*
+ * Which operations are scheduling points.  Under explore every
+ * synchronization operation is, so races between two uncontended ones
+ * are found; a plain run keeps to blocking points (cheaper for real VMMs,
+ * and its one schedule is as good as any).
+ */
+static void preempt_setup(struct sim_schedule *m)
+{
+	const char *v = getenv("KVMSIM_PREEMPT");
+	enum sim_preempt p = env_mode() == SIM_RUN_PLAIN ? SIM_PREEMPT_BLOCKING : SIM_PREEMPT_SYNC;
+
+	if (v && *v && sim_preempt_parse(v, &p)) {
+		fprintf(stderr, "kvmsim: KVMSIM_PREEMPT=%s: expected sync or blocking\n", v);
+		exit(2);
+	}
+	sim_set_preempt(p);
+	snprintf(m->preempt, sizeof(m->preempt), "%s", sim_preempt_name(p));
+}
+
 static void explore_setup(uint64_t seed)
 {
 	static struct sim_explore_cfg cfg;
@@ -204,6 +225,7 @@ static void explore_setup(uint64_t seed)
 	snprintf(cfg.meta.arch, sizeof(cfg.meta.arch), "%s",
 		 (v = getenv("KVMSIM_ARCH")) && strcmp(v, "x86_64") ? v : "");
 	program_meta(&cfg.meta);
+	preempt_setup(&cfg.meta);
 	if (cfg.mode == SIM_RUN_REPLAY || cfg.mode == SIM_RUN_SHRINK)
 		load_schedule(&cfg);
 	if (fail && *fail && arm_faults(&cfg.meta, fail))

@@ -374,6 +374,7 @@ int posix_epoll_wait(int epfd, struct epoll_event *evs, int max, uint64_t timeou
 	struct sim_ev *ev;
 	int err, n;
 
+	sim_sync_point("epoll_wait");
 	if (max <= 0)
 		return -EINVAL;
 	err = ep_from_fd(epfd, &ep);

@@ -142,6 +142,7 @@ long posix_futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *t
 	char why[80];
 	long r;
 
+	sim_sync_point("futex");
 	if (!uaddr || ((uintptr_t)uaddr & 3))
 		return -EINVAL;
 	switch (cmd) {

@@ -135,10 +135,12 @@ static int mutex_relock(struct posix_mutex *pm, int kind)
 int posix_mutex_timedlock(pthread_mutex_t *m, clockid_t clk,
 			  const struct timespec *abstime)
 {
-	struct posix_mutex *pm = mutex_get(m);
+	struct posix_mutex *pm;
 	uint64_t deadline = SIM_FOREVER;
 	int r;
 
+	sim_sync_point("pthread_mutex_lock");
+	pm = mutex_get(m);
 	if (mutex_free(pm)) {
 		mutex_take(pm);
 		return 0;
@@ -157,8 +159,10 @@ int posix_mutex_lock(pthread_mutex_t *m)
 
 int posix_mutex_trylock(pthread_mutex_t *m)
 {
-	struct posix_mutex *pm = mutex_get(m);
+	struct posix_mutex *pm;
 
+	sim_sync_point("pthread_mutex_trylock");
+	pm = mutex_get(m);
 	if (mutex_free(pm)) {
 		mutex_take(pm);
 		return 0;
@@ -181,9 +185,11 @@ static void mutex_release(struct posix_mutex *pm)
 
 int posix_mutex_unlock(pthread_mutex_t *m)
 {
-	struct posix_mutex *pm = (struct posix_mutex *)objtab_find(&mutexes, m);
+	struct posix_mutex *pm;
 	int kind = mutex_kind(m);
 
+	sim_sync_point("pthread_mutex_unlock");
+	pm = (struct posix_mutex *)objtab_find(&mutexes, m);
 	if (kind != PTHREAD_MUTEX_NORMAL && (!pm || pm->owner != sim_self()))
 		return EPERM;
 	if (!pm || !pm->owner)
@@ -232,12 +238,15 @@ clockid_t posix_cond_clock(const pthread_cond_t *c)
 int posix_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 			 const struct timespec *abstime)
 {
-	struct posix_cond *pc = cond_get(c);
-	struct posix_mutex *pm = mutex_get(m);
+	struct posix_cond *pc;
+	struct posix_mutex *pm;
 	uint64_t deadline = SIM_FOREVER;
 	unsigned int count;
 	bool woken;
 
+	sim_sync_point("pthread_cond_wait");
+	pc = cond_get(c);
+	pm = mutex_get(m);
 	if (abstime && posix_deadline(clk, abstime, true, &deadline))
 		return EINVAL;
 	if (mutex_kind(m) != PTHREAD_MUTEX_NORMAL && pm->owner != sim_self())
@@ -252,12 +261,14 @@ int posix_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 
 int posix_cond_signal(pthread_cond_t *c)
 {
+	sim_sync_point("pthread_cond_signal");
 	mutex_event("pthread_cond_signal", sim_wake_one(&cond_get(c)->wq));
 	return 0;
 }
 
 int posix_cond_broadcast(pthread_cond_t *c)
 {
+	sim_sync_point("pthread_cond_broadcast");
 	mutex_event("pthread_cond_broadcast", sim_wake_all(&cond_get(c)->wq));
 	return 0;
 }

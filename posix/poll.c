@@ -132,6 +132,7 @@ int posix_poll(struct pollfd *fds, nfds_t n, uint64_t timeout)
 	struct rlimit rl;
 	int count;
 
+	sim_sync_point("poll");
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && n > rl.rlim_cur)
 		return -EINVAL;
 	pt = calloc(n ? n : 1, sizeof(*pt));

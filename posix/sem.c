@@ -53,8 +53,10 @@ int posix_sem_destroy(sem_t *s)
 
 int posix_sem_trywait(sem_t *s)
 {
-	struct posix_sem *ps = sem_find(s);
+	struct posix_sem *ps;
 
+	sim_sync_point("sem_trywait");
+	ps = sem_find(s);
 	if (!ps)
 		return -EINVAL;
 	if (!ps->value)
@@ -65,9 +67,11 @@ int posix_sem_trywait(sem_t *s)
 
 int posix_sem_timedwait(sem_t *s, clockid_t clk, const struct timespec *abstime)
 {
-	struct posix_sem *ps = sem_find(s);
+	struct posix_sem *ps;
 	uint64_t deadline = SIM_FOREVER;
 
+	sim_sync_point("sem_wait");
+	ps = sem_find(s);
 	if (!ps)
 		return -EINVAL;
 	while (!ps->value) {
@@ -83,8 +87,10 @@ int posix_sem_timedwait(sem_t *s, clockid_t clk, const struct timespec *abstime)
 
 int posix_sem_post(sem_t *s)
 {
-	struct posix_sem *ps = sem_find(s);
+	struct posix_sem *ps;
 
+	sim_sync_point("sem_post");
+	ps = sem_find(s);
 	if (!ps)
 		return -EINVAL;
 	if (ps->value == SEM_VALUE_MAX)

@@ -261,9 +261,11 @@ static ssize_t file_write(struct simfd *f, const void *buf, size_t n)
 
 ssize_t posix_read(int fd, void *buf, size_t n)
 {
-	struct simfd *f = simfd_get(fd);
+	struct simfd *f;
 	ssize_t r;
 
+	sim_sync_point("read");
+	f = simfd_get(fd);
 	if (!f)
 		return -EBADF;
 	simfd_get_ref(f);
@@ -275,9 +277,11 @@ ssize_t posix_read(int fd, void *buf, size_t n)
 
 ssize_t posix_write(int fd, const void *buf, size_t n)
 {
-	struct simfd *f = simfd_get(fd);
+	struct simfd *f;
 	ssize_t r;
 
+	sim_sync_point("write");
+	f = simfd_get(fd);
 	if (!f)
 		return -EBADF;
 	simfd_get_ref(f);

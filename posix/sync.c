@@ -74,8 +74,10 @@ static bool rd_blocked(const pthread_rwlock_t *l, const struct posix_rwlock *pl)
 
 int posix_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
-	struct posix_rwlock *pl = rwlock_get(l);
+	struct posix_rwlock *pl;
 
+	sim_sync_point("pthread_rwlock_tryrdlock");
+	pl = rwlock_get(l);
 	if (rd_blocked(l, pl))
 		return EBUSY;
 	pl->readers++;
@@ -84,9 +86,11 @@ int posix_rwlock_tryrdlock(pthread_rwlock_t *l)
 
 int posix_rwlock_rdlock(pthread_rwlock_t *l, clockid_t clk, const struct timespec *abstime)
 {
-	struct posix_rwlock *pl = rwlock_get(l);
+	struct posix_rwlock *pl;
 	uint64_t deadline = SIM_FOREVER;
 
+	sim_sync_point("pthread_rwlock_rdlock");
+	pl = rwlock_get(l);
 	if (abstime && posix_deadline(clk, abstime, true, &deadline))
 		return EINVAL;
 	if (pl->writer == sim_self())
@@ -100,8 +104,10 @@ int posix_rwlock_rdlock(pthread_rwlock_t *l, clockid_t clk, const struct timespe
 
 int posix_rwlock_trywrlock(pthread_rwlock_t *l)
 {
-	struct posix_rwlock *pl = rwlock_get(l);
+	struct posix_rwlock *pl;
 
+	sim_sync_point("pthread_rwlock_trywrlock");
+	pl = rwlock_get(l);
 	if (pl->writer || pl->readers)
 		return EBUSY;
 	pl->writer = sim_self();
@@ -110,10 +116,12 @@ int posix_rwlock_trywrlock(pthread_rwlock_t *l)
 
 int posix_rwlock_wrlock(pthread_rwlock_t *l, clockid_t clk, const struct timespec *abstime)
 {
-	struct posix_rwlock *pl = rwlock_get(l);
+	struct posix_rwlock *pl;
 	uint64_t deadline = SIM_FOREVER;
 	bool ok = true;
 
+	sim_sync_point("pthread_rwlock_wrlock");
+	pl = rwlock_get(l);
 	if (abstime && posix_deadline(clk, abstime, true, &deadline))
 		return EINVAL;
 	if (pl->writer == sim_self())
@@ -136,6 +144,7 @@ int posix_rwlock_unlock(pthread_rwlock_t *l)
 {
 	struct posix_rwlock *pl = (struct posix_rwlock *)objtab_find(&rwlocks, l);
 
+	sim_sync_point("pthread_rwlock_unlock");
 	if (!pl)
 		return EPERM;
 	if (pl->writer == sim_self())
@@ -185,6 +194,7 @@ int posix_barrier_wait(pthread_barrier_t *b)
 	struct posix_barrier *pb = (struct posix_barrier *)objtab_find(&barriers, b);
 	uint64_t round;
 
+	sim_sync_point("pthread_barrier_wait");
 	if (!pb)
 		return EINVAL;
 	if (++pb->arrived == pb->count) {
@@ -211,6 +221,7 @@ int posix_once(pthread_once_t *once, void (*fn)(void))
 {
 	struct sim_ev *ev;
 
+	sim_sync_point("pthread_once");
 	for (;;) {
 		if (*once & 2)
 			return 0;
@@ -233,6 +244,7 @@ static struct sim_waitq spin_wq = { .name = "pthread_spin_lock" };
 
 int posix_spin_lock(pthread_spinlock_t *l)
 {
+	sim_sync_point("pthread_spin_lock");
 	while (*l)
 		sim_wait(&spin_wq);
 	*l = 1;
@@ -241,6 +253,7 @@ int posix_spin_lock(pthread_spinlock_t *l)
 
 int posix_spin_trylock(pthread_spinlock_t *l)
 {
+	sim_sync_point("pthread_spin_trylock");
 	if (*l)
 		return EBUSY;
 	*l = 1;
@@ -249,6 +262,7 @@ int posix_spin_trylock(pthread_spinlock_t *l)
 
 int posix_spin_unlock(pthread_spinlock_t *l)
 {
+	sim_sync_point("pthread_spin_unlock");
 	*l = 0;
 	sim_wake_all(&spin_wq);
 	return 0;

@@ -8,6 +8,8 @@
  * woken in; a schedule recorded as pick indices then means the same thing
  * on replay.
  */
+#include <string.h>
+
 #include "sim/sim_internal.h"
 
 void sim_runq_add(struct sim_actor *a)
@@ -354,6 +356,40 @@ void sim_yield(const char *point)
 	if (sim_rt.nrun == 1)
 		return;
 	sim_schedule(self, SIM_SCHED_YIELD, point);
+}
+
+void sim_set_preempt(enum sim_preempt p)
+{
+	sim_rt.preempt = p;
+}
+
+enum sim_preempt sim_preempt(void)
+{
+	return sim_rt.preempt;
+}
+
+const char *sim_preempt_name(enum sim_preempt p)
+{
+	return p == SIM_PREEMPT_SYNC ? "sync" : "blocking";
+}
+
+int sim_preempt_parse(const char *name, enum sim_preempt *p)
+{
+	if (!strcmp(name, "sync"))
+		*p = SIM_PREEMPT_SYNC;
+	else if (!strcmp(name, "blocking"))
+		*p = SIM_PREEMPT_BLOCKING;
+	else
+		return -1;
+	return 0;
+}
+
+void sim_sync_point(const char *point)
+{
+	if (sim_rt.preempt != SIM_PREEMPT_SYNC || !sim_rt.initialized ||
+	    sim_rt.in_sched || sim_rt.cur->state != SIM_ACTOR_RUNNABLE)
+		return;
+	sim_yield(point);
 }
 
 void sim_join(struct sim_actor *a)

@@ -78,6 +78,8 @@ int sim_schedule_write(const struct sim_schedule *s, const char *path)
 	if (s->arch[0])
 		put_line(f, "arch", s->arch);
 	fprintf(f, "quantum %" PRIu64 "\n", s->quantum);
+	if (s->preempt[0])
+		put_line(f, "preempt", s->preempt);
 	for (int i = 0; i < s->nfail; i++)
 		put_line(f, "fail", s->fail[i]);
 	if (s->strategy[0])
@@ -187,6 +189,15 @@ static int parse_count(struct reader *r, struct sim_schedule *s, const char *v)
 	return 0;
 }
 
+static int parse_preempt(struct reader *r, struct sim_schedule *s, const char *v)
+{
+	enum sim_preempt p;
+
+	if (sim_preempt_parse(v, &p))
+		return bad(r, "expected \"preempt sync\" or \"preempt blocking\"");
+	return set_str(r, s->preempt, sizeof(s->preempt), v);
+}
+
 /* One "key value" header line. */
 static int parse_header(struct reader *r, struct sim_schedule *s, char *line)
 {
@@ -213,6 +224,8 @@ static int parse_header(struct reader *r, struct sim_schedule *s, char *line)
 		return set_str(r, s->profile, sizeof(s->profile), v);
 	if (!strcmp(line, "arch"))
 		return set_str(r, s->arch, sizeof(s->arch), v);
+	if (!strcmp(line, "preempt"))
+		return parse_preempt(r, s, v);
 	if (!strcmp(line, "strategy"))
 		return set_str(r, s->strategy, sizeof(s->strategy), v);
 	if (!strcmp(line, "oracle"))

@@ -16,6 +16,8 @@
  *	profile NAME
  *	arch NAME			(optional: the program's --arch, e.g. arm64)
  *	quantum N			(0: default)
+ *	preempt sync|blocking		(scheduling points; absent: blocking,
+ *					 as files from before it was recorded)
  *	fail SPEC			(one line per --fail)
  *	strategy TEXT			(how the schedule was found; informative)
  *	oracle NAME			(the verdict of the run, if it failed)
@@ -54,6 +56,7 @@ struct sim_schedule {
 	char profile[64];
 	char arch[16];		/* "" for the default */
 	uint64_t quantum;
+	char preempt[16];	/* "sync", "blocking"; "": blocking */
 	char *fail[SIM_MAX_FAIL];
 	int nfail;
 	char strategy[128];

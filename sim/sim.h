@@ -72,6 +72,32 @@ int sim_wake_all(struct sim_waitq *wq);
  */
 void sim_yield(const char *point);
 
+/*
+ * Preemption granularity (issue 14).  SIM_PREEMPT_BLOCKING: only blocking
+ * operations, yields and exits are scheduling points.  SIM_PREEMPT_SYNC:
+ * every synchronization operation the layers above mark with
+ * sim_sync_point() is one too (an uncontended mutex lock, a cond signal,
+ * an ioctl entry...), as CHESS, Loom and Shuttle do: races between two
+ * such operations, e.g. ABBA lock order, are then in the schedule space.
+ */
+enum sim_preempt {
+	SIM_PREEMPT_BLOCKING,
+	SIM_PREEMPT_SYNC,
+};
+
+void sim_set_preempt(enum sim_preempt p);
+enum sim_preempt sim_preempt(void);
+const char *sim_preempt_name(enum sim_preempt p);
+/* "sync" / "blocking" -> 0 and *p, else -1. */
+int sim_preempt_parse(const char *name, enum sim_preempt *p);
+
+/*
+ * A synchronization operation: under SIM_PREEMPT_SYNC a sim_yield(point),
+ * otherwise nothing.  Also nothing before sim_init or while the
+ * scheduler itself runs (a strategy, a deadlock handler).
+ */
+void sim_sync_point(const char *point);
+
 /* ---- timed waits (virtual time) ---- */
 
 #define SIM_FOREVER UINT64_MAX

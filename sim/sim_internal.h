@@ -85,6 +85,7 @@ struct sim_runtime {
 	void (*resume_hook)(void);	/* sim_set_resume_hook */
 	bool (*idle_wait)(void);	/* sim_set_idle_wait */
 	uint64_t points;		/* scheduling points reached (spin.c) */
+	enum sim_preempt preempt;	/* sim_set_preempt */
 };
 
 extern struct sim_runtime sim_rt;

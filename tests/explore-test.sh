@@ -90,6 +90,44 @@ jobs)
 		cmp -s "$W/${s}1.err" "$W/${s}2.err" || fail "$s: --jobs changed the result"
 	done
 	;;
+sync-points)
+	# --preempt sync (the default): an ABBA lock order and a check-then-wait
+	# lost wakeup with no yield in them are found by every strategy,
+	# replayed, and not found at all with blocking points only
+	for p in abba check-then-wait; do
+		case $p in
+		abba) want='vmm on thread1.exit, thread1 on pthread_mutex, thread2 on pthread_mutex$' ;;
+		*) want='vmm on pthread_cond$' ;;
+		esac
+		for s in random pct bounded; do
+			rm -f "$W"/*.schedule
+			explore --strategy $s --runs 1000 --out "$W" -- "$BIN/$p"
+			[ $rc = 1 ] || fail "$p $s: exit $rc: $(cat "$W/err")"
+			grep -q "^FAILED run [0-9]*: oracle deadlock: every actor is blocked at vtime 0: $want" "$W/err" ||
+				fail "$p $s verdict: $(cat "$W/err")"
+			f=$(ls "$W"/$p.*.schedule) || fail "$p $s: no schedule"
+			grep -q '^preempt sync$' "$f" || fail "$p $s: granularity not recorded"
+			"$KVMSIM" replay "$f" >/dev/null 2>"$W/e"
+			[ $? = 86 ] || fail "$p $s: replay: $(cat "$W/e")"
+			grep -q "FAILED oracle deadlock: every actor is blocked at vtime 0: $want" "$W/e" ||
+				fail "$p $s replay verdict: $(cat "$W/e")"
+			explore --strategy $s --preempt blocking --runs 300 --out "$W" -- "$BIN/$p"
+			[ $rc = 0 ] || fail "$p $s blocking: exit $rc: $(cat "$W/err")"
+		done
+	done
+	# the file's granularity is what replay uses: switched to blocking
+	# points, the losing interleaving no longer exists
+	sed 's/^preempt sync$/preempt blocking/' "$f" >"$W/b.schedule"
+	"$KVMSIM" replay "$W/b.schedule" >/dev/null 2>"$W/e"
+	grep -q 'FAILED oracle' "$W/e" && fail "blocking replay still fails: $(cat "$W/e")"
+	"$KVMSIM" explore --preempt often -- "$BIN/abba" 2>"$W/e"
+	[ $? = 2 ] && grep -q -- '--preempt often: expected sync or blocking' "$W/e" ||
+		fail "--preempt often: $(cat "$W/e")"
+	sed 's/^preempt sync$/preempt often/' "$f" >"$W/o.schedule"
+	"$KVMSIM" replay "$W/o.schedule" 2>"$W/e"
+	[ $? = 2 ] && grep -q 'o.schedule:[0-9]*: expected "preempt sync" or "preempt blocking"' "$W/e" ||
+		fail "preempt often in a file: $(cat "$W/e")"
+	;;
 strategies)
 	explore --runs 500 --strategy pct --depth 2 --out "$W" -- "$BIN/lost-wakeup"
 	grep -q 'oracle deadlock' "$W/err" || fail "pct: $(cat "$W/err")"

@@ -54,7 +54,6 @@ int main(void)
 	struct kvm_userspace_memory_region2 r;
 	struct kvm_vcpu *vcpu;
 	pthread_t mt;
-	int exits = 0;
 
 	mem = vm_add_slot(vm, 1, SLOT_GPA, NPAGES * SZ_4K, 0, BACKING_ANON_4K);
 	virt_map(vm, SLOT_GPA, SLOT_GPA, NPAGES * SZ_4K, SZ_4K);
@@ -87,7 +86,6 @@ int main(void)
 		/* fetch the page: here, just take it as it is */
 		__atomic_and_fetch(&bitmap, ~(1ull << ((gpa - SLOT_GPA) / SZ_4K)),
 				   __ATOMIC_SEQ_CST);
-		exits++;
 	}
 	pthread_join(mt, NULL);
 	printf("guest: wrote %d pages\n", NPAGES);

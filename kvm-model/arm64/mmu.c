@@ -538,7 +538,9 @@ int kvm_handle_guest_abort(struct kvm_vcpu *vcpu)
 	case ARM64_WALK_OK:
 		break;
 	}
-	if (s2_lookup(vcpu->kvm, res.ipa, write, &leaf)) {
+	/* what the fill needs from stage 2; an SPTE without it is a permission fault */
+	if (s2_lookup(vcpu->kvm, res.ipa, write, &leaf) &&
+	    (!exec || (leaf.flags & TDP_SPTE_EXEC))) {
 		/* the walk's own S1PTW faults mapped what was missing */
 		kvm_livelock_check(vcpu, res.ipa >> PAGE_SHIFT, true, "re-faulted");
 		return 0;

@@ -400,6 +400,8 @@ void kvm_put_vcpu(struct kvm_vcpu *vcpu)
 
 /* ---- capabilities ---- */
 
+#define KVM_MAX_IRQ_ROUTES 4096	/* include/linux/kvm_host.h */
+
 /* kvm_vm_ioctl_check_extension_generic, then the arch's answer */
 int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 {
@@ -412,6 +414,9 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_USER_MEMORY2:
 	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
+	/* CONFIG_HAVE_KVM_IRQ_ROUTING: routes are taken, none is used yet */
+	case KVM_CAP_IRQ_ROUTING:
+		return KVM_MAX_IRQ_ROUTES;
 	case KVM_CAP_MEMORY_FAULT_INFO:
 		return !kvm_rule_on(RULE_RFC_MEMFAULT_EXIT);
 	/* private-v6 predates guest_memfd, attributes and VM types */

@@ -10,7 +10,8 @@
 # depends only on libc6 >= 2.34) and changes nothing else.
 set -eu
 pkgs="cmake make gcc pkg-config libcapstone-dev libelf-dev check
-libunwind-dev gcc-aarch64-linux-gnu linux-libc-dev-arm64-cross clang python3"
+libunwind-dev gcc-aarch64-linux-gnu linux-libc-dev-arm64-cross clang python3
+qemu-system-x86"
 trixie_list=/etc/apt/sources.list.d/kvmsim-trixie.sources
 trixie_pin=/etc/apt/preferences.d/kvmsim-trixie
 

@@ -1,0 +1,83 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# QEMU (Debian's qemu-system-x86) on a -bios guest of our own.
+#
+#   run.sh native KVMSIM BIOS   natively: the guest's line on stdout, exit status 3
+#   run.sh kvmsim KVMSIM BIOS   under kvmsim exec: the same, and the same trace
+#                               hash on two runs with one seed
+#   run.sh sigterm KVMSIM BIOS  the idle guest (halted forever) under kvmsim:
+#                               SIGTERM from outside ends QEMU cleanly
+#                               (exit 0, its "terminating on signal" line)
+# No qemu-system-x86_64 (or, natively, no /dev/kvm): skipped (77).
+set -u
+mode=$1 kvmsim=$2 bios=$3
+qemu=$(command -v qemu-system-x86_64) || { echo "skip: no qemu-system-x86_64"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+expected="hello from a -bios guest on port 0xe9"
+
+fail() {
+	echo "FAIL: $*" >&2
+	[ -s "$tmp/err" ] && tail -n 20 "$tmp/err" >&2
+	exit 1
+}
+
+qemu() {	# WRAPPER...: run QEMU under it, stdout in $tmp/out
+	"$@" "$qemu" -accel kvm -M microvm,pic=off,pit=off,rtc=off,kernel-irqchip=off \
+		-bios "$bios" -debugcon stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		-display none -nodefaults -no-user-config -m 16 \
+		</dev/null >"$tmp/out" 2>"$tmp/err"
+}
+
+check() {	# status what
+	[ "$(cat "$tmp/out")" = "$expected" ] || fail "$2: stdout is \"$(cat "$tmp/out")\""
+	[ "$1" -eq 3 ] || fail "$2: exit status $1, expected 3 (isa-debug-exit 1)"
+}
+
+case $mode in
+native)
+	if ! [ -c /dev/kvm ] || ! (exec 3<>/dev/kvm) 2>/dev/null; then
+		echo "skip: /dev/kvm is absent or cannot be opened"
+		exit 77
+	fi
+	qemu timeout 60
+	check $? "native QEMU"
+	echo "ok: native QEMU printed the line and exited with 3" ;;
+kvmsim)
+	for i in 1 2; do
+		qemu timeout 60 "$kvmsim" exec --seed 3 --hash --
+		check $? "QEMU under kvmsim, run $i"
+		grep '^kvmsim: trace hash' "$tmp/err" >"$tmp/hash$i" || fail "no trace hash"
+	done
+	cmp -s "$tmp/hash1" "$tmp/hash2" ||
+		fail "same seed, different traces: $(cat "$tmp/hash1" "$tmp/hash2")"
+	echo "ok: same output and exit status, $(cat "$tmp/hash1")" ;;
+sigterm)
+	# a simple command: $! is QEMU itself (kvmsim exec execs it)
+	"$kvmsim" exec -- "$qemu" -accel kvm \
+		-M microvm,pic=off,pit=off,rtc=off,kernel-irqchip=off -bios "$bios" \
+		-debugcon stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		-display none -nodefaults -no-user-config -m 16 \
+		</dev/null >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	for i in $(seq 50); do
+		grep -q "$expected" "$tmp/out" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q "$expected" "$tmp/out" || { kill -KILL $pid; fail "the idle guest never printed"; }
+	kill -TERM $pid
+	for i in $(seq 50); do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 $pid 2>/dev/null; then
+		kill -KILL $pid
+		fail "QEMU did not end within 5 s of SIGTERM"
+	fi
+	wait $pid
+	rc=$?
+	grep -q "terminating on signal 15" "$tmp/err" || fail "no \"terminating on signal 15\" from QEMU"
+	[ $rc -eq 0 ] || fail "exit status $rc after SIGTERM, expected 0"
+	echo "ok: SIGTERM ended QEMU cleanly" ;;
+esac

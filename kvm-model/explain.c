@@ -47,6 +47,8 @@ static const struct narration narrations[] = {
 	{ "kvm_get_dirty_log_protect", 0, "KVM_GET_DIRTY_LOG: copy the log (without manual protect: clear it and write-protect those pages)" },
 	{ "kvm_clear_dirty_log_protect", 0, "KVM_CLEAR_DIRTY_LOG: clear these bits and write-protect their pages" },
 	{ "kvm_exit", 0, "KVM_RUN returns to userspace" },
+	{ "sched_choice", 0, "scheduling choice" },
+	{ "oracle", 0, "oracle verdict: the run failed" },
 	/* arm64 */
 	{ "kvm_arch_vcpu_ioctl_vcpu_init", 0, "KVM_ARM_VCPU_INIT: reset the vCPU" },
 	{ "stage1_fault", 0, "stage-1 walk failed: the guest's own tables fault" },

@@ -48,6 +48,16 @@ void sim_oracle_finish(const char *oracle, const char *message)
 						    finish_hooks[i].opaque);
 }
 
+/* The verdict ends the trace, so the trace alone says how the run went. */
+static void trace_verdict(const char *oracle, const char *msg)
+{
+	struct sim_ev *ev = sim_ev_begin("oracle");
+
+	sim_ev_str(ev, "oracle", oracle);
+	sim_ev_str(ev, "message", msg);
+	sim_ev_end(ev);
+}
+
 void sim_oracle_fail(const char *oracle, const char *fmt, ...)
 {
 	char msg[1024];
@@ -69,6 +79,7 @@ void sim_oracle_fail(const char *oracle, const char *fmt, ...)
 		sim_make_runnable(sim_rt.cur);
 	fflush(stdout);
 	fprintf(stderr, "kvmsim: FAILED oracle %s: %s\n", oracle, msg);
+	trace_verdict(oracle, msg);
 	sim_oracle_finish(oracle, msg);
 	exit(SIM_ORACLE_EXIT_STATUS);
 }

@@ -8,6 +8,7 @@
  * woken in; a schedule recorded as pick indices then means the same thing
  * on replay.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/sim_internal.h"
@@ -244,6 +245,38 @@ uint64_t sim_next_timer(void)
 
 /* ---- scheduling points ---- */
 
+static const char *const sched_kind_name[] = {
+	[SIM_SCHED_YIELD] = "yield", [SIM_SCHED_WAIT] = "wait", [SIM_SCHED_EXIT] = "exit",
+};
+
+/*
+ * Every decision is a trace event: the point it was taken at, who could
+ * run, who runs, and whether that took the CPU from an actor that could
+ * have gone on — a failing schedule's trace then reads as its losing
+ * interleaving.
+ */
+static void trace_choice(const struct sim_sched_point *sp, const struct sim_actor *next)
+{
+	char who[256];
+	size_t len = 0;
+	struct sim_ev *ev;
+
+	if (!sim_trace_recording())
+		return;
+	who[0] = 0;
+	for (int i = 0; i < sp->n && len < sizeof(who); i++)
+		len += snprintf(who + len, sizeof(who) - len, "%s%s", i ? "," : "",
+				sp->runnable[i]->name);
+	ev = sim_ev_begin("sched_choice");
+	sim_ev_int(ev, "decision", (int64_t)sp->decision);
+	sim_ev_str(ev, "kind", sched_kind_name[sp->kind]);
+	sim_ev_str(ev, "point", sp->point ? sp->point : "exit");
+	sim_ev_str(ev, "runnable", who);
+	sim_ev_str(ev, "next", next->name);
+	sim_ev_bool(ev, "preempted", sp->kind == SIM_SCHED_YIELD && next != sp->self);
+	sim_ev_end(ev);
+}
+
 static struct sim_actor *pick_next(struct sim_actor *self,
 				   enum sim_sched_kind kind, const char *point)
 {
@@ -268,6 +301,7 @@ static struct sim_actor *pick_next(struct sim_actor *self,
 		sim_panic("strategy \"%s\" picked %d of %d runnable actors",
 			  sim_strategy_name(), idx, sp.n);
 	sim_rt.decisions++;
+	trace_choice(&sp, sp.runnable[idx]);
 	return sim_rt.runq[idx];
 }
 

@@ -128,6 +128,35 @@ sync-points)
 	[ $? = 2 ] && grep -q 'o.schedule:[0-9]*: expected "preempt sync" or "preempt blocking"' "$W/e" ||
 		fail "preempt often in a file: $(cat "$W/e")"
 	;;
+trace-choices)
+	# a failing schedule's trace is its losing interleaving: one
+	# sched_choice per pick of the schedule (thread1 preempted at a
+	# pthread_mutex_lock), then the oracle's verdict as the last event
+	explore --strategy pct --runs 1000 --out "$W" -- "$BIN/abba"
+	f=$(ls "$W"/abba.*.schedule) || fail "no schedule: $(cat "$W/err")"
+	"$KVMSIM" replay --trace "$W/t.jsonl" --explain="$W/x" "$f" >/dev/null 2>"$W/e"
+	[ $? = 86 ] || fail "replay: $(cat "$W/e")"
+	python3 - "$W/t.jsonl" "$f" <<'PY' || fail "trace: $(cat "$W/t.jsonl")"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+picks = [l.split() for l in open(sys.argv[2]) if l.startswith("p ")]
+ch = [e for e in ev if e["event"] == "sched_choice"]
+assert len(ch) == len(picks), (len(ch), len(picks))
+for i, (e, p) in enumerate(zip(ch, picks)):
+    assert e["decision"] == i, e
+    names = e["runnable"].split(",")
+    assert len(names) == int(p[4]) and e["next"] in names, (e, p)
+    assert e["next"] == "vmm" if p[1] == "0" else e["next"] == "thread" + p[1], (e, p)
+    assert e["preempted"] == (p[3] == "y" and p[1] != p[2]), (e, p)
+    assert e["kind"] == {"y": "yield", "w": "wait", "x": "exit"}[p[3]], (e, p)
+assert any(e["preempted"] and e["point"] == "pthread_mutex_lock" for e in ch), ch
+last = ev[-1]
+assert last["event"] == "oracle" and last["oracle"] == "deadlock", last
+assert last["message"].endswith("thread1 on pthread_mutex, thread2 on pthread_mutex"), last
+PY
+	grep -q 'scheduling choice .*point=pthread_mutex_lock' "$W/x" || fail "narration: $(cat "$W/x")"
+	grep -q 'oracle verdict: the run failed .*oracle=deadlock' "$W/x" || fail "narration: $(cat "$W/x")"
+	;;
 strategies)
 	explore --runs 500 --strategy pct --depth 2 --out "$W" -- "$BIN/lost-wakeup"
 	grep -q 'oracle deadlock' "$W/err" || fail "pct: $(cat "$W/err")"

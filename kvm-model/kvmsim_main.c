@@ -96,6 +96,8 @@ static void usage(FILE *f)
 		"  --runs N        run budget (default 1000)\n"
 		"  --jobs N        parallel processes (results do not depend on N)\n"
 		"  --max-choices N per-run decision budget (default 1000000)\n"
+		"  --max-starve N  per-run budget: decisions in a row an actor may be\n"
+		"                  runnable and not run (default 10000, 0: none)\n"
 		"  --preempt G     sync (every synchronization operation is a scheduling\n"
 		"                  point; explore's default) or blocking (run's default)\n"
 		"  --out DIR       where failing schedules are saved (default .)\n",
@@ -145,6 +147,7 @@ static bool env_option(int argc, char **argv, int *i)
 		{ "--preemptions", "KVMSIM_PREEMPTIONS" }, { "--runs", "KVMSIM_RUNS" },
 		{ "--jobs", "KVMSIM_JOBS" }, { "--max-choices", "KVMSIM_MAX_CHOICES" },
 		{ "--profile", "KVMSIM_PROFILE" }, { "--preempt", "KVMSIM_PREEMPT" },
+		{ "--max-starve", "KVMSIM_MAX_STARVE" },
 	};
 
 	for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
@@ -185,7 +188,7 @@ static void check_values(void)
 		}
 	}
 	for (const char *const *n = (const char *const[]){ "KVMSIM_DEPTH", "KVMSIM_RUNS",
-			"KVMSIM_JOBS", "KVMSIM_PREEMPTIONS", "KVMSIM_MAX_CHOICES",
+			"KVMSIM_JOBS", "KVMSIM_PREEMPTIONS", "KVMSIM_MAX_CHOICES", "KVMSIM_MAX_STARVE",
 			"KVMSIM_SEED", "KVMSIM_QUANTUM", NULL }; *n; n++) {
 		const char *v = getenv(*n);
 		char *end;
@@ -1124,8 +1127,8 @@ static int cmd_explore(int argc, char **argv)
 	snprintf(prefix, sizeof(prefix), "%s/%s", out_dir, base);
 	setenv("KVMSIM_MODE", "explore", 1);
 	setenv("KVMSIM_SAVE_PREFIX", prefix, 1);
-	if (isatty(STDERR_FILENO))
-		setenv("KVMSIM_PROGRESS", "1", 1);
+	/* a redrawn line on a terminal, else a plain line every few seconds */
+	setenv("KVMSIM_PROGRESS", isatty(STDERR_FILENO) ? "1" : "2", 1);
 	exec_program(bin, &argv[i]);
 	return 127;
 }

@@ -16,6 +16,9 @@
  *   KVMSIM_STRATEGY, KVMSIM_DEPTH, KVMSIM_PREEMPTIONS, KVMSIM_RUNS,
  *   KVMSIM_JOBS, KVMSIM_MAX_CHOICES, KVMSIM_SAVE_PREFIX, KVMSIM_PROGRESS,
  *   KVMSIM_SCHEDULE, KVMSIM_SCENARIO   explore/replay/shrink settings
+ *   KVMSIM_MAX_STARVE  decisions in a row an actor may be runnable and
+ *                   not run (default 10000; "budget" verdict)
+ *   KVMSIM_PROGRESS_SECONDS  between plain progress lines (default 5)
  *   KVMSIM_PREEMPT  sync | blocking: scheduling points (default sync under
  *                   explore/replay/shrink, blocking otherwise)
  *   KVMSIM=off      pass every call through to the real kernel
@@ -212,9 +215,11 @@ static void explore_setup(uint64_t seed)
 	cfg.preemptions = (int)env_u64("KVMSIM_PREEMPTIONS", 2);
 	cfg.runs = env_u64("KVMSIM_RUNS", 1000);
 	cfg.jobs = (int)env_u64("KVMSIM_JOBS", 1);
-	cfg.max_choices = env_u64("KVMSIM_MAX_CHOICES", 1000000);
+	cfg.max_choices = env_u64("KVMSIM_MAX_CHOICES", 100000);
 	cfg.save_prefix = (v = getenv("KVMSIM_SAVE_PREFIX")) && *v ? v : "kvmsim";
-	cfg.progress = env_u64("KVMSIM_PROGRESS", 0);
+	cfg.progress = (int)env_u64("KVMSIM_PROGRESS", 0);
+	cfg.progress_seconds = env_u64("KVMSIM_PROGRESS_SECONDS", 5);
+	cfg.max_starve = env_u64("KVMSIM_MAX_STARVE", 10000);
 	cfg.meta.seed = seed;
 	cfg.meta.run_seed = seed;
 	cfg.meta.quantum = env_u64("KVMSIM_QUANTUM", 0);

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sim/explore.h"
@@ -85,6 +86,9 @@ static struct {
 
 	struct armed_site armed[SIM_MAX_FAIL];
 	int narmed;
+
+	/* decisions in a row each actor was runnable and not picked */
+	uint64_t starved[MAX_PRIO_IDS];
 } ex;
 
 static void serve(void);
@@ -226,6 +230,32 @@ static char point_char(enum sim_sched_kind k)
 	return k == SIM_SCHED_YIELD ? 'y' : k == SIM_SCHED_WAIT ? 'w' : 'x';
 }
 
+/*
+ * The starvation budget: an actor left runnable and not picked for
+ * max_starve decisions in a row is what a spinning actor (a guest
+ * looping in KVM_RUN, a thread polling a flag) does to the one it waits
+ * for under an unfair schedule; the run would go on for minutes.
+ */
+static void check_starvation(const struct sim_sched_point *sp, const struct sim_actor *next)
+{
+	for (int i = 0; i < sp->n; i++) {
+		const struct sim_actor *a = sp->runnable[i];
+		int id = sim_actor_id(a);
+
+		if (id >= MAX_PRIO_IDS)
+			continue;
+		if (a == next) {
+			ex.starved[id] = 0;
+			continue;
+		}
+		if (++ex.starved[id] > ex.cfg.max_starve && ex.cfg.max_starve)
+			sim_oracle_fail("budget", "%s starved: runnable but not run for %" PRIu64
+					" scheduling decisions in a row while %s ran (at %s)",
+					sim_actor_name(a), ex.cfg.max_starve, sim_actor_name(next),
+					sp->point ? sp->point : "exit");
+	}
+}
+
 static int explore_pick(const struct sim_sched_point *sp, void *opaque)
 {
 	struct sim_choice c = { .kind = 'p', .point = point_char(sp->kind) };
@@ -241,6 +271,7 @@ static int explore_pick(const struct sim_sched_point *sp, void *opaque)
 		if (sp->runnable[i]->id < 64)
 			c.mask |= 1ull << sp->runnable[i]->id;
 	log_choice(&c);
+	check_starvation(sp, sp->runnable[idx]);
 	return idx;
 }
 
@@ -334,6 +365,7 @@ void sim_explore_reset(void)
 	ex.started = false;
 	ex.nlog = 0;
 	ex.diverged = false;
+	memset(ex.starved, 0, sizeof(ex.starved));
 	for (int i = 0; i < ex.narmed; i++)
 		ex.armed[i].hits = 0;
 }
@@ -804,11 +836,39 @@ struct explorer {
 	bool *pending_done;
 	uint64_t expanded;
 	uint64_t *run_from;		/* prefix length of each run */
+	uint64_t started_ns, last_line_ns;	/* plain progress lines */
 };
 
-static void progress(const struct explorer *e, bool last)
+/*
+ * Host time, for one thing only: when to print a plain progress line.
+ * It never reaches a run, a schedule, a trace or a verdict.
+ */
+static uint64_t host_ns(void)
 {
-	if (!ex.cfg.progress || (!last && e->done % 64))
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Not a terminal: a line every progress_seconds, with the rate so far. */
+static void progress_plain(struct explorer *e)
+{
+	uint64_t now = host_ns(), secs = ex.cfg.progress_seconds;
+
+	if (now - e->last_line_ns < secs * 1000000000ull)
+		return;
+	e->last_line_ns = now;
+	fprintf(stderr, "explore: progress: %" PRIu64 "/%" PRIu64 " runs, %" PRIu64
+		" failing, %.0f runs/s\n", e->done, ex.cfg.runs, e->failing,
+		(double)e->done * 1e9 / (double)(now - e->started_ns + 1));
+}
+
+static void progress(struct explorer *e, bool last)
+{
+	if (ex.cfg.progress == 2 && !last)
+		progress_plain(e);
+	if (ex.cfg.progress != 1 || (!last && e->done % 64))
 		return;
 	fprintf(stderr, "\rexplore: %" PRIu64 "/%" PRIu64 " runs, %" PRIu64 " failing%s",
 		e->done, ex.cfg.runs, e->failing, last ? "\n" : "");
@@ -885,6 +945,8 @@ static void alloc_explorer(struct explorer *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->first_fail = UINT64_MAX;
+	if (ex.cfg.progress == 2)
+		e->started_ns = e->last_line_ns = host_ns();
 	if (!bounded())
 		return;
 	e->pending = calloc(ex.cfg.runs, sizeof(*e->pending));

@@ -34,9 +34,17 @@ struct sim_explore_cfg {
 	uint64_t runs;		/* explore: run budget */
 	int jobs;		/* runs in parallel processes */
 	uint64_t max_choices;	/* per run; more is the "budget" verdict */
+	/*
+	 * Per run: an actor runnable and not picked for more decisions in a
+	 * row than this is starved (a spinning actor): "budget" verdict.
+	 * 0: no limit.
+	 */
+	uint64_t max_starve;
 	const char *save_prefix;	/* explore: PREFIX.RUN.schedule */
 	const char *schedule_path;	/* replay / shrink input */
-	bool progress;		/* draw a progress line on stderr */
+	int progress;		/* 1: redraw a line on stderr (a terminal);
+				 * 2: a plain line every progress_seconds */
+	uint64_t progress_seconds;
 	/*
 	 * What a saved schedule needs to run again; replay and shrink get it
 	 * (choices too) from schedule_path.

@@ -66,6 +66,14 @@ echo "guest insns/s raw Unicorn, counted quanta of 100000: $((rawc * 5))   ($raw
 echo "ratio kvmsim/raw:               $(ratio "$sim" "$rawr")"
 echo "ratio kvmsim/raw counted:       $(ratio "$sim" "$rawc")"
 
+# (b2) load/store loop: 7 guest instructions per iteration, 16 pages
+sim=$(rate $iters_small $iters_big "$kvmsim" exec -- "$vmm" memory)
+memory() { "$raw" memory "$1"; }
+rawr=$(rate $iters_small $iters_big memory)
+echo "memory loop insns/s kvmsim:     $((sim * 7))   ($kvmsim exec -- $vmm memory $iters_small vs $iters_big)"
+echo "memory loop insns/s raw Unicorn: $((rawr * 7))   ($raw memory $iters_small vs $iters_big)"
+echo "ratio kvmsim/raw (memory):      $(ratio "$sim" "$rawr")"
+
 # (c) touch-pages: stage-2 faults per second, whole runs
 trace=$(mktemp)
 "$kvmsim" run touch-pages --trace "$trace" >/dev/null 2>&1

@@ -25,6 +25,7 @@ set(VMM_PROGRAMS
 	vmm-apf
 	vmm-modes
 	vmm-x86-state
+	vmm-code-rewrite
 )
 
 # The kvmsim binary the kvmsim tests drive.  Empty means the kvmsim target

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kvm-model/kvm_mmu.h"
@@ -64,10 +65,37 @@ static void trap_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 
 static void add_trap(struct kvm_x86_uc *a, uint64_t addr)
 {
+	struct trap_hook *n;
 	uc_hook h;
 
-	if (gfn_set_add(&a->trapped, addr))
-		uc_hook_add(a->uc, &h, UC_HOOK_CODE, trap_hook, a, addr, addr);
+	if (!gfn_set_add(&a->trapped, addr))
+		return;
+	if (uc_hook_add(a->uc, &h, UC_HOOK_CODE, trap_hook, a, addr, addr))
+		return;
+	n = realloc(a->hooks, (a->nr_hooks + 1) * sizeof(*n));
+	if (!n)
+		return;
+	a->hooks = n;
+	a->hooks[a->nr_hooks++] = (struct trap_hook){ addr, h };
+}
+
+/*
+ * The code at addr changed and is no trapped instruction any more: its
+ * hook goes, and so does the block translated with it.
+ */
+void x86_drop_trap(struct kvm_vcpu *vcpu, uint64_t addr)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+
+	for (size_t i = 0; i < a->nr_hooks; i++) {
+		if (a->hooks[i].addr != addr)
+			continue;
+		uc_hook_del(a->uc, a->hooks[i].hook);
+		a->hooks[i] = a->hooks[--a->nr_hooks];
+		break;
+	}
+	gfn_set_del(&a->trapped, addr);
+	uc_ctl_remove_cache(a->uc, addr, addr + 1);
 }
 
 /*
@@ -821,10 +849,11 @@ int x86_emulate_special(struct kvm_vcpu *vcpu)
 	if (!insn)
 		return x86_internal_error(vcpu, "cannot decode the instruction at 0x%llx",
 					  (unsigned long long)a->special_rip);
-	/* code changed under a stale hook */
-	if (!insn_is_trapped(insn))
-		return x86_internal_error(vcpu, "stale trap at 0x%llx",
-					  (unsigned long long)a->special_rip);
+	/* the code changed under its hook: run what is there now */
+	if (!insn_is_trapped(insn)) {
+		x86_drop_trap(vcpu, a->special_rip);
+		return 0;
+	}
 	exceptions = a->exceptions;
 	r = emulate_insn(vcpu, insn, &skip);
 	/* a fault it raised is delivered with RIP at the instruction */

@@ -10,6 +10,23 @@
 #include "kvm-model/x86/x86.h"
 #include "mmu-model/x86_walk.h"
 
+/*
+ * A page of guest code Unicorn translated, and its bytes then: translated
+ * code is not invalidated by writes Unicorn does not make itself (the VMM,
+ * a host memcpy, another vCPU's engine), so kvmsim compares.
+ */
+struct code_page {
+	uint64_t gfn;
+	uint8_t *bytes;
+};
+#define MAX_CODE_PAGES	256
+
+/* A trap hook and the address it is bound to. */
+struct trap_hook {
+	uint64_t addr;
+	uc_hook hook;
+};
+
 /* A trapped instruction as capstone decoded it, and the bytes it came from. */
 struct trap_insn {
 	uint64_t lin;
@@ -102,6 +119,10 @@ struct kvm_x86_uc {
 
 	/* linear addresses that carry a trapped-instruction code hook */
 	struct gfn_set trapped;
+	struct trap_hook *hooks;
+	size_t nr_hooks;
+	struct code_page *code;
+	int nr_code;
 	/* linear pages scanned for them since the last TLB flush */
 	struct gfn_set scanned;
 	/* the last code page read for decoding, valid until a TLB flush */
@@ -136,6 +157,7 @@ bool x86_tlb_fill(uc_engine *uc, uint64_t gva, uc_mem_type type, uc_tlb_entry *e
 int uc_handle_mem_fault(struct kvm_vcpu *vcpu);
 int x86_read_code(struct kvm_vcpu *vcpu, uint64_t lin, uint8_t *buf, size_t len);
 int x86_map_mmio_scratch(struct kvm_vcpu *vcpu);
+int x86_check_code(struct kvm_vcpu *vcpu);
 int kvm_mmu_track_write(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa);
 int x86_translate(struct kvm_vcpu *vcpu, uint64_t gva, unsigned access,
 		  struct x86_walk_result *res);
@@ -165,6 +187,7 @@ int x86_complete_string_pio(struct kvm_vcpu *vcpu);
 int x86_internal_error(struct kvm_vcpu *vcpu, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void x86_scan_code(struct kvm_vcpu *vcpu, uint64_t gva, const uint8_t *bytes, size_t len);
+void x86_drop_trap(struct kvm_vcpu *vcpu, uint64_t addr);
 /* Length of the instruction in code[0..n) in the current mode, or 0. */
 int x86_insn_length(struct kvm_vcpu *vcpu, const uint8_t *code, int n);
 

@@ -402,6 +402,67 @@ int x86_read_code(struct kvm_vcpu *vcpu, uint64_t lin, uint8_t *buf, size_t len)
 	return (int)done;
 }
 
+/* ---- stale code ---- */
+
+static struct code_page *find_code_page(struct kvm_x86_uc *a, uint64_t gfn)
+{
+	for (int i = 0; i < a->nr_code; i++)
+		if (a->code[i].gfn == gfn)
+			return &a->code[i];
+	return NULL;
+}
+
+/* Remember the bytes of a page Unicorn is about to translate code from. */
+static void track_code_page(struct kvm_x86_uc *a, uint64_t gfn, const uint8_t *hva)
+{
+	struct code_page *n;
+
+	if (find_code_page(a, gfn) || a->nr_code >= MAX_CODE_PAGES)
+		return;
+	n = realloc(a->code, (a->nr_code + 1) * sizeof(*n));
+	if (!n)
+		return;
+	a->code = n;
+	n = &a->code[a->nr_code];
+	n->gfn = gfn;
+	n->bytes = malloc(PAGE_SIZE);
+	if (!n->bytes)
+		return;
+	memcpy(n->bytes, hva, PAGE_SIZE);
+	a->nr_code++;
+}
+
+/*
+ * Before the guest runs: did anything but this engine write a code page
+ * (the VMM between KVM_RUNs, a host memcpy, another vCPU)?  Then every
+ * translation goes (Unicorn only drops blocks for writes it makes
+ * itself), and every page is scanned for trapped instructions again.
+ */
+int x86_check_code(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	bool changed = false;
+	struct tdp_leaf leaf;
+
+	for (int i = 0; i < a->nr_code; i++) {
+		struct code_page *c = &a->code[i];
+		const uint8_t *hva;
+
+		if (!tdp_lookup(vcpu->kvm->tdp, c->gfn, &leaf))
+			continue;
+		hva = (const uint8_t *)(uintptr_t)tdp_leaf_host(&leaf, c->gfn);
+		if (!memcmp(c->bytes, hva, PAGE_SIZE))
+			continue;
+		memcpy(c->bytes, hva, PAGE_SIZE);
+		changed = true;
+	}
+	if (!changed)
+		return 0;
+	uc_flush_all(vcpu, "guest code changed");
+	uc_ctl_flush_tb(a->uc);
+	return 0;
+}
+
 /* ---- the TLB fill ---- */
 
 enum fill_result { FILL_OK, FILL_FAULT, FILL_RETRY, FILL_NOPHYS };
@@ -451,8 +512,16 @@ static enum fill_result try_fill(struct kvm_vcpu *vcpu, uint64_t gva, unsigned a
 	hva = tdp_leaf_host(&leaf, gfn);
 	if (!spte_paddr(vcpu, gfn, hva, &e->paddr))
 		return FILL_NOPHYS;
-	if ((access & X86_ACC_FETCH) && gfn_set_add(&to_uc(vcpu)->scanned, gva >> PAGE_SHIFT))
+	if ((access & X86_ACC_FETCH) && !gfn_set_test(&to_uc(vcpu)->scanned, gva >> PAGE_SHIFT)) {
+		struct code_page *c = find_code_page(to_uc(vcpu), gfn);
+
+		/* bytes changed since Unicorn translated them: drop that first */
+		if (c && memcmp(c->bytes, (const void *)(uintptr_t)hva, PAGE_SIZE))
+			return FILL_RETRY;
+		gfn_set_add(&to_uc(vcpu)->scanned, gva >> PAGE_SHIFT);
+		track_code_page(to_uc(vcpu), gfn, (const uint8_t *)(uintptr_t)hva);
 		x86_scan_code(vcpu, gva & PAGE_MASK, (const uint8_t *)(uintptr_t)hva, PAGE_SIZE);
+	}
 	return FILL_OK;
 }
 
@@ -555,7 +624,7 @@ int uc_handle_mem_fault(struct kvm_vcpu *vcpu)
 
 	a->fault.valid = false;
 	if (a->fault.retry)
-		return 0;
+		return x86_check_code(vcpu);
 	if (x86_cpl(vcpu) == 3)
 		access |= X86_ACC_USER;
 	st = x86_translate(vcpu, gva, access, &res);

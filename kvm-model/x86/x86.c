@@ -224,6 +224,10 @@ void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 		if (a->cs[m])
 			cs_close(&a->cs[m]);
 	free(a->regions);
+	for (int i = 0; i < a->nr_code; i++)
+		free(a->code[i].bytes);
+	free(a->code);
+	free(a->hooks);
 	free(a->insns);
 	gfn_set_free(&a->trapped);
 	gfn_set_free(&a->scanned);
@@ -603,6 +607,9 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	r = load_sregs(vcpu);
 	if (r < 0)
 		return r;
+	/* code the VMM (or anyone but this engine) rewrote since the last run */
+	if (!r)
+		r = x86_check_code(vcpu);
 	if (r > 0)
 		goto out;
 	do {

@@ -26,6 +26,7 @@ set(VMM_PROGRAMS
 	vmm-modes
 	vmm-x86-state
 	vmm-code-rewrite
+	vmm-gp-twice
 )
 
 # The kvmsim binary the kvmsim tests drive.  Empty means the kvmsim target

@@ -81,6 +81,80 @@ uint64_t x86_linear_rip(struct kvm_vcpu *vcpu)
 	}
 }
 
+/* ---- QEMU's exception state ---- */
+
+/*
+ * QEMU keeps the exception in flight (old_exception) until its own
+ * delivery clears it; kvmsim delivers instead, so left alone it would
+ * turn the guest's next #GP into #DF.  The error code of an exception
+ * Unicorn reports is not exposed either.  Both sit at fixed distances
+ * from the debug registers in the CPU state a context holds (QEMU's
+ * CPUX86State: error_code, exception_is_int, exception_next_eip, dr[8],
+ * four breakpoint pointers, old_exception).  Where dr[0] lies in a
+ * context is found once, by writing markers to DR0-DR7, and checked
+ * (a fresh CPU has no exception in flight: -1).
+ */
+#define CTX_ERROR_CODE	(-16)
+#define CTX_OLD_EXCEPTION	(8 * 8 + 4 * 8)
+#define DR_MARKER	0x6b766d73696d0000ull
+
+static long ctx_dr_offset = -2;		/* -2: not searched yet, -1: not found */
+
+static long find_dr_offset(struct kvm_x86_uc *a)
+{
+	size_t size = uc_context_size(a->uc);
+	const uint8_t *p = (const uint8_t *)a->ctx;
+	uint64_t dr[8], m;
+	long off = -1;
+
+	for (int i = 0; i < 8; i++) {
+		dr[i] = 0;
+		uc_reg_read(a->uc, UC_X86_REG_DR0 + i, &dr[i]);
+		m = DR_MARKER + i;
+		uc_reg_write(a->uc, UC_X86_REG_DR0 + i, &m);
+	}
+	uc_context_save(a->uc, a->ctx);
+	/* the context's header leaves the CPU state 4-byte aligned only */
+	for (size_t o = 16; o + CTX_OLD_EXCEPTION + 4 <= size && off < 0; o += 4) {
+		int oe;
+
+		for (int i = 0; i < 8; i++) {
+			memcpy(&m, p + o + 8 * i, 8);
+			if (m != DR_MARKER + i)
+				goto next;
+		}
+		memcpy(&oe, p + o + CTX_OLD_EXCEPTION, sizeof(oe));
+		if (oe == -1)
+			off = (long)o;
+next:		;
+	}
+	for (int i = 0; i < 8; i++)
+		uc_reg_write(a->uc, UC_X86_REG_DR0 + i, &dr[i]);
+	return off;
+}
+
+/*
+ * After kvmsim delivered an exception Unicorn raised, or userspace set
+ * the vCPU's state: nothing is in flight any more.  Returns the error
+ * code QEMU computed for the exception it raised last.
+ */
+static uint32_t x86_clear_exception_state(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uint8_t *p = (uint8_t *)a->ctx;
+	int32_t ec = 0, none = -1;
+
+	if (ctx_dr_offset == -2)
+		ctx_dr_offset = find_dr_offset(a);
+	if (ctx_dr_offset < 0)
+		return 0;
+	uc_context_save(a->uc, a->ctx);
+	memcpy(&ec, p + ctx_dr_offset + CTX_ERROR_CODE, sizeof(ec));
+	memcpy(p + ctx_dr_offset + CTX_OLD_EXCEPTION, &none, sizeof(none));
+	uc_context_restore(a->uc, a->ctx);
+	return (uint32_t)ec;
+}
+
 /* ---- hooks ---- */
 
 /*
@@ -263,6 +337,7 @@ int kvm_arch_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *r)
 
 	for (int i = 0; i < NR_GPRS; i++)
 		x86_reg_write(vcpu, gpr_ids[i], v[i]);
+	x86_clear_exception_state(vcpu);
 	/* a pending completion no longer applies to an overwritten RIP */
 	if (vcpu->pending == PENDING_PIO_OUT || vcpu->pending == PENDING_PIO_IN ||
 	    vcpu->pending == PENDING_PIO_STRING)
@@ -317,6 +392,7 @@ int kvm_arch_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs
 		return -EINVAL;
 	vcpu->sregs = *sregs;
 	vcpu->cr2 = sregs->cr2;
+	x86_clear_exception_state(vcpu);
 	to_uc(vcpu)->dt_in_engine = false;
 	uc_flush_all(vcpu, "KVM_SET_SREGS");
 	return 0;
@@ -520,9 +596,9 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 	case STOP_SPECIAL:
 		return x86_emulate_special(vcpu);
 	case STOP_INTR:
-		/* Unicorn does not expose the error code: deliver 0 */
 		return kvm_inject_exception(vcpu, a->intno,
-					    x86_exception_has_error_code(a->intno), 0,
+					    x86_exception_has_error_code(a->intno),
+					    x86_clear_exception_state(vcpu),
 					    a->intno == 3 || a->intno == 4 || a->intno >= 32);
 	case STOP_QUANTUM:
 		/* the quantum ran out: a scheduling point */

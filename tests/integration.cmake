@@ -27,6 +27,7 @@ set(VMM_PROGRAMS
 	vmm-x86-state
 	vmm-code-rewrite
 	vmm-gp-twice
+	vmm-irq
 )
 
 # The kvmsim binary the kvmsim tests drive.  Empty means the kvmsim target
@@ -49,6 +50,7 @@ endif()
 # Capabilities a native transcript was recorded with (NAME=KVM_CAP number):
 # on a host whose /dev/kvm lacks one, the native check skips and says so.
 set(VMM_HOST_REQUIRES_vmm-gmem "GUEST_MEMFD=234")
+set(VMM_HOST_REQUIRES_vmm-irq "USER_NMI=22")
 
 add_executable(kvm-host-has ${VMM_DIR}/kvm-host-has.c)
 set_target_properties(kvm-host-has PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${VMM_OUT_DIR})

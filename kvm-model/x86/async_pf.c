@@ -598,9 +598,12 @@ static int inject_pending_event(struct kvm_vcpu *vcpu)
 
 int kvm_x86_prepare_entry(struct kvm_vcpu *vcpu)
 {
+	int r;
+
 	if (!lapic_in_kernel(vcpu))
-		return 0;
+		return kvm_x86_inject_queued_events(vcpu);
 	kvm_apf_halt(vcpu);
 	kvm_check_async_pf_completion(vcpu);
-	return inject_pending_event(vcpu);
+	r = kvm_x86_inject_queued_events(vcpu);
+	return r ? r : inject_pending_event(vcpu);
 }

@@ -127,7 +127,7 @@ static bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
 {
 	struct kvm_vcpu_apf *apf = &to_uc(vcpu)->apf;
 
-	if (apf->done)
+	if (apf->done || to_uc(vcpu)->events.nmi_pending)
 		return true;
 	return kvm_apic_has_interrupt(vcpu) >= 0 &&
 	       (x86_reg_read(vcpu, UC_X86_REG_RFLAGS) & X86_EFLAGS_IF);

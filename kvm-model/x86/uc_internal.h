@@ -7,6 +7,7 @@
 #include <unicorn/unicorn.h>
 
 #include "kvm-model/x86/async_pf.h"
+#include "kvm-model/x86/irq.h"
 #include "kvm-model/x86/x86.h"
 #include "mmu-model/x86_walk.h"
 
@@ -66,6 +67,7 @@ enum uc_stop {
 	STOP_UNTRAPPED_PIO,	/* a port hook fired: a scan bug */
 	STOP_SPECIAL,		/* a trapped instruction at special_rip */
 	STOP_INTR,		/* an exception or INT n from Unicorn */
+	STOP_IRQ_WINDOW,	/* the interrupt window userspace waits for opened */
 };
 
 /* A TLB fill that failed, so the access must be resolved outside. */
@@ -139,6 +141,7 @@ struct kvm_x86_uc {
 
 	struct kvm_lapic lapic;
 	struct kvm_vcpu_apf apf;
+	struct kvm_x86_events events;	/* KVM_INTERRUPT, KVM_NMI, the irq window */
 };
 
 static inline struct kvm_x86_uc *to_uc(struct kvm_vcpu *vcpu)

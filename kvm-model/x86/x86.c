@@ -166,6 +166,11 @@ static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 {
 	struct kvm_x86_uc *a = opaque;
 
+	if (a->stop == STOP_NONE && kvm_x86_irq_window_opened(&a->events, uc, addr)) {
+		a->stop = STOP_IRQ_WINDOW;
+		uc_emu_stop(uc);
+		return;
+	}
 	if (++a->blocks >= a->quantum && a->stop == STOP_NONE && !a->stepping) {
 		a->stop = STOP_QUANTUM;
 		uc_emu_stop(uc);
@@ -279,6 +284,7 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	x86_reg_write(vcpu, UC_X86_REG_RFLAGS, 2);
 	x86_reg_write(vcpu, UC_X86_REG_RDX, 0x600);
 	kvm_async_pf_vcpu_init(vcpu);
+	kvm_x86_events_init(vcpu);
 	return 0;
 }
 
@@ -600,6 +606,9 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 					    x86_exception_has_error_code(a->intno),
 					    x86_clear_exception_state(vcpu),
 					    a->intno == 3 || a->intno == 4 || a->intno >= 32);
+	case STOP_IRQ_WINDOW:
+		/* kvm_x86_inject_queued_events makes the exit */
+		return 0;
 	case STOP_QUANTUM:
 		/* the quantum ran out: a scheduling point */
 		sim_yield("quantum");

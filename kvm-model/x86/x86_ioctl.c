@@ -105,6 +105,15 @@ static long vcpu_get_set(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg)
 	return -EINVAL;
 }
 
+static long vcpu_interrupt(struct kvm_vcpu *vcpu, void *uarg)
+{
+	struct kvm_interrupt irq;
+
+	if (copy_from_user(&irq, uarg, sizeof(irq)))
+		return -EFAULT;
+	return kvm_vcpu_ioctl_interrupt(vcpu, &irq);
+}
+
 static long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd,
 				unsigned long arg)
 {
@@ -128,6 +137,10 @@ static long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd,
 	case KVM_GET_MSRS:
 	case KVM_SET_MSRS:
 		return kvm_arch_vcpu_ioctl_msrs(vcpu, cmd == KVM_SET_MSRS, (void *)arg);
+	case KVM_INTERRUPT:
+		return vcpu_interrupt(vcpu, (void *)arg);
+	case KVM_NMI:
+		return kvm_vcpu_ioctl_nmi(vcpu);
 	default:
 		if (kvm_vcpu_state_ioctl(cmd))
 			return kvm_vcpu_ioctl_state(vcpu, cmd, (void *)arg);
@@ -156,6 +169,7 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_GET_MSR_FEATURES:
 	case KVM_CAP_MSR_PLATFORM_INFO:
 	case KVM_CAP_SET_BOOT_CPU_ID:
+	case KVM_CAP_USER_NMI:
 		return 1;
 	case KVM_CAP_EXIT_HYPERCALL:
 		return kvm_exit_hypercall_valid_mask();
@@ -263,7 +277,7 @@ static int x86_vcpu_run(struct kvm_vcpu *vcpu)
 	kvm_complete_hypercall_exit(vcpu);
 	/* KVM_REQ_CLOCK_UPDATE at every entry */
 	kvm_guest_time_update(vcpu);
-	r = kvm_arch_vcpu_ioctl_run(vcpu);
+	r = kvm_x86_vcpu_run(vcpu);
 
 	if (!r)
 		x86_state(vcpu)->has_run = true;

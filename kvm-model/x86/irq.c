@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Interrupts from a userspace irqchip (arch/x86/kvm/x86.c): KVM_INTERRUPT
+ * queues a vector that the next entry injects through the guest's IDT
+ * (kvm_queue_interrupt: the VMM promised the vCPU was ready, so it is
+ * injected without looking at RFLAGS.IF, as KVM's reinjection path does),
+ * KVM_NMI queues an NMI (vector 2, delivered whatever RFLAGS.IF says),
+ * kvm_run.request_interrupt_window asks for KVM_EXIT_IRQ_WINDOW_OPEN as
+ * soon as the guest can take an interrupt (RFLAGS.IF=1, outside an STI
+ * shadow), and every KVM_RUN reports if_flag and
+ * ready_for_interrupt_injection (post_kvm_run_save).
+ *
+ * Where the window opens inside a run: RFLAGS.IF only becomes 1 through
+ * STI (trapped and emulated), POPF or IRET, and Unicorn ends a translated
+ * block after each of these, so testing RFLAGS at every block start finds
+ * the boundary the CPU would exit at; after STI the block that starts at
+ * the shadowed instruction is let run, so the window is seen at the next
+ * block start (exact when the shadowed instruction ends its block: a jump,
+ * HLT, or another trapped instruction).
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+
+#include "kvm-model/x86/uc_internal.h"
+
+#define X86_EFLAGS_IF	(1ull << 9)
+#define NMI_VECTOR	2
+
+static struct kvm_x86_events *vcpu_events(struct kvm_vcpu *vcpu)
+{
+	return &to_uc(vcpu)->events;
+}
+
+void kvm_x86_events_init(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_events *ev = vcpu_events(vcpu);
+
+	ev->interrupt_nr = -1;
+	ev->nmi_pending = 0;
+	ev->window_wanted = false;
+}
+
+static void trace_vector(const char *event, int vector)
+{
+	struct sim_ev *ev = sim_ev_begin(event);
+
+	sim_ev_int(ev, "vector", vector);
+	sim_ev_end(ev);
+}
+
+long kvm_vcpu_ioctl_interrupt(struct kvm_vcpu *vcpu, const struct kvm_interrupt *irq)
+{
+	if (irq->irq >= 256)
+		return -EINVAL;
+	/* with the PIC in the kernel it is the PIC's job (no split irqchip here) */
+	if (vcpu->kvm->irqchip_kernel)
+		return -ENXIO;
+	vcpu_events(vcpu)->interrupt_nr = irq->irq;
+	trace_vector("kvm_queue_interrupt", irq->irq);
+	return 0;
+}
+
+/* kvm_inject_nmi + process_nmi: a third NMI while two wait is dropped. */
+long kvm_vcpu_ioctl_nmi(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_events *ev = vcpu_events(vcpu);
+
+	if (ev->nmi_pending < 2)
+		ev->nmi_pending++;
+	trace_vector("kvm_inject_nmi", NMI_VECTOR);
+	kvm_vcpu_kick(vcpu);
+	return 0;
+}
+
+/* kvm_cpu_accept_dm_intr && kvm_arch_interrupt_allowed */
+static bool kvm_vcpu_ready_for_interrupt_injection(struct kvm_vcpu *vcpu)
+{
+	return vcpu_events(vcpu)->interrupt_nr < 0 && kvm_arch_interrupt_allowed(vcpu);
+}
+
+static bool dm_request_for_irq_injection(struct kvm_vcpu *vcpu)
+{
+	return vcpu->run->request_interrupt_window && !vcpu->kvm->irqchip_kernel;
+}
+
+/*
+ * The window the VMM asked for: open now, an exit; closed, the block hook
+ * watches for it (skipping the instruction in an STI shadow).
+ */
+static int kvm_check_irq_window(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_events *ev = vcpu_events(vcpu);
+	struct kvm_lapic *apic = &to_uc(vcpu)->lapic;
+
+	ev->window_wanted = false;
+	if (!dm_request_for_irq_injection(vcpu))
+		return 0;
+	if (kvm_vcpu_ready_for_interrupt_injection(vcpu)) {
+		trace_vector("kvm_irq_window_open", -1);
+		kvm_run_set_exit(vcpu, KVM_EXIT_IRQ_WINDOW_OPEN);
+		return 1;
+	}
+	if (ev->interrupt_nr >= 0)
+		return 0;
+	ev->window_wanted = true;
+	ev->window_skip = apic->irq_shadow ? apic->shadow_rip + vcpu->sregs.cs.base : ~0ull;
+	return 0;
+}
+
+int kvm_x86_inject_queued_events(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_events *ev = vcpu_events(vcpu);
+	int vector = ev->interrupt_nr, r;
+
+	if (vector >= 0) {
+		ev->interrupt_nr = -1;
+		r = kvm_inject_irq(vcpu, vector);
+		if (r)
+			return r;
+	}
+	/* an NMI gets in after the interrupt, as its own entry would */
+	if (ev->nmi_pending) {
+		ev->nmi_pending--;
+		trace_vector("kvm_inj_nmi", NMI_VECTOR);
+		r = kvm_inject_irq(vcpu, NMI_VECTOR);
+		if (r)
+			return r;
+	}
+	return kvm_check_irq_window(vcpu);
+}
+
+bool kvm_x86_irq_window_opened(struct kvm_x86_events *ev, uc_engine *uc, uint64_t block_addr)
+{
+	uint64_t rflags = 0;
+
+	if (!ev->window_wanted || block_addr == ev->window_skip)
+		return false;
+	uc_reg_read(uc, UC_X86_REG_RFLAGS, &rflags);
+	return rflags & X86_EFLAGS_IF;
+}
+
+/* post_kvm_run_save: what every KVM_RUN return tells the VMM. */
+static void post_kvm_run_save(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->if_flag = !!(x86_reg_read(vcpu, UC_X86_REG_RFLAGS) & X86_EFLAGS_IF);
+	run->ready_for_interrupt_injection = vcpu->kvm->irqchip_kernel ||
+					     kvm_vcpu_ready_for_interrupt_injection(vcpu);
+}
+
+int kvm_x86_vcpu_run(struct kvm_vcpu *vcpu)
+{
+	int r = kvm_arch_vcpu_ioctl_run(vcpu);
+
+	vcpu_events(vcpu)->window_wanted = false;
+	post_kvm_run_save(vcpu);
+	return r;
+}

@@ -12,24 +12,21 @@
 	.code64
 	.globl guest_irq_start, guest_irq_end
 	.globl guest_irq_20, guest_irq_21, guest_irq_nmi
-	.globl guest_irq_after_jmp, guest_irq_after_hlt
 guest_irq_start:
 	cli
 	movb	$1, MMIO		/* IF=0: not ready for injection */
 	sti
-	jmp	guest_irq_after_jmp	/* in the STI shadow */
-guest_irq_after_jmp:
+	jmp	1f			/* in the STI shadow */
+1:
 	inc	%ebx			/* the window opened before this */
 	movb	$2, MMIO
-	nop				/* an open window at entry: no insn runs */
 	cli
 	movb	$3, MMIO		/* IF=0: an NMI still gets in */
 	movb	$4, MMIO
 	sti
 	hlt				/* in the STI shadow: the window is not open */
-guest_irq_after_hlt:
 	movb	$5, MMIO
-	cli
+	cli				/* a window asked for while open: exit here */
 	hlt
 
 guest_irq_20:
@@ -41,14 +38,17 @@ guest_irq_21:
 guest_irq_nmi:
 	push	$2
 common:
-	/* stack: rax, vector, rip, cs, rflags, rsp, ss */
+	/* stack: rdx, rax, vector, rip, cs, rflags, rsp, ss */
 	push	%rax
-	mov	8(%rsp), %rax
-	mov	%rax, MMIO + 0x10
+	push	%rdx
+	mov	$MMIO, %edx		/* no moffs store: one encoding for every assembler */
 	mov	16(%rsp), %rax
-	mov	%rax, MMIO + 0x18
-	mov	32(%rsp), %rax
-	mov	%rax, MMIO + 0x20
+	mov	%rax, 0x10(%rdx)
+	mov	24(%rsp), %rax
+	mov	%rax, 0x18(%rdx)
+	mov	40(%rsp), %rax
+	mov	%rax, 0x20(%rdx)
+	pop	%rdx
 	pop	%rax
 	add	$8, %rsp
 	iretq

@@ -4,6 +4,7 @@
  * it sits in the fault path and carrying the event's own fields, so the
  * text and the JSON trace never disagree.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -106,10 +107,11 @@ static void narrate(const char *event, const char *line, void *opaque)
 	fputc('\n', out);
 }
 
-void kvmsim_explain_start(const char *path)
+int kvmsim_explain_start(const char *path)
 {
 	out = path ? fopen(path, "we") : stderr;
 	if (!out)
-		out = stderr;
+		return -errno;
 	sim_trace_set_sink(narrate, NULL);
+	return 0;
 }

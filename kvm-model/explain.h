@@ -4,6 +4,6 @@
 #define KVMSIM_EXPLAIN_H
 
 /* Narrate every trace event to path, or to stderr when path is NULL. */
-void kvmsim_explain_start(const char *path);
+int kvmsim_explain_start(const char *path);
 
 #endif

@@ -238,6 +238,12 @@ static void explore_setup(uint64_t seed)
 	sim_explore_configure(&cfg);
 }
 
+static void output_error(const char *what, const char *path, int err)
+{
+	fprintf(stderr, "kvmsim: cannot open %s file %s: %s\n", what, path, strerror(-err));
+	exit(2);
+}
+
 void kvmsim_runtime_init(void)
 {
 	const char *off = getenv("KVMSIM");
@@ -250,6 +256,7 @@ void kvmsim_runtime_init(void)
 	const char *observe = getenv("KVMSIM_OBSERVE");
 	const char *v;
 	const char *arch = getenv("KVMSIM_ARCH");
+	int r;
 
 	if (off && !strcmp(off, "off"))
 		return;
@@ -260,14 +267,15 @@ void kvmsim_runtime_init(void)
 	profile_setup();
 	kvm_cost_init((v = getenv("KVMSIM_COST")) && !strcmp(v, "1"));
 	explore_setup(sim_seed());
-	if (trace && *trace && sim_trace_open(trace))
-		fprintf(stderr, "kvmsim: cannot open trace file %s\n", trace);
-	if (timeline && *timeline && sim_timeline_open(timeline))
-		fprintf(stderr, "kvmsim: cannot open timeline file %s\n", timeline);
+	/* an output file asked for and not written is an error, not a warning */
+	if (trace && *trace && (r = sim_trace_open(trace)))
+		output_error("trace", trace, r);
+	if (timeline && *timeline && (r = sim_timeline_open(timeline)))
+		output_error("timeline", timeline, r);
 	if (observe && *observe)
 		kvm_observe_start(observe);
-	if (explain && *explain)
-		kvmsim_explain_start(strcmp(explain, "1") ? explain : NULL);
+	if (explain && *explain && (r = kvmsim_explain_start(strcmp(explain, "1") ? explain : NULL)))
+		output_error("explain", explain, r);
 	print_hash = hash && !strcmp(hash, "1");
 	print_stats = stats && !strcmp(stats, "1");
 	/* nobody will read the events: do not format them */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kvmsim/version.h"
 #include "sim/schedule.h"
 #include "sim/sim_internal.h"
 
@@ -67,7 +68,7 @@ int sim_schedule_write(const struct sim_schedule *s, const char *path)
 
 	if (!f)
 		return -errno;
-	fprintf(f, "kvmsim-schedule 1\n");
+	fprintf(f, "kvmsim-schedule 1\nversion %s\n", KVMSIM_VERSION);
 	put_line(f, "program", s->program);
 	if (s->scenario[0])
 		put_line(f, "scenario", s->scenario);
@@ -206,6 +207,8 @@ static int parse_header(struct reader *r, struct sim_schedule *s, char *line)
 	if (!v)
 		return bad(r, "expected \"KEY VALUE\"");
 	*v++ = 0;
+	if (!strcmp(line, "version"))	/* the kvmsim that wrote it */
+		return set_str(r, s->version, sizeof(s->version), v);
 	if (!strcmp(line, "program"))
 		return set_str(r, s->program, sizeof(s->program), v);
 	if (!strcmp(line, "scenario"))

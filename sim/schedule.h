@@ -8,6 +8,7 @@
  * File format (text, one item per line, '#' comments):
  *
  *	kvmsim-schedule 1
+ *	version X.Y.Z			(optional: the kvmsim that wrote it)
  *	program /abs/path/to/binary
  *	scenario NAME			(optional: a built-in scenario)
  *	arg ARG				(one line per argument, in order)
@@ -48,6 +49,7 @@ struct sim_choice {
 };
 
 struct sim_schedule {
+	char version[32];	/* "" when the file has no version line */
 	char program[4096];
 	char scenario[64];
 	char *args[SIM_MAX_ARGS];

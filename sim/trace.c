@@ -6,6 +6,12 @@
  * so it equals the FNV-1a of the trace file, and it is computed whether or
  * not a file is open: runs compare by hash without paying for output.
  *
+ * The file starts with one header line, {"kvmsim_trace":SCHEMA,"version":
+ * "X.Y.Z","vtime":"ns"}, which is not an event: it is neither counted nor
+ * hashed, so the hash of a run is the same from any kvmsim version whose
+ * events are the same (and it equals the FNV-1a of the file minus that
+ * first line).
+ *
  * A line has a fixed size.  A field that does not fit is dropped with all
  * fields after it, and the line ends with "truncated":true, so every line
  * stays valid JSON.
@@ -15,8 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kvmsim/version.h"
 #include "sim/sim_internal.h"
 
+/* the trace format: bump when a field changes meaning */
+#define SIM_TRACE_SCHEMA 1
 #define SIM_EV_LINE_MAX 4096
 /* Room kept for ,"truncated":true} and the terminating NUL. */
 #define SIM_EV_RESERVE 32
@@ -372,6 +381,8 @@ int sim_trace_open(const char *path)
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
+	fprintf(f, "{\"kvmsim_trace\":%d,\"version\":\"%s\",\"vtime\":\"ns\"}\n",
+		SIM_TRACE_SCHEMA, KVMSIM_VERSION);
 	sim_trace_close();
 	trace_file = f;
 	trace_write_failed = false;

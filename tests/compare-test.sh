@@ -7,14 +7,16 @@ kvmsim=$1
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-row() {	# row FILE OBSERVABLE: the values of that row, spaces squeezed
-	grep "^$2  " "$1" | sed "s/^$2 *//; s/  */ /g; s/ *\$//"
+row() {	# row FILE OBSERVABLE: the values of that row (across wrapped blocks), spaces squeezed
+	grep "^$2  " "$1" | sed "s|^$2 *||; s/  */ /g; s/ *\$//" | paste -sd' '
 }
 
 "$kvmsim" compare stale-memory-fault --profile upstream --profile upstream+reset-exit-reason \
 	--profile rfc-2023-v2 >"$W/t" 2>"$W/e" || fail "compare: $(cat "$W/e")"
-head -1 "$W/t" | grep -q '^rule / observable  *upstream  *upstream+reset-exit-reason  *rfc-2023-v2$' ||
-	fail "header: $(head -1 "$W/t")"
+# wider than 100 columns: wrapped into blocks, each with the key column
+[ "$(row "$W/t" 'rule / observable')" = "upstream upstream+reset-exit-reason rfc-2023-v2" ] ||
+	fail "header: $(grep '^rule' "$W/t")"
+[ "$(awk 'length($0) > 100' "$W/t")" = "" ] || fail "wider than 100 columns: $(cat "$W/t")"
 [ "$(row "$W/t" 'exit status')" = "86 0 86" ] || fail "exit status: $(row "$W/t" 'exit status')"
 [ "$(row "$W/t" 'vcpu0 KVM_RUN #1 returns')" = "-1 EFAULT -1 EFAULT -1 EPERM" ] ||
 	fail "run #1: $(row "$W/t" 'vcpu0 KVM_RUN #1 returns')"
@@ -40,7 +42,28 @@ grep -q '{"observable":"vm0 SPTEs installed 4K","values":\["1034","521","1546","
 "$kvmsim" compare stale-memory-fault --profile nope >/dev/null 2>"$W/e"
 [ $? = 2 ] && grep -q "unknown profile 'nope'" "$W/e" || fail "bad profile: $(cat "$W/e")"
 "$kvmsim" compare stale-memory-fault --format xml >/dev/null 2>"$W/e"
-[ $? = 2 ] && grep -q "expected table or json" "$W/e" || fail "bad format: $(cat "$W/e")"
+[ $? = 2 ] && grep -q "expected one of table|json|tap" "$W/e" || fail "bad format: $(cat "$W/e")"
+
+# --diff: only rows whose values differ; --transpose: a block per row
+"$kvmsim" compare stale-memory-fault --profile upstream --profile=upstream+reset-exit-reason \
+	--diff >"$W/d" || fail "diff"
+grep -q '^vm0 memory-fault exits' "$W/d" && fail "--diff kept an equal row: $(cat "$W/d")"
+[ "$(row "$W/d" 'vcpu0 exit_reason after #2')" = "39 MEMORY_FAULT (stale) 0 UNKNOWN" ] ||
+	fail "--diff row: $(cat "$W/d")"
+"$kvmsim" compare stale-memory-fault --profile upstream --profile upstream+reset-exit-reason \
+	--diff --transpose >"$W/x" || fail "transpose"
+grep -A2 '^exit status$' "$W/x" | paste -sd' ' | grep -q '^exit status   upstream  *86   upstream+reset-exit-reason  *0$' ||
+	fail "--transpose: $(cat "$W/x")"
+# TAP: one test point per profile (ok: status 0 and no oracle failed)
+"$kvmsim" compare stale-memory-fault --profile upstream --profile upstream+reset-exit-reason \
+	--format tap >"$W/tap" || fail "tap"
+sed -n 1,2p "$W/tap" | paste -sd' ' | grep -q '^TAP version 13 1..2$' || fail "tap head: $(cat "$W/tap")"
+grep -q '^not ok 1 - stale-memory-fault: upstream$' "$W/tap" || fail "tap 1: $(cat "$W/tap")"
+grep -q '^ok 2 - stale-memory-fault: upstream+reset-exit-reason$' "$W/tap" || fail "tap 2: $(cat "$W/tap")"
+# a program outside the scenario directory: compare -- PROGRAM
+"$kvmsim" compare --format json -- "$(dirname "$kvmsim")/scenarios/hello" >"$W/p" || fail "compare --"
+grep -q '"profiles":\["upstream"\],"rows":\[{"observable":"exit status","values":\["0"\]}' "$W/p" ||
+	fail "compare -- PROGRAM: $(cat "$W/p")"
 "$kvmsim" run hello --profile upstream+no-such-rule >/dev/null 2>"$W/e"
 [ $? = 2 ] && grep -q "unknown rule 'no-such-rule'" "$W/e" || fail "bad rule: $(cat "$W/e")"
 

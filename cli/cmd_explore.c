@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kvmsim explore [options] (SCENARIO [-- ARGS] | -- PROGRAM [ARGS]):
+ * libkvmsim.so in the program runs the search (sim/explore.c); this only
+ * says where to save what it finds.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+/* the scenario's own profile unless --profile said otherwise */
+static void scenario_profile(const struct scenario *s)
+{
+	struct manifest m;
+
+	if (getenv("KVMSIM_PROFILE") || load_manifest(s->manifest, &m, NULL))
+		return;
+	if (m.profile[0])
+		setenv("KVMSIM_PROFILE", m.profile, 1);
+	free_manifest(&m);
+}
+
+int cmd_explore(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	char prefix[PATH_MAX * 2], **prog;
+	struct scenario s;
+	struct cli_args a;
+	const char *name, *base;
+
+	cli_parse(cmd, argc, argv, &a);
+	if (a.npos > 1)
+		cli_usage_error(cmd, "unexpected argument '%s'", a.pos[1]);
+	if (a.npos == 1) {
+		scenario_resolve(a.pos[0], &s);
+		scenario_profile(&s);
+		setenv("KVMSIM_SCENARIO", s.name, 1);
+		name = s.name;
+		prog = scenario_argv(s.bin, &a);
+	} else if (a.nrest) {
+		prog = a.rest;
+		name = prog[0];
+	} else {
+		cli_usage_error(cmd, "no scenario or -- PROGRAM given");
+	}
+	base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+	snprintf(prefix, sizeof(prefix), "%s/%s", a.out_dir, base);
+	setenv("KVMSIM_MODE", "explore", 1);
+	setenv("KVMSIM_SAVE_PREFIX", prefix, 1);
+	if (isatty(STDERR_FILENO))
+		setenv("KVMSIM_PROGRESS", "1", 1);
+	exec_program(prog[0], prog);
+}

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kvmsim replay|shrink [options] FILE.schedule: everything about the run
+ * (program, arguments, seeds, profile, quantum, armed faults) comes from
+ * the file.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "sim/schedule.h"
+
+int cmd_schedule(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct sim_schedule s;
+	char err[600], num[32], *args[SIM_MAX_ARGS + 2];
+	struct cli_args a;
+
+	cli_parse(cmd, argc, argv, &a);
+	if (!a.npos)
+		cli_usage_error(cmd, "no schedule file given");
+	if (a.npos > 1 || a.rest)
+		cli_usage_error(cmd, "unexpected argument '%s'", a.npos > 1 ? a.pos[1] : "--");
+	if (sim_schedule_read(&s, a.pos[0], err, sizeof(err))) {
+		fprintf(stderr, "kvmsim: %s\n", err);
+		return KVMSIM_EXIT_USAGE;
+	}
+	setenv("KVMSIM_MODE", cmd->name, 1);
+	setenv("KVMSIM_SCHEDULE", a.pos[0], 1);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)s.seed);
+	setenv("KVMSIM_SEED", num, 1);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)s.quantum);
+	if (s.quantum)
+		setenv("KVMSIM_QUANTUM", num, 1);
+	setenv("KVMSIM_PROFILE", s.profile, 1);
+	if (s.arch[0])
+		setenv("KVMSIM_ARCH", s.arch, 1);
+	unsetenv("KVMSIM_FAIL");
+	for (int k = 0; k < s.nfail; k++)
+		cli_add_fail(s.fail[k]);
+	if (s.scenario[0]) {
+		setenv("KVMSIM_SCENARIO", s.scenario, 1);
+		setup_guest_dir();
+	}
+	for (int k = 0; k < s.nargs; k++)
+		args[k + 1] = s.args[k];
+	args[s.nargs + 1] = NULL;
+	exec_program(s.program, args);
+}

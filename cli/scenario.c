@@ -134,6 +134,20 @@ static void resolve_name(const char *arg, struct scenario *s)
 		die("scenario %s has no manifest (%s)", arg, s->manifest);
 }
 
+/*
+ * A program outside the tree loads its own guests: guest-bins/ beside it
+ * (where kvmsim_add_guest puts them), unless KVMSIM_GUEST_DIR says.
+ */
+static void sibling_guest_dir(const struct scenario *s)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(s->bin, '/');
+
+	snprintf(dir, sizeof(dir), "%.*s/guest-bins", (int)(slash - s->bin), s->bin);
+	if (!getenv("KVMSIM_GUEST_DIR") && !access(dir, R_OK))
+		setenv("KVMSIM_GUEST_DIR", dir, 1);
+}
+
 void scenario_resolve(const char *arg, struct scenario *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -144,5 +158,7 @@ void scenario_resolve(const char *arg, struct scenario *s)
 		resolve_name(arg, s);
 	if (s->arm64)
 		setenv("KVMSIM_ARCH", "arm64", 1);
+	if (s->is_path)
+		sibling_guest_dir(s);
 	setup_guest_dir();
 }

@@ -24,7 +24,7 @@
 /* the options that only say what to write */
 #define OUTPUTS (RUNNERS | CMD_REPLAY | CMD_SHRINK)
 
-enum value_kind { V_NONE, V_UNSIGNED, V_POSITIVE, V_OUTFILE, V_PROFILE, V_CHOICE, V_DIR, V_FAIL };
+enum value_kind { V_NONE, V_RANGE, V_UNSIGNED, V_POSITIVE, V_OUTFILE, V_PROFILE, V_CHOICE, V_DIR, V_FAIL };
 
 struct cli_opt {
 	const char *name;
@@ -49,6 +49,14 @@ static const struct cli_opt opts[] = {
 	  "write the trace as JSON Lines" },
 	{ "explain", 2, OUTPUTS, "KVMSIM_EXPLAIN", V_OUTFILE, NULL, "[=FILE]",
 	  "narrate the fault path (on stderr, or into FILE)" },
+	{ "explain-actor", 1, OUTPUTS, "KVMSIM_EXPLAIN_ACTOR", V_NONE, NULL, "A[,A...]",
+	  "narrate only these actors (vcpu0, vm1.vcpu0, vmm, thread1...)" },
+	{ "explain-gpa", 1, OUTPUTS, "KVMSIM_EXPLAIN_GPA", V_RANGE, NULL, "LO[-HI]",
+	  "narrate only the faults on these guest-physical addresses" },
+	{ "explain-depth", 1, OUTPUTS, "KVMSIM_EXPLAIN_DEPTH", V_UNSIGNED, NULL, "N",
+	  "narrate only N levels deep (0: the entry points)" },
+	{ "explain-events", 1, OUTPUTS, "KVMSIM_EXPLAIN_EVENTS", V_NONE, NULL, "E[,E...]",
+	  "narrate only these events (kvm_mmu_page_fault, kvm_exit...)" },
 	{ "timeline", 1, OUTPUTS, "KVMSIM_TIMELINE", V_OUTFILE, NULL, "FILE",
 	  "write a Chrome trace-event timeline (Perfetto, chrome://tracing)" },
 	{ "hash", 0, OUTPUTS, "KVMSIM_HASH", V_NONE, NULL, NULL,
@@ -163,6 +171,17 @@ static void check_value(const struct cli_cmd *cmd, const struct cli_opt *o, cons
 		if (o->kind == V_POSITIVE && !n)
 			cli_usage_error(cmd, "--%s must be at least 1", o->name);
 		break;
+	case V_RANGE: {
+		unsigned long long lo, hi;
+
+		errno = 0;
+		lo = hi = strtoull(v, &end, 0);
+		if (*end == '-' && end > v)
+			hi = strtoull(end + 1, &end, 0);
+		if (!*v || *end || errno || hi < lo || *v == '-')
+			cli_usage_error(cmd, "--%s %s: expected ADDR or LO-HI", o->name, v);
+		break;
+	}
 	case V_CHOICE:
 		if (!in_choices(o->choices, v))
 			cli_usage_error(cmd, "--%s %s: expected one of %s", o->name, v, o->choices);

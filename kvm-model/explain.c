@@ -1,14 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
  * --explain: each trace event becomes one narrated line, indented by where
- * it sits in the fault path and carrying the event's own fields, so the
- * text and the JSON trace never disagree.
+ * it sits in the fault path, told in the kernel's words and carrying the
+ * event's own fields.  It reads the event's typed fields (sim_ev_field),
+ * never its JSON text, so values print as the model wrote them (an arm64
+ * instruction keeps its commas) and the text and the trace cannot
+ * disagree.
+ *
+ * Filters (environment, set by kvmsim's --explain-* options):
+ *   KVMSIM_EXPLAIN_ACTOR   ACTOR[,ACTOR...]  only these actors (vcpu0, vm1.vcpu0, vmm...)
+ *   KVMSIM_EXPLAIN_GPA     LO[-HI]           only the stories of faults in [LO, HI]
+ *   KVMSIM_EXPLAIN_DEPTH   N                 only lines indented N levels or less
+ *   KVMSIM_EXPLAIN_EVENTS  NAME[,NAME...]    only these events
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kvm-model/explain.h"
+#include "kvm-model/observe.h"
 #include "sim/sim.h"
 
 struct narration {
@@ -21,42 +34,49 @@ static const struct narration narrations[] = {
 	{ "kvm_create_vm", 0, "KVM_CREATE_VM: a new VM" },
 	{ "kvm_vm_ioctl_create_vcpu", 0, "KVM_CREATE_VCPU" },
 	{ "kvm_set_memslot", 0, "KVM_SET_USER_MEMORY_REGION: memslot change" },
-	{ "handle_ept_violation", 0, "the guest touched memory Unicorn has no translation for; stage 1 gave this gpa, stage 2 does not map it yet" },
-	{ "kvm_inject_page_fault", 0, "stage-1 walk failed: the guest's own page tables say #PF" },
-	{ "kvm_mmu_page_fault", 1, "kvm_mmu_page_fault: stage-2 fault" },
+	{ "handle_ept_violation", 0, "handle_ept_violation: EPT violation, the guest's page tables gave this gpa" },
+	{ "kvm_inject_page_fault", 0, "kvm_inject_page_fault: the guest's own page tables fault, #PF to the guest" },
+	{ "kvm_mmu_page_fault", 1, "kvm_mmu_page_fault: stage-2 (TDP) fault" },
 	{ "kvm_faultin_pfn", 2, "kvm_faultin_pfn: find the memslot and the host page" },
 	{ "kvm_handle_noslot_fault", 3, "kvm_handle_noslot_fault: no memslot here, so this is MMIO" },
 	{ "hva_to_pfn_fast", 3, "hva_to_pfn_fast: look the host page up without faulting it in" },
 	{ "hva_to_pfn_slow", 3, "hva_to_pfn_slow: GUP, may fault the host page in" },
 	{ "kvm_handle_error_pfn", 3, "kvm_handle_error_pfn: no usable host page" },
 	{ "kvm_prepare_memory_fault_exit", 3, "kvm_prepare_memory_fault_exit: fill kvm_run.memory_fault" },
+	{ "kvm_try_async_get_page", 3, "kvm_try_async_get_page: fault the page in from a worker (async PF)" },
 	{ "kvm_mmu_hugepage_adjust", 2, "kvm_mmu_hugepage_adjust: choose the mapping level" },
 	{ "is_page_fault_stale", 2, "is_page_fault_stale: an invalidation raced with us, retry" },
 	{ "kvm_tdp_mmu_map", 2, "kvm_tdp_mmu_map: install the SPTE" },
-	{ "kvm_tdp_mmu_zap_leafs", 0, "zap stage-2 SPTEs" },
-	{ "kvm_pgtable_stage2_unmap", 0, "unmap a stage-2 range (arm64)" },
+	{ "kvm_mmu_track_write", 1, "kvm_mmu_track_write: a write to a guest page table, emulated" },
+	{ "kvm_tdp_mmu_zap_leafs", 0, "kvm_tdp_mmu_zap_leafs: zap stage-2 SPTEs" },
+	{ "kvm_pgtable_stage2_unmap", 0, "kvm_pgtable_stage2_unmap: unmap a stage-2 range" },
 	{ "kvm_mmio", 1, "emulate the access as MMIO: exit to userspace" },
-	{ "kvm_pio", 1, "port I/O: exit to userspace" },
-	{ "kvm_inj_exception", 1, "deliver an exception through the guest IDT" },
-	{ "kvm_triple_fault", 1, "exception delivery failed twice: triple fault" },
+	{ "kvm_pio", 1, "kvm_fast_pio: port I/O, exit to userspace" },
+	{ "kvm_inj_exception", 1, "kvm_inject_exception: deliver an exception through the guest IDT" },
+	{ "kvm_triple_fault", 1, "kvm_make_request(KVM_REQ_TRIPLE_FAULT): exception delivery failed twice" },
 	{ "kvm_internal_error", 1, "KVM_EXIT_INTERNAL_ERROR" },
-	{ "kvm_mmu_flush_tlb", 1, "drop installed translations" },
+	{ "kvm_mmu_flush_tlb", 1, "kvm_flush_remote_tlbs: drop the vCPU's cached translations" },
 	{ "kvm_gmem_get_pfn", 3, "kvm_gmem_get_pfn: a private (or guest_memfd-only) page comes from the guest_memfd, not userspace_addr" },
 	{ "kvm_gmem_create", 0, "KVM_CREATE_GUEST_MEMFD: a new guest_memfd" },
 	{ "kvm_gmem_punch_hole", 0, "fallocate(PUNCH_HOLE) on a guest_memfd: zap what maps the range, then free it" },
 	{ "kvm_vm_set_mem_attributes", 0, "KVM_SET_MEMORY_ATTRIBUTES: private/shared changes, the range is zapped" },
 	{ "kvm_get_dirty_log_protect", 0, "KVM_GET_DIRTY_LOG: copy the log (without manual protect: clear it and write-protect those pages)" },
 	{ "kvm_clear_dirty_log_protect", 0, "KVM_CLEAR_DIRTY_LOG: clear these bits and write-protect their pages" },
-	{ "kvm_exit", 0, "KVM_RUN returns to userspace" },
+	{ "kvm_exit", 0, "vcpu_enter_guest: VM exit" },
+	{ "kvm_vcpu_ioctl_run_return", 0, "KVM_RUN returns to userspace" },
+	{ "handle_userfault", 2, "handle_userfault: the page is missing, wait for userspace" },
+	{ "handle_userfault_woken", 2, "handle_userfault: woken" },
+	{ "userfaultfd_ctx_read", 0, "read(userfaultfd): a fault message" },
+	{ "userfaultfd_wake", 0, "UFFDIO_WAKE / the resolving ioctl wakes the faulting threads" },
 	{ "sched_choice", 0, "scheduling choice" },
 	{ "oracle", 0, "oracle verdict: the run failed" },
 	/* arm64 */
 	{ "kvm_arch_vcpu_ioctl_vcpu_init", 0, "KVM_ARM_VCPU_INIT: reset the vCPU" },
-	{ "stage1_fault", 0, "stage-1 walk failed: the guest's own tables fault" },
+	{ "stage1_fault", 0, "the guest's own stage-1 tables fault: an abort for the guest" },
 	{ "inject_abt64", 1, "inject_abt64: take the abort to the guest's VBAR_EL1" },
 	{ "kvm_inject_undefined", 1, "kvm_inject_undefined: an undefined instruction for the guest" },
 	{ "exception_entry", 0, "svc: the CPU takes it to the guest kernel's VBAR_EL1 (KVM is not involved)" },
-	{ "kvm_handle_guest_abort", 0, "kvm_handle_guest_abort: stage-2 abort (Unicorn's TLB fill walked stage 1; stage 2 does not map the IPA for this access)" },
+	{ "kvm_handle_guest_abort", 0, "kvm_handle_guest_abort: stage-2 abort" },
 	{ "user_mem_abort", 1, "user_mem_abort: fault the page in and map it in stage 2" },
 	{ "mmu_invalidate_retry", 2, "mmu_invalidate_retry: an invalidation raced with us, let the guest retry" },
 	{ "kvm_pgtable_stage2_map", 2, "kvm_pgtable_stage2_map: install the stage-2 descriptor (level 3: 4K, 2: 2M, 1: 1G)" },
@@ -65,9 +85,28 @@ static const struct narration narrations[] = {
 	{ "kvm_psci_call", 1, "kvm_psci_call: hvc to the PSCI firmware KVM emulates" },
 	{ "kvm_prepare_system_event", 2, "kvm_prepare_system_event: every vCPU stops, userspace decides" },
 	{ "kvm_handle_wfx", 1, "kvm_handle_wfx: wfi (no interrupt controller: completes at once)" },
-	{ "access_vm_reg", 1, "a translation register write: flush Unicorn's TLB" },
-	{ "tlbi", 1, "TLBI: flush Unicorn's TLB" },
+	{ "access_vm_reg", 1, "access_vm_reg: a translation register write, cached translations dropped" },
+	{ "tlbi", 1, "TLBI: cached translations dropped" },
+	{ "kvm_tlb_flush_vmid", 2, "kvm_tlb_flush_vmid_ipa: drop the VM's cached stage-2 translations" },
 };
+
+#define MAX_FILTER 16
+
+static struct {
+	char *actor[MAX_FILTER], *event[MAX_FILTER];
+	int nactor, nevent;
+	bool gpa;
+	uint64_t gpa_lo, gpa_hi;
+	int depth;			/* -1: any */
+} filter = { .depth = -1 };
+
+/* per actor: is the fault story it is telling in the gpa range? */
+#define MAX_ACTORS 256
+static struct {
+	char name[48];
+	bool in_range;
+} stories[MAX_ACTORS];
+static int nstories;
 
 static FILE *out;
 
@@ -79,36 +118,147 @@ static const struct narration *find(const char *event)
 	return NULL;
 }
 
-/* The fields after "event":"...", as key=value text. */
-static void print_fields(const char *line)
+static bool listed(char *const *list, int n, const char *name)
 {
-	const char *p = strstr(line, "\"event\":");
+	for (int i = 0; i < n; i++)
+		if (!strcmp(list[i], name))
+			return true;
+	return false;
+}
 
-	if (!p || !(p = strchr(p + 9, '"')))
-		return;
-	for (p++; *p && *p != '}'; p++) {
-		if (*p == '"')
-			continue;
-		fputc(*p == ':' ? '=' : *p == ',' ? ' ' : *p, out);
+static bool *story_of(const char *actor)
+{
+	for (int i = 0; i < nstories; i++)
+		if (!strcmp(stories[i].name, actor))
+			return &stories[i].in_range;
+	if (nstories == MAX_ACTORS)
+		return &stories[0].in_range;
+	snprintf(stories[nstories].name, sizeof(stories[0].name), "%s", actor);
+	return &stories[nstories++].in_range;
+}
+
+/*
+ * The gpa filter follows fault stories: an event with a gpa starts (or
+ * ends) one, and the events after it without a gpa (hva_to_pfn_fast, the
+ * exit) belong to the story of their actor.
+ */
+static bool gpa_selected(const struct sim_ev *ev)
+{
+	const struct sim_ev_field *f = sim_ev_find(ev, "gpa");
+	bool *in = story_of(sim_ev_actor(ev));
+
+	if (!f)
+		f = sim_ev_find(ev, "ipa");	/* arm64's word for it */
+
+	if (f && f->kind == SIM_EV_HEX)
+		*in = f->u >= filter.gpa_lo && f->u <= filter.gpa_hi;
+	return *in;
+}
+
+static bool selected(const struct sim_ev *ev, const struct narration *n)
+{
+	if (filter.nactor && !listed(filter.actor, filter.nactor, sim_ev_actor(ev)))
+		return false;
+	if (filter.nevent && !listed(filter.event, filter.nevent, sim_ev_name(ev)))
+		return false;
+	if (filter.depth >= 0 && (n ? n->depth : 0) > filter.depth)
+		return false;
+	return !filter.gpa || gpa_selected(ev);
+}
+
+static void print_field(const struct sim_ev_field *f)
+{
+	switch (f->kind) {
+	case SIM_EV_HEX:
+		fprintf(out, " %s=0x%" PRIx64, f->key, f->u);
+		break;
+	case SIM_EV_INT:
+		fprintf(out, " %s=%" PRId64, f->key, (int64_t)f->u);
+		if (!strcmp(f->key, "exit_reason"))
+			fprintf(out, " (KVM_EXIT_%s)", kvm_exit_reason_name((uint32_t)f->u));
+		break;
+	case SIM_EV_BOOL:
+		fprintf(out, " %s=%s", f->key, f->u ? "true" : "false");
+		break;
+	case SIM_EV_NULL:
+		fprintf(out, " %s=null", f->key);
+		break;
+	case SIM_EV_STR:
+		/* an instruction or a message: as written, quoted if it has blanks */
+		fprintf(out, strpbrk(f->s, " \t,") ? " %s=\"%s\"" : " %s=%s", f->key, f->s);
+		break;
 	}
 }
 
-static void narrate(const char *event, const char *line, void *opaque)
+static void narrate(const struct sim_ev *ev, void *opaque)
 {
-	const struct narration *n = find(event);
-	const char *actor = strstr(line, "\"actor\":\"");
-	char who[32] = "";
+	const struct narration *n = find(sim_ev_name(ev));
 
-	if (actor)
-		sscanf(actor + 9, "%31[^\"]", who);
-	fprintf(out, "%-6s %*s%s  ", who, n ? 2 * n->depth : 0, "",
-		n ? n->text : event);
-	print_fields(line);
+	if (!selected(ev, n))
+		return;
+	fprintf(out, "%-9s %*s%s ", sim_ev_actor(ev), n ? 2 * n->depth : 0, "",
+		n ? n->text : sim_ev_name(ev));
+	for (int i = 0; i < sim_ev_nfields(ev); i++)
+		print_field(sim_ev_field(ev, i));
 	fputc('\n', out);
+}
+
+/* "a,b,c" into list (the string is kept) */
+static int split_list(const char *v, char **list)
+{
+	char *copy = strdup(v), *save, *tok;
+	int n = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok && n < MAX_FILTER;
+	     tok = strtok_r(NULL, ",", &save))
+		list[n++] = tok;
+	return n;
+}
+
+static int parse_gpa(const char *v)
+{
+	char *end;
+
+	errno = 0;
+	filter.gpa_lo = strtoull(v, &end, 0);
+	filter.gpa_hi = filter.gpa_lo;
+	if (*end == '-')
+		filter.gpa_hi = strtoull(end + 1, &end, 0);
+	if (errno || *end || end == v || filter.gpa_hi < filter.gpa_lo)
+		return -EINVAL;
+	filter.gpa = true;
+	return 0;
+}
+
+static int parse_filters(void)
+{
+	const char *v;
+	char *end;
+
+	if ((v = getenv("KVMSIM_EXPLAIN_ACTOR")) && *v)
+		filter.nactor = split_list(v, filter.actor);
+	if ((v = getenv("KVMSIM_EXPLAIN_EVENTS")) && *v)
+		filter.nevent = split_list(v, filter.event);
+	if ((v = getenv("KVMSIM_EXPLAIN_DEPTH")) && *v) {
+		filter.depth = (int)strtol(v, &end, 0);
+		if (*end || filter.depth < 0) {
+			fprintf(stderr, "kvmsim: KVMSIM_EXPLAIN_DEPTH=%s: expected a number >= 0\n", v);
+			return -EINVAL;
+		}
+	}
+	if ((v = getenv("KVMSIM_EXPLAIN_GPA")) && *v && parse_gpa(v)) {
+		fprintf(stderr, "kvmsim: KVMSIM_EXPLAIN_GPA=%s: expected GPA or LO-HI\n", v);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int kvmsim_explain_start(const char *path)
 {
+	int r = parse_filters();
+
+	if (r)
+		return r;
 	out = path ? fopen(path, "we") : stderr;
 	if (!out)
 		return -errno;

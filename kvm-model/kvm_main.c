@@ -363,7 +363,12 @@ static struct kvm_vcpu *kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long 
 	vcpu->kvm = kvm;
 	vcpu->vcpu_id = id;
 	vcpu->vcpu_idx = kvm->nr_vcpus;
-	snprintf(vcpu->name, sizeof(vcpu->name), "vcpu%d", vcpu->vcpu_idx);
+	/* the first VM's vCPUs are vcpuN; another VM's say which VM they are in */
+	if (kvm->vm_id)
+		snprintf(vcpu->name, sizeof(vcpu->name), "vm%d.vcpu%d", kvm->vm_id,
+			 vcpu->vcpu_idx);
+	else
+		snprintf(vcpu->name, sizeof(vcpu->name), "vcpu%d", vcpu->vcpu_idx);
 	*err = create_run_area(vcpu);
 	if (!*err)
 		*err = kvm_arch()->vcpu_create(vcpu);

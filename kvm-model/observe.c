@@ -59,10 +59,14 @@ static const char *errno_text(int ret)
 	return buf;
 }
 
-static const char *exit_name(uint32_t reason)
+const char *kvm_exit_reason_name(uint32_t reason)
 {
 	static const char *const names[] = {
-		[KVM_EXIT_UNKNOWN] = "UNKNOWN", [KVM_EXIT_IO] = "IO",
+		[KVM_EXIT_UNKNOWN] = "UNKNOWN", [KVM_EXIT_EXCEPTION] = "EXCEPTION",
+		[KVM_EXIT_IO] = "IO", [KVM_EXIT_HYPERCALL] = "HYPERCALL",
+		[KVM_EXIT_DEBUG] = "DEBUG", [KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
+		[KVM_EXIT_NMI] = "NMI", [KVM_EXIT_X86_RDMSR] = "X86_RDMSR",
+		[KVM_EXIT_X86_WRMSR] = "X86_WRMSR", [KVM_EXIT_ARM_NISV] = "ARM_NISV",
 		[KVM_EXIT_HLT] = "HLT", [KVM_EXIT_MMIO] = "MMIO",
 		[KVM_EXIT_SHUTDOWN] = "SHUTDOWN", [KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
 		[KVM_EXIT_INTR] = "INTR", [KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
@@ -91,7 +95,7 @@ void kvm_observe_run(struct kvm_vcpu *vcpu, int ret)
 	snprintf(key, sizeof(key), "%s exit_reason after #%llu", vcpu->name,
 		 (unsigned long long)vcpu->run_calls);
 	/* "stale": left by an earlier KVM_RUN (a reset to 0 is not) */
-	kvm_observe(key, "%u %s%s", reason, exit_name(reason),
+	kvm_observe(key, "%u %s%s", reason, kvm_exit_reason_name(reason),
 		    vcpu->exit_filled || !reason ? "" : " (stale)");
 	if (reason != KVM_EXIT_MEMORY_FAULT && reason != KVMSIM_EXIT_MEMORY_FAULT_RFC)
 		return;

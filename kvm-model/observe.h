@@ -19,6 +19,8 @@ void kvm_observe_run(struct kvm_vcpu *vcpu, int ret);
 /* A named observable (scenario-specific ones go through kvmsim's API too). */
 void kvm_observe(const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* KVM_EXIT_* without the prefix ("MEMORY_FAULT(rfc)" for the 2023 series' 38), or "?" */
+const char *kvm_exit_reason_name(uint32_t reason);
 /* Counters of a VM going away. */
 void kvm_observe_vm(struct kvm *kvm);
 

@@ -279,12 +279,34 @@ bool sim_trace_recording(void);
 uint64_t sim_trace_count(void);
 
 /*
- * A sink sees each finished event (its line, without the newline, and the
- * event name) — used by kvm-model for --explain narration.  One sink.
- * It must not emit events itself (SIM_BUG_ON); NULL removes it.
+ * The one event model: every finished event is also kept as typed fields,
+ * so a consumer (--explain narration, the timeline) reads the values the
+ * model wrote, never the JSON text back.
  */
-typedef void (*sim_trace_sink_fn)(const char *event, const char *json_line,
-				  void *opaque);
+enum sim_ev_kind { SIM_EV_HEX, SIM_EV_INT, SIM_EV_STR, SIM_EV_BOOL, SIM_EV_NULL };
+
+struct sim_ev_field {
+	const char *key;
+	enum sim_ev_kind kind;
+	uint64_t u;		/* HEX; INT as int64_t; BOOL 0/1 */
+	const char *s;		/* STR */
+};
+
+const char *sim_ev_name(const struct sim_ev *ev);
+const char *sim_ev_actor(const struct sim_ev *ev);
+uint64_t sim_ev_seq(const struct sim_ev *ev);
+uint64_t sim_ev_vtime(const struct sim_ev *ev);
+const char *sim_ev_json(const struct sim_ev *ev);	/* its trace line, no newline */
+int sim_ev_nfields(const struct sim_ev *ev);
+const struct sim_ev_field *sim_ev_field(const struct sim_ev *ev, int i);
+const struct sim_ev_field *sim_ev_find(const struct sim_ev *ev, const char *key);
+
+/*
+ * A sink sees each finished event — used by kvm-model for --explain
+ * narration.  One sink.  It must not emit events itself (SIM_BUG_ON);
+ * NULL removes it.
+ */
+typedef void (*sim_trace_sink_fn)(const struct sim_ev *ev, void *opaque);
 void sim_trace_set_sink(sim_trace_sink_fn fn, void *opaque);
 
 /*

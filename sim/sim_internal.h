@@ -109,7 +109,7 @@ void sim_schedule(struct sim_actor *prev, enum sim_sched_kind kind,
 /* timeline.c */
 bool sim_timeline_on(void);
 void sim_timeline_switch(const struct sim_actor *prev, const char *point);
-void sim_timeline_event(const char *event, const char *json_line);
+void sim_timeline_event(const struct sim_ev *ev);
 
 /* explore.c */
 void sim_explore_reset(void);

@@ -70,15 +70,15 @@ void sim_timeline_switch(const struct sim_actor *prev, const char *point)
 		end_slice(prev, point);
 }
 
-void sim_timeline_event(const char *event, const char *json_line)
+void sim_timeline_event(const struct sim_ev *ev)
 {
 	if (!tl)
 		return;
 	sep();
 	fputs("{\"name\":", tl);
-	put_json_str(event);
+	put_json_str(sim_ev_name(ev));
 	fprintf(tl, ",\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":%d,\"ts\":%" PRIu64
-		",\"args\":%s}", sim_rt.cur ? sim_rt.cur->id : 0, step, json_line);
+		",\"args\":%s}", sim_rt.cur ? sim_rt.cur->id : 0, step, sim_ev_json(ev));
 	step++;
 }
 

@@ -36,12 +36,21 @@
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 #define FNV_PRIME 0x100000001b3ULL
 
+#define SIM_EV_MAX_FIELDS 48
+
 struct sim_ev {
 	bool open;
 	bool truncated;
 	size_t len;
 	char event[SIM_EV_NAME_MAX];
 	char line[SIM_EV_LINE_MAX];
+	/* the same event as typed fields (keys and strings in pool) */
+	uint64_t seq, vtime;
+	const char *actor;
+	int nfields;
+	struct sim_ev_field fields[SIM_EV_MAX_FIELDS];
+	size_t pool_len;
+	char pool[SIM_EV_LINE_MAX];
 };
 
 /* A bounded writer: stops at cap - 1 and remembers that it did. */
@@ -177,6 +186,37 @@ static void check_ev(const struct sim_ev *ev)
 	SIM_BUG_ON(!ev->open);
 }
 
+/* A copy of s in the event's pool; NULL when the pool is full. */
+static const char *pool_dup(struct sim_ev *ev, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p;
+
+	if (ev->pool_len + n > sizeof(ev->pool))
+		return NULL;
+	p = ev->pool + ev->pool_len;
+	memcpy(p, s, n);
+	ev->pool_len += n;
+	return p;
+}
+
+/* The typed field: what sinks read.  Dropped (as in the line) if no room. */
+static void ev_field(struct sim_ev *ev, const char *key, enum sim_ev_kind kind, uint64_t u,
+		     const char *str)
+{
+	struct sim_ev_field *f;
+
+	if (ev->truncated || ev->nfields == SIM_EV_MAX_FIELDS)
+		return;
+	f = &ev->fields[ev->nfields];
+	f->key = pool_dup(ev, key);
+	f->kind = kind;
+	f->u = u;
+	f->s = str ? pool_dup(ev, str) : NULL;
+	if (f->key && (!str || f->s))
+		ev->nfields++;
+}
+
 /*
  * Format ,"key": and the value (already rendered by the caller into
  * `value`, raw JSON) into scratch, then commit it whole or not at all.
@@ -218,6 +258,11 @@ struct sim_ev *sim_ev_begin(const char *event)
 	ev->open = true;
 	ev->truncated = false;
 	ev->len = 0;
+	ev->nfields = 0;
+	ev->pool_len = 0;
+	ev->seq = trace_count;
+	ev->vtime = sim_now();
+	ev->actor = pool_dup(ev, self ? self->name : "-");
 	snprintf(ev->event, sizeof(ev->event), "%s", event);
 	l = line_buf(ev);
 	snprintf(num, sizeof(num), "%" PRIu64, trace_count);
@@ -244,6 +289,7 @@ void sim_ev_hex(struct sim_ev *ev, const char *key, uint64_t v)
 	if (idle(ev))
 		return;
 	snprintf(buf, sizeof(buf), "\"0x%" PRIx64 "\"", v);
+	ev_field(ev, key, SIM_EV_HEX, v, NULL);
 	ev_add(ev, key, buf);
 }
 
@@ -254,6 +300,7 @@ void sim_ev_int(struct sim_ev *ev, const char *key, int64_t v)
 	if (idle(ev))
 		return;
 	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	ev_field(ev, key, SIM_EV_INT, (uint64_t)v, NULL);
 	ev_add(ev, key, buf);
 }
 
@@ -270,9 +317,11 @@ void sim_ev_str(struct sim_ev *ev, const char *key, const char *v)
 		return;
 	check_ev(ev);
 	if (!v) {
+		ev_field(ev, key, SIM_EV_NULL, 0, NULL);
 		ev_add(ev, key, "null");
 		return;
 	}
+	ev_field(ev, key, SIM_EV_STR, 0, v);
 	sb_json_str(&b, v, SIZE_MAX);
 	if (b.overflow) {
 		ev->truncated = true;
@@ -285,6 +334,7 @@ void sim_ev_bool(struct sim_ev *ev, const char *key, bool v)
 {
 	if (idle(ev))
 		return;
+	ev_field(ev, key, SIM_EV_BOOL, v, NULL);
 	ev_add(ev, key, v ? "true" : "false");
 }
 
@@ -328,12 +378,55 @@ void sim_ev_end(struct sim_ev *ev)
 	trace_count++;
 	ev->line[--ev->len] = '\0';
 	ev->open = false;
-	sim_timeline_event(ev->event, ev->line);
+	sim_timeline_event(ev);
 	if (sink_fn) {
 		in_sink = true;
-		sink_fn(ev->event, ev->line, sink_opaque);
+		sink_fn(ev, sink_opaque);
 		in_sink = false;
 	}
+}
+
+const char *sim_ev_name(const struct sim_ev *ev)
+{
+	return ev->event;
+}
+
+const char *sim_ev_actor(const struct sim_ev *ev)
+{
+	return ev->actor ? ev->actor : "-";
+}
+
+uint64_t sim_ev_seq(const struct sim_ev *ev)
+{
+	return ev->seq;
+}
+
+uint64_t sim_ev_vtime(const struct sim_ev *ev)
+{
+	return ev->vtime;
+}
+
+const char *sim_ev_json(const struct sim_ev *ev)
+{
+	return ev->line;
+}
+
+int sim_ev_nfields(const struct sim_ev *ev)
+{
+	return ev->nfields;
+}
+
+const struct sim_ev_field *sim_ev_field(const struct sim_ev *ev, int i)
+{
+	return i >= 0 && i < ev->nfields ? &ev->fields[i] : NULL;
+}
+
+const struct sim_ev_field *sim_ev_find(const struct sim_ev *ev, const char *key)
+{
+	for (int i = 0; i < ev->nfields; i++)
+		if (!strcmp(ev->fields[i].key, key))
+			return &ev->fields[i];
+	return NULL;
 }
 
 uint64_t sim_trace_hash(void)

@@ -305,7 +305,20 @@ static int __kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t er
 	fault->write = error_code & PFERR_WRITE_MASK;
 	fault->exec = error_code & PFERR_FETCH_MASK;
 	fault->is_private = kvm_fault_is_private(vcpu->kvm, fault->gfn);
-	vcpu->kvm->stat.page_faults++;
+	/*
+	 * The SPTE already allows the access: the engine came here for its
+	 * own reasons (its TLB granted read-only so the first write, which
+	 * sets the guest PTE's D bit, is seen), where the CPU would have gone
+	 * on without an EPT violation.  Not a fault: nothing counted, nothing
+	 * traced as one.
+	 */
+	if (spte_satisfies(vcpu->kvm, fault->gfn, fault->write)) {
+		kvm_livelock_check(vcpu, fault->gfn, false, "re-faulted");
+		return RET_PF_SPURIOUS;
+	}
+	/* kvm_mmu_do_page_fault counts pf_taken for real faults only */
+	if (!prefetch)
+		vcpu->kvm->stat.page_faults++;
 	sim_charge(COST_STAGE2_FAULT);
 
 	ev = sim_ev_begin("kvm_mmu_page_fault");
@@ -314,10 +327,6 @@ static int __kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t er
 	if (prefetch)
 		sim_ev_bool(ev, "prefetch", true);
 	sim_ev_end(ev);
-	if (spte_satisfies(vcpu->kvm, fault->gfn, fault->write)) {
-		kvm_livelock_check(vcpu, fault->gfn, false, "re-faulted");
-		return RET_PF_SPURIOUS;
-	}
 	/*
 	 * The attribute was read without a lock: a conversion may land before
 	 * kvm_faultin_pfn snapshots the sequence, which then sees the mismatch

@@ -632,11 +632,31 @@ struct sink_seen {
 	char event[64];
 	char line[512];
 	char tail[32];
+	/* the typed fields of the last event, as the narration reads them */
+	int nfields;
+	char actor[32], insn[64];
+	uint64_t gpa, vtime;
+	int64_t level;
+	int nil_kind, ok_kind;
 };
 
-static void sink(const char *event, const char *json_line, void *opaque)
+static void sink(const struct sim_ev *ev, void *opaque)
 {
 	struct sink_seen *s = opaque;
+	const char *event = sim_ev_name(ev), *json_line = sim_ev_json(ev);
+	const struct sim_ev_field *f;
+
+	s->nfields = sim_ev_nfields(ev);
+	s->vtime = sim_ev_vtime(ev);
+	snprintf(s->actor, sizeof(s->actor), "%s", sim_ev_actor(ev));
+	if ((f = sim_ev_find(ev, "gpa")))
+		s->gpa = f->u;
+	if ((f = sim_ev_find(ev, "level")))
+		s->level = (int64_t)f->u;
+	if ((f = sim_ev_find(ev, "insn")))
+		snprintf(s->insn, sizeof(s->insn), "%s", f->s);
+	s->nil_kind = (f = sim_ev_find(ev, "nil")) ? (int)f->kind : -1;
+	s->ok_kind = (f = sim_ev_find(ev, "ok")) ? (int)f->kind : -1;
 
 	s->calls++;
 	s->full_len = strlen(json_line);
@@ -710,6 +730,15 @@ START_TEST(test_trace_exact_text)
 	ck_assert_int_eq(seen.calls, 1);
 	ck_assert_str_eq(seen.event, "kvm_test");
 	ck_assert_str_eq(seen.line, expect_line0);
+	/* the same event as typed fields: raw values, not JSON text */
+	ck_assert_int_eq(seen.nfields, 8);
+	ck_assert_str_eq(seen.actor, "main");
+	ck_assert_uint_eq(seen.vtime, 42);
+	ck_assert_uint_eq(seen.gpa, 0x1A2B);
+	ck_assert_int_eq(seen.level, -3);
+	ck_assert_str_eq(seen.insn, "q\"b\\s\n\t\r\b\f\x01\x1f\xc3\xa9/");
+	ck_assert_int_eq(seen.nil_kind, SIM_EV_NULL);
+	ck_assert_int_eq(seen.ok_kind, SIM_EV_BOOL);
 
 	/* Actor names are escaped too, and seq counts on. */
 	a = sim_spawn("tr\"x", trace_actor, NULL);

@@ -38,6 +38,14 @@ grep -q '^{"scenario":"userfault-toggle","profiles":\["userfault-v3","userfault-
 grep -q '{"observable":"vm0 SPTEs installed 4K","values":\["1034","521","1546","521"\]}' "$W/j" ||
 	fail "json row: $(cat "$W/j")"
 
+# JSON escaping: a program name with a quote, a backslash, a tab and an ESC
+odd=$(printf '%s/o"d\\d\t\033x' "$W")
+ln -s "$(dirname "$kvmsim")/scenarios/hello" "$odd"
+"$kvmsim" compare --format json -- "$odd" >"$W/oj" || fail "odd name"
+grep -q '"scenario":"[^"]*/o\\"d\\\\d\\t\\u001bx","profiles"' "$W/oj" || fail "escaping: $(cat "$W/oj")"
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$W/oj" 2>/dev/null ||
+	{ command -v python3 >/dev/null && fail "not valid JSON: $(cat "$W/oj")"; }
+
 # bad input
 "$kvmsim" compare stale-memory-fault --profile nope >/dev/null 2>"$W/e"
 [ $? = 2 ] && grep -q "unknown profile 'nope'" "$W/e" || fail "bad profile: $(cat "$W/e")"

@@ -238,6 +238,43 @@ static void explore_setup(uint64_t seed)
 	sim_explore_configure(&cfg);
 }
 
+/*
+ * The timeline's counter tracks: per VM, the stage-2 faults KVM took,
+ * KVM_RUN calls, userfaults and zapped SPTEs, written when they change.
+ */
+#define TL_VMS 16
+#define TL_COUNTERS 4
+
+static uint64_t tl_last[TL_VMS][TL_COUNTERS];
+
+static int sample_vm(struct kvm *kvm, void *opaque)
+{
+	static const char *const names[TL_COUNTERS] = {
+		"stage-2 faults", "KVM_RUN calls", "userfaults", "SPTEs zapped",
+	};
+	uint64_t now[TL_COUNTERS] = {
+		kvm->stat.page_faults, kvm->stat.run_calls, kvm->stat.userfaults,
+		kvm->stat.zaps,
+	};
+	char name[64];
+
+	if (kvm->vm_id < 0 || kvm->vm_id >= TL_VMS)
+		return 0;
+	for (int i = 0; i < TL_COUNTERS; i++) {
+		if (now[i] == tl_last[kvm->vm_id][i])
+			continue;
+		tl_last[kvm->vm_id][i] = now[i];
+		snprintf(name, sizeof(name), "vm%d %s", kvm->vm_id, names[i]);
+		sim_timeline_counter(name, now[i]);
+	}
+	return 0;
+}
+
+static void sample_counters(void)
+{
+	kvm_for_each_vm(sample_vm, NULL);
+}
+
 static void output_error(const char *what, const char *path, int err)
 {
 	fprintf(stderr, "kvmsim: cannot open %s file %s: %s\n", what, path, strerror(-err));
@@ -272,6 +309,8 @@ void kvmsim_runtime_init(void)
 		output_error("trace", trace, r);
 	if (timeline && *timeline && (r = sim_timeline_open(timeline)))
 		output_error("timeline", timeline, r);
+	if (timeline && *timeline)
+		sim_timeline_set_sampler(sample_counters);
 	if (observe && *observe)
 		kvm_observe_start(observe);
 	if (explain && *explain && (r = kvmsim_explain_start(strcmp(explain, "1") ? explain : NULL)))

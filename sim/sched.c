@@ -97,6 +97,7 @@ void sim_make_runnable(struct sim_actor *a)
 	sim_timer_disarm(a);
 	if (a->waiting_on)
 		waitq_remove(a->waiting_on, a);
+	sim_timeline_wake(sim_rt.cur, a);
 	sim_runq_add(a);
 }
 

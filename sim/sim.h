@@ -314,6 +314,11 @@ void sim_trace_set_sink(sim_trace_sink_fn fn, void *opaque);
  * exit or at an oracle failure.  Turns event recording on.  0 or -errno.
  */
 int sim_timeline_open(const char *path);
+/* A counter track of the timeline (a no-op without one): NAME is VALUE now. */
+void sim_timeline_counter(const char *name, uint64_t value);
+/* Called before each event goes to the timeline: where counters are read. */
+typedef void (*sim_timeline_sampler_fn)(void);
+void sim_timeline_set_sampler(sim_timeline_sampler_fn fn);
 
 /* ---- internal assertions ----
  *

@@ -110,6 +110,7 @@ void sim_schedule(struct sim_actor *prev, enum sim_sched_kind kind,
 bool sim_timeline_on(void);
 void sim_timeline_switch(const struct sim_actor *prev, const char *point);
 void sim_timeline_event(const struct sim_ev *ev);
+void sim_timeline_wake(const struct sim_actor *waker, const struct sim_actor *wakee);
 
 /* explore.c */
 void sim_explore_reset(void);

@@ -16,7 +16,7 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 		"x86 KVM_RUN returns -1 (errno EPERM), otherwise a bare -EFAULT" },
 	[RULE_ANNOTATE_ERROR_PFN] = { "annotate-error-pfn",
 		"a failed GUP in the stage-2 fault path (kvm_handle_error_pfn, user_mem_abort) "
-		"fills a memory-fault exit (seed 000 on; merged Linux returns a bare -EFAULT)" },
+		"fills a memory-fault exit (the 2023 series on; merged Linux returns a bare -EFAULT)" },
 	[RULE_RFC_MASK_CHECK_BUG] = { "rfc-mask-check-bug",
 		"cap 227's reason check is 'reasons & !valid' (always 0): any mask is accepted" },
 	[RULE_ABSENT_MAPPING_FAULT] = { "absent-mapping-fault",
@@ -26,7 +26,7 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 		"memslot flag 1<<3 KVM_MEM_EXIT_ON_MISSING: fast GUP only, a missing host page "
 		"is an unresolved fault (an exit where annotate-error-pfn is on)" },
 	[RULE_UFFD_SIGBUS_MARKER] = { "uffd-sigbus-marker",
-		"the userfaultfd poison marker is seed 004's UFFDIO_SIGBUS: VM_FAULT_SIGBUS, so "
+		"the userfaultfd poison marker is the 2023 UFFDIO_SIGBUS proposal's: VM_FAULT_SIGBUS, so "
 		"GUP fails with -EFAULT (no hwpoison signal, no address)" },
 	[RULE_USERFAULT] = { "userfault",
 		"memslot flag 1<<3 KVM_MEM_USERFAULT with region2.userfault_bitmap: a set bit "
@@ -54,9 +54,9 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 		"(not only the running vCPU fills kvm_run)" },
 	[RULE_APF_ERROR_STATE] = { "apf-error-state",
 		"a failed async-PF GUP is delivered to the guest as a third state, "
-		"'page error' (seed 001 proposal)" },
+		"'page error' (the 2020 async-PF error proposal)" },
 	[RULE_APF_SYNC_AFTER_ERROR] = { "apf-sync-after-error",
-		"seed 001 patch 1/3 (not merged): the refault of a gfn whose async-PF GUP "
+		"the 2020 async-PF error proposal, patch 1/3 (not merged): the refault of a gfn whose async-PF GUP "
 		"failed is synchronous, so the error reaches KVM_RUN (merged Linux: async "
 		"again, endless refault)" },
 	[RULE_SKIP_MMU_SEQ_CHECK] = { "skip-mmu-seq-check",
@@ -69,10 +69,10 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 		"arm64 before 2023: user_mem_abort's 0 means 'resume', so it cannot make a "
 		"normal exit; an unresolved page is a bare -EFAULT" },
 	[RULE_ARM64_RETURN_0_EXIT] = { "arm64-return-0-exit",
-		"seed 000 patch 11/12: user_mem_abort returns 1 to resume and 0 for a normal "
+		"the 2023 series' patch 11/12: user_mem_abort returns 1 to resume and 0 for a normal "
 		"exit; an absent mapping fills exit 38 and KVM_RUN returns 0" },
 	[RULE_ARM64_PATCH11_DIRTY_BUG] = { "arm64-patch11-dirty-bug",
-		"seed 000 patch 11's regression: ret is already 1 at 'writable && !ret', so "
+		"the 2023 series' patch 11 regression: ret is already 1 at 'writable && !ret', so "
 		"user_mem_abort never marks a page dirty" },
 	[RULE_ARM64_S1PTW_WRITE] = { "arm64-s1ptw-write",
 		"before 6.2 every stage-1 table walk abort was a write fault: userfaults "
@@ -81,7 +81,7 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 
 const struct kvm_profile_desc kvm_profiles[] = {
 	{ "upstream", "merged Linux (6.8+): exit 39, cap 232, guest_memfd, attributes", 0 },
-	{ "rfc-2023-v2", "seed 000's WIP v2 (a 2023 kernel): exit 38, caps 227/228, ABSENT_MAPPING_FAULT, UFFDIO_SIGBUS",
+	{ "rfc-2023-v2", "the 2023 annotated-memory-fault series, v2 (a 2023 kernel): exit 38, caps 227/228, ABSENT_MAPPING_FAULT, UFFDIO_SIGBUS",
 	  BIT(RULE_RFC_MEMFAULT_EXIT) | BIT(RULE_ANNOTATE_ERROR_PFN) | BIT(RULE_RFC_MASK_CHECK_BUG) |
 	  BIT(RULE_ABSENT_MAPPING_FAULT) | BIT(RULE_UFFD_SIGBUS_MARKER) |
 	  BIT(RULE_ARM64_RETURN_0_EXIT) | BIT(RULE_ARM64_PATCH11_DIRTY_BUG) },
@@ -89,9 +89,9 @@ const struct kvm_profile_desc kvm_profiles[] = {
 	  BIT(RULE_ARM64_RETURN_0_RESUME) },
 	{ "exit-on-missing", "upstream plus the later KVM_MEM_EXIT_ON_MISSING series",
 	  BIT(RULE_EXIT_ON_MISSING) | BIT(RULE_ANNOTATE_ERROR_PFN) },
-	{ "userfault-v3", "upstream plus seed 002's KVM_MEM_USERFAULT (x86: recover on 1->0)",
+	{ "userfault-v3", "upstream plus KVM Userfault's KVM_MEM_USERFAULT (x86: recover on 1->0)",
 	  BIT(RULE_USERFAULT) },
-	{ "private-v6", "seed 003's fd-based private memory: private iff populated in the fd",
+	{ "private-v6", "the 2022 fd-based private memory series (v6): private iff populated in the fd",
 	  BIT(RULE_PRIVATE_FD) },
 };
 

@@ -24,7 +24,8 @@ for f in bin/kvmsim lib/libkvmsim.so lib/libkvmsim-scenario.a include/kvmsim/sce
 	share/kvmsim/guest/x86_64/include/guest.h share/kvmsim/guest/x86_64/lib/runtime.c \
 	lib/cmake/kvmsim/kvmsimConfig.cmake lib/cmake/kvmsim/KvmsimGuest.cmake \
 	lib/pkgconfig/kvmsim-scenario.pc share/man/man1/kvmsim.1 \
-	share/bash-completion/completions/kvmsim share/doc/kvmsim/README.md; do
+	share/bash-completion/completions/kvmsim share/doc/kvmsim/README.md \
+	share/doc/kvmsim/hazards.md; do
 	[ -e "$P/$f" ] || fail "not installed: $f"
 done
 # nothing installed may point back into the source or build tree

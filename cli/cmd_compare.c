@@ -45,7 +45,7 @@ int cmd_compare(const struct cli_cmd *cmd, int argc, char **argv)
 	const char *name;
 	struct scenario s;
 	struct cli_args a;
-	char **prog;
+	char **prog, **owned = NULL;
 
 	cli_parse(cmd, argc, argv, &a);
 	if (a.npos > 1)
@@ -58,7 +58,7 @@ int cmd_compare(const struct cli_cmd *cmd, int argc, char **argv)
 		if (!t.ncols)
 			manifest_columns(&t, s.manifest);
 		name = s.name;
-		prog = scenario_argv(s.bin, &a);
+		prog = owned = scenario_argv(s.bin, &a);
 	} else if (a.nrest) {
 		prog = a.rest;
 		name = prog[0];
@@ -81,5 +81,6 @@ int cmd_compare(const struct cli_cmd *cmd, int argc, char **argv)
 		free(obs);
 	}
 	print_table(&t, name, a.format, a.diff, a.transpose);
+	free(owned);
 	return KVMSIM_EXIT_OK;
 }

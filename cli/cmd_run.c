@@ -106,7 +106,7 @@ static void tap_comment(const char *out)
 
 int cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	char *out = NULL, *obs = NULL, *spec;
+	char *out = NULL, *obs = NULL, *spec, **prog;
 	struct report r = { 0 };
 	struct scenario s;
 	struct manifest m;
@@ -142,8 +142,9 @@ int cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 		setup_preload();
 	if (r.tap)
 		printf("TAP version 13\n");
-	status = run_scenario(scenario_argv(s.bin, &a), a.native ? NULL : spec, !r.tap, false,
-			      &out, &obs);
+	prog = scenario_argv(s.bin, &a);
+	status = run_scenario(prog, a.native ? NULL : spec, !r.tap, false, &out, &obs);
+	free(prog);
 	if (status < 0) {
 		fprintf(stderr, "kvmsim: cannot run %s\n", s.bin);
 		return KVMSIM_EXIT_USAGE;

@@ -94,6 +94,7 @@ void free_manifest(struct manifest *m)
 		free(m->expect_stdout[k]);
 	for (int k = 0; k < m->nr_observe; k++)
 		free(m->expect_observe[k]);
+	m->nr_expect = m->nr_observe = 0;
 }
 
 int load_manifest(const char *path, struct manifest *m, const char *spec)
@@ -127,6 +128,8 @@ int load_manifest(const char *path, struct manifest *m, const char *spec)
 		r = manifest_line(m, path, ln, buf, val);
 	}
 	fclose(f);
+	if (r)
+		free_manifest(m);	/* the caller gets nothing to free on an error */
 	return r;
 }
 

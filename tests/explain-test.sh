@@ -31,7 +31,7 @@ grep -q 'exit_reason=2 (KVM_EXIT_IO)' "$W/h" || fail "IO exit name"
 
 # arm64: the aborting instruction as capstone wrote it (commas kept)
 "$kvmsim" run touch-pages --arch arm64 --explain >/dev/null 2>"$W/a" || fail "arm64 touch-pages"
-grep -q 'kvm_handle_guest_abort: stage-2 abort  ipa=0x[0-9a-f]* va=0x[0-9a-f]* access=write insn="stp x29, x30, \[sp, #-0x[0-9a-f]*\]!"' "$W/a" ||
+grep -q 'kvm_handle_guest_abort: stage-2 abort  ipa=0x[0-9a-f]* va=0x[0-9a-f]* access=write pc=0x[0-9a-f]* insn="stp x29, x30, \[sp, #-0x[0-9a-f]*\]!"' "$W/a" ||
 	fail "arm64 insn: $(grep insn "$W/a" | head -3)"
 
 # filters

@@ -351,6 +351,7 @@ static int stage2_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 	sim_ev_hex(ev, "va", f->va);
 	sim_ev_str(ev, "access", f->s1ptw ? "s1ptw" : f->exec ? "exec" :
 				 f->write ? "write" : "read");
+	sim_ev_hex(ev, "pc", arm64_reg_read(vcpu, UC_ARM64_REG_PC));
 	/* the instruction that aborted (not while its own page is missing) */
 	if (!f->exec && arm64_fault_insn(vcpu, &insn))
 		sim_ev_str(ev, "insn", arm64_disasm(vcpu, arm64_reg_read(vcpu, UC_ARM64_REG_PC),

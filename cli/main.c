@@ -47,7 +47,7 @@ const struct cli_cmd cli_cmds[] = {
 	  "Runs the scenario (or PROGRAM) once per --profile with the same seed and\n"
 	  "prints one row per observable: each vCPU's KVM_RUN returns, exit_reason and\n"
 	  "memory_fault, the oracles, the exit status and the per-VM counters." },
-	{ NULL },
+	{ .name = NULL },
 };
 
 const struct cli_cmd *cli_find_cmd(const char *name)

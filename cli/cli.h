@@ -91,7 +91,7 @@ const char *cli_guest_dir(void);
 struct scenario {
 	char name[256];			/* as given (a name, or a path's file name) */
 	char bin[PATH_MAX];
-	char manifest[PATH_MAX];
+	char manifest[PATH_MAX + 32];	/* BIN + ".arm64.manifest" */
 	bool is_path;			/* given as a path to a program outside the tree */
 	bool arm64;			/* runs against the arm64 /dev/kvm */
 };

@@ -62,6 +62,7 @@ struct cli_args {
 	const char *profiles[8];
 	int nprofiles;
 	const char *format;		/* table, json, tap */
+	const char *report;		/* --report FILE.html */
 	bool diff, transpose;
 };
 

@@ -68,6 +68,8 @@ int cmd_compare(const struct cli_cmd *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "no scenario or -- PROGRAM given");
 	}
 	setup_preload();
+	if (a.report)
+		report_setup(a.report, false);
 	for (int c = 0; c < t.ncols; c++) {
 		char *out, *obs;
 		int status = run_scenario(prog, t.spec[c], false, true, &out, &obs);
@@ -82,5 +84,7 @@ int cmd_compare(const struct cli_cmd *cmd, int argc, char **argv)
 	}
 	print_table(&t, name, a.format, a.diff, a.transpose);
 	free(owned);
+	if (a.report)
+		return report_write(name, NULL, &t);
 	return KVMSIM_EXIT_OK;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/compare.h"
 
 struct report {
 	bool tap;
@@ -106,7 +107,7 @@ static void tap_comment(const char *out)
 
 int cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	char *out = NULL, *obs = NULL, *spec, **prog;
+	char *out = NULL, *obs = NULL, *spec, **prog, verdict[PATH_MAX + 128];
 	struct report r = { 0 };
 	struct scenario s;
 	struct manifest m;
@@ -140,6 +141,8 @@ int cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 		setenv("KVMSIM", "off", 1);
 	else
 		setup_preload();
+	if (a.report && !a.native)
+		report_setup(a.report, true);
 	if (r.tap)
 		printf("TAP version 13\n");
 	prog = scenario_argv(s.bin, &a);
@@ -158,12 +161,16 @@ int cmd_run(const struct cli_cmd *cmd, int argc, char **argv)
 	if (!a.native)
 		check_observed(&r, &m, obs);
 	free_manifest(&m);
-	fprintf(r.tap ? stdout : stderr, "%s%s%s: %s its manifest (%s%s%s)\n",
-		r.tap ? "# " : "", r.tap ? "" : "kvmsim: ", s.name,
-		r.failures ? "does NOT meet" : "meets", a.native ? "native" : "kvmsim",
-		a.native ? "" : ", profile ", a.native ? "" : spec);
+	snprintf(verdict, sizeof(verdict), "%s: %s its manifest (%s%s%s)", s.name,
+		 r.failures ? "does NOT meet" : "meets", a.native ? "native" : "kvmsim",
+		 a.native ? "" : ", profile ", a.native ? "" : spec);
+	fprintf(r.tap ? stdout : stderr, "%s%s\n", r.tap ? "# " : "kvmsim: ", verdict);
+	if (a.report && !a.native && report_write(s.name, verdict, NULL))
+		r.failures = -1;
 	free(out);
 	free(obs);
 	free(spec);
+	if (r.failures < 0)
+		return KVMSIM_EXIT_USAGE;
 	return r.failures ? KVMSIM_EXIT_FAIL : KVMSIM_EXIT_OK;
 }

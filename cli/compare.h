@@ -17,9 +17,14 @@ struct compare_table {
 	bool oracle_row[MAX_ROWS];
 };
 
+const char *table_value(const struct compare_table *t, int r, int c);
 void table_column(struct compare_table *t, int col, int status, char *obs);
 /* format: NULL or "table", "json", "tap" */
 void print_table(struct compare_table *t, const char *name, const char *format, bool diff,
 		 bool transpose);
+
+/* --report FILE.html (report.c) */
+void report_setup(const char *path, bool narrate);
+int report_write(const char *name, const char *verdict, const struct compare_table *t);
 
 #endif

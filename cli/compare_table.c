@@ -58,7 +58,7 @@ void table_column(struct compare_table *t, int col, int status, char *obs)
 	}
 }
 
-static const char *table_val(const struct compare_table *t, int r, int c)
+const char *table_value(const struct compare_table *t, int r, int c)
 {
 	return t->val[r][c] ? t->val[r][c] : t->oracle_row[r] ? "pass" : "-";
 }
@@ -69,7 +69,7 @@ static bool row_differs(const struct compare_table *t, int r)
 	if (t->ncols == 1)
 		return true;
 	for (int c = 1; c < t->ncols; c++)
-		if (strcmp(table_val(t, r, c), table_val(t, r, 0)))
+		if (strcmp(table_value(t, r, c), table_value(t, r, 0)))
 			return true;
 	return false;
 }
@@ -170,7 +170,7 @@ static void print_json(const struct compare_table *t, const char *name, bool dif
 		printf(",\"values\":[");
 		for (int c = 0; c < t->ncols; c++) {
 			printf("%s", c ? "," : "");
-			json_str(table_val(t, r, c));
+			json_str(table_value(t, r, c));
 		}
 		printf("]}");
 	}
@@ -189,12 +189,12 @@ static void print_tap(const struct compare_table *t, const char *name, bool diff
 
 		for (int r = 0; r < t->nrows; r++)
 			if (t->oracle_row[r] ? t->val[r][c] != NULL :
-			    !strcmp(t->key[r], "exit status") && strcmp(table_val(t, r, c), "0"))
+			    !strcmp(t->key[r], "exit status") && strcmp(table_value(t, r, c), "0"))
 				ok = false;
 		printf("%s %d - %s: %s\n", ok ? "ok" : "not ok", c + 1, name, t->spec[c]);
 		for (int r = 0; r < t->nrows; r++)
 			if (!diff || row_differs(t, r))
-				printf("# %s: %s\n", t->key[r], table_val(t, r, c));
+				printf("# %s: %s\n", t->key[r], table_value(t, r, c));
 	}
 }
 
@@ -211,7 +211,7 @@ static void print_transposed(const struct compare_table *t, bool diff)
 			continue;
 		printf("%s\n", t->key[r]);
 		for (int c = 0; c < t->ncols; c++)
-			printf("  %-*s  %s\n", sw, t->spec[c], table_val(t, r, c));
+			printf("  %-*s  %s\n", sw, t->spec[c], table_value(t, r, c));
 	}
 }
 
@@ -228,7 +228,7 @@ static void print_block(const struct compare_table *t, const int *w, int kw, int
 			continue;
 		printf("%-*s", kw, t->key[r]);
 		for (int c = c0; c < c1; c++)
-			printf("  %-*s", c + 1 < c1 ? w[c] : 0, table_val(t, r, c));
+			printf("  %-*s", c + 1 < c1 ? w[c] : 0, table_value(t, r, c));
 		printf("\n");
 	}
 }
@@ -251,8 +251,8 @@ void print_table(struct compare_table *t, const char *name, const char *format, 
 	for (int c = 0; c < t->ncols; c++) {
 		w[c] = strlen(t->spec[c]);
 		for (int r = 0; r < t->nrows; r++)
-			if ((!diff || row_differs(t, r)) && (int)strlen(table_val(t, r, c)) > w[c])
-				w[c] = strlen(table_val(t, r, c));
+			if ((!diff || row_differs(t, r)) && (int)strlen(table_value(t, r, c)) > w[c])
+				w[c] = strlen(table_value(t, r, c));
 	}
 	/* as many columns per block as fit in 100 (at least one) */
 	for (int c0 = 0, c1; c0 < t->ncols; c0 = c1) {

@@ -88,6 +88,8 @@ static const struct cli_opt opts[] = {
 	  "table (default), json or tap" },
 	{ "format", 1, CMD_RUN, NULL, V_CHOICE, "text|tap", "F",
 	  "text (default) or tap: the manifest checks as TAP" },
+	{ "report", 1, CMD_RUN | CMD_COMPARE, NULL, V_OUTFILE, NULL, "FILE.html",
+	  "a self-contained HTML report: narration, timeline (run), the table (compare)" },
 	{ "diff", 0, CMD_COMPARE, NULL, V_NONE, NULL, NULL,
 	  "only the rows whose values differ" },
 	{ "transpose", 0, CMD_COMPARE, NULL, V_NONE, NULL, NULL,
@@ -220,6 +222,8 @@ static void take_option(const struct cli_cmd *cmd, const struct cli_opt *o, cons
 		a->out_dir = v;
 	else if (!strcmp(o->name, "format"))
 		a->format = v;
+	else if (!strcmp(o->name, "report"))
+		a->report = v;
 	else if (!strcmp(o->name, "diff"))
 		a->diff = true;
 	else if (!strcmp(o->name, "transpose"))

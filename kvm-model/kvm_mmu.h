@@ -78,6 +78,11 @@ void kvm_send_hwpoison_signal(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t hva)
 bool kvm_memslot_userfault(const struct kvm_memory_slot *slot);
 
 /* Returns RET_PF_* or -errno (-EFAULT with the memory-fault exit prepared). */
+/*
+ * x86: the stage-2 (TDP) entry of gpa is present and allows the access,
+ * so the CPU would take no EPT violation on it.
+ */
+bool kvm_tdp_spte_allows(struct kvm *kvm, uint64_t gpa, bool write);
 int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_code,
 		       struct kvm_page_fault *fault);
 

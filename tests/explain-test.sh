@@ -23,6 +23,32 @@ n=$(grep -c '"event":"kvm_mmu_page_fault"' "$W/t.jsonl")
 [ "$(grep -c 'kvm_mmu_page_fault: stage-2 (TDP) fault' "$W/x")" = "$1" ] || fail "narrated faults"
 grep -qi 'unicorn' "$W/x" && fail "engine words in the narration: $(grep -i unicorn "$W/x" | head -1)"
 
+# an EPT violation only where the SPTE does not allow the access: each is
+# followed by the stage-2 fault (guest-pf also writes its page tables,
+# which the CPU does without one); x86 lines carry RIP and the instruction
+"$kvmsim" run guest-pf --trace "$W/g.jsonl" >/dev/null 2>&1 || fail "guest-pf"
+for t in "$W/t.jsonl" "$W/g.jsonl"; do
+	n=$(grep -A1 '"event":"handle_ept_violation"' "$t" | grep -c '"event":"kvm_mmu_page_fault"')
+	[ "$n" = "$(grep -c '"event":"handle_ept_violation"' "$t")" ] ||
+		fail "$t: an EPT violation without a stage-2 fault"
+done
+grep -q '"event":"kvm_mmu_track_write"' "$W/g.jsonl" || fail "guest-pf wrote no page table"
+grep -q 'handle_ept_violation: EPT violation.* access=write rip=0x[0-9a-f]* insn="[a-z]' "$W/x" ||
+	fail "x86 rip/insn: $(grep -m2 handle_ept_violation "$W/x")"
+
+# an EPT violation only where the SPTE does not allow the access: each is
+# followed by the stage-2 fault (guest-pf also writes its page tables,
+# which the CPU does without one); x86 lines carry RIP and the instruction
+"$kvmsim" run guest-pf --trace "$W/g.jsonl" >/dev/null 2>&1 || fail "guest-pf"
+for t in "$W/t.jsonl" "$W/g.jsonl"; do
+	n=$(grep -A1 '"event":"handle_ept_violation"' "$t" | grep -c '"event":"kvm_mmu_page_fault"')
+	[ "$n" = "$(grep -c '"event":"handle_ept_violation"' "$t")" ] ||
+		fail "$t: an EPT violation without a stage-2 fault"
+done
+grep -q '"event":"kvm_mmu_track_write"' "$W/g.jsonl" || fail "guest-pf wrote no page table"
+grep -q 'handle_ept_violation: EPT violation.* access=write rip=0x[0-9a-f]* insn="[a-z]' "$W/x" ||
+	fail "x86 rip/insn: $(grep -m2 handle_ept_violation "$W/x")"
+
 # exits by name
 "$kvmsim" run hello --explain >/dev/null 2>"$W/h" || fail "hello"
 grep -q '^vcpu0  *KVM_RUN returns to userspace  ret=0 exit_reason=5 (KVM_EXIT_HLT) filled=true$' "$W/h" ||

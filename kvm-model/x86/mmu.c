@@ -285,6 +285,11 @@ static bool spte_satisfies(struct kvm *kvm, uint64_t gfn, bool write)
 	return !write || (leaf.flags & TDP_SPTE_WRITABLE);
 }
 
+bool kvm_tdp_spte_allows(struct kvm *kvm, uint64_t gpa, bool write)
+{
+	return spte_satisfies(kvm, gpa >> PAGE_SHIFT, write);
+}
+
 /*
  * prefetch: kvm_arch_async_page_ready's fault (never async, never exits);
  * async_ok: a guest access, which may become an async page fault (not

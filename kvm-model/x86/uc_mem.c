@@ -612,6 +612,27 @@ static int check_fillable(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa, uns
  * A failed TLB fill: the EPT-violation path.  Returns 0 to re-enter the
  * guest, 1 if an exit for userspace is ready, or -errno for KVM_RUN.
  */
+/* The exit as KVM sees it: where, what access, and the instruction at RIP. */
+static void trace_ept_violation(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa,
+				unsigned access)
+{
+	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
+	struct sim_ev *ev = sim_ev_begin("handle_ept_violation");
+	char insn[64];
+
+	sim_ev_hex(ev, "gva", gva);
+	sim_ev_hex(ev, "gpa", gpa);
+	sim_ev_str(ev, "access", access & X86_ACC_WRITE ? "write" :
+		   access & X86_ACC_FETCH ? "fetch" : "read");
+	sim_ev_hex(ev, "rip", rip);
+	/* a fetch fault: the code page itself is what is missing */
+	if (!(access & X86_ACC_FETCH)) {
+		x86_disasm(vcpu, rip, insn, sizeof(insn));
+		sim_ev_str(ev, "insn", insn);
+	}
+	sim_ev_end(ev);
+}
+
 int uc_handle_mem_fault(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
@@ -647,12 +668,13 @@ int uc_handle_mem_fault(struct kvm_vcpu *vcpu)
 					  (unsigned long long)res.table_fault_gpa);
 	}
 
-	ev = sim_ev_begin("handle_ept_violation");
-	sim_ev_hex(ev, "gva", gva);
-	sim_ev_hex(ev, "gpa", res.gpa);
-	sim_ev_str(ev, "access", access & X86_ACC_WRITE ? "write" :
-		   access & X86_ACC_FETCH ? "fetch" : "read");
-	sim_ev_end(ev);
+	/*
+	 * Only an access the SPTE does not allow is an EPT violation; the
+	 * engine also comes here for its own reasons (a write to a guest page
+	 * table it tracks), where the CPU would have gone on.
+	 */
+	if (!kvm_tdp_spte_allows(vcpu->kvm, res.gpa, access & X86_ACC_WRITE))
+		trace_ept_violation(vcpu, gva, res.gpa, access);
 
 	r = kvm_mmu_page_fault(vcpu, res.gpa, stage2_error_code(access), &fault);
 	if (r < 0)

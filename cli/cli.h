@@ -38,6 +38,7 @@ enum {
 	CMD_COMPARE = 1 << 5,
 	CMD_LIST = 1 << 6,
 	CMD_PROFILES = 1 << 7,
+	CMD_STEP = 1 << 8,
 };
 
 struct cli_cmd {
@@ -160,5 +161,8 @@ int cmd_exec(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_explore(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_schedule(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_compare(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_step(const struct cli_cmd *cmd, int argc, char **argv);
+/* the scenario's own profile unless --profile said otherwise */
+void scenario_default_profile(const struct scenario *s);
 
 #endif

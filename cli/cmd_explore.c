@@ -13,7 +13,7 @@
 #include "cli/cli.h"
 
 /* the scenario's own profile unless --profile said otherwise */
-static void scenario_profile(const struct scenario *s)
+void scenario_default_profile(const struct scenario *s)
 {
 	struct manifest m;
 
@@ -36,7 +36,7 @@ int cmd_explore(const struct cli_cmd *cmd, int argc, char **argv)
 		cli_usage_error(cmd, "unexpected argument '%s'", a.pos[1]);
 	if (a.npos == 1) {
 		scenario_resolve(a.pos[0], &s);
-		scenario_profile(&s);
+		scenario_default_profile(&s);
 		setenv("KVMSIM_SCENARIO", s.name, 1);
 		name = s.name;
 		prog = scenario_argv(s.bin, &a);

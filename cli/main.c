@@ -47,6 +47,13 @@ const struct cli_cmd cli_cmds[] = {
 	  "Runs the scenario (or PROGRAM) once per --profile with the same seed and\n"
 	  "prints one row per observable: each vCPU's KVM_RUN returns, exit_reason and\n"
 	  "memory_fault, the oracles, the exit status and the per-VM counters." },
+	{ "step", CMD_STEP, cmd_step, "[options] (SCENARIO [-- ARGS] | -- PROGRAM [ARGS])",
+	  "the run one event at a time, for a workshop",
+	  "Narrates each event on stderr and stops after it for a command, read from\n"
+	  "stdin (a terminal, or a pipe): n (next event), c [NAME] (continue, to an\n"
+	  "event whose name contains NAME), regs (the vCPU's registers), run (its\n"
+	  "kvm_run), spte [GPA] (the stage-2 entry of the event's gpa), help, q.\n"
+	  "At the end of input it runs to the end." },
 	{ .name = NULL },
 };
 

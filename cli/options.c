@@ -20,7 +20,7 @@
 #include "kvm-model/profile.h"
 
 /* the options that change what the program does, shared by its runners */
-#define RUNNERS (CMD_RUN | CMD_EXEC | CMD_EXPLORE | CMD_COMPARE)
+#define RUNNERS (CMD_RUN | CMD_EXEC | CMD_EXPLORE | CMD_COMPARE | CMD_STEP)
 /* the options that only say what to write */
 #define OUTPUTS (RUNNERS | CMD_REPLAY | CMD_SHRINK)
 
@@ -47,15 +47,15 @@ static const struct cli_opt opts[] = {
 	  "the /dev/kvm the program sees: x86_64 or arm64 (default: the scenario's)" },
 	{ "trace", 1, OUTPUTS, "KVMSIM_TRACE", V_OUTFILE, NULL, "FILE",
 	  "write the trace as JSON Lines" },
-	{ "explain", 2, OUTPUTS, "KVMSIM_EXPLAIN", V_OUTFILE, NULL, "[=FILE]",
+	{ "explain", 2, OUTPUTS & ~CMD_STEP, "KVMSIM_EXPLAIN", V_OUTFILE, NULL, "[=FILE]",
 	  "narrate the fault path (on stderr, or into FILE)" },
-	{ "explain-actor", 1, OUTPUTS, "KVMSIM_EXPLAIN_ACTOR", V_NONE, NULL, "A[,A...]",
+	{ "explain-actor", 1, OUTPUTS & ~CMD_STEP, "KVMSIM_EXPLAIN_ACTOR", V_NONE, NULL, "A[,A...]",
 	  "narrate only these actors (vcpu0, vm1.vcpu0, vmm, thread1...)" },
-	{ "explain-gpa", 1, OUTPUTS, "KVMSIM_EXPLAIN_GPA", V_RANGE, NULL, "LO[-HI]",
+	{ "explain-gpa", 1, OUTPUTS & ~CMD_STEP, "KVMSIM_EXPLAIN_GPA", V_RANGE, NULL, "LO[-HI]",
 	  "narrate only the faults on these guest-physical addresses" },
-	{ "explain-depth", 1, OUTPUTS, "KVMSIM_EXPLAIN_DEPTH", V_UNSIGNED, NULL, "N",
+	{ "explain-depth", 1, OUTPUTS & ~CMD_STEP, "KVMSIM_EXPLAIN_DEPTH", V_UNSIGNED, NULL, "N",
 	  "narrate only N levels deep (0: the entry points)" },
-	{ "explain-events", 1, OUTPUTS, "KVMSIM_EXPLAIN_EVENTS", V_NONE, NULL, "E[,E...]",
+	{ "explain-events", 1, OUTPUTS & ~CMD_STEP, "KVMSIM_EXPLAIN_EVENTS", V_NONE, NULL, "E[,E...]",
 	  "narrate only these events (kvm_mmu_page_fault, kvm_exit...)" },
 	{ "timeline", 1, OUTPUTS, "KVMSIM_TIMELINE", V_OUTFILE, NULL, "FILE",
 	  "write a Chrome trace-event timeline (Perfetto, chrome://tracing)" },

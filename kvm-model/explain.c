@@ -190,17 +190,30 @@ static void print_field(const struct sim_ev_field *f)
 	}
 }
 
-static void narrate(const struct sim_ev *ev, void *opaque)
+static void print_line(FILE *f, const struct sim_ev *ev, const struct narration *n)
 {
-	const struct narration *n = find(sim_ev_name(ev));
+	FILE *saved = out;
 
-	if (!selected(ev, n))
-		return;
+	out = f;
 	fprintf(out, "%-9s %*s%s ", sim_ev_actor(ev), n ? 2 * n->depth : 0, "",
 		n ? n->text : sim_ev_name(ev));
 	for (int i = 0; i < sim_ev_nfields(ev); i++)
 		print_field(sim_ev_field(ev, i));
 	fputc('\n', out);
+	out = saved;
+}
+
+void kvmsim_explain_print(FILE *f, const struct sim_ev *ev)
+{
+	print_line(f, ev, find(sim_ev_name(ev)));
+}
+
+static void narrate(const struct sim_ev *ev, void *opaque)
+{
+	const struct narration *n = find(sim_ev_name(ev));
+
+	if (selected(ev, n))
+		print_line(out, ev, n);
 }
 
 /* "a,b,c" into list (the string is kept) */

@@ -6,4 +6,11 @@
 /* Narrate every trace event to path, or to stderr when path is NULL. */
 int kvmsim_explain_start(const char *path);
 
+#include <stdio.h>
+struct sim_ev;
+/* One event's narrated line, unfiltered (the stepper prints with it). */
+void kvmsim_explain_print(FILE *f, const struct sim_ev *ev);
+/* kvmsim step: stop after events and take commands from fd (step.c). */
+int kvmsim_step_start(int fd);
+
 #endif

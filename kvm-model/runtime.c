@@ -315,6 +315,9 @@ void kvmsim_runtime_init(void)
 		kvm_observe_start(observe);
 	if (explain && *explain && (r = kvmsim_explain_start(strcmp(explain, "1") ? explain : NULL)))
 		output_error("explain", explain, r);
+	/* kvmsim step: the control fd it passed (the stepper narrates too) */
+	if ((v = getenv("KVMSIM_STEP")) && *v && (r = kvmsim_step_start(atoi(v))))
+		output_error("step control", v, r);
 	print_hash = hash && !strcmp(hash, "1");
 	print_stats = stats && !strcmp(stats, "1");
 	/* nobody will read the events: do not format them */

@@ -12,7 +12,7 @@ _kvmsim()
 		esac
 	done
 	if [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "list run exec explore replay shrink profiles compare help --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "list run exec explore replay shrink profiles compare step help --help --version" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -36,10 +36,10 @@ _kvmsim()
 		return
 	fi
 	case $cmd in
-	run|explore|compare)
+	run|explore|compare|step)
 		COMPREPLY=($(compgen -W "$(kvmsim list 2>/dev/null | awk 'NR > 1 { print $1 }')" -- "$cur")) ;;
 	replay|shrink) COMPREPLY=($(compgen -f -X '!*.schedule' -- "$cur")) ;;
-	help) COMPREPLY=($(compgen -W "list run exec explore replay shrink profiles compare exit-codes" -- "$cur")) ;;
+	help) COMPREPLY=($(compgen -W "list run exec explore replay shrink profiles compare step exit-codes" -- "$cur")) ;;
 	exec) COMPREPLY=($(compgen -c -- "$cur")) ;;
 	esac
 }

@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# kvmsim step driven through a pipe, as a workshop terminal would drive it:
+# stops, continue-to-event, the vCPU's registers, kvm_run, the SPTE of the
+# faulting gpa, quitting early, and running to the end at end of input.
+#   step-test.sh KVMSIM
+set -u
+kvmsim=$1
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+printf 'n\nc kvm_tdp_mmu_map\nregs\nspte\nrun\nc kvm_vcpu_ioctl_run_return\nrun\nbogus\nq\n' |
+	"$kvmsim" step hello >"$W/o" 2>"$W/e"
+[ $? = 0 ] || fail "step exited $?: $(tail -5 "$W/e")"
+# the first stop is after the first event; q ends the program there
+[ "$(head -1 "$W/e" | cut -c1-39)" = "vmm       KVM_CREATE_VM: a new VM  vm=0" ] || fail "first: $(head -1 "$W/e")"
+grep -q 'exits: 2' "$W/o" && fail "q did not stop the run: $(cat "$W/o")"
+# c NAME stops right after that event: the SPTE it installed is there
+grep -A1 'kvm_tdp_mmu_map: install the SPTE  gpa=0x10000 level=1 writable=true' "$W/e" |
+	grep -q '^(kvmsim) rip 0x[0-9a-f]*  rsp 0x' || fail "regs after c: $(head -20 "$W/e")"
+grep -q '^cr0 0x[0-9a-f]*  cr2 0x[0-9a-f]*  cr3 0x[0-9a-f]*  cr4' "$W/e" || fail "control registers"
+grep -q '^(kvmsim) gpa 0x10000: level 1 (4K) from gfn 0x10, writable' "$W/e" || fail "spte: $(cat "$W/e")"
+grep -q '^(kvmsim) exit_reason 2 (KVM_EXIT_IO)  io.port 0x1000 size 4 direction 1$' "$W/e" ||
+	fail "run after the exit: $(grep exit_reason "$W/e")"
+grep -q "^(kvmsim) unknown command 'bogus'" "$W/e" || fail "bad command"
+
+# end of input: the rest runs to the end, the program's output is whole
+printf 'c kvm_exit\n' | "$kvmsim" step hello >"$W/o" 2>"$W/e" || fail "to the end: $(tail -3 "$W/e")"
+grep -q '^exits: 2$' "$W/o" || fail "program output: $(cat "$W/o")"
+[ "$(grep -c '^(kvmsim) ' "$W/e")" = 2 ] || fail "prompts: $(grep -c '^(kvmsim) ' "$W/e")"
+
+# arm64: the PC and system registers at a stage-2 abort
+printf 'c kvm_handle_guest_abort\nregs\nq\n' | "$kvmsim" step hello --arch arm64 >/dev/null 2>"$W/a" ||
+	fail "arm64: $(tail -3 "$W/a")"
+grep -q '^(kvmsim) pc 0x[0-9a-f]*  sp 0x' "$W/a" || fail "arm64 regs: $(tail -4 "$W/a")"
+grep -q '^sctlr_el1 0x[0-9a-f]*  ttbr0_el1 0x' "$W/a" || fail "arm64 sysregs"
+
+# the narration is the stepper's: --explain is not an option of step
+"$kvmsim" step hello --explain </dev/null >/dev/null 2>&1
+[ $? = 2 ] || fail "step --explain accepted"
+echo ok

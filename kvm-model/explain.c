@@ -87,7 +87,6 @@ static const struct narration narrations[] = {
 	{ "kvm_handle_wfx", 1, "kvm_handle_wfx: wfi (no interrupt controller: completes at once)" },
 	{ "access_vm_reg", 1, "access_vm_reg: a translation register write, cached translations dropped" },
 	{ "tlbi", 1, "TLBI: cached translations dropped" },
-	{ "kvm_tlb_flush_vmid", 2, "kvm_tlb_flush_vmid_ipa: drop the VM's cached stage-2 translations" },
 };
 
 #define MAX_FILTER 16

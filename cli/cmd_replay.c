@@ -36,6 +36,7 @@ int cmd_schedule(const struct cli_cmd *cmd, int argc, char **argv)
 	setenv("KVMSIM_PROFILE", s.profile, 1);
 	if (s.arch[0])
 		setenv("KVMSIM_ARCH", s.arch, 1);
+	setenv("KVMSIM_PREEMPT", s.preempt[0] ? s.preempt : "blocking", 1);
 	unsetenv("KVMSIM_FAIL");
 	for (int k = 0; k < s.nfail; k++)
 		cli_add_fail(s.fail[k]);

@@ -50,7 +50,7 @@ int cmd_explore(const struct cli_cmd *cmd, int argc, char **argv)
 	snprintf(prefix, sizeof(prefix), "%s/%s", a.out_dir, base);
 	setenv("KVMSIM_MODE", "explore", 1);
 	setenv("KVMSIM_SAVE_PREFIX", prefix, 1);
-	if (isatty(STDERR_FILENO))
-		setenv("KVMSIM_PROGRESS", "1", 1);
+	/* a redrawn line on a terminal, else a plain line every few seconds */
+	setenv("KVMSIM_PROGRESS", isatty(STDERR_FILENO) ? "1" : "2", 1);
 	exec_program(prog[0], prog);
 }

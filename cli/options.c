@@ -82,6 +82,9 @@ static const struct cli_opt opts[] = {
 	  "bounded: at most B preemptions (default 2)" },
 	{ "max-choices", 1, CMD_EXPLORE | CMD_SHRINK, "KVMSIM_MAX_CHOICES", V_UNSIGNED, NULL, "N",
 	  "per-run decision budget (default 1000000)" },
+	{ "max-starve", 1, CMD_EXPLORE | CMD_SHRINK, "KVMSIM_MAX_STARVE", V_UNSIGNED, NULL, "N",
+	  "per-run budget: decisions in a row an actor may be runnable and not run "
+	  "(default 10000, 0: none)" },
 	{ "preempt", 1, RUNNERS, "KVMSIM_PREEMPT", V_CHOICE, "sync|blocking", "G",
 	  "sync: every synchronization operation is a scheduling point (explore's default); "
 	  "blocking: only blocking ones (run's default)" },

@@ -140,7 +140,8 @@ trace-choices)
 	[ $? = 86 ] || fail "replay: $(cat "$W/e")"
 	python3 - "$W/t.jsonl" "$f" <<'PY' || fail "trace: $(cat "$W/t.jsonl")"
 import json, sys
-ev = [json.loads(l) for l in open(sys.argv[1])]
+# the first line is the trace header (schema, version), not an event
+ev = [e for e in map(json.loads, open(sys.argv[1])) if "event" in e]
 picks = [l.split() for l in open(sys.argv[2]) if l.startswith("p ")]
 ch = [e for e in ev if e["event"] == "sched_choice"]
 assert len(ch) == len(picks), (len(ch), len(picks))

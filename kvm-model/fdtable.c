@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <linux/userfaultfd.h>
@@ -16,6 +17,9 @@
 #include "kvm-model/kvmsim.h"
 #include "kvm-model/stats.h"
 #include "kvm-model/userfaultfd.h"
+#include "posix/real.h"
+
+REAL_DECL(int, epoll_create1, int);
 
 struct kvm_file {
 	enum kvmsim_file_kind kind;
@@ -73,16 +77,18 @@ int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj)
 {
 	int fd;
 
-	/* a vCPU's and a guest_memfd's fd map their pages: dup the storage */
-	if (kind == KVMSIM_FILE_VCPU)
-		fd = fcntl(((struct kvm_vcpu *)obj)->run_memfd, F_DUPFD_CLOEXEC, 0);
-	else if (kind == KVMSIM_FILE_GMEM)
+	/*
+	 * A guest_memfd maps its pages: its fd is a dup of the storage. The
+	 * others stand on an epoll fd, a file that (like /dev/kvm and KVM's
+	 * anon-inode files) has no read, write or mmap: the real calls fail
+	 * with Linux's errno; the vCPU's mmap maps run_memfd instead.
+	 */
+	if (kind == KVMSIM_FILE_GMEM)
 		fd = fcntl(kvm_gmem_memfd(obj), F_DUPFD_CLOEXEC, 0);
 	else if (kind == KVMSIM_FILE_STATS)
 		fd = fcntl(kvm_stats_memfd(obj), F_DUPFD_CLOEXEC, 0);
 	else
-		fd = memfd_create(kind == KVMSIM_FILE_DEV ? "kvm" :
-				  kind == KVMSIM_FILE_VM ? "kvm-vm" : "userfaultfd", MFD_CLOEXEC);
+		fd = REAL(epoll_create1)(EPOLL_CLOEXEC);	/* not a simulated epoll */
 	if (fd < 0)
 		return -errno;
 	if (ensure_slot(fd)) {
@@ -149,6 +155,8 @@ long kvmsim_fd_ioctl(int fd, unsigned long cmd, unsigned long arg)
 		return userfaultfd_dev_ioctl(cmd, arg);
 	case KVMSIM_FILE_STATS:
 		return -ENOTTY;	/* kvm_stat_fops has no ioctl */
+	case KVMSIM_FILE_GMEM:
+		return -ENOTTY;	/* kvm_gmem_fops has no unlocked_ioctl */
 	default:
 		return -EBADF;
 	}
@@ -157,13 +165,51 @@ long kvmsim_fd_ioctl(int fd, unsigned long cmd, unsigned long arg)
 	return r;
 }
 
+/* anon_inode_getfd's files: VM, vCPU, guest_memfd, stats (not the misc devices) */
+static bool kind_is_anon_inode(enum kvmsim_file_kind kind)
+{
+	return kind == KVMSIM_FILE_VM || kind == KVMSIM_FILE_VCPU || kind == KVMSIM_FILE_GMEM ||
+	       kind == KVMSIM_FILE_STATS;
+}
+
+/*
+ * do_mmap's order: a zero length is EINVAL, PROT_EXEC on the noexec
+ * anon-inode mount EPERM, then a file without mmap ENODEV. Returns the
+ * fd to map instead (> 0), 0, or -errno.
+ */
 int kvmsim_mmap_check(int fd, size_t len, int prot, int flags, off_t off)
 {
-	if (files[fd].kind == KVMSIM_FILE_GMEM)
+	enum kvmsim_file_kind kind = files[fd].kind;
+
+	if (!len)
+		return -EINVAL;
+	if ((prot & PROT_EXEC) && kind_is_anon_inode(kind))
+		return -EPERM;
+	if (kind == KVMSIM_FILE_GMEM)
 		return kvm_gmem_mmap_check(files[fd].obj, flags);
-	if (files[fd].kind != KVMSIM_FILE_VCPU)
+	if (kind != KVMSIM_FILE_VCPU)
 		return -ENODEV;	/* /dev/kvm, VM fds, /dev/userfaultfd have no mmap */
-	return 0;
+	return ((struct kvm_vcpu *)files[fd].obj)->run_memfd;
+}
+
+/* the kernel's O_LARGEFILE: glibc defines it as 0 on 64-bit hosts */
+#if defined(__aarch64__)
+#define KERNEL_O_LARGEFILE	0400000
+#else
+#define KERNEL_O_LARGEFILE	0100000
+#endif
+
+/*
+ * F_GETFL: open() of a misc device adds O_LARGEFILE on 64-bit hosts,
+ * anon_inode_getfd does not (guest_memfd sets it itself).
+ */
+int kvmsim_fd_getfl(int fd, int flags)
+{
+	enum kvmsim_file_kind kind = kvmsim_fd_kind(fd);
+
+	if (kind == KVMSIM_FILE_NONE || kind == KVMSIM_FILE_GMEM)
+		return flags;
+	return kind_is_anon_inode(kind) ? flags & ~KERNEL_O_LARGEFILE : flags | KERNEL_O_LARGEFILE;
 }
 
 void kvmsim_fd_mmapped(int fd, unsigned long start, size_t len)

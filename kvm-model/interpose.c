@@ -90,11 +90,18 @@ static int ret_errno(long r)
 	return (int)r;
 }
 
-static int open_dev_kvm(const char *path)
+static int open_dev_kvm(const char *path, int flags)
 {
-	if (!strcmp(path, "/dev/userfaultfd"))
-		return ret_errno(kvmsim_open_userfaultfd_dev());
-	return ret_errno(kvmsim_open_dev());
+	int fd = !strcmp(path, "/dev/userfaultfd") ? kvmsim_open_userfaultfd_dev() :
+		 kvmsim_open_dev();
+
+	/* the stand-in fd is close-on-exec and blocking: as open() asked */
+	RESOLVE(fcntl);
+	if (fd >= 0 && !(flags & O_CLOEXEC))
+		REAL(fcntl)(fd, F_SETFD, 0);
+	if (fd >= 0 && (flags & O_NONBLOCK))
+		REAL(fcntl)(fd, F_SETFL, O_NONBLOCK);
+	return ret_errno(fd);
 }
 
 static mode_t va_mode(int flags, va_list ap)
@@ -111,7 +118,7 @@ int open(const char *path, int flags, ...)
 	mode = va_mode(flags, ap);
 	va_end(ap);
 	if (is_dev_kvm(path))
-		return open_dev_kvm(path);
+		return open_dev_kvm(path, flags);
 	RESOLVE(open);
 	return REAL(open)(path, flags, mode);
 }
@@ -125,7 +132,7 @@ int open64(const char *path, int flags, ...)
 	mode = va_mode(flags, ap);
 	va_end(ap);
 	if (is_dev_kvm(path))
-		return open_dev_kvm(path);
+		return open_dev_kvm(path, flags);
 	RESOLVE(open64);
 	return REAL(open64)(path, flags, mode);
 }
@@ -139,7 +146,7 @@ int openat(int dirfd, const char *path, int flags, ...)
 	mode = va_mode(flags, ap);
 	va_end(ap);
 	if (is_dev_kvm(path))
-		return open_dev_kvm(path);
+		return open_dev_kvm(path, flags);
 	RESOLVE(openat);
 	return REAL(openat)(dirfd, path, flags, mode);
 }
@@ -153,7 +160,7 @@ int openat64(int dirfd, const char *path, int flags, ...)
 	mode = va_mode(flags, ap);
 	va_end(ap);
 	if (is_dev_kvm(path))
-		return open_dev_kvm(path);
+		return open_dev_kvm(path, flags);
 	RESOLVE(openat64);
 	return REAL(openat64)(dirfd, path, flags, mode);
 }
@@ -162,7 +169,7 @@ int openat64(int dirfd, const char *path, int flags, ...)
 int __open_2(const char *path, int flags)
 {
 	if (is_dev_kvm(path))
-		return open_dev_kvm(path);
+		return open_dev_kvm(path, flags);
 	RESOLVE(__open_2);
 	return REAL(__open_2)(path, flags);
 }
@@ -170,7 +177,7 @@ int __open_2(const char *path, int flags)
 int __open64_2(const char *path, int flags)
 {
 	if (is_dev_kvm(path))
-		return open_dev_kvm(path);
+		return open_dev_kvm(path, flags);
 	RESOLVE(__open64_2);
 	return REAL(__open64_2)(path, flags);
 }
@@ -200,7 +207,11 @@ int ioctl(int fd, unsigned long request, ...)
 	va_start(ap, request);
 	arg = va_arg(ap, unsigned long);
 	va_end(ap);
-	if (kvmsim_fd_kind(fd) != KVMSIM_FILE_NONE)
+	/* do_vfs_ioctl answers these for every file, before the file's ioctl */
+	bool vfs_ioctl = request == FIOCLEX || request == FIONCLEX || request == FIONBIO ||
+			 request == FIOASYNC;
+
+	if (kvmsim_fd_kind(fd) != KVMSIM_FILE_NONE && !vfs_ioctl)
 		return ret_errno(sync_ioctl(fd, request, arg, kvmsim_fd_ioctl));
 	/* close-on-exec belongs to the real placeholder fd */
 	if (simfd_get(fd) && request != FIOCLEX && request != FIONCLEX)
@@ -426,6 +437,8 @@ static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 	r = real(fd, cmd, arg);
 	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
 		fd_dup(fd, r);
+	if (r >= 0 && cmd == F_GETFL)
+		r = kvmsim_fd_getfl(fd, r);
 	return r;
 }
 

@@ -114,6 +114,7 @@ struct kvm {
 	int refs;
 	int vm_id;
 	unsigned long mm;	/* posix_mm_generation() at creation: kvm->mm */
+	struct kvm *vm_list_next;	/* vm_list */
 	unsigned long type;
 	struct kvm_memslots memslots[KVM_ADDRESS_SPACE_NUM];
 	struct tdp_mmu *tdp;
@@ -201,6 +202,8 @@ struct kvm_vcpu {
 	struct sim_actor *actor;
 	struct sim_waitq run_wq;	/* the vCPU actor waits for KVM_RUN */
 	struct sim_waitq done_wq;	/* the caller of KVM_RUN waits for the exit */
+	bool mutex_locked;		/* vcpu->mutex: one ioctl at a time */
+	struct sim_waitq mutex_wq;
 	bool run_requested;
 	bool run_done;
 	int run_ret;			/* 0 or -errno */

@@ -31,31 +31,38 @@
 
 #define VCPU_STACK_SIZE	(4u << 20)	/* Unicorn's translator runs on it */
 
-static struct kvm *vms[64];
+/* vm_list: every live VM, in creation order (no limit on their number) */
+static struct kvm *vm_list_head, **vm_list_tail = &vm_list_head;
 static int next_vm_id;
 
 void kvm_register_vm(struct kvm *kvm)
 {
-	for (size_t i = 0; i < sizeof(vms) / sizeof(vms[0]); i++) {
-		if (!vms[i]) {
-			vms[i] = kvm;
-			return;
-		}
-	}
+	kvm->vm_list_next = NULL;
+	*vm_list_tail = kvm;
+	vm_list_tail = &kvm->vm_list_next;
 }
 
 void kvm_unregister_vm(struct kvm *kvm)
 {
-	for (size_t i = 0; i < sizeof(vms) / sizeof(vms[0]); i++)
-		if (vms[i] == kvm)
-			vms[i] = NULL;
+	for (struct kvm **pp = &vm_list_head; *pp; pp = &(*pp)->vm_list_next) {
+		if (*pp != kvm)
+			continue;
+		*pp = kvm->vm_list_next;
+		if (vm_list_tail == &kvm->vm_list_next)
+			vm_list_tail = pp;
+		return;
+	}
 }
 
 int kvm_for_each_vm(int (*fn)(struct kvm *kvm, void *opaque), void *opaque)
 {
-	for (size_t i = 0; i < sizeof(vms) / sizeof(vms[0]); i++) {
-		int r = vms[i] ? fn(vms[i], opaque) : 0;
+	struct kvm *kvm, *next;
 
+	for (kvm = vm_list_head; kvm; kvm = next) {
+		int r;
+
+		next = kvm->vm_list_next;	/* fn may destroy kvm */
+		r = fn(kvm, opaque);
 		if (r)
 			return r;
 	}
@@ -379,6 +386,7 @@ static struct kvm_vcpu *kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long 
 	}
 	sim_waitq_init(&vcpu->run_wq, "kvm_vcpu_run");
 	sim_waitq_init(&vcpu->done_wq, "kvm_run_exit");
+	sim_waitq_init(&vcpu->mutex_wq, "vcpu_mutex");
 	sim_set_stack_size(VCPU_STACK_SIZE);
 	vcpu->actor = sim_spawn(vcpu->name, kvm_vcpu_actor, vcpu);
 	kvm->vcpus[kvm->nr_vcpus++] = vcpu;
@@ -678,20 +686,49 @@ static long kvm_vcpu_set_signal_mask(struct kvm_vcpu *vcpu, unsigned long arg)
 	return 0;
 }
 
+/*
+ * vcpu->mutex: a second thread's ioctl on a vCPU (a second KVM_RUN, a
+ * KVM_GET_REGS) sleeps until the first returns, as mutex_lock_killable
+ * in kvm_vcpu_ioctl does. Only KVM_INTERRUPT is asynchronous on x86.
+ */
+static void vcpu_mutex_lock(struct kvm_vcpu *vcpu)
+{
+	while (vcpu->mutex_locked)
+		sim_wait(&vcpu->mutex_wq);
+	vcpu->mutex_locked = true;
+}
+
+static void vcpu_mutex_unlock(struct kvm_vcpu *vcpu)
+{
+	vcpu->mutex_locked = false;
+	sim_wake_one(&vcpu->mutex_wq);
+}
+
 long kvm_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg)
 {
+	long r;
+
 	if (!vcpu->kvm || vcpu->kvm->mm != posix_mm_generation())
 		return -EIO;
 	if (_IOC_TYPE(cmd) != KVMIO)
 		return -EINVAL;
+	if (cmd == KVM_INTERRUPT)
+		return kvm_arch()->vcpu_ioctl(vcpu, cmd, arg);
+	vcpu_mutex_lock(vcpu);
 	switch (cmd) {
 	case KVM_RUN:
-		return arg ? -EINVAL : kvm_vcpu_ioctl_run(vcpu);
+		r = arg ? -EINVAL : kvm_vcpu_ioctl_run(vcpu);
+		break;
 	case KVM_GET_STATS_FD:
-		return kvm_get_stats_fd(vcpu->kvm, vcpu);
+		r = kvm_get_stats_fd(vcpu->kvm, vcpu);
+		break;
 	case KVM_SET_SIGNAL_MASK:
-		return kvm_vcpu_set_signal_mask(vcpu, arg);
+		r = kvm_vcpu_set_signal_mask(vcpu, arg);
+		break;
 	default:
-		return kvm_arch()->vcpu_ioctl(vcpu, cmd, arg);
+		r = kvm_arch()->vcpu_ioctl(vcpu, cmd, arg);
+		break;
 	}
+	vcpu_mutex_unlock(vcpu);
+	return r;
 }

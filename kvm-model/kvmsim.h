@@ -36,6 +36,7 @@ long kvmsim_fd_ioctl(int fd, unsigned long cmd, unsigned long arg);
  * instead (a stand-in with the file's fault behaviour); else -errno.
  */
 int kvmsim_mmap_check(int fd, size_t len, int prot, int flags, off_t off);
+int kvmsim_fd_getfl(int fd, int flags);
 void kvmsim_fd_release(int fd);
 /* The real mmap of one of our fds succeeded at [start, start + len). */
 void kvmsim_fd_mmapped(int fd, unsigned long start, size_t len);

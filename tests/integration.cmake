@@ -28,6 +28,7 @@ set(VMM_PROGRAMS
 	vmm-code-rewrite
 	vmm-gp-twice
 	vmm-irq
+	vmm-misuse
 )
 
 # The kvmsim binary the kvmsim tests drive.  Empty means the kvmsim target
@@ -118,4 +119,14 @@ add_test(NAME vmm/vmm-apf/kvmsim-apf-error-state
 		${VMM_OUT_DIR}/actual/vmm-apf.apf-error-state.out $<TARGET_FILE:vmm-apf>
 		${vmm_kvmsim})
 set_tests_properties(vmm/vmm-apf/kvmsim-apf-error-state PROPERTIES
+	TIMEOUT 120 LABELS "vmm;kvmsim")
+
+# Two threads in KVM_RUN on one vCPU: under seed 1 the second enters while
+# the first waits for its exit; without vcpu->mutex that was a "deadlock".
+add_test(NAME vmm/vmm-misuse/kvmsim-seed1
+	COMMAND env KVMSIM_SEED=1
+		sh ${VMM_DIR}/run-diff.sh kvmsim ${VMM_DIR}/expected/vmm-misuse.kvmsim.out
+		${VMM_OUT_DIR}/actual/vmm-misuse.seed1.out $<TARGET_FILE:vmm-misuse>
+		${vmm_kvmsim})
+set_tests_properties(vmm/vmm-misuse/kvmsim-seed1 PROPERTIES
 	TIMEOUT 120 LABELS "vmm;kvmsim")

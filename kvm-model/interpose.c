@@ -61,6 +61,10 @@ static int (*real_fallocate)(int, int, off_t, off_t);
 static int (*real_fallocate64)(int, int, off_t, off_t);
 static int (*real_ftruncate)(int, off_t);
 static int (*real_ftruncate64)(int, off_t);
+static int (*real_truncate)(const char *, off_t);
+static int (*real_truncate64)(const char *, off_t);
+static int (*real_creat)(const char *, mode_t);
+static int (*real_creat64)(const char *, mode_t);
 static void *(*real_mremap)(void *, size_t, size_t, int, ...);
 static int (*real_close)(int);
 static int (*real_dup)(int);
@@ -104,6 +108,26 @@ static int open_dev_kvm(const char *path, int flags)
 	return ret_errno(fd);
 }
 
+/*
+ * open(O_TRUNC) empties an existing file: its pages leave every mapping,
+ * guests' included. The size before the call, or -1 when nothing to do.
+ */
+static off_t otrunc_size_before(int dirfd, const char *path, int flags, struct stat *st)
+{
+	if (!(flags & O_TRUNC) || !kvmsim_enabled() || !path)
+		return -1;
+	if (fstatat(dirfd, path, st, 0) || !S_ISREG(st->st_mode) || !st->st_size)
+		return -1;
+	return st->st_size;
+}
+
+static int otrunc_done(int fd, off_t old_size, const struct stat *st)
+{
+	if (fd >= 0 && old_size > 0)
+		kvmsim_host_inode_truncated(st->st_dev, st->st_ino, old_size, 0);
+	return fd;
+}
+
 static mode_t va_mode(int flags, va_list ap)
 {
 	return (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
@@ -113,6 +137,8 @@ int open(const char *path, int flags, ...)
 {
 	va_list ap;
 	mode_t mode;
+	struct stat st;
+	off_t old_size;
 
 	va_start(ap, flags);
 	mode = va_mode(flags, ap);
@@ -120,13 +146,16 @@ int open(const char *path, int flags, ...)
 	if (is_dev_kvm(path))
 		return open_dev_kvm(path, flags);
 	RESOLVE(open);
-	return REAL(open)(path, flags, mode);
+	old_size = otrunc_size_before(AT_FDCWD, path, flags, &st);
+	return otrunc_done(REAL(open)(path, flags, mode), old_size, &st);
 }
 
 int open64(const char *path, int flags, ...)
 {
 	va_list ap;
 	mode_t mode;
+	struct stat st;
+	off_t old_size;
 
 	va_start(ap, flags);
 	mode = va_mode(flags, ap);
@@ -134,13 +163,16 @@ int open64(const char *path, int flags, ...)
 	if (is_dev_kvm(path))
 		return open_dev_kvm(path, flags);
 	RESOLVE(open64);
-	return REAL(open64)(path, flags, mode);
+	old_size = otrunc_size_before(AT_FDCWD, path, flags, &st);
+	return otrunc_done(REAL(open64)(path, flags, mode), old_size, &st);
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
 {
 	va_list ap;
 	mode_t mode;
+	struct stat st;
+	off_t old_size;
 
 	va_start(ap, flags);
 	mode = va_mode(flags, ap);
@@ -148,13 +180,16 @@ int openat(int dirfd, const char *path, int flags, ...)
 	if (is_dev_kvm(path))
 		return open_dev_kvm(path, flags);
 	RESOLVE(openat);
-	return REAL(openat)(dirfd, path, flags, mode);
+	old_size = otrunc_size_before(dirfd, path, flags, &st);
+	return otrunc_done(REAL(openat)(dirfd, path, flags, mode), old_size, &st);
 }
 
 int openat64(int dirfd, const char *path, int flags, ...)
 {
 	va_list ap;
 	mode_t mode;
+	struct stat st;
+	off_t old_size;
 
 	va_start(ap, flags);
 	mode = va_mode(flags, ap);
@@ -162,24 +197,33 @@ int openat64(int dirfd, const char *path, int flags, ...)
 	if (is_dev_kvm(path))
 		return open_dev_kvm(path, flags);
 	RESOLVE(openat64);
-	return REAL(openat64)(dirfd, path, flags, mode);
+	old_size = otrunc_size_before(dirfd, path, flags, &st);
+	return otrunc_done(REAL(openat64)(dirfd, path, flags, mode), old_size, &st);
 }
 
 /* _FORTIFY_SOURCE builds call these when flags are not constant. */
 int __open_2(const char *path, int flags)
 {
+	struct stat st;
+	off_t old_size;
+
 	if (is_dev_kvm(path))
 		return open_dev_kvm(path, flags);
 	RESOLVE(__open_2);
-	return REAL(__open_2)(path, flags);
+	old_size = otrunc_size_before(AT_FDCWD, path, flags, &st);
+	return otrunc_done(REAL(__open_2)(path, flags), old_size, &st);
 }
 
 int __open64_2(const char *path, int flags)
 {
+	struct stat st;
+	off_t old_size;
+
 	if (is_dev_kvm(path))
 		return open_dev_kvm(path, flags);
 	RESOLVE(__open64_2);
-	return REAL(__open64_2)(path, flags);
+	old_size = otrunc_size_before(AT_FDCWD, path, flags, &st);
+	return otrunc_done(REAL(__open64_2)(path, flags), old_size, &st);
 }
 
 /*
@@ -236,6 +280,14 @@ static void *mmap_common(void *(*real)(void *, size_t, int, int, int, off_t),
 		kfd = fd;
 		if (r > 0)
 			fd = r;		/* map the stand-in the file gave */
+	}
+	/*
+	 * MAP_FIXED replaces what was mapped there: for a guest that is an
+	 * munmap (the MMU notifier), before the old pages go away.
+	 */
+	if ((flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE) && kvmsim_enabled()) {
+		kvmsim_host_unmap((unsigned long)addr, len);
+		kvmsim_host_vma_gone((unsigned long)addr, len);
 	}
 	p = real(addr, len, prot, flags, fd, off);
 	if (p != MAP_FAILED && kvmsim_enabled()) {
@@ -364,6 +416,49 @@ int ftruncate64(int fd, off_t len)
 {
 	RESOLVE(ftruncate64);
 	return ftruncate_common(REAL(ftruncate64), fd, len);
+}
+
+int creat(const char *path, mode_t mode)
+{
+	struct stat st;
+	off_t old_size = otrunc_size_before(AT_FDCWD, path, O_TRUNC, &st);
+
+	RESOLVE(creat);
+	return otrunc_done(REAL(creat)(path, mode), old_size, &st);
+}
+
+int creat64(const char *path, mode_t mode)
+{
+	struct stat st;
+	off_t old_size = otrunc_size_before(AT_FDCWD, path, O_TRUNC, &st);
+
+	RESOLVE(creat64);
+	return otrunc_done(REAL(creat64)(path, mode), old_size, &st);
+}
+
+/* truncate(2) by path: what ftruncate does, for the file the path names */
+static int truncate_common(int (*real)(const char *, off_t), const char *path, off_t len)
+{
+	struct stat st;
+	bool shrink = kvmsim_enabled() && path && !stat(path, &st) && S_ISREG(st.st_mode) &&
+		      st.st_size > len;
+	int r = real(path, len);
+
+	if (!r && shrink)
+		kvmsim_host_inode_truncated(st.st_dev, st.st_ino, st.st_size, len);
+	return r;
+}
+
+int truncate(const char *path, off_t len)
+{
+	RESOLVE(truncate);
+	return truncate_common(REAL(truncate), path, len);
+}
+
+int truncate64(const char *path, off_t len)
+{
+	RESOLVE(truncate64);
+	return truncate_common(REAL(truncate64), path, len);
 }
 
 /* fd no longer refers to its simulated file, if it had one. */

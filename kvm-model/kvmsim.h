@@ -55,6 +55,8 @@ void kvmsim_host_protect(unsigned long start, size_t len);
 int kvmsim_host_hwpoison(unsigned long start, size_t len);
 /* fallocate(PUNCH_HOLE) / ftruncate shrinking fd: [off, off + len) is gone. */
 void kvmsim_host_file_unmap(int fd, uint64_t off, uint64_t len);
+void kvmsim_host_inode_truncated(uint64_t dev, uint64_t ino, uint64_t old_size,
+				 uint64_t new_size);
 void kvmsim_host_changed(void);
 void kvmsim_host_advise(unsigned long start, size_t len, int advice);
 void kvmsim_host_mmap(unsigned long start, size_t len, int flags);

@@ -431,6 +431,18 @@ void kvmsim_host_file_unmap(int fd, uint64_t off, uint64_t len)
 				  len + (off & (PAGE_SIZE - 1)), file_unmap_range, NULL);
 }
 
+/* truncate(2) and open(O_TRUNC) shrink a file by path: as ftruncate does */
+void kvmsim_host_inode_truncated(uint64_t dev, uint64_t ino, uint64_t old_size,
+				 uint64_t new_size)
+{
+	if (new_size >= old_size)
+		return;
+	hostmem_mark_stale();
+	hostmem_for_each_file_vma(dev, ino, new_size & PAGE_MASK,
+				  old_size - new_size + (new_size & (PAGE_SIZE - 1)),
+				  file_unmap_range, NULL);
+}
+
 void kvmsim_host_fallocate(int fd, int mode, off_t off, off_t len)
 {
 	kvm_private_fd_fallocate(fd, mode, off, len);

@@ -29,6 +29,7 @@ set(VMM_PROGRAMS
 	vmm-gp-twice
 	vmm-irq
 	vmm-misuse
+	vmm-hostile
 )
 
 # The kvmsim binary the kvmsim tests drive.  Empty means the kvmsim target

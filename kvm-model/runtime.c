@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "kvm-model/explain.h"
+#include "kvm-model/fault_inject.h"
 #include "kvm-model/kvm_arch.h"
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/kvm_mmu.h"
@@ -87,11 +88,47 @@ static void at_exit(void)
 	sim_trace_close();
 }
 
-static uint64_t env_u64(const char *name, uint64_t dflt)
+/*
+ * An environment number is an option given another way: checked as
+ * strictly (digits only, in range), and a bad one stops the run.
+ */
+static uint64_t env_u64_max(const char *name, uint64_t dflt, uint64_t max)
 {
 	const char *v = getenv(name);
+	uint64_t n;
+	char *end;
 
-	return v && *v ? strtoull(v, NULL, 0) : dflt;
+	if (!v || !*v)
+		return dflt;
+	errno = 0;
+	n = strtoull(v, &end, 0);
+	if (errno || end == v || *end || strchr(v, '-') || n > max) {
+		fprintf(stderr, "kvmsim: %s=%s: expected an unsigned number up to %llu\n",
+			name, v, (unsigned long long)max);
+		exit(2);
+	}
+	return n;
+}
+
+static uint64_t env_u64(const char *name, uint64_t dflt)
+{
+	return env_u64_max(name, dflt, UINT64_MAX);
+}
+
+static int env_int(const char *name, int dflt)
+{
+	return (int)env_u64_max(name, (uint64_t)dflt, INT_MAX);
+}
+
+static bool known_fail_site(const char *spec)
+{
+	static const char *const sites[] = { KVMSIM_FAIL_SITES };
+	size_t len = strcspn(spec, ":");
+
+	for (size_t k = 0; k < sizeof(sites) / sizeof(sites[0]); k++)
+		if (strlen(sites[k]) == len && !strncmp(sites[k], spec, len))
+			return true;
+	return false;
 }
 
 /* The program and its arguments, as a schedule records them. */
@@ -121,6 +158,11 @@ static int arm_faults(struct sim_schedule *m, const char *list)
 
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!known_fail_site(tok)) {
+			fprintf(stderr, "kvmsim: KVMSIM_FAIL: unknown site \"%s\" (sites: %s)\n",
+				tok, KVMSIM_FAIL_SITES_TEXT);
+			return -1;
+		}
 		if (sim_inject_arm(tok)) {
 			fprintf(stderr, "kvmsim: bad fault-injection spec \"%s\" "
 				"(expected SITE, SITE:N or SITE:P with 0<P<1)\n", tok);
@@ -211,13 +253,13 @@ static void explore_setup(uint64_t seed)
 
 	cfg.mode = env_mode();
 	cfg.strategy = (v = getenv("KVMSIM_STRATEGY")) && *v ? v : "random";
-	cfg.depth = (int)env_u64("KVMSIM_DEPTH", 3);
-	cfg.preemptions = (int)env_u64("KVMSIM_PREEMPTIONS", 2);
+	cfg.depth = env_int("KVMSIM_DEPTH", 3);
+	cfg.preemptions = env_int("KVMSIM_PREEMPTIONS", 2);
 	cfg.runs = env_u64("KVMSIM_RUNS", 1000);
-	cfg.jobs = (int)env_u64("KVMSIM_JOBS", 1);
+	cfg.jobs = env_int("KVMSIM_JOBS", 1);
 	cfg.max_choices = env_u64("KVMSIM_MAX_CHOICES", 100000);
 	cfg.save_prefix = (v = getenv("KVMSIM_SAVE_PREFIX")) && *v ? v : "kvmsim";
-	cfg.progress = (int)env_u64("KVMSIM_PROGRESS", 0);
+	cfg.progress = env_int("KVMSIM_PROGRESS", 0);
 	cfg.progress_seconds = env_u64("KVMSIM_PROGRESS_SECONDS", 5);
 	cfg.max_starve = env_u64("KVMSIM_MAX_STARVE", 10000);
 	cfg.meta.seed = seed;
@@ -284,7 +326,6 @@ static void output_error(const char *what, const char *path, int err)
 void kvmsim_runtime_init(void)
 {
 	const char *off = getenv("KVMSIM");
-	const char *seed = getenv("KVMSIM_SEED");
 	const char *trace = getenv("KVMSIM_TRACE");
 	const char *explain = getenv("KVMSIM_EXPLAIN");
 	const char *hash = getenv("KVMSIM_HASH");
@@ -299,7 +340,8 @@ void kvmsim_runtime_init(void)
 		return;
 	enabled = true;
 	kvm_arch_init(arch);
-	sim_init(seed ? strtoull(seed, NULL, 0) : 0, "vmm");
+	sim_init(env_u64("KVMSIM_SEED", 0), "vmm");
+	env_u64("KVMSIM_LIVELOCK", 0);	/* checked here, read by kvm_livelock_limit */
 	posix_init();
 	profile_setup();
 	kvm_cost_init((v = getenv("KVMSIM_COST")) && !strcmp(v, "1"));

@@ -13,18 +13,23 @@
 #include "sim/schedule.h"
 #include "sim/sim_internal.h"
 
-#define MAX_SITES 64
-
-static char *site_names[MAX_SITES];
-static uint32_t nr_sites;
+/* fault-injection site names, interned: as many as the program has */
+static char **site_names;
+static uint32_t nr_sites, sites_cap;
 
 uint32_t sim_site_intern(const char *name)
 {
 	for (uint32_t i = 0; i < nr_sites; i++)
 		if (!strcmp(site_names[i], name))
 			return i;
-	if (nr_sites == MAX_SITES)
-		sim_panic("more than %d fault-injection sites", MAX_SITES);
+	if (nr_sites == sites_cap) {
+		uint32_t cap = sites_cap ? 2 * sites_cap : 64;
+		char **p = realloc(site_names, cap * sizeof(*p));
+
+		SIM_BUG_ON(!p);
+		site_names = p;
+		sites_cap = cap;
+	}
 	site_names[nr_sites] = strdup(name);
 	SIM_BUG_ON(!site_names[nr_sites]);
 	return nr_sites++;
@@ -103,6 +108,7 @@ struct reader {
 	int line;
 	char *err;
 	size_t errlen;
+	uint64_t choices_alloc;	/* entries s->choices has room for */
 };
 
 static int bad(struct reader *r, const char *fmt, ...)
@@ -130,6 +136,25 @@ static int parse_u64(struct reader *r, const char *v, uint64_t *out)
 	return 0;
 }
 
+/*
+ * The storage grows with the choice lines actually read: "choices N"
+ * is a promise the file may not keep, not a size to reserve up front.
+ */
+static int grow_choices(struct reader *r, struct sim_schedule *s)
+{
+	uint64_t n = r->choices_alloc ? 2 * r->choices_alloc : 1024;
+	struct sim_choice *p;
+
+	if (n > s->choices_cap)
+		n = s->choices_cap;
+	p = realloc(s->choices, n * sizeof(*p));
+	if (!p)
+		return bad(r, "out of memory");
+	s->choices = p;
+	r->choices_alloc = n;
+	return 0;
+}
+
 static int parse_choice(struct reader *r, struct sim_schedule *s, char *line)
 {
 	struct sim_choice c = { .kind = line[0] };
@@ -150,6 +175,8 @@ static int parse_choice(struct reader *r, struct sim_schedule *s, char *line)
 	}
 	if (s->nchoices >= s->choices_cap)
 		return bad(r, "more choices than the \"choices\" line said");
+	if (s->nchoices == r->choices_alloc && grow_choices(r, s))
+		return -1;
 	s->choices[s->nchoices++] = c;
 	return 0;
 }
@@ -183,9 +210,10 @@ static int parse_count(struct reader *r, struct sim_schedule *s, const char *v)
 		return bad(r, "a second \"choices\" line");
 	if (n > (1ull << 28))
 		return bad(r, "too many choices (%" PRIu64 ")", n);
-	s->choices = calloc(n ? n : 1, sizeof(*s->choices));
+	s->choices = calloc(1, sizeof(*s->choices));	/* non-NULL: the line was seen */
 	if (!s->choices)
 		return bad(r, "out of memory");
+	r->choices_alloc = 1;
 	s->choices_cap = n;
 	return 0;
 }
@@ -265,7 +293,7 @@ static int parse_line(struct reader *r, struct sim_schedule *s, char *line,
 int sim_schedule_read(struct sim_schedule *s, const char *path, char *err,
 		      size_t errlen)
 {
-	struct reader r = { path, 0, err, errlen };
+	struct reader r = { .path = path, .err = err, .errlen = errlen };
 	char buf[8192];
 	bool ended = false;
 	int ret = 0;

@@ -297,6 +297,31 @@ bad-input)
 	printf 'not a schedule\n' >"$W/x.schedule"
 	"$KVMSIM" replay "$W/x.schedule" 2>"$W/e"
 	grep -q 'x.schedule:1: expected "kvmsim-schedule 1"' "$W/e" || fail "msg: $(cat "$W/e")"
+	# more fault-site names than the old fixed table (64): no panic
+	{ printf 'kvmsim-schedule 1\nprogram /bin/true\nchoices 70\n'
+	  i=0; while [ $i -lt 70 ]; do printf 'f site%d 0\n' $i; i=$((i + 1)); done
+	  printf 'end\n'; } >"$W/sites.schedule"
+	"$KVMSIM" replay "$W/sites.schedule" >"$W/o" 2>"$W/e"
+	rc=$?
+	[ $rc -lt 128 ] && ! grep -q panic "$W/e" || fail "70 sites: status $rc $(cat "$W/e")"
+	# "choices N" reserves nothing: the file's lines are what is read
+	printf 'kvmsim-schedule 1\nprogram /bin/true\nchoices 268435456\np 1 0 y 2 3\nend\n' \
+		>"$W/huge.schedule"
+	(ulimit -v 1000000 2>/dev/null || true
+	 ldd "$KVMSIM" | grep -q libasan && ulimit -v unlimited 2>/dev/null
+	 "$KVMSIM" replay "$W/huge.schedule") 2>"$W/e"
+	grep -q 'huge.schedule:6: "choices 268435456" but 1 choice lines' "$W/e" ||
+		fail "huge choices: $(cat "$W/e")"
+	# environment values are checked like options
+	KVMSIM_FAIL=bogus "$KVMSIM" exec -- /bin/true 2>"$W/e"
+	[ $? = 2 ] && grep -q 'KVMSIM_FAIL: unknown site "bogus"' "$W/e" || fail "KVMSIM_FAIL=bogus: $(cat "$W/e")"
+	KVMSIM_LIVELOCK=abc "$KVMSIM" exec -- /bin/true 2>"$W/e"
+	[ $? = 2 ] && grep -q 'KVMSIM_LIVELOCK=abc: expected an unsigned number' "$W/e" ||
+		fail "KVMSIM_LIVELOCK=abc: $(cat "$W/e")"
+	KVMSIM_SEED=18446744073709551616 "$KVMSIM" exec -- /bin/true 2>"$W/e"
+	[ $? = 2 ] || fail "KVMSIM_SEED above 2^64 accepted"
+	KVMSIM_JOBS=4294967296 "$KVMSIM" exec -- /bin/true 2>"$W/e"
+	[ $? = 2 ] || fail "KVMSIM_JOBS above INT_MAX accepted"
 	"$KVMSIM" explore --fail nosuch -- /bin/true 2>"$W/e"
 	[ $? = 2 ] && grep -q 'unknown site' "$W/e" || fail "--fail nosuch: $(cat "$W/e")"
 	"$KVMSIM" explore --strategy dfs -- /bin/true 2>"$W/e"

@@ -24,6 +24,7 @@
  *   KVMSIM=off      pass every call through to the real kernel
  */
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@
 #include "kvm-model/userfaultfd.h"
 #include "mmu-model/hostmem.h"
 #include "posix/posix.h"
+#include "posix/real.h"
 #include "sim/explore.h"
 
 static bool enabled;
@@ -323,6 +325,60 @@ static void output_error(const char *what, const char *path, int err)
 	exit(2);
 }
 
+/*
+ * A run ended by a signal keeps its outputs: SIGTERM (a timeout), SIGINT,
+ * SIGHUP, SIGQUIT and SIGABRT go through exit(), so the trace, the
+ * timeline, the observables and the hash are finished by their atexit
+ * handlers; the handler registered first (so run last) then dies of the
+ * same signal, and the parent sees what it would have seen.
+ */
+REAL_DECL(int, sigaction, int, const struct sigaction *, struct sigaction *);
+REAL_DECL(int, sigprocmask, int, const sigset_t *, sigset_t *);
+REAL_DECL(int, raise, int);
+
+static const int finishing_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGABRT };
+static volatile sig_atomic_t fatal_signal;
+
+static void reraise_fatal_signal(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	int sig = fatal_signal;
+	sigset_t set;
+
+	if (!sig)
+		return;
+	fflush(NULL);
+	/* libc's own calls: the program's signals may be simulated */
+	REAL(sigaction)(sig, &dfl, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	REAL(sigprocmask)(SIG_UNBLOCK, &set, NULL);
+	REAL(raise)(sig);
+}
+
+static void finish_on_signal(int sig)
+{
+	if (fatal_signal)		/* a second one while finishing: die now */
+		_exit(128 + sig);
+	fatal_signal = sig;
+	exit(128 + sig);
+}
+
+static void install_finishing_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = finish_on_signal, .sa_flags = SA_NODEFER };
+
+	atexit(reraise_fatal_signal);
+	for (size_t i = 0; i < sizeof(finishing_signals) / sizeof(finishing_signals[0]); i++) {
+		struct sigaction old;
+
+		/* a signal the launcher ignored (nohup) stays ignored */
+		if (!REAL(sigaction)(finishing_signals[i], NULL, &old) && old.sa_handler == SIG_IGN)
+			continue;
+		REAL(sigaction)(finishing_signals[i], &sa, NULL);
+	}
+}
+
 void kvmsim_runtime_init(void)
 {
 	const char *off = getenv("KVMSIM");
@@ -339,6 +395,7 @@ void kvmsim_runtime_init(void)
 	if (off && !strcmp(off, "off"))
 		return;
 	enabled = true;
+	install_finishing_handlers();
 	kvm_arch_init(arch);
 	sim_init(env_u64("KVMSIM_SEED", 0), "vmm");
 	env_u64("KVMSIM_LIVELOCK", 0);	/* checked here, read by kvm_livelock_limit */

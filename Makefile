@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= 2
 
-.PHONY: demo deps build test test-asan test-release test-clang clean
+.PHONY: demo deps build test test-asan test-release test-clang fuzz clean
 
 demo: build
 	$(BUILD)/kvmsim list
@@ -41,5 +41,9 @@ test-clang: deps
 	cmake --build $(BUILD)-clang -j$(JOBS)
 	cd $(BUILD)-clang && ctest -j$(JOBS) --output-on-failure
 
+# libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS each (default 600)
+fuzz: deps
+	JOBS=$(JOBS) sh scripts/fuzz.sh $(BUILD)-fuzz
+
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-release $(BUILD)-clang
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-release $(BUILD)-clang $(BUILD)-fuzz

@@ -35,6 +35,12 @@ uint32_t sim_site_intern(const char *name)
 	return nr_sites++;
 }
 
+void sim_sites_forget(void)
+{
+	while (nr_sites)
+		free(site_names[--nr_sites]);
+}
+
 const char *sim_site_name(uint32_t idx)
 {
 	return idx < nr_sites ? site_names[idx] : "?";

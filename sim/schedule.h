@@ -80,6 +80,8 @@ uint64_t sim_choices_preemptions(const struct sim_choice *c, uint64_t n);
 /* Injection site names are interned: choices refer to them by index. */
 uint32_t sim_site_intern(const char *name);
 const char *sim_site_name(uint32_t idx);
+/* Forget every interned name (a fuzz harness, between inputs). */
+void sim_sites_forget(void);
 
 int sim_schedule_write(const struct sim_schedule *s, const char *path);
 /*

@@ -39,6 +39,11 @@ elf_fail(const struct elf_file *f, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	/* nothing left open behind the message (the fuzz harness comes back) */
+	if (f->elf)
+		elf_end(f->elf);
+	if (f->fd >= 0)
+		close(f->fd);
 	exit(1);
 }
 

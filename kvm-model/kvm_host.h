@@ -343,6 +343,9 @@ int copy_to_user(void *udst, const void *src, size_t n);
 void kvm_register_vm(struct kvm *kvm);
 void kvm_unregister_vm(struct kvm *kvm);
 int kvm_for_each_vm(int (*fn)(struct kvm *kvm, void *opaque), void *opaque);
+/* host_caps.c: the running kernel's answers, for the host-caps rule */
+int kvm_host_check_extension(bool vm, long ext);
+uint64_t kvm_host_probe_rules(uint64_t rules);
 void kvm_print_stats(struct kvm *kvm);	/* runtime.c, with KVMSIM_STATS=1 */
 
 /* ---- gfn_set ---- */

@@ -418,6 +418,8 @@ void kvm_put_vcpu(struct kvm_vcpu *vcpu)
 /* kvm_vm_ioctl_check_extension_generic, then the arch's answer */
 int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 {
+	if (kvm_rule_on(RULE_HOST_CAPS))
+		return kvm_host_check_extension(kvm != NULL, ext);
 	switch (ext) {
 	case KVM_CAP_USER_MEMORY:
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
@@ -596,7 +598,7 @@ long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new
 	case KVM_CHECK_EXTENSION:
 		return kvm_vm_ioctl_check_extension(kvm, arg);
 	case KVM_CREATE_GUEST_MEMFD:
-		if (kvm_rule_on(RULE_PRIVATE_FD))
+		if (kvm_rule_on(RULE_PRIVATE_FD) || kvm_rule_on(RULE_NO_GUEST_MEMFD))
 			return -ENOTTY;
 		return kvm_gmem_create(kvm, (void *)arg);
 	case KVM_SET_MEMORY_ATTRIBUTES:

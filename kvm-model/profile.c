@@ -77,6 +77,12 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 	[RULE_ARM64_S1PTW_WRITE] = { "arm64-s1ptw-write",
 		"before 6.2 every stage-1 table walk abort was a write fault: userfaults "
 		"carry WRITE, page tables dirty, page tables in a read-only memslot abort" },
+	[RULE_NO_GUEST_MEMFD] = { "without-guest-memfd",
+		"a kernel without guest_memfd (this host's): KVM_CAP_GUEST_MEMFD 0, "
+		"KVM_CREATE_GUEST_MEMFD ENOTTY" },
+	[RULE_HOST_CAPS] = { "host-caps",
+		"KVM_CHECK_EXTENSION answers what the running kernel's /dev/kvm answers (system "
+		"and default-VM values); what it lacks switches on the without-* rules" },
 };
 
 const struct kvm_profile_desc kvm_profiles[] = {
@@ -93,6 +99,9 @@ const struct kvm_profile_desc kvm_profiles[] = {
 	  BIT(RULE_USERFAULT) },
 	{ "private-v6", "the 2022 fd-based private memory series (v6): private iff populated in the fd",
 	  BIT(RULE_PRIVATE_FD) },
+	{ "host", "upstream configured as the running kernel is: its capability values, "
+	  "and no guest_memfd or SW-protected VMs where it has none (for comparisons with it)",
+	  BIT(RULE_HOST_CAPS) },
 };
 
 const size_t kvm_nr_profiles = sizeof(kvm_profiles) / sizeof(kvm_profiles[0]);

@@ -46,6 +46,9 @@ enum kvm_rule {
 	RULE_ARM64_RETURN_0_EXIT,
 	RULE_ARM64_PATCH11_DIRTY_BUG,
 	RULE_ARM64_S1PTW_WRITE,
+	/* the running host's kernel (the host profile) */
+	RULE_NO_GUEST_MEMFD,
+	RULE_HOST_CAPS,
 	KVM_NR_RULES
 };
 

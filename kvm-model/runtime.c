@@ -225,7 +225,7 @@ static void profile_setup(void)
 		fprintf(stderr, "kvmsim: KVMSIM_PROFILE=%s: %s\n", v, err);
 		exit(2);
 	}
-	kvm_profile_set(rules, v);
+	kvm_profile_set(kvm_host_probe_rules(rules), v);
 }
 
 /*

@@ -25,6 +25,25 @@ REAL_DECL(int, close, int);
 
 static int host_caps[2][HOST_NR_CAPS];	/* [0] /dev/kvm, [1] a default VM */
 
+static bool rflags_vm_dropped;
+
+/* What a vCPU of this host does that mainline does not (tests/diff/QUIRKS.md). */
+static void host_probe_quirks(int vm)
+{
+	int vcpu = REAL(ioctl)(vm, KVM_CREATE_VCPU, 0);
+	struct kvm_regs regs;
+
+	if (vcpu < 0)
+		return;
+	if (!REAL(ioctl)(vcpu, KVM_GET_REGS, &regs)) {
+		regs.rflags |= 1ull << 17;
+		rflags_vm_dropped = !REAL(ioctl)(vcpu, KVM_SET_REGS, &regs) &&
+				    !REAL(ioctl)(vcpu, KVM_GET_REGS, &regs) &&
+				    !(regs.rflags & (1ull << 17));
+	}
+	REAL(close)(vcpu);
+}
+
 static void host_probe(void)
 {
 	int kvm = REAL(open)("/dev/kvm", O_RDWR | O_CLOEXEC), vm;
@@ -39,6 +58,8 @@ static void host_probe(void)
 		host_caps[0][c] = dev > 0 ? dev : 0;
 		host_caps[1][c] = in_vm > 0 ? in_vm : 0;
 	}
+	if (vm >= 0)
+		host_probe_quirks(vm);
 	if (vm >= 0)
 		REAL(close)(vm);
 	REAL(close)(kvm);
@@ -59,5 +80,7 @@ uint64_t kvm_host_probe_rules(uint64_t rules)
 		rules |= 1ull << RULE_NO_GUEST_MEMFD;
 	if (!(host_caps[0][KVM_CAP_VM_TYPES] & (1 << KVM_X86_SW_PROTECTED_VM)))
 		rules |= 1ull << RULE_NO_SW_PROTECTED_VM;
+	if (rflags_vm_dropped)
+		rules |= 1ull << RULE_RFLAGS_VM_DROPPED;
 	return rules;
 }

@@ -82,7 +82,11 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 		"KVM_CREATE_GUEST_MEMFD ENOTTY" },
 	[RULE_HOST_CAPS] = { "host-caps",
 		"KVM_CHECK_EXTENSION answers what the running kernel's /dev/kvm answers (system "
-		"and default-VM values); what it lacks switches on the without-* rules" },
+		"and default-VM values); what it lacks switches on the without-* rules, its "
+		"quirks their rules" },
+	[RULE_RFLAGS_VM_DROPPED] = { "rflags-vm-dropped",
+		"a host quirk (kvm_pvm): KVM_SET_REGS drops RFLAGS.VM (bit 17), mainline keeps "
+		"it" },
 };
 
 const struct kvm_profile_desc kvm_profiles[] = {

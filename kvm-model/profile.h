@@ -49,6 +49,7 @@ enum kvm_rule {
 	/* the running host's kernel (the host profile) */
 	RULE_NO_GUEST_MEMFD,
 	RULE_HOST_CAPS,
+	RULE_RFLAGS_VM_DROPPED,
 	KVM_NR_RULES
 };
 

@@ -93,6 +93,8 @@ static long vcpu_get_set(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg)
 	case KVM_SET_REGS:
 		if (copy_from_user(&regs, uarg, sizeof(regs)))
 			return -EFAULT;
+		if (kvm_rule_on(RULE_RFLAGS_VM_DROPPED))
+			regs.rflags &= ~(1ull << 17);	/* X86_EFLAGS_VM */
 		return kvm_arch_vcpu_set_regs(vcpu, &regs);
 	case KVM_GET_SREGS:
 		kvm_arch_vcpu_get_sregs(vcpu, &sregs);

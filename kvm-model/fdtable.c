@@ -95,7 +95,7 @@ int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj)
 		close(fd);
 		return -ENOMEM;
 	}
-	/* the creating reference is the new fd's; VM creation already holds one */
+	/* the new fd's reference (a VM's creating one is already counted) */
 	if (kind == KVMSIM_FILE_VCPU)
 		((struct kvm_vcpu *)obj)->refs++;
 	else if (kind == KVMSIM_FILE_GMEM)

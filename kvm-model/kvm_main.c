@@ -127,11 +127,28 @@ void kvm_get_kvm(struct kvm *kvm)
 	kvm->refs++;
 }
 
+/*
+ * kvm_destroy_vcpus: the last reference to the VM is gone, so no fd names
+ * the vCPU and no KVM_RUN is in progress.  Its engine and run area go
+ * now; its actor, parked in the run loop (or never started), is woken to
+ * end itself and free what is left.
+ */
+static void kvm_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	vcpu->kvm = NULL;
+	kvm_arch()->vcpu_destroy(vcpu);
+	munmap(vcpu->run, vcpu->run_size);
+	close(vcpu->run_memfd);
+	vcpu->run = NULL;
+	vcpu->dying = true;
+	if (!sim_wake_one(&vcpu->run_wq))
+		sim_make_runnable(vcpu->actor);
+}
+
 void kvm_put_kvm(struct kvm *kvm)
 {
 	if (--kvm->refs)
 		return;
-	/* vCPU actors may still be parked in their run loop: keep them */
 	kvm_print_stats(kvm);
 	kvm_observe_vm(kvm);
 	kvm_unregister_vm(kvm);
@@ -141,7 +158,7 @@ void kvm_put_kvm(struct kvm *kvm)
 	gfn_set_free(&kvm->pt_gfns);
 	kvm_mem_attrs_free(kvm);
 	for (int i = 0; i < kvm->nr_vcpus; i++)
-		kvm->vcpus[i]->kvm = NULL;
+		kvm_vcpu_destroy(kvm->vcpus[i]);
 	free(kvm);
 }
 
@@ -304,8 +321,12 @@ static void kvm_vcpu_actor(void *arg)
 	struct sim_ev *ev;
 
 	for (;;) {
-		while (!vcpu->run_requested)
+		while (!vcpu->run_requested && !vcpu->dying)
 			sim_wait(&vcpu->run_wq);
+		if (vcpu->dying) {
+			free(vcpu);
+			sim_exit();
+		}
 		vcpu->run_requested = false;
 		vcpu->exit_filled = false;
 		if (kvm_rule_on(RULE_RESET_EXIT_REASON))
@@ -366,7 +387,7 @@ static struct kvm_vcpu *kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long 
 		*err = -ENOMEM;
 		return NULL;
 	}
-	vcpu->refs = 1;
+	vcpu->refs = 0;		/* its fd's reference comes with the fd */
 	vcpu->kvm = kvm;
 	vcpu->vcpu_id = id;
 	vcpu->vcpu_idx = kvm->nr_vcpus;
@@ -716,6 +737,8 @@ long kvm_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg)
 		return -EINVAL;
 	if (cmd == KVM_INTERRUPT)
 		return kvm_arch()->vcpu_ioctl(vcpu, cmd, arg);
+	/* fdget: a close by another thread frees nothing under this ioctl */
+	vcpu->refs++;
 	vcpu_mutex_lock(vcpu);
 	switch (cmd) {
 	case KVM_RUN:
@@ -732,5 +755,6 @@ long kvm_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg)
 		break;
 	}
 	vcpu_mutex_unlock(vcpu);
+	kvm_put_vcpu(vcpu);
 	return r;
 }

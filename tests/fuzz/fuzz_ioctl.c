@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "kvm-model/kvmsim.h"
+#include "sim/sim.h"
 #include "kvmsim/uapi_ext.h"
 
 #define ARG_SIZE	256
@@ -106,5 +107,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kvmsim_fd_release(fd);
 		close(fd);
 	}
+	sim_yield("fuzz: destroyed vCPUs end");	/* a scheduling point, as a VMM's next call */
 	return 0;
 }

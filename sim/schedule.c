@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,20 +162,69 @@ static int grow_choices(struct reader *r, struct sim_schedule *s)
 	return 0;
 }
 
+/* One space-separated field of a choice line as a number in [0, max]. */
+static bool choice_field(char **p, int base, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	if (**p != ' ' || !(*p)[1] || (*p)[1] == ' ' || (*p)[1] == '-' || (*p)[1] == '+')
+		return false;
+	errno = 0;
+	*out = strtoull(*p + 1, &end, base);
+	if (errno || end == *p + 1 || (*end && *end != ' ') || *out > max)
+		return false;
+	*p = end;
+	return true;
+}
+
+/* "p CHOSEN SELF y|w|x NCAND MASK": every number range-checked, no overflow */
+static bool parse_pick(char *line, struct sim_choice *c)
+{
+	uint64_t chosen, self, ncand, mask;
+	char *p = line + 1;
+
+	if (!choice_field(&p, 10, INT32_MAX, &chosen) || !choice_field(&p, 10, INT32_MAX, &self))
+		return false;
+	if (p[0] != ' ' || !p[1] || !strchr("ywx", p[1]) || p[2] != ' ')
+		return false;
+	c->point = p[1];
+	p += 2;
+	if (!choice_field(&p, 10, UINT16_MAX, &ncand) || !choice_field(&p, 16, UINT64_MAX, &mask) ||
+	    *p)
+		return false;
+	c->chosen = (int32_t)chosen;
+	c->self = (int32_t)self;
+	c->ncand = (uint16_t)ncand;
+	c->mask = mask;
+	return true;
+}
+
+/* "f SITE 0|1": a name of 1..127 characters, then the outcome */
+static bool parse_injection(const char *line, char *name, size_t size, struct sim_choice *c)
+{
+	const char *site = line + 2, *outcome;
+	size_t len = strcspn(site, " ");
+
+	if (line[0] != 'f' || line[1] != ' ' || !len || len >= size || site[len] != ' ')
+		return false;
+	outcome = site + len + 1;
+	if (strcmp(outcome, "0") && strcmp(outcome, "1"))
+		return false;
+	memcpy(name, site, len);
+	name[len] = 0;
+	c->chosen = outcome[0] - '0';
+	return true;
+}
+
 static int parse_choice(struct reader *r, struct sim_schedule *s, char *line)
 {
 	struct sim_choice c = { .kind = line[0] };
-	char name[128], kind;
-	int n = 0;
+	char name[128];
 
 	if (c.kind == 'p') {
-		if (sscanf(line, "p %d %d %c %hu %" SCNx64 "%n", &c.chosen, &c.self,
-			   &kind, &c.ncand, &c.mask, &n) != 5 || line[n] ||
-		    !strchr("ywx", kind) || c.chosen < 0 || c.self < 0)
+		if (!parse_pick(line, &c))
 			return bad(r, "expected \"p CHOSEN SELF y|w|x NCAND MASK\"");
-		c.point = kind;
-	} else if (sscanf(line, "f %127s %d%n", name, &c.chosen, &n) == 2 &&
-		   !line[n] && (c.chosen == 0 || c.chosen == 1)) {
+	} else if (parse_injection(line, name, sizeof(name), &c)) {
 		c.site = sim_site_intern(name);
 	} else {
 		return bad(r, "expected \"p ...\" or \"f SITE 0|1\"");

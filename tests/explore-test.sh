@@ -312,6 +312,12 @@ bad-input)
 	 "$KVMSIM" replay "$W/huge.schedule") 2>"$W/e"
 	grep -q 'huge.schedule:6: "choices 268435456" but 1 choice lines' "$W/e" ||
 		fail "huge choices: $(cat "$W/e")"
+	# numbers out of their field's range are errors, not wrapped
+	for l in "p 99999999999 0 y 2 3" "p 1 0 y 70000 3" "p 1 0 y 2 1ffffffffffffffff"; do
+		printf 'kvmsim-schedule 1\nprogram /bin/true\nchoices 1\n%s\nend\n' "$l" >"$W/r.schedule"
+		"$KVMSIM" replay "$W/r.schedule" 2>"$W/e"
+		grep -q 'r.schedule:4: expected "p CHOSEN SELF' "$W/e" || fail "\"$l\" accepted: $(cat "$W/e")"
+	done
 	# environment values are checked like options
 	KVMSIM_FAIL=bogus "$KVMSIM" exec -- /bin/true 2>"$W/e"
 	[ $? = 2 ] && grep -q 'KVMSIM_FAIL: unknown site "bogus"' "$W/e" || fail "KVMSIM_FAIL=bogus: $(cat "$W/e")"

@@ -6,6 +6,7 @@
  * load.  Guest memory is a buffer of the guest's main-memory size, and
  * every segment must land inside it.
  */
+#define _GNU_SOURCE	/* memfd_create */
 #include <setjmp.h>
 #include <stdlib.h>
 

@@ -13,6 +13,7 @@
  * KVM dereferences (memslot backing, dirty bitmaps) are pointed into this
  * harness's own buffers, so the model never writes over the harness.
  */
+#define _GNU_SOURCE	/* memfd_create */
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdlib.h>

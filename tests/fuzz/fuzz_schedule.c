@@ -4,6 +4,7 @@
  * `kvmsim replay` and `shrink` use it.  A bad file must be an error with
  * FILE:LINE, never a crash, a leak or an allocation the file cannot back.
  */
+#define _GNU_SOURCE	/* memfd_create */
 #include <string.h>
 
 #include "fuzz_common.h"

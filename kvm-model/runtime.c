@@ -81,6 +81,12 @@ bool kvmsim_enabled(void)
 
 static void at_exit(void)
 {
+	static bool done;
+
+	/* once: at exit, or before a signal ends the process (sim_finish_outputs) */
+	if (done)
+		return;
+	done = true;
 	/* VMs the program never closed */
 	kvm_for_each_vm(print_vm_stats, NULL);
 	if (print_hash)
@@ -326,17 +332,18 @@ static void output_error(const char *what, const char *path, int err)
 }
 
 /*
- * A run ended by a signal keeps its outputs: SIGTERM (a timeout), SIGINT,
- * SIGHUP, SIGQUIT and SIGABRT go through exit(), so the trace, the
- * timeline, the observables and the hash are finished by their atexit
- * handlers; the handler registered first (so run last) then dies of the
- * same signal, and the parent sees what it would have seen.
+ * A run ended by a signal keeps its outputs.  SIGTERM, SIGINT and SIGHUP
+ * from outside are posix/signal.c's (term_by_signal: sim_finish_outputs,
+ * which runs at_exit first).  abort() (SIGABRT) goes through exit() here,
+ * so the trace, the timeline, the observables and the hash are finished by
+ * their atexit handlers; the handler registered first (so run last) then
+ * dies of the same signal, and the parent sees what it would have seen.
  */
 REAL_DECL(int, sigaction, int, const struct sigaction *, struct sigaction *);
 REAL_DECL(int, sigprocmask, int, const sigset_t *, sigset_t *);
 REAL_DECL(int, raise, int);
 
-static const int finishing_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGABRT };
+static const int finishing_signals[] = { SIGABRT };
 static volatile sig_atomic_t fatal_signal;
 
 static void reraise_fatal_signal(void)
@@ -422,6 +429,7 @@ void kvmsim_runtime_init(void)
 	/* nobody will read the events: do not format them */
 	sim_trace_set_recording(print_hash);
 	atexit(at_exit);
+	sim_set_finish_outputs_hook(at_exit);
 }
 
 /* ---- MMU notifiers: the VMM changed memory behind a memslot ---- */

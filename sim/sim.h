@@ -229,6 +229,8 @@ void sim_set_idle_wait(bool (*fn)(void));
  * that is going away.
  */
 void sim_finish_outputs(void);
+/* What sim_finish_outputs runs first (the KVM model's hash and observables). */
+void sim_set_finish_outputs_hook(void (*fn)(void));
 
 /*
  * Park an actor that spins in the program's code without reaching a

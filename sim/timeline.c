@@ -205,8 +205,19 @@ static void timeline_atexit(void)
 	timeline_close(NULL, NULL, NULL);
 }
 
+static void (*finish_outputs_hook)(void);
+
+void sim_set_finish_outputs_hook(void (*fn)(void))
+{
+	finish_outputs_hook = fn;
+}
+
 void sim_finish_outputs(void)
 {
+	/* the layer above's outputs first: its hash covers the whole trace */
+	if (finish_outputs_hook)
+		finish_outputs_hook();
+	fflush(NULL);
 	if (tl)
 		timeline_close(NULL, NULL, NULL);
 	sim_trace_close();

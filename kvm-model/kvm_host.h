@@ -205,7 +205,7 @@ struct kvm_vcpu {
 	bool mutex_locked;		/* vcpu->mutex: one ioctl at a time */
 	struct sim_waitq mutex_wq;
 	bool run_requested;
-	bool dying;			/* its VM is gone: the actor ends */
+	bool dying;			/* its VM is gone: engine and run area freed */
 	bool run_done;
 	int run_ret;			/* 0 or -errno */
 	struct sim_actor *run_caller;	/* the thread in KVM_RUN: its signals */

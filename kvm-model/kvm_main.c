@@ -130,8 +130,9 @@ void kvm_get_kvm(struct kvm *kvm)
 /*
  * kvm_destroy_vcpus: the last reference to the VM is gone, so no fd names
  * the vCPU and no KVM_RUN is in progress.  Its engine and run area go
- * now; its actor, parked in the run loop (or never started), is woken to
- * end itself and free what is left.
+ * now.  Its actor stays parked in the run loop (or never started) with
+ * the small vcpu struct: nothing can wake it any more, and waking it only
+ * to end would draw a KVM_RUN arrow on the timeline that no exit closes.
  */
 static void kvm_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
@@ -141,8 +142,6 @@ static void kvm_vcpu_destroy(struct kvm_vcpu *vcpu)
 	close(vcpu->run_memfd);
 	vcpu->run = NULL;
 	vcpu->dying = true;
-	if (!sim_wake_one(&vcpu->run_wq))
-		sim_make_runnable(vcpu->actor);
 }
 
 void kvm_put_kvm(struct kvm *kvm)
@@ -323,10 +322,8 @@ static void kvm_vcpu_actor(void *arg)
 	for (;;) {
 		while (!vcpu->run_requested && !vcpu->dying)
 			sim_wait(&vcpu->run_wq);
-		if (vcpu->dying) {
-			free(vcpu);
+		if (vcpu->dying)
 			sim_exit();
-		}
 		vcpu->run_requested = false;
 		vcpu->exit_filled = false;
 		if (kvm_rule_on(RULE_RESET_EXIT_REASON))

@@ -4,8 +4,11 @@
  * capturing a scenario's stdout and observables.
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,8 +75,59 @@ void setup_guest_dir(void)
 		setenv("KVMSIM_GUEST_DIR", dir, 1);
 }
 
+/*
+ * A program without a PT_INTERP (statically linked) never loads
+ * libkvmsim.so: it would talk to the real /dev/kvm and run on host
+ * threads and time.  Refuse it.  Scripts and unreadable files are left
+ * to execvp.
+ */
+static const char *find_in_path(const char *bin, char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(bin, '/') || !path)
+		return bin;
+	for (const char *p = path; *p; p = strchr(p, ':') ? strchr(p, ':') + 1 : p + strlen(p)) {
+		size_t n = strcspn(p, ":");
+
+		snprintf(buf, len, "%.*s/%s", (int)n, n ? p : ".", bin);
+		if (access(buf, X_OK) == 0)
+			return buf;
+	}
+	return bin;
+}
+
+static bool statically_linked(const char *file)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	bool interp = false;
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(ph)) {
+		close(fd);
+		return false;
+	}
+	for (int i = 0; i < eh.e_phnum && !interp; i++)
+		interp = pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph))) ==
+			 sizeof(ph) && ph.p_type == PT_INTERP;
+	close(fd);
+	return !interp;
+}
+
 void exec_program(const char *bin, char **argv)
 {
+	char path[4096];
+
+	if (statically_linked(find_in_path(bin, path, sizeof(path)))) {
+		fprintf(stderr, "kvmsim: %s is statically linked: libkvmsim.so cannot be "
+			"preloaded into it, so it would run on the real /dev/kvm and the "
+			"host's threads and time; link it dynamically\n", bin);
+		exit(KVMSIM_EXIT_EXEC);
+	}
 	setup_preload();
 	argv[0] = (char *)bin;
 	execvp(bin, argv);

@@ -85,3 +85,15 @@ add_test(NAME realvmm/qemu-microvm/sigterm
 	COMMAND sh ${RV_DIR}/qemu/run.sh sigterm ${rv_kvmsim} ${RV_OUT}/rv-idle.bin)
 set_tests_properties(realvmm/qemu-microvm/native realvmm/qemu-microvm/kvmsim
 	realvmm/qemu-microvm/sigterm PROPERTIES TIMEOUT 120 LABELS realvmm SKIP_RETURN_CODE 77)
+
+
+# A statically linked program cannot get libkvmsim.so: refused, not run
+# on the real /dev/kvm.
+add_executable(rv-static ${RV_DIR}/rv-static.c)
+# (the sanitizers cannot link statically: none in this one)
+target_compile_options(rv-static PRIVATE -fno-sanitize=all)
+target_link_options(rv-static PRIVATE -fno-sanitize=all -static)
+set_target_properties(rv-static PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/realvmm)
+add_test(NAME realvmm/rv-static/refused
+	COMMAND sh ${RV_DIR}/run.sh static ${rv_kvmsim} $<TARGET_FILE:rv-static>)
+set_tests_properties(realvmm/rv-static/refused PROPERTIES TIMEOUT 60 LABELS realvmm)

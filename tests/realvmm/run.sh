@@ -12,6 +12,8 @@
 #   run.sh sigterm-trace KVMSIM PROG    SIGTERM from outside ends PROG (left at
 #                  SIG_DFL) under kvmsim as natively (status 143), and its
 #                  trace file is complete: every line a whole JSON object
+#   run.sh static  KVMSIM PROG           a statically linked PROG is refused:
+#                                         status 127 and the reason, PROG not run
 #   run.sh exports LIBKVMSIM             libkvmsim.so defines (exports) only
 #                                         names libc defines: what it interposes
 set -u
@@ -86,6 +88,15 @@ for line in open(sys.argv[1]):
     json.loads(line)' "$tmp/trace.jsonl" || fail "the trace file is cut short"
 	grep -q pthread_exit "$tmp/trace.jsonl" || fail "the trace lacks the thread's exit"
 	echo "ok: status 143, $(wc -l <"$tmp/trace.jsonl") whole trace lines" ;;
+static)
+	kvmsim=$1
+	shift
+	"$kvmsim" exec -- "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 127 ] || fail "exit status $rc, expected 127"
+	[ -s "$tmp/out" ] && fail "the static program ran: $(cat "$tmp/out")"
+	grep -q "is statically linked" "$tmp/err" || fail "no reason given: $(cat "$tmp/err")"
+	cat "$tmp/err" ;;
 exports)
 	lib=$1
 	libc=$(${CC:-cc} -print-file-name=libc.so.6)

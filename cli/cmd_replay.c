@@ -47,5 +47,10 @@ int cmd_schedule(const struct cli_cmd *cmd, int argc, char **argv)
 	for (int k = 0; k < s.nargs; k++)
 		args[k + 1] = s.args[k];
 	args[s.nargs + 1] = NULL;
+	/* what will run, before it runs (its own output follows) */
+	fprintf(stderr, "kvmsim: %s: %s", cmd->name, s.program);
+	for (int k = 0; k < s.nargs; k++)
+		fprintf(stderr, " %s", s.args[k]);
+	fprintf(stderr, " (seed %llu, profile %s)\n", (unsigned long long)s.seed, s.profile);
 	exec_program(s.program, args);
 }

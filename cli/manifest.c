@@ -57,10 +57,14 @@ static int manifest_line(struct manifest *m, const char *path, int ln, char *key
 		snprintf(m->profiles, sizeof(m->profiles), "%s", val);
 	else if (!strcmp(key, "expect-status")) {
 		char *end;
-		long v = strtol(val, &end, 10);
+		long v;
 
-		if (!*val || *end)
-			return manifest_error(path, ln, "expected an integer after 'expect-status:'");
+		errno = 0;
+		v = strtol(val, &end, 10);
+		/* an exit status: 4294967296 is not 0 */
+		if (!*val || *end || errno || v < 0 || v > 255)
+			return manifest_error(path, ln, "expected an exit status 0-255 after "
+					      "'expect-status:'");
 		if (specific || !m->status_specific)
 			m->expect_status = v;
 		m->status_specific |= specific;
@@ -100,7 +104,8 @@ void free_manifest(struct manifest *m)
 int load_manifest(const char *path, struct manifest *m, const char *spec)
 {
 	FILE *f = fopen(path, "re");
-	char buf[1024];
+	char *buf = NULL;
+	size_t cap = 0;
 	int ln = 0, r = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -110,7 +115,8 @@ int load_manifest(const char *path, struct manifest *m, const char *spec)
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	while (!r && fgets(buf, sizeof(buf), f)) {
+	/* getline: a long line is one line, never split into a second key */
+	while (!r && getline(&buf, &cap, f) >= 0) {
 		char *colon, *val;
 
 		ln++;
@@ -127,6 +133,7 @@ int load_manifest(const char *path, struct manifest *m, const char *spec)
 			;
 		r = manifest_line(m, path, ln, buf, val);
 	}
+	free(buf);
 	fclose(f);
 	if (r)
 		free_manifest(m);	/* the caller gets nothing to free on an error */

@@ -135,6 +135,15 @@ grep -q 'hello from the guest' "$W/o" || fail "path run stdout: $(cat "$W/o")"
 sed -i 's/^expect-status: 0/expect-status: 3/' "$W/my-hello.manifest"
 expect 1 "$kvmsim" run "$W/my-hello"
 grep -q 'exit status 0, manifest expects 3' "$W/e" || fail "path manifest: $(cat "$W/e")"
+# an exit status out of range is an error, not 0; a long line stays one line
+cp "$S/hello" "$W/my-hello2"
+sed 's/^expect-status: 0/expect-status: 4294967296/' "$S/hello.manifest" >"$W/my-hello2.manifest"
+"$kvmsim" run "$W/my-hello2" >"$W/o" 2>"$W/e"
+grep -q "my-hello2.manifest:[0-9]*: expected an exit status 0-255" "$W/e" || fail "status 2^32: $(cat "$W/e")"
+cp "$S/hello.manifest" "$W/my-hello2.manifest"
+printf 'description: %02000d expect-status: 3\n' 0 >>"$W/my-hello2.manifest"
+expect 0 "$kvmsim" run "$W/my-hello2"
+grep -q 'my-hello2: meets its manifest' "$W/e" || fail "long line split: $(cat "$W/e")"
 
 # run --format tap: the checks as TAP, the program's output as comments
 expect 0 "$kvmsim" run hello --format=tap

@@ -16,6 +16,8 @@ clean() { grep -v -e '^==[0-9]*==' -e '^False positive' -e '^For details' "$1"; 
 replay_100() {
 	"$KVMSIM" replay --hash "$1" >"$W/o0" 2>"$W/e0"
 	[ $? = 86 ] || fail "replay did not fail the oracle: $(cat "$W/e0")"
+	grep -q "^kvmsim: replay: /.* (seed [0-9]*, profile " "$W/e0" ||
+		fail "replay does not say what it runs: $(head -3 "$W/e0")"
 	clean "$W/e0" >"$W/c0"
 	grep -q "FAILED oracle $2" "$W/c0" || fail "replay verdict: $(cat "$W/e0")"
 	grep -q "trace hash" "$W/c0" || fail "no hash: $(cat "$W/e0")"

@@ -30,6 +30,7 @@ set(VMM_PROGRAMS
 	vmm-irq
 	vmm-misuse
 	vmm-hostile
+	vmm-lapic
 )
 
 # The kvmsim binary the kvmsim tests drive.  Empty means the kvmsim target

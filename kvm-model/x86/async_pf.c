@@ -602,6 +602,7 @@ int kvm_x86_prepare_entry(struct kvm_vcpu *vcpu)
 
 	if (!lapic_in_kernel(vcpu))
 		return kvm_x86_inject_queued_events(vcpu);
+	kvm_lapic_expired_timer(vcpu);
 	kvm_apf_halt(vcpu);
 	kvm_check_async_pf_completion(vcpu);
 	r = kvm_x86_inject_queued_events(vcpu);

@@ -74,9 +74,8 @@ struct kvm_vcpu_apf {
 
 /* The local APIC's state the model keeps (struct kvm_lapic). */
 struct kvm_lapic {
-	uint32_t svr;			/* spurious-interrupt vector register */
-	uint32_t tpr;
-	uint32_t irr[8], isr[8];	/* 256 bits each */
+	uint8_t regs[1024];		/* the register page KVM_GET/SET_LAPIC copy */
+	uint64_t timer_deadline;	/* virtual ns the one-shot expires at, 0: stopped */
 	bool irq_shadow;		/* STI blocks interrupts for one instruction */
 	uint64_t shadow_rip;
 	uint64_t shadow_insns;
@@ -105,6 +104,12 @@ int kvm_get_apic_interrupt(struct kvm_vcpu *vcpu);
 void kvm_vcpu_halt(struct kvm_vcpu *vcpu);
 /* Wake a vCPU blocked in kvm_vcpu_halt or the async-PF halt. */
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
+/* The one-shot timer's deadline passed: its LVT vector goes to IRR. */
+void kvm_lapic_expired_timer(struct kvm_vcpu *vcpu);
+/* KVM_GET_LAPIC / KVM_SET_LAPIC: 0, or -EINVAL without the in-kernel LAPIC. */
+struct kvm_lapic_state;
+int kvm_apic_get_state(struct kvm_vcpu *vcpu, struct kvm_lapic_state *s);
+int kvm_apic_set_state(struct kvm_vcpu *vcpu, struct kvm_lapic_state *s);
 
 /* ---- async_pf.c ---- */
 void kvm_async_pf_vcpu_init(struct kvm_vcpu *vcpu);

@@ -116,6 +116,25 @@ static long vcpu_interrupt(struct kvm_vcpu *vcpu, void *uarg)
 	return kvm_vcpu_ioctl_interrupt(vcpu, &irq);
 }
 
+/* kvm_vcpu_ioctl_get_lapic / kvm_vcpu_ioctl_set_lapic */
+static long vcpu_lapic(struct kvm_vcpu *vcpu, bool set, void *uarg)
+{
+	struct kvm_lapic_state s;
+	long r;
+
+	if (!vcpu->kvm->irqchip_kernel)
+		return -EINVAL;
+	if (set) {
+		if (copy_from_user(&s, uarg, sizeof(s)))
+			return -EFAULT;
+		return kvm_apic_set_state(vcpu, &s);
+	}
+	r = kvm_apic_get_state(vcpu, &s);
+	if (!r && copy_to_user(uarg, &s, sizeof(s)))
+		r = -EFAULT;
+	return r;
+}
+
 static long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd,
 				unsigned long arg)
 {
@@ -143,6 +162,9 @@ static long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd,
 		return vcpu_interrupt(vcpu, (void *)arg);
 	case KVM_NMI:
 		return kvm_vcpu_ioctl_nmi(vcpu);
+	case KVM_GET_LAPIC:
+	case KVM_SET_LAPIC:
+		return vcpu_lapic(vcpu, cmd == KVM_SET_LAPIC, (void *)arg);
 	default:
 		if (kvm_vcpu_state_ioctl(cmd))
 			return kvm_vcpu_ioctl_state(vcpu, cmd, (void *)arg);

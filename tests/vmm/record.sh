@@ -18,7 +18,7 @@ bindir=$1
 shift
 [ $# -gt 0 ] || set -- vmm-long-2m vmm-prot32 vmm-real16 vmm-mmio \
 	vmm-readonly vmm-backing vmm-errno vmm-exceptions vmm-apf vmm-dirty-log vmm-gmem \
-	vmm-modes vmm-code-rewrite vmm-gp-twice vmm-irq
+	vmm-modes vmm-code-rewrite vmm-gp-twice vmm-irq vmm-lapic
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT

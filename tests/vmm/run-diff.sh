@@ -56,7 +56,6 @@ native)
 	fi
 	"$prog" >"$actual"
 	rc=$?
-	[ $rc -eq 77 ] && exit 77	# the program found the host lacking
 	;;
 kvmsim)
 	[ $# -eq 5 ] || usage

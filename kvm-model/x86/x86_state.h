@@ -123,19 +123,6 @@ void kvm_complete_hypercall_exit(struct kvm_vcpu *vcpu);
 uint64_t kvm_exit_hypercall_valid_mask(void);
 int kvm_enable_exit_hypercall(struct kvm *kvm, uint64_t mask);
 
-/* kvmclock.c */
-uint32_t kvm_clock_valid_flags(void);
-long kvm_vm_ioctl_clock(struct kvm *kvm, unsigned int cmd, void *uarg);
-void kvm_guest_time_update(struct kvm_vcpu *vcpu);
-void kvm_write_system_time(struct kvm_vcpu *vcpu, uint64_t data);
-void kvm_write_wall_clock(struct kvm_vcpu *vcpu, uint64_t gpa);
-
-/* hypercall.c */
-int kvm_emulate_hypercall(struct kvm_vcpu *vcpu, int len);
-void kvm_complete_hypercall_exit(struct kvm_vcpu *vcpu);
-uint64_t kvm_exit_hypercall_valid_mask(void);
-int kvm_enable_exit_hypercall(struct kvm *kvm, uint64_t mask);
-
 /* vcpu_state.c */
 long kvm_vcpu_ioctl_state(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg);
 bool kvm_vcpu_state_ioctl(unsigned int cmd);

@@ -13,6 +13,14 @@
 set -u
 mode=$1 kvmsim=$2 bios=$3
 qemu=$(command -v qemu-system-x86_64) || { echo "skip: no qemu-system-x86_64"; exit 77; }
+# Checked with QEMU 7.2 (Debian 12).  QEMU 8 and later (Debian 13 has 10.0)
+# require KVM_CAP_INTERNAL_ERROR_DATA, which kvmsim does not answer yet, and
+# natively this PVM host's KVM refuses their userspace APIC: skip, saying so.
+qemu_major=$("$qemu" --version | sed -n '1s/^QEMU emulator version \([0-9]*\)\..*/\1/p')
+if [ -z "$qemu_major" ] || [ "$qemu_major" -ge 8 ]; then
+	echo "skip: $("$qemu" --version | head -n 1): checked with QEMU 7.2 only (QEMU >= 8 needs KVM_CAP_INTERNAL_ERROR_DATA, not modelled yet)"
+	exit 77
+fi
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 expected="hello from a -bios guest on port 0xe9"

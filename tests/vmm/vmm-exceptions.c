@@ -33,16 +33,6 @@ extern const char guest_exc_start[], guest_exc_end[];
 extern const char guest_exc_ud[], guest_exc_gp[], guest_exc_pf[];
 extern const char guest_triple_start[], guest_triple_end[];
 
-/* 64-bit interrupt gate, DPL 0, present, selector 0x08, no IST. */
-static void set_gate(char *ram, int vector, uint64_t handler)
-{
-	uint64_t gate[2];
-
-	gate[0] = (handler & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
-		  ((handler >> 16 & 0xffff) << 48);
-	gate[1] = handler >> 32;
-	memcpy(ram + IDT_GPA + vector * 16, gate, sizeof(gate));
-}
 
 static uint64_t guest_addr(const char *sym)
 {
@@ -70,9 +60,9 @@ static void run_handlers(struct vmm *v)
 	vmm_load(ram, CODE_GPA, guest_exc_start, guest_exc_end);
 	vmm_setup_long_mode(v, ram, PT_GPA, GDT_GPA);
 	pd[1] = 0;		/* the #PF handler maps it */
-	set_gate(ram, 6, guest_addr(guest_exc_ud));
-	set_gate(ram, 13, guest_addr(guest_exc_gp));
-	set_gate(ram, 14, guest_addr(guest_exc_pf));
+	vmm_set_idt_gate(ram + IDT_GPA, 6, guest_addr(guest_exc_ud));
+	vmm_set_idt_gate(ram + IDT_GPA, 13, guest_addr(guest_exc_gp));
+	vmm_set_idt_gate(ram + IDT_GPA, 14, guest_addr(guest_exc_pf));
 	set_idt(v, 256 * 16 - 1);
 	vmm_set_regs(v, CODE_GPA, STACK_TOP);
 	vmm_run_to_hlt(v, &seed);

@@ -23,16 +23,6 @@
 extern const char guest_gp_start[], guest_gp_end[];
 extern const char guest_gp_handler[], guest_df_handler[];
 
-/* A present 64-bit interrupt gate to CS 0x08. */
-static void set_gate(char *ram, int vector, uint64_t target)
-{
-	uint32_t *g = (uint32_t *)(ram + IDT_GPA + 16 * vector);
-
-	g[0] = (uint32_t)(target & 0xffff) | (0x08u << 16);
-	g[1] = (uint32_t)(target & 0xffff0000) | 0x8e00;
-	g[2] = (uint32_t)(target >> 32);
-	g[3] = 0;
-}
 
 static void run_until_hlt(struct vmm *v)
 {
@@ -55,8 +45,8 @@ int main(void)
 	vmm_set_slot(&v, 0, 0, 0, RAM_SIZE, ram);
 	vmm_load(ram, CODE_GPA, guest_gp_start, guest_gp_end);
 	vmm_setup_long_mode(&v, ram, PT_GPA, GDT_GPA);
-	set_gate(ram, 13, CODE_GPA + (guest_gp_handler - guest_gp_start));
-	set_gate(ram, 8, CODE_GPA + (guest_df_handler - guest_gp_start));
+	vmm_set_idt_gate(ram + IDT_GPA, 13, CODE_GPA + (guest_gp_handler - guest_gp_start));
+	vmm_set_idt_gate(ram + IDT_GPA, 8, CODE_GPA + (guest_df_handler - guest_gp_start));
 	vmm_get_sregs(&v, &sregs);
 	sregs.idt.base = IDT_GPA;
 	sregs.idt.limit = 16 * 32 - 1;

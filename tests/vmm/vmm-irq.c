@@ -40,16 +40,6 @@ static uint64_t guest_addr(const char *sym)
 	return CODE_GPA + (uint64_t)(sym - guest_irq_start);
 }
 
-/* 64-bit interrupt gate, DPL 0, present, selector 0x08, no IST. */
-static void set_gate(char *ram, int vector, uint64_t handler)
-{
-	uint64_t gate[2];
-
-	gate[0] = (handler & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
-		  ((handler >> 16 & 0xffff) << 48);
-	gate[1] = handler >> 32;
-	memcpy(ram + IDT_GPA + vector * 16, gate, sizeof(gate));
-}
 
 static int run(struct vmm *v)
 {
@@ -90,9 +80,9 @@ static void setup_guest(struct vmm *v, char *ram)
 	vmm_set_slot(v, 0, 0, 0, RAM_SIZE, ram);
 	vmm_load(ram, CODE_GPA, guest_irq_start, guest_irq_end);
 	vmm_setup_long_mode(v, ram, PT_GPA, GDT_GPA);
-	set_gate(ram, 2, guest_addr(guest_irq_nmi));
-	set_gate(ram, 0x20, guest_addr(guest_irq_20));
-	set_gate(ram, 0x21, guest_addr(guest_irq_21));
+	vmm_set_idt_gate(ram + IDT_GPA, 2, guest_addr(guest_irq_nmi));
+	vmm_set_idt_gate(ram + IDT_GPA, 0x20, guest_addr(guest_irq_20));
+	vmm_set_idt_gate(ram + IDT_GPA, 0x21, guest_addr(guest_irq_21));
 	vmm_get_sregs(v, &sregs);
 	sregs.idt.base = IDT_GPA;
 	sregs.idt.limit = 256 * 16 - 1;

@@ -57,16 +57,6 @@ static void get_lapic(struct vmm *v, struct kvm_lapic_state *s)
 	xioctl(v->vcpu_fd, KVM_GET_LAPIC, s);
 }
 
-/* 64-bit interrupt gate, DPL 0, present, selector 0x08, no IST. */
-static void set_gate(char *ram, int vector, uint64_t handler)
-{
-	uint64_t gate[2];
-
-	gate[0] = (handler & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
-		  ((handler >> 16 & 0xffff) << 48);
-	gate[1] = handler >> 32;
-	memcpy(ram + IDT_GPA + vector * 16, gate, sizeof(gate));
-}
 
 /* The host's CPUID (x2APIC among it), as a VMM passes it on. */
 static void set_cpuid(struct vmm *v)
@@ -88,7 +78,7 @@ static void run_guest(struct vmm *v)
 	vmm_set_slot(v, 0, 0, 0, RAM_SIZE, ram);
 	vmm_load(ram, CODE_GPA, guest_lapic_start, guest_lapic_end);
 	vmm_setup_long_mode(v, ram, PT_GPA, GDT_GPA);
-	set_gate(ram, 0x30, CODE_GPA + (uint64_t)(guest_lapic_timer - guest_lapic_start));
+	vmm_set_idt_gate(ram + IDT_GPA, 0x30, CODE_GPA + (uint64_t)(guest_lapic_timer - guest_lapic_start));
 	vmm_get_sregs(v, &sregs);
 	sregs.idt.base = IDT_GPA;
 	sregs.idt.limit = 256 * 16 - 1;

@@ -490,3 +490,13 @@ void vmm_print_mem(const char *name, const void *buf, size_t len)
 	printf("mem %s: len=0x%zx fnv1a=%016llx\n", name, len,
 	       (unsigned long long)fnv1a64(buf, len));
 }
+
+void vmm_set_idt_gate(char *idt, int vector, uint64_t handler)
+{
+	uint64_t gate[2];
+
+	gate[0] = (handler & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
+		  ((handler >> 16 & 0xffff) << 48);
+	gate[1] = handler >> 32;
+	memcpy(idt + vector * 16, gate, sizeof(gate));
+}

@@ -143,4 +143,7 @@ void vmm_print_mem(const char *name, const void *buf, size_t len);
 
 void print_hex(const void *buf, size_t len);
 
+/* A present 64-bit interrupt gate (DPL 0, CS 0x08, no IST) in the IDT at idt. */
+void vmm_set_idt_gate(char *idt, int vector, uint64_t handler);
+
 #endif

@@ -11,27 +11,15 @@
 
 set(VMM_DIR ${CMAKE_CURRENT_LIST_DIR}/vmm)
 set(VMM_OUT_DIR ${CMAKE_BINARY_DIR}/tests/vmm)
-set(VMM_PROGRAMS
-	vmm-long-2m
-	vmm-prot32
-	vmm-real16
-	vmm-mmio
-	vmm-readonly
-	vmm-backing
-	vmm-errno
-	vmm-exceptions
-	vmm-dirty-log
-	vmm-gmem
-	vmm-apf
-	vmm-modes
-	vmm-x86-state
-	vmm-code-rewrite
-	vmm-gp-twice
-	vmm-irq
-	vmm-misuse
-	vmm-hostile
-	vmm-lapic
-)
+# Every tests/vmm/vmm-NAME-guest.S is a program (vmm-NAME.c beside it): a
+# new program needs no edit here.
+file(GLOB vmm_guest_sources CONFIGURE_DEPENDS ${VMM_DIR}/vmm-*-guest.S)
+set(VMM_PROGRAMS)
+foreach(guest ${vmm_guest_sources})
+	get_filename_component(guest ${guest} NAME)
+	string(REGEX REPLACE "-guest\\.S$" "" name ${guest})
+	list(APPEND VMM_PROGRAMS ${name})
+endforeach()
 
 # The kvmsim binary the kvmsim tests drive.  Empty means the kvmsim target
 # (or, before that exists, ${CMAKE_BINARY_DIR}/kvmsim).  Point it at a

@@ -148,7 +148,9 @@ static int hva_to_pfn_slow(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault,
  */
 static int hva_to_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault, bool *writable)
 {
-	bool ok = !sim_inject(FAIL_FAST_GUP) && hostmem_page_fast_gup(fault->hva, fault->write);
+	bool ok = !sim_inject(FAIL_FAST_GUP) &&
+		  (userfaultfd_armed(fault->hva) ? hostmem_pte_fast_gup(fault->hva, fault->write) :
+						   hostmem_page_fast_gup(fault->hva, fault->write));
 
 	trace_pfn("hva_to_pfn_fast", fault, ok);
 	if (ok) {

@@ -502,7 +502,7 @@ void kvmsim_host_unmap(unsigned long start, size_t len)
 
 void kvmsim_host_protect(unsigned long start, size_t len)
 {
-	hostmem_mark_stale();
+	hostmem_changed(start, len);
 	kvm_mmu_notifier_invalidate_range(start, start + len);
 }
 
@@ -573,6 +573,7 @@ void kvmsim_host_changed(void)
 
 void kvmsim_host_advise(unsigned long start, size_t len, int advice)
 {
+	hostmem_note_advice(start, len, advice);
 	if (advice == MADV_HUGEPAGE || advice == MADV_NOHUGEPAGE)
 		hostmem_advise_huge(start, len, advice == MADV_HUGEPAGE);
 	else if (advice == MADV_DONTNEED || advice == MADV_REMOVE) {
@@ -584,7 +585,7 @@ void kvmsim_host_advise(unsigned long start, size_t len, int advice)
 
 void kvmsim_host_mmap(unsigned long start, size_t len, int flags)
 {
-	hostmem_mark_stale();
+	hostmem_changed(start, len);
 	/* MAP_FIXED replaces whatever was mapped there */
 	if ((flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE))
 		kvm_gmem_vma_gone(start, len);

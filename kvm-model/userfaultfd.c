@@ -369,7 +369,7 @@ unsigned long userfaultfd_must_fault(uint64_t hva, struct userfaultfd_ctx **ctx)
 
 	if (!nr_ranges || !(r = find_range(hva)))
 		return 0;
-	if (hostmem_page_present(hva))
+	if (hostmem_pte_present(hva))
 		return 0;
 	*ctx = r->ctx;
 	/* shmem: a page in the page cache is a minor fault, else missing */
@@ -635,6 +635,8 @@ static int register_apply(const struct hostmem_vma *vma, uint64_t lo, uint64_t h
 	struct register_args *a = opaque;
 	int r = ranges_clear(lo, hi);
 
+	/* from now on only the model maps pages here: read them afresh once */
+	hostmem_forget_ptes(lo, hi - lo);
 	if (!r)
 		r = ranges_insert(lo, hi, a->vm_flags, a->ctx);
 	/*
@@ -815,8 +817,8 @@ static int touch_page(uint64_t dst, const struct hostmem_vma *vma)
 }
 
 /* mfill_atomic_pte: one page.  0, or -EEXIST / -EFAULT. */
-static int mfill_atomic_pte(enum mfill_mode mode, const struct hostmem_vma *vma,
-			    uint64_t dst, uint64_t src)
+static int mfill_atomic_pte_one(enum mfill_mode mode, const struct hostmem_vma *vma,
+				uint64_t dst, uint64_t src)
 {
 	uint8_t page[PAGE_SIZE];
 
@@ -826,7 +828,7 @@ static int mfill_atomic_pte(enum mfill_mode mode, const struct hostmem_vma *vma,
 	 */
 	if (mode != MFILL_ATOMIC_POISON && hostmem_is_poisoned(dst))
 		hostmem_unpoison(dst, PAGE_SIZE);
-	if (hostmem_page_present(dst))
+	if (hostmem_pte_present(dst))
 		return -EEXIST;
 	switch (mode) {
 	case MFILL_ATOMIC_CONTINUE:
@@ -850,6 +852,16 @@ static int mfill_atomic_pte(enum mfill_mode mode, const struct hostmem_vma *vma,
 		return 0;
 	}
 	return -EINVAL;
+}
+
+static int mfill_atomic_pte(enum mfill_mode mode, const struct hostmem_vma *vma,
+			    uint64_t dst, uint64_t src)
+{
+	int r = mfill_atomic_pte_one(mode, vma, dst, src);
+
+	if (!r && mode != MFILL_ATOMIC_POISON)
+		hostmem_note_mapped(dst, PAGE_SIZE);
+	return r;
 }
 
 /* mfill_atomic: bytes filled if any, else -errno. */

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,15 +168,26 @@ bool hostmem_find_vma(uint64_t hva, struct hostmem_vma *vma)
 #define PM_PRESENT	(1ull << 63)
 #define PM_SWAP		(1ull << 62)
 
-static uint64_t pagemap_entry(uint64_t hva)
+/* Entries of n pages from hva's; those the kernel did not give are 0. */
+static void pagemap_read(uint64_t hva, uint64_t *e, size_t n)
 {
 	static int fd = -1;
-	uint64_t e = 0;
+	ssize_t got = -1;
 
 	if (fd < 0)
 		fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || pread(fd, &e, sizeof(e), (off_t)(hva >> 12) * sizeof(e)) != sizeof(e))
-		return 0;
+	if (fd >= 0)
+		got = pread(fd, e, n * sizeof(*e), (off_t)(hva >> 12) * sizeof(*e));
+	if (got < 0)
+		got = 0;
+	memset((char *)e + got, 0, n * sizeof(*e) - (size_t)got);
+}
+
+static uint64_t pagemap_entry(uint64_t hva)
+{
+	uint64_t e;
+
+	pagemap_read(hva, &e, 1);
 	return e;
 }
 
@@ -193,6 +205,219 @@ bool hostmem_page_fast_gup(uint64_t hva, bool write)
 	 */
 	e = pagemap_entry(hva);
 	return e & PM_PRESENT;
+}
+
+bool hostmem_anon_accessible(uint64_t start, uint64_t len, bool write)
+{
+	uint64_t a = start, end = start + len;
+
+	if (end < start)
+		return false;
+	while (a < end) {
+		const struct hostmem_vma *v = lookup(a);
+
+		if (!v || v->kind != HOSTMEM_ANON || !(v->prot & HOSTMEM_PROT_READ) ||
+		    (write && !(v->prot & HOSTMEM_PROT_WRITE)))
+			return false;
+		a = v->end;
+	}
+	return true;
+}
+
+/* ---- the PTE snapshot of model-mapped ranges ---- */
+
+#define CHUNK_SHIFT	21			/* one 4 KiB pagemap read: 512 pages */
+#define CHUNK_PAGES	(1u << (CHUNK_SHIFT - 12))
+#define NO_CHUNK	1ull			/* never a chunk base */
+
+struct pte_chunk {
+	uint64_t base;				/* NO_CHUNK: free slot */
+	bool valid;				/* false: read pagemap again */
+	uint64_t present[CHUNK_PAGES / 64];	/* PM_PRESENT */
+	uint64_t swapped[CHUNK_PAGES / 64];	/* PM_SWAP */
+};
+
+static struct pte_chunk *chunks;
+static size_t nr_chunks, cap_chunks;		/* cap: 0 or a power of two */
+
+static size_t chunk_hash(uint64_t base)
+{
+	return (size_t)((base >> CHUNK_SHIFT) * 0x9e3779b97f4a7c15ull >> 20);
+}
+
+static struct pte_chunk *chunk_slot(struct pte_chunk *tab, size_t cap, uint64_t base)
+{
+	size_t i = chunk_hash(base) & (cap - 1);
+
+	while (tab[i].base != base && tab[i].base != NO_CHUNK)
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+static struct pte_chunk *chunk_find(uint64_t base)
+{
+	struct pte_chunk *c;
+
+	if (!cap_chunks)
+		return NULL;
+	c = chunk_slot(chunks, cap_chunks, base);
+	return c->base == base ? c : NULL;
+}
+
+static bool chunks_grow(void)
+{
+	size_t cap = cap_chunks ? cap_chunks * 2 : 64;
+	struct pte_chunk *tab = malloc(cap * sizeof(*tab));
+
+	if (!tab)
+		return false;
+	for (size_t i = 0; i < cap; i++)
+		tab[i].base = NO_CHUNK;
+	for (size_t i = 0; i < cap_chunks; i++)
+		if (chunks[i].base != NO_CHUNK)
+			*chunk_slot(tab, cap, chunks[i].base) = chunks[i];
+	free(chunks);
+	chunks = tab;
+	cap_chunks = cap;
+	return true;
+}
+
+/* A fork's child has its own page tables (shared pages not copied). */
+static void chunks_forget_all(void)
+{
+	for (size_t i = 0; i < cap_chunks; i++)
+		chunks[i].valid = false;
+}
+
+static void chunk_read(struct pte_chunk *c)
+{
+	uint64_t e[CHUNK_PAGES];
+
+	pagemap_read(c->base, e, CHUNK_PAGES);
+	memset(c->present, 0, sizeof(c->present));
+	memset(c->swapped, 0, sizeof(c->swapped));
+	for (unsigned i = 0; i < CHUNK_PAGES; i++) {
+		if (e[i] & PM_PRESENT)
+			c->present[i / 64] |= 1ull << (i % 64);
+		if (e[i] & PM_SWAP)
+			c->swapped[i / 64] |= 1ull << (i % 64);
+	}
+	c->valid = true;
+}
+
+/* The chunk holding hva, read from pagemap if need be; NULL without memory. */
+static struct pte_chunk *chunk_get(uint64_t hva)
+{
+	static bool atfork;
+	uint64_t base = hva & ~((1ull << CHUNK_SHIFT) - 1);
+	struct pte_chunk *c = chunk_find(base);
+
+	if (!c) {
+		if (!atfork)
+			atfork = !pthread_atfork(NULL, NULL, chunks_forget_all);
+		if ((nr_chunks + 1) * 2 > cap_chunks && !chunks_grow())
+			return NULL;
+		c = chunk_slot(chunks, cap_chunks, base);
+		c->base = base;
+		c->valid = false;
+		nr_chunks++;
+	}
+	if (!c->valid)
+		chunk_read(c);
+	return c;
+}
+
+static unsigned chunk_index(uint64_t hva)
+{
+	return (unsigned)((hva >> 12) & (CHUNK_PAGES - 1));
+}
+
+static bool chunk_test(const uint64_t *bits, uint64_t hva)
+{
+	unsigned i = chunk_index(hva);
+
+	return (bits[i / 64] >> (i % 64)) & 1;
+}
+
+bool hostmem_pte_present(uint64_t hva)
+{
+	struct pte_chunk *c = chunk_get(hva);
+
+	if (!c)
+		return hostmem_page_present(hva);
+	return chunk_test(c->present, hva) || chunk_test(c->swapped, hva) ||
+	       hostmem_is_poisoned(hva);
+}
+
+bool hostmem_pte_fast_gup(uint64_t hva, bool write)
+{
+	const struct hostmem_vma *v = lookup(hva);
+	struct pte_chunk *c;
+
+	if (!v || !(v->prot & HOSTMEM_PROT_READ) ||
+	    (write && !(v->prot & HOSTMEM_PROT_WRITE)) || hostmem_is_poisoned(hva))
+		return false;
+	c = chunk_get(hva);
+	if (!c)
+		return hostmem_page_fast_gup(hva, write);
+	return chunk_test(c->present, hva);
+}
+
+void hostmem_note_mapped(uint64_t start, uint64_t len)
+{
+	for (uint64_t a = start & ~0xfffull; a < start + len; a += 0x1000) {
+		struct pte_chunk *c = chunk_find(a & ~((1ull << CHUNK_SHIFT) - 1));
+		unsigned i = chunk_index(a);
+
+		if (!c || !c->valid)
+			continue;
+		c->present[i / 64] |= 1ull << (i % 64);
+		c->swapped[i / 64] &= ~(1ull << (i % 64));
+	}
+}
+
+void hostmem_forget_ptes(uint64_t start, uint64_t len)
+{
+	uint64_t mask = (1ull << CHUNK_SHIFT) - 1, end = start + len;
+
+	if (!nr_chunks || end < start)
+		return;
+	/* few chunks, or a huge range (an munmap of a whole 64G slot): walk the table */
+	if ((end - (start & ~mask)) >> CHUNK_SHIFT > cap_chunks) {
+		for (size_t i = 0; i < cap_chunks; i++)
+			if (chunks[i].base != NO_CHUNK && chunks[i].base < end &&
+			    chunks[i].base + mask >= start)
+				chunks[i].valid = false;
+		return;
+	}
+	for (uint64_t b = start & ~mask; b < end; b += mask + 1) {
+		struct pte_chunk *c = chunk_find(b);
+
+		if (c)
+			c->valid = false;
+	}
+}
+
+void hostmem_changed(uint64_t start, uint64_t len)
+{
+	stale = true;
+	hostmem_forget_ptes(start, len);
+}
+
+void hostmem_note_advice(uint64_t start, uint64_t len, int advice)
+{
+	switch (advice) {
+	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+	case MADV_DONTFORK: case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE:
+	case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
+	case MADV_COLD:
+		return;		/* no PTE appears or goes */
+	case MADV_POPULATE_READ: case MADV_POPULATE_WRITE:
+		hostmem_note_mapped(start, len);
+		return;
+	default:		/* DONTNEED, REMOVE, FREE, PAGEOUT, COLLAPSE ... */
+		hostmem_forget_ptes(start, len);
+	}
 }
 
 /* ---- poison ---- */
@@ -272,8 +497,11 @@ void hostmem_for_each_file_vma(uint64_t dev, uint64_t inode, uint64_t off, uint6
 			continue;
 		lo = off > v->pgoff ? off : v->pgoff;
 		hi = off + len < v->pgoff + vlen ? off + len : v->pgoff + vlen;
-		if (lo < hi)
-			fn(v->start + (lo - v->pgoff), v->start + (hi - v->pgoff), opaque);
+		if (lo >= hi)
+			continue;
+		/* only unmaps (hole punch, truncation) walk a file's mappings */
+		hostmem_forget_ptes(v->start + (lo - v->pgoff), hi - lo);
+		fn(v->start + (lo - v->pgoff), v->start + (hi - v->pgoff), opaque);
 	}
 }
 
@@ -362,6 +590,7 @@ void hostmem_record_hugetlb(uint64_t start, uint64_t len, uint64_t page_size)
 void hostmem_forget(uint64_t start, uint64_t len)
 {
 	stale = true;
+	hostmem_forget_ptes(start, len);
 	hostmem_unpoison(start, len);
 	if (huge_reserve())
 		huge_remove(start, start + len);

@@ -68,6 +68,36 @@ bool hostmem_page_cached(uint64_t hva);
 bool hostmem_page_fast_gup(uint64_t hva, bool write);
 
 /*
+ * Presence of pages that only the model maps: userfaultfd-armed ranges,
+ * where any other first touch would itself be a userfault on Linux.  A
+ * snapshot of /proc/self/pagemap per 2 MiB of address space, taken at
+ * the first question about it and kept up to date by hostmem_note_mapped
+ * (the model's own fills) and by every call that can unmap or map pages
+ * (hostmem_forget, hostmem_changed, hostmem_note_advice, file unmaps, a
+ * fork's child), so a fault asks the kernel nothing.
+ *   hostmem_pte_present: as hostmem_page_present, from the snapshot
+ *   hostmem_pte_fast_gup: as hostmem_page_fast_gup, from the snapshot
+ *   hostmem_forget_ptes: drop the snapshot of a range (re-read when asked),
+ *   as UFFDIO_REGISTER does for a range the VMM may have touched unarmed
+ */
+bool hostmem_pte_present(uint64_t hva);
+bool hostmem_pte_fast_gup(uint64_t hva, bool write);
+void hostmem_note_mapped(uint64_t start, uint64_t len);
+void hostmem_forget_ptes(uint64_t start, uint64_t len);
+
+/* [start, start + len) changed mapping or protection (mmap, mprotect). */
+void hostmem_changed(uint64_t start, uint64_t len);
+/* A successful madvise(2): what it does to the snapshot above. */
+void hostmem_note_advice(uint64_t start, uint64_t len, int advice);
+
+/*
+ * Whether [start, start + len) lies in private or shared anonymous memory
+ * the process may read (write: and write), so a plain memcpy cannot fault.
+ * False when unsure (then the caller checks with the kernel).
+ */
+bool hostmem_anon_accessible(uint64_t start, uint64_t len, bool write);
+
+/*
  * Poisoned pages (MADV_HWPOISON, or a UFFDIO_POISON PTE marker): any GUP
  * gets -EHWPOISON.  Zapping the PTEs (munmap, MADV_DONTNEED) forgets them.
  */

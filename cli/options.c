@@ -57,6 +57,9 @@ static const struct cli_opt opts[] = {
 	  "narrate only N levels deep (0: the entry points)" },
 	{ "explain-events", 1, OUTPUTS & ~CMD_STEP, "KVMSIM_EXPLAIN_EVENTS", V_NONE, NULL, "E[,E...]",
 	  "narrate only these events (kvm_mmu_page_fault, kvm_exit...)" },
+	{ "explain-walk", 1, OUTPUTS, "KVMSIM_EXPLAIN_WALK", V_CHOICE, "off|fault|all", "LEVEL",
+	  "trace and narrate the guest page-table walk: off (default), fault (walks that "
+	  "end in KVM) or all (every TLB miss too): entries read, A/D bits set" },
 	{ "timeline", 1, OUTPUTS, "KVMSIM_TIMELINE", V_OUTFILE, NULL, "FILE",
 	  "write a Chrome trace-event timeline (Perfetto, chrome://tracing)" },
 	{ "hash", 0, OUTPUTS, "KVMSIM_HASH", V_NONE, NULL, NULL,

@@ -12,6 +12,8 @@
  *   KVMSIM_EXPLAIN_GPA     LO[-HI]           only the stories of faults in [LO, HI]
  *   KVMSIM_EXPLAIN_DEPTH   N                 only lines indented N levels or less
  *   KVMSIM_EXPLAIN_EVENTS  NAME[,NAME...]    only these events
+ * The stage-1 walk's events exist only when KVMSIM_EXPLAIN_WALK asks for
+ * them (walk_trace.c); the walk lines then also tell what each entry says.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,6 +34,13 @@ struct narration {
 
 static const struct narration narrations[] = {
 	{ "kvm_create_vm", 0, "KVM_CREATE_VM: a new VM" },
+	/* the stage-1 walk (--explain-walk=fault|all) */
+	{ "kvm_mmu_pagetable_walk", 1, "the guest's page tables are walked for this gva" },
+	{ "kvm_mmu_paging_element", 2, "entry read" },
+	{ "kvm_mmu_set_accessed_bit", 2, "the walk sets the entry's Accessed bit" },
+	{ "kvm_mmu_set_dirty_bit", 2, "the walk sets the leaf's Dirty bit" },
+	{ "kvm_mmu_walker_error", 2, "the walk fails: #PF for the guest" },
+	{ "walk_addr_generic", 2, "the walk ends" },
 	{ "kvm_vm_ioctl_create_vcpu", 0, "KVM_CREATE_VCPU" },
 	{ "kvm_set_memslot", 0, "KVM_SET_USER_MEMORY_REGION: memslot change" },
 	{ "handle_ept_violation", 0, "handle_ept_violation: EPT violation, the guest's page tables gave this gpa" },
@@ -72,6 +81,9 @@ static const struct narration narrations[] = {
 	{ "oracle", 0, "oracle verdict: the run failed" },
 	/* arm64 */
 	{ "kvm_arch_vcpu_ioctl_vcpu_init", 0, "KVM_ARM_VCPU_INIT: reset the vCPU" },
+	{ "walk_s1", 1, "the guest's stage-1 tables are walked for this va" },
+	{ "walk_s1_desc", 2, "descriptor read" },
+	{ "walk_s1_result", 2, "the walk ends" },
 	{ "stage1_fault", 0, "the guest's own stage-1 tables fault: an abort for the guest" },
 	{ "inject_abt64", 1, "inject_abt64: take the abort to the guest's VBAR_EL1" },
 	{ "kvm_inject_undefined", 1, "kvm_inject_undefined: an undefined instruction for the guest" },
@@ -189,6 +201,59 @@ static void print_field(const struct sim_ev_field *f)
 	}
 }
 
+/* An x86 paging-structure entry's bits, as the SDM names them. */
+static void describe_x86_pte(uint64_t pte, int level)
+{
+	static const struct { int bit; const char *name; } bits[] = {
+		{ 0, "P" }, { 1, "W" }, { 2, "U" }, { 5, "A" }, { 6, "D" }, { 7, "PS" }, { 63, "NX" },
+	};
+	const char *sep = "";
+
+	fputs(" (", out);
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (pte >> bits[i].bit & 1) {
+			fprintf(out, "%s%s", sep, bits[i].name);
+			sep = " ";
+		}
+	if (!(pte & 1)) {
+		fprintf(out, "%snot present)", *sep ? ", " : "");
+		return;
+	}
+	fprintf(out, ", %s 0x%" PRIx64 ")", level == 1 || (pte & 0x80) ? "page" : "table",
+		pte & (uint64_t)0x000ffffffffff000);
+}
+
+/* An arm64 stage-1 descriptor (4K granule): what it is and its AF/AP bits. */
+static void describe_arm64_desc(uint64_t desc, int level)
+{
+	uint64_t addr = desc & 0x0000fffffffff000ull;
+
+	if (!(desc & 1)) {
+		fputs(" (invalid)", out);
+		return;
+	}
+	if (level < 3 && (desc & 2)) {
+		fprintf(out, " (table 0x%" PRIx64 ")", addr);
+		return;
+	}
+	fprintf(out, " (%s 0x%" PRIx64 ", AF %s, %s%s)", level == 3 ? "page" : "block", addr,
+		desc & (1ull << 10) ? "set" : "clear: Access flag fault (TCR_EL1.HA off)",
+		desc & (1ull << 7) ? "read-only" : "read/write",
+		desc & (1ull << 6) ? ", EL0" : "");
+}
+
+/* What an entry the walk read says, after its fields. */
+static void describe(const struct sim_ev *ev)
+{
+	const struct sim_ev_field *v = sim_ev_find(ev, "pte");
+	const struct sim_ev_field *l = sim_ev_find(ev, "level");
+
+	if (!strcmp(sim_ev_name(ev), "kvm_mmu_paging_element") && v && l)
+		describe_x86_pte(v->u, (int)l->u);
+	else if (!strcmp(sim_ev_name(ev), "walk_s1_desc") && (v = sim_ev_find(ev, "desc")) && l)
+		describe_arm64_desc(v->u, (int)l->u);
+}
+
 static void print_line(FILE *f, const struct sim_ev *ev, const struct narration *n)
 {
 	FILE *saved = out;
@@ -198,6 +263,7 @@ static void print_line(FILE *f, const struct sim_ev *ev, const struct narration 
 		n ? n->text : sim_ev_name(ev));
 	for (int i = 0; i < sim_ev_nfields(ev); i++)
 		print_field(sim_ev_field(ev, i));
+	describe(ev);
 	fputc('\n', out);
 	out = saved;
 }

@@ -43,6 +43,7 @@
 #include "kvm-model/cost.h"
 #include "kvm-model/profile.h"
 #include "kvm-model/userfaultfd.h"
+#include "kvm-model/walk_trace.h"
 #include "mmu-model/hostmem.h"
 #include "posix/posix.h"
 #include "posix/real.h"
@@ -421,6 +422,11 @@ void kvmsim_runtime_init(void)
 		kvm_observe_start(observe);
 	if (explain && *explain && (r = kvmsim_explain_start(strcmp(explain, "1") ? explain : NULL)))
 		output_error("explain", explain, r);
+	if (kvm_walk_trace_start()) {
+		fprintf(stderr, "kvmsim: KVMSIM_EXPLAIN_WALK=%s: expected off, fault or all\n",
+			getenv("KVMSIM_EXPLAIN_WALK"));
+		exit(2);
+	}
 	/* kvmsim step: the control fd it passed (the stepper narrates too) */
 	if ((v = getenv("KVMSIM_STEP")) && *v && (r = kvmsim_step_start(atoi(v))))
 		output_error("step control", v, r);

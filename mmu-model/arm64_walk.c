@@ -120,6 +120,8 @@ enum arm64_walk_status arm64_walk(const struct arm64_walk_ctx *ctx, uint64_t va,
 			res->level = level;
 			return ARM64_WALK_S2_FAULT;
 		}
+		if (ctx->note)
+			ctx->note(ctx->note_opaque, level, ipa, desc);
 		if (!(desc & ARM64_DESC_VALID))
 			return fault(res, ARM64_FSC_TRANS(level), level);
 		if (level == 3 || !(desc & ARM64_DESC_TABLE)) {

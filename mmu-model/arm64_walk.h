@@ -71,6 +71,12 @@ struct arm64_walk_ctx {
 	 */
 	int (*read_desc)(void *opaque, uint64_t ipa, uint64_t *val);
 	void *opaque;
+	/*
+	 * Told each descriptor as it is read (for narration; changes
+	 * nothing).  NULL: nobody listens.
+	 */
+	void (*note)(void *opaque, int level, uint64_t ipa, uint64_t desc);
+	void *note_opaque;
 };
 
 struct arm64_walk_result {

@@ -286,6 +286,8 @@ static enum x86_walk_status walk_tables(struct guest_walker *w, uint64_t gva,
 		w->pte_gpa[w->n] = pte_gpa;
 		w->pte_level[w->n] = w->level;
 		w->n++;
+		if (ctx->note)
+			ctx->note(ctx->note_opaque, X86_WALK_NOTE_ENTRY, pte_gpa, pte, w->level);
 
 		if (!(pte & PT_PRESENT_MASK)) {
 			walker_fault(w, res, 0);
@@ -333,6 +335,14 @@ static enum x86_walk_status update_accessed_dirty_bits(struct guest_walker *w,
 			res->level = w->pte_level[i];
 			return X86_WALK_TABLE_FAULT;
 		}
+		if (!ctx->note)
+			continue;
+		if ((new ^ old) & PT_ACCESSED_MASK)
+			ctx->note(ctx->note_opaque, X86_WALK_NOTE_ACCESSED, w->pte_gpa[i], new,
+				  w->pte_level[i]);
+		if ((new ^ old) & PT_DIRTY_MASK)
+			ctx->note(ctx->note_opaque, X86_WALK_NOTE_DIRTY, w->pte_gpa[i], new,
+				  w->pte_level[i]);
 	}
 	return X86_WALK_OK;
 }

@@ -38,6 +38,19 @@ enum x86_paging_mode {
 typedef int (*x86_pte_read_fn)(void *opaque, uint64_t gpa, uint64_t *val, int size);
 typedef int (*x86_pte_write_fn)(void *opaque, uint64_t gpa, uint64_t val, int size);
 
+/*
+ * What a walk did, told as it happens (for narration; changes nothing):
+ * an entry read (pte as read), or an A or D bit written into the entry at
+ * gpa (pte: the value written).  A walk without write_pte writes none.
+ */
+enum x86_walk_note {
+	X86_WALK_NOTE_ENTRY,
+	X86_WALK_NOTE_ACCESSED,
+	X86_WALK_NOTE_DIRTY,
+};
+typedef void (*x86_walk_note_fn)(void *opaque, enum x86_walk_note what, uint64_t gpa,
+				 uint64_t pte, int level);
+
 struct x86_walk_ctx {
 	enum x86_paging_mode mode;
 	uint64_t cr3;
@@ -50,6 +63,8 @@ struct x86_walk_ctx {
 	x86_pte_read_fn read_pte;
 	x86_pte_write_fn write_pte;	/* used to set A/D bits */
 	void *opaque;
+	x86_walk_note_fn note;		/* NULL: nobody listens */
+	void *note_opaque;
 };
 
 /* Maximum paging-structure entries touched by one walk (PML4..PTE + PDPTE). */

@@ -21,6 +21,7 @@ _kvmsim()
 		return ;;
 	--arch) COMPREPLY=($(compgen -W "x86_64 arm64" -- "$cur")); return ;;
 	--strategy) COMPREPLY=($(compgen -W "random pct bounded" -- "$cur")); return ;;
+	--explain-walk) COMPREPLY=($(compgen -W "off fault all" -- "$cur")); return ;;
 	--format)
 		if [[ $cmd == compare ]]; then
 			COMPREPLY=($(compgen -W "table json tap" -- "$cur"))

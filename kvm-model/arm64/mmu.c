@@ -16,6 +16,7 @@
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/profile.h"
 #include "kvm-model/userfaultfd.h"
+#include "kvm-model/walk_trace.h"
 #include "mmu-model/hostmem.h"
 
 /* stage-2 block sizes in tdp levels and the arm64 level that names them */
@@ -342,20 +343,25 @@ int kvm_handle_mmio_return(struct kvm_vcpu *vcpu)
 static int stage2_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 {
 	struct kvm *kvm = vcpu->kvm;
+	const char *text = NULL;
 	struct sim_ev *ev;
 	uint32_t insn;
 	int r;
 
+	/* the instruction that aborted (not while its own page is missing);
+	 * read before the event opens: reading it may walk (a traced walk) */
+	kvm_walk_trace_quiet(true);
+	if (!f->exec && arm64_fault_insn(vcpu, &insn))
+		text = arm64_disasm(vcpu, arm64_reg_read(vcpu, UC_ARM64_REG_PC), insn);
+	kvm_walk_trace_quiet(false);
 	ev = sim_ev_begin("kvm_handle_guest_abort");
 	sim_ev_hex(ev, "ipa", f->ipa);
 	sim_ev_hex(ev, "va", f->va);
 	sim_ev_str(ev, "access", f->s1ptw ? "s1ptw" : f->exec ? "exec" :
 				 f->write ? "write" : "read");
 	sim_ev_hex(ev, "pc", arm64_reg_read(vcpu, UC_ARM64_REG_PC));
-	/* the instruction that aborted (not while its own page is missing) */
-	if (!f->exec && arm64_fault_insn(vcpu, &insn))
-		sim_ev_str(ev, "insn", arm64_disasm(vcpu, arm64_reg_read(vcpu, UC_ARM64_REG_PC),
-						    insn));
+	if (text)
+		sim_ev_str(ev, "insn", text);
 	sim_ev_end(ev);
 	kvm->stat.page_faults++;
 	f->slot = gfn_to_memslot(kvm, f->ipa >> PAGE_SHIFT);
@@ -425,6 +431,7 @@ static void build_walk_ctx(struct kvm_vcpu *vcpu, struct arm64_walk_ctx *ctx,
 {
 	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
 
+	memset(ctx, 0, sizeof(*ctx));
 	ctx->sctlr = a->sctlr;
 	ctx->tcr = a->tcr;
 	ctx->ttbr0 = a->ttbr0;
@@ -474,7 +481,7 @@ bool arm64_translate(struct kvm_vcpu *vcpu, uint64_t va, unsigned acc,
 	struct tdp_leaf leaf;
 
 	build_walk_ctx(vcpu, &ctx, &ws);
-	if (arm64_walk(&ctx, va, acc, &res) != ARM64_WALK_OK ||
+	if (kvm_arm64_walk_traced(&ctx, va, acc, &res, true) != ARM64_WALK_OK ||
 	    !s2_lookup(vcpu->kvm, res.ipa, acc & ARM64_ACC_WRITE, &leaf))
 		return false;
 	fill_from_leaves(va, &res, &leaf, acc & ARM64_ACC_EL0, out);
@@ -528,7 +535,7 @@ int kvm_handle_guest_abort(struct kvm_vcpu *vcpu)
 	int r;
 
 	build_walk_ctx(vcpu, &ctx, &ws);
-	switch (arm64_walk(&ctx, va, acc, &res)) {
+	switch (kvm_arm64_walk_traced(&ctx, va, acc, &res, false)) {
 	case ARM64_WALK_S2_FAULT:
 		return ws.ret;
 	case ARM64_WALK_FAULT:

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "kvm-model/kvm_mmu.h"
+#include "kvm-model/walk_trace.h"
 #include "kvm-model/x86/uc_internal.h"
 #include "mmu-model/hostmem.h"
 
@@ -294,7 +295,7 @@ static enum x86_walk_status walk(struct kvm_vcpu *vcpu, struct x86_walk_ctx *ctx
 				 unsigned access, struct x86_walk_result *res)
 {
 	if (ctx->mode != X86_PAGING_NONE)
-		return x86_walk_addr(ctx, gva, access, res);
+		return kvm_x86_walk_traced(ctx, gva, access, res, ctx->read_pte == pte_read_nofault);
 	memset(res, 0, sizeof(*res));
 	res->gpa = x86_long_mode(vcpu) ? gva : (uint32_t)gva;
 	res->page_size = PAGE_SIZE;
@@ -617,19 +618,24 @@ static void trace_ept_violation(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gp
 				unsigned access)
 {
 	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
-	struct sim_ev *ev = sim_ev_begin("handle_ept_violation");
+	struct sim_ev *ev;
 	char insn[64];
 
+	/* a fetch fault: the code page itself is what is missing; read
+	 * before the event opens (reading it may walk: a traced walk) */
+	if (!(access & X86_ACC_FETCH)) {
+		kvm_walk_trace_quiet(true);
+		x86_disasm(vcpu, rip, insn, sizeof(insn));
+		kvm_walk_trace_quiet(false);
+	}
+	ev = sim_ev_begin("handle_ept_violation");
 	sim_ev_hex(ev, "gva", gva);
 	sim_ev_hex(ev, "gpa", gpa);
 	sim_ev_str(ev, "access", access & X86_ACC_WRITE ? "write" :
 		   access & X86_ACC_FETCH ? "fetch" : "read");
 	sim_ev_hex(ev, "rip", rip);
-	/* a fetch fault: the code page itself is what is missing */
-	if (!(access & X86_ACC_FETCH)) {
-		x86_disasm(vcpu, rip, insn, sizeof(insn));
+	if (!(access & X86_ACC_FETCH))
 		sim_ev_str(ev, "insn", insn);
-	}
 	sim_ev_end(ev);
 }
 
@@ -650,7 +656,10 @@ int uc_handle_mem_fault(struct kvm_vcpu *vcpu)
 		access |= X86_ACC_USER;
 	st = x86_translate(vcpu, gva, access, &res);
 	if (st == X86_WALK_PAGE_FAULT) {
+		/* the exact CR2, which hardware reports: no walk to narrate */
+		kvm_walk_trace_quiet(true);
 		vcpu->cr2 = fault_address(vcpu, gva, access);
+		kvm_walk_trace_quiet(false);
 		ev = sim_ev_begin("kvm_inject_page_fault");
 		sim_ev_hex(ev, "gva", vcpu->cr2);
 		sim_ev_hex(ev, "error_code", res.error_code);

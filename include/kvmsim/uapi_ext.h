@@ -28,6 +28,9 @@
 #ifndef KVM_CAP_GUEST_MEMFD
 #define KVM_CAP_GUEST_MEMFD		234
 #endif
+#ifndef KVM_CAP_X86_APIC_BUS_CYCLES_NS
+#define KVM_CAP_X86_APIC_BUS_CYCLES_NS	237
+#endif
 #ifndef KVM_MEM_GUEST_MEMFD
 #define KVM_MEM_GUEST_MEMFD		(1UL << 2)
 #endif

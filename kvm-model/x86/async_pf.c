@@ -95,7 +95,7 @@ void kvm_async_pf_vcpu_init(struct kvm_vcpu *vcpu)
 	kvm_async_pf_hash_reset(apf);
 	apf->error_gfn = ~0ull;
 	sim_waitq_init(&apf->wq, "kvm_vcpu_block");
-	kvm_lapic_reset(vcpu);
+	kvm_lapic_reset(vcpu, false);
 }
 
 /* ---- the shared area (kvm_write_guest_cached / kvm_read_guest_offset_cached) ---- */
@@ -245,7 +245,8 @@ static void kvm_arch_async_page_present(struct kvm_vcpu *vcpu, struct kvm_async_
 			vcpu->kvm->stat.apf_page_error++;
 		else
 			vcpu->kvm->stat.apf_page_ready++;
-		kvm_apic_set_irq(vcpu, apf->vec);
+		kvm_apic_set_irq(vcpu, &(struct kvm_lapic_irq){ .vector = apf->vec,
+							       .delivery_mode = APIC_DM_FIXED });
 	}
 	/* patch 1/3: a failure not reported to the guest makes the refault sync */
 	if (work->gup_error && !error && kvm_rule_on(RULE_APF_SYNC_AFTER_ERROR))

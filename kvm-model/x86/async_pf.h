@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kvm-model/x86/lapic.h"
 #include "sim/sim.h"
 
 struct kvm_vcpu;
@@ -71,45 +72,6 @@ struct kvm_vcpu_apf {
 	uint64_t livelock_count;
 	struct sim_waitq wq;		/* kvm_vcpu_block */
 };
-
-/* The local APIC's state the model keeps (struct kvm_lapic). */
-struct kvm_lapic {
-	uint8_t regs[1024];		/* the register page KVM_GET/SET_LAPIC copy */
-	uint64_t timer_deadline;	/* virtual ns the one-shot expires at, 0: stopped */
-	bool irq_shadow;		/* STI blocks interrupts for one instruction */
-	uint64_t shadow_rip;
-	uint64_t shadow_insns;
-};
-
-/* ---- lapic.c ---- */
-bool lapic_in_kernel(struct kvm_vcpu *vcpu);
-bool kvm_lapic_enabled(struct kvm_vcpu *vcpu);
-void kvm_lapic_reset(struct kvm_vcpu *vcpu);
-void kvm_apic_set_irq(struct kvm_vcpu *vcpu, int vector);
-/* x2APIC MSR access (0x800-0x8ff): 0, or 1 for #GP. */
-int kvm_x2apic_msr_write(struct kvm_vcpu *vcpu, uint32_t msr, uint64_t data);
-int kvm_x2apic_msr_read(struct kvm_vcpu *vcpu, uint32_t msr, uint64_t *data);
-/* RFLAGS.IF and no STI shadow: kvm_arch_interrupt_allowed. */
-bool kvm_arch_interrupt_allowed(struct kvm_vcpu *vcpu);
-/* STI was emulated: interrupts stay blocked until the next instruction ran. */
-void kvm_set_interrupt_shadow(struct kvm_vcpu *vcpu, uint64_t next_rip);
-/* An interrupt the APIC would deliver now (ignoring RFLAGS.IF): vector or -1. */
-int kvm_apic_has_interrupt(struct kvm_vcpu *vcpu);
-/* Acknowledge it: IRR to ISR.  The vector, or -1. */
-int kvm_get_apic_interrupt(struct kvm_vcpu *vcpu);
-/*
- * HLT with the APIC in the kernel: block in KVM_RUN until an interrupt can
- * be delivered or async work completed (kvm_vcpu_halt).
- */
-void kvm_vcpu_halt(struct kvm_vcpu *vcpu);
-/* Wake a vCPU blocked in kvm_vcpu_halt or the async-PF halt. */
-void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
-/* The one-shot timer's deadline passed: its LVT vector goes to IRR. */
-void kvm_lapic_expired_timer(struct kvm_vcpu *vcpu);
-/* KVM_GET_LAPIC / KVM_SET_LAPIC: 0, or -EINVAL without the in-kernel LAPIC. */
-struct kvm_lapic_state;
-int kvm_apic_get_state(struct kvm_vcpu *vcpu, struct kvm_lapic_state *s);
-int kvm_apic_set_state(struct kvm_vcpu *vcpu, struct kvm_lapic_state *s);
 
 /* ---- async_pf.c ---- */
 void kvm_async_pf_vcpu_init(struct kvm_vcpu *vcpu);

@@ -696,8 +696,9 @@ int x86_complete_string_pio(struct kvm_vcpu *vcpu)
 /*
  * Without an in-kernel LAPIC a halted vCPU goes to userspace
  * (kvm_emulate_halt -> KVM_EXIT_HLT) with RIP past the hlt; with one
- * (KVM_CREATE_IRQCHIP) it blocks in KVM_RUN until an interrupt or
- * completed async work can wake it (kvm_vcpu_halt).
+ * (KVM_CREATE_IRQCHIP) the vCPU becomes HALTED and the run loop blocks
+ * it in KVM_RUN until an interrupt, INIT/SIPI or completed async work can
+ * wake it (vcpu_block).
  */
 static int kvm_emulate_halt(struct kvm_vcpu *vcpu, uint64_t next_rip, bool *skip)
 {
@@ -708,7 +709,7 @@ static int kvm_emulate_halt(struct kvm_vcpu *vcpu, uint64_t next_rip, bool *skip
 	x86_reg_write(vcpu, UC_X86_REG_RIP, next_rip);
 	*skip = false;
 	if (lapic_in_kernel(vcpu)) {
-		kvm_vcpu_halt(vcpu);
+		x86_state(vcpu)->mp_state = KVM_MP_STATE_HALTED;
 		return 0;
 	}
 	kvm_run_set_exit(vcpu, KVM_EXIT_HLT);

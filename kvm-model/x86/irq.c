@@ -149,6 +149,21 @@ static void post_kvm_run_save(struct kvm_vcpu *vcpu)
 					     kvm_vcpu_ready_for_interrupt_injection(vcpu);
 }
 
+/*
+ * vcpu_mmio_read / vcpu_mmio_write: an MMIO access goes to the devices in
+ * the kernel first (the local APIC's page); true if one took it, false
+ * for an exit to userspace.
+ */
+bool vcpu_mmio_read(struct kvm_vcpu *vcpu, uint64_t gpa, int len, void *data)
+{
+	return kvm_lapic_mmio_read(vcpu, gpa, len, data);
+}
+
+bool vcpu_mmio_write(struct kvm_vcpu *vcpu, uint64_t gpa, int len, const void *data)
+{
+	return kvm_lapic_mmio_write(vcpu, gpa, len, data);
+}
+
 int kvm_x86_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	int r = kvm_arch_vcpu_ioctl_run(vcpu);

@@ -43,6 +43,9 @@ int kvm_x86_inject_queued_events(struct kvm_vcpu *vcpu);
  * the window the VMM waits for is open, so stop the engine.
  */
 bool kvm_x86_irq_window_opened(struct kvm_x86_events *ev, uc_engine *uc, uint64_t block_addr);
+/* The devices in the kernel on the MMIO path: true if one took the access. */
+bool vcpu_mmio_read(struct kvm_vcpu *vcpu, uint64_t gpa, int len, void *data);
+bool vcpu_mmio_write(struct kvm_vcpu *vcpu, uint64_t gpa, int len, const void *data);
 /* KVM_RUN, then post_kvm_run_save: if_flag, ready_for_interrupt_injection. */
 int kvm_x86_vcpu_run(struct kvm_vcpu *vcpu);
 

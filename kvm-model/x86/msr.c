@@ -56,7 +56,7 @@
 static const uint32_t msrs_to_save[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
-	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_TSC_AUX,
+	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_TSC_AUX, MSR_IA32_TSC_DEADLINE,
 	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 	MSR_KVM_ASYNC_PF_EN, MSR_KVM_ASYNC_PF_INT, MSR_KVM_ASYNC_PF_ACK,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_ARCH_CAPABILITIES, MSR_IA32_PERF_CAPABILITIES,
@@ -226,6 +226,7 @@ static int set_apic_base(struct kvm_vcpu *vcpu, uint64_t data, bool host)
 			return 1;
 	}
 	vcpu->sregs.apic_base = data;
+	kvm_lapic_set_base(vcpu, old);
 	kvm_update_cpuid_runtime(vcpu);
 	return 0;
 }
@@ -313,6 +314,9 @@ static int set_msr_state(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t data, boo
 		return set_efer(vcpu, data, host);
 	case MSR_IA32_APICBASE:
 		return set_apic_base(vcpu, data, host);
+	case MSR_IA32_TSC_DEADLINE:
+		kvm_set_lapic_tscdeadline_msr(vcpu, data);
+		return 0;
 	case MSR_IA32_TSC:
 		if (host)
 			kvm_synchronize_tsc(vcpu, data);
@@ -404,6 +408,9 @@ static int get_msr_state(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data, bo
 		return 0;
 	case MSR_IA32_APICBASE:
 		*data = vcpu->sregs.apic_base;
+		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+		*data = kvm_get_lapic_tscdeadline_msr(vcpu);
 		return 0;
 	case MSR_IA32_TSC:
 		*data = kvm_read_l1_tsc(vcpu);

@@ -136,6 +136,7 @@ struct kvm_x86_uc {
 	bool dt_in_engine;		/* sregs are loaded in the engine */
 	csh cs[MODE_NR];
 	uint64_t quantum;		/* translated blocks per scheduling quantum */
+	uint64_t budget;		/* this run's: the quantum, or less before a timer expiry */
 	uint64_t blocks;		/* blocks entered during this uc_emu_start */
 	bool shutdown;
 
@@ -203,5 +204,7 @@ void x86_reg_write(struct kvm_vcpu *vcpu, int uc_reg, uint64_t v);
 bool x86_long_mode(struct kvm_vcpu *vcpu);
 enum x86_cpu_mode x86_cpu_mode(struct kvm_vcpu *vcpu);
 int x86_set_control(struct kvm_vcpu *vcpu, uint64_t cr0, uint64_t cr4, uint64_t efer);
+void kvm_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event);
+void kvm_vcpu_deliver_sipi_vector(struct kvm_vcpu *vcpu, uint8_t vector);
 
 #endif

@@ -898,14 +898,28 @@ static int mmio_step_run(struct kvm_vcpu *vcpu, struct mmio_step *m)
 		return x86_internal_error(vcpu, "MMIO step at 0x%llx: %s",
 					  (unsigned long long)start, uc_strerror(err));
 	if (!m->have_read_data && m->read_len) {
+		uint64_t gpa = m->gpa_page | (m->read_gva & (PAGE_SIZE - 1));
+
 		/* roll back: the read completes on the next KVM_RUN */
 		uc_context_restore(a->uc, a->step_ctx);
+		if (m->read_len <= (int)sizeof(m->read_data) &&
+		    vcpu_mmio_read(vcpu, gpa, m->read_len, m->read_data)) {
+			/* a device in the kernel answered: step again with its value */
+			m->have_read_data = true;
+			m->read_seen = 0;
+			m->wrote = false;
+			m->write_len = 0;
+			return mmio_step_run(vcpu, m);
+		}
 		fill_mmio_exit(vcpu, m->gpa_page | (m->read_gva & (PAGE_SIZE - 1)),
 			       NULL, m->read_len, false);
 		vcpu->pending = PENDING_MMIO_READ;
 		return 1;
 	}
 	if (m->wrote && m->track_write)
+		return 0;
+	if (m->wrote && vcpu_mmio_write(vcpu, m->gpa_page | (m->write_gva & (PAGE_SIZE - 1)),
+					m->write_len, m->write_data))
 		return 0;
 	if (m->wrote) {
 		fill_mmio_exit(vcpu, m->gpa_page | (m->write_gva & (PAGE_SIZE - 1)),

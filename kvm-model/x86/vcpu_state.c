@@ -26,11 +26,13 @@ int kvm_x86_state_create(struct kvm_vcpu *vcpu)
 	if (!vcpu->x86)
 		return -ENOMEM;
 	/*
-	 * Every vCPU starts RUNNABLE: INIT and SIPI are not modelled, so an
-	 * application processor does not wait for them (on Linux, with the
-	 * LAPIC in the kernel, it starts UNINITIALIZED).
+	 * With the LAPIC in the kernel an application processor waits for
+	 * INIT and SIPI (UNINITIALIZED); the boot vCPU, and every vCPU of a
+	 * VM without it, starts RUNNABLE.
 	 */
-	vcpu->x86->mp_state = KVM_MP_STATE_RUNNABLE;
+	vcpu->x86->mp_state = !vcpu->kvm->irqchip_kernel ||
+			      (uint32_t)vcpu->vcpu_id == vcpu->kvm->x86->bsp_vcpu_id ?
+			      KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_UNINITIALIZED;
 	kvm_vcpu_tsc_init(vcpu);
 	kvm_vcpu_msr_init(vcpu);
 	return 0;

@@ -12,6 +12,10 @@
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/profile.h"
 #include "kvm-model/x86/uc_internal.h"
+#include "kvm-model/x86/x86_state.h"
+
+#define X86_CR0_NW	(1ull << 29)
+#define X86_CR0_CD	(1ull << 30)
 
 /* Translated blocks per scheduling quantum (about 100,000 instructions). */
 #define DEFAULT_QUANTUM	20000
@@ -171,7 +175,7 @@ static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 		uc_emu_stop(uc);
 		return;
 	}
-	if (++a->blocks >= a->quantum && a->stop == STOP_NONE && !a->stepping) {
+	if (++a->blocks >= a->budget && a->stop == STOP_NONE && !a->stepping) {
 		a->stop = STOP_QUANTUM;
 		uc_emu_stop(uc);
 	}
@@ -254,6 +258,23 @@ static int engine_open(struct kvm_vcpu *vcpu)
 
 /* ---- create / destroy ---- */
 
+/* The architectural reset state of the special registers (kvm_vcpu_reset). */
+static void reset_sregs(struct kvm_sregs *s, uint64_t cr0, uint64_t apic_base)
+{
+	struct kvm_segment data = { .limit = 0xffff, .type = 3, .present = 1, .s = 1 };
+
+	memset(s, 0, sizeof(*s));
+	s->cs = (struct kvm_segment){ .base = 0xffff0000, .limit = 0xffff,
+				      .selector = 0xf000, .type = 11, .present = 1,
+				      .s = 1 };
+	s->ds = s->es = s->fs = s->gs = s->ss = data;
+	s->tr = (struct kvm_segment){ .limit = 0xffff, .type = 11, .present = 1 };
+	s->ldt = (struct kvm_segment){ .limit = 0xffff, .type = 2, .present = 1 };
+	s->gdt.limit = s->idt.limit = 0xffff;
+	s->cr0 = cr0;
+	s->apic_base = apic_base;
+}
+
 int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_uc *a = calloc(1, sizeof(*a));
@@ -264,18 +285,7 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 		return -ENOMEM;
 	vcpu->arch = a;
 	a->quantum = q && atoll(q) > 0 ? (uint64_t)atoll(q) : DEFAULT_QUANTUM;
-	/* the architectural reset state, as kvm_vcpu_reset leaves it */
-	memset(s, 0, sizeof(*s));
-	s->cs = (struct kvm_segment){ .base = 0xffff0000, .limit = 0xffff,
-				      .selector = 0xf000, .type = 11, .present = 1,
-				      .s = 1 };
-	struct kvm_segment data = { .limit = 0xffff, .type = 3, .present = 1, .s = 1 };
-	s->ds = s->es = s->fs = s->gs = s->ss = data;
-	s->tr = (struct kvm_segment){ .limit = 0xffff, .type = 11, .present = 1 };
-	s->ldt = (struct kvm_segment){ .limit = 0xffff, .type = 2, .present = 1 };
-	s->gdt.limit = s->idt.limit = 0xffff;
-	s->cr0 = 0x60000010;
-	s->apic_base = 0xfee00900;
+	reset_sregs(s, 0x60000010, 0xfee00900);
 	vcpu->msr_pat = 0x0007040600070406ull;
 	a->insns = calloc(TRAP_INSN_CACHE, sizeof(*a->insns));
 	if (!a->insns || engine_open(vcpu))
@@ -394,14 +404,50 @@ bool kvm_is_valid_sregs(const struct kvm_sregs *s)
 
 int kvm_arch_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
+	uint64_t old_apic_base = vcpu->sregs.apic_base;
+
 	if (!kvm_is_valid_sregs(sregs))
 		return -EINVAL;
 	vcpu->sregs = *sregs;
+	kvm_lapic_set_base(vcpu, old_apic_base);
 	vcpu->cr2 = sregs->cr2;
 	x86_clear_exception_state(vcpu);
 	to_uc(vcpu)->dt_in_engine = false;
 	uc_flush_all(vcpu, "KVM_SET_SREGS");
 	return 0;
+}
+
+/*
+ * kvm_vcpu_reset(vcpu, init_event = true), for an INIT from the APIC: the
+ * registers' reset state (CR0 keeps CD and NW, IA32_APIC_BASE stays),
+ * nothing queued or pending, the APIC reset as INIT resets it.
+ */
+void kvm_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event)
+{
+	struct kvm_sregs s;
+	struct kvm_regs regs = { .rip = 0xfff0, .rflags = 2, .rdx = 0x600 };
+	uint64_t cr0 = 0x60000010;
+
+	if (init_event)
+		cr0 = (vcpu->sregs.cr0 & (X86_CR0_CD | X86_CR0_NW)) | X86_CR0_ET;
+	reset_sregs(&s, cr0, vcpu->sregs.apic_base);
+	kvm_arch_vcpu_set_sregs(vcpu, &s);
+	kvm_arch_vcpu_set_regs(vcpu, &regs);
+	vcpu->pending = PENDING_NONE;
+	kvm_x86_events_init(vcpu);
+	kvm_lapic_reset(vcpu, init_event);
+}
+
+/* kvm_vcpu_deliver_sipi_vector: CS = vector << 8, base vector << 12, RIP 0 */
+void kvm_vcpu_deliver_sipi_vector(struct kvm_vcpu *vcpu, uint8_t vector)
+{
+	struct kvm_sregs s;
+
+	kvm_arch_vcpu_get_sregs(vcpu, &s);
+	s.cs.selector = (uint16_t)vector << 8;
+	s.cs.base = (uint64_t)vector << 12;
+	kvm_arch_vcpu_set_sregs(vcpu, &s);
+	x86_reg_write(vcpu, UC_X86_REG_RIP, 0);
 }
 
 /* CR4 bits the engine acts on: SSE enables, PAE (long mode needs it). */
@@ -610,7 +656,7 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 		/* kvm_x86_inject_queued_events makes the exit */
 		return 0;
 	case STOP_QUANTUM:
-		/* the quantum ran out: a scheduling point */
+		/* the quantum ran out (or a timer expires now): a scheduling point */
 		sim_yield("quantum");
 		return 0;
 	case STOP_NONE:
@@ -624,6 +670,19 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 	if (err == UC_ERR_EXCEPTION || err == UC_ERR_OK)
 		return 0;
 	return x86_internal_error(vcpu, "unicorn: %s", uc_strerror(err));
+}
+
+/*
+ * A quantum never runs past the LAPIC timer's next expiry (one block is
+ * one virtual ns), so the expiry is seen at the entry that follows.
+ */
+static uint64_t quantum_budget(struct kvm_vcpu *vcpu)
+{
+	uint64_t q = to_uc(vcpu)->quantum, exp = kvm_lapic_next_expiry(vcpu), now = sim_now();
+
+	if (exp && exp > now && exp - now < q)
+		q = exp - now;
+	return q;
 }
 
 /*
@@ -644,6 +703,7 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	a->stop = STOP_NONE;
 	a->fault.valid = false;
 	a->blocks = 0;
+	a->budget = quantum_budget(vcpu);
 	a->in_run = true;
 	err = uc_emu_start(a->uc, x86_reg_read(vcpu, UC_X86_REG_RIP), 0, 0, 0);
 	a->in_run = false;
@@ -671,6 +731,14 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	int r;
 
+	/*
+	 * An AP of a VM with the in-kernel LAPIC waits for INIT; the ioctl
+	 * returns -EAGAIN once one came (the VMM calls KVM_RUN again).
+	 */
+	if (lapic_in_kernel(vcpu) && x86_state(vcpu)->mp_state == KVM_MP_STATE_UNINITIALIZED) {
+		kvm_x86_vcpu_block(vcpu);
+		return kvm_signal_pending(vcpu) ? -EINTR : -EAGAIN;
+	}
 	r = complete_userspace_io(vcpu);
 	if (r > 0)
 		goto out;
@@ -700,6 +768,12 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	do {
 		if (kvm_signal_pending(vcpu))
 			return -EINTR;
+		/* halted, or an AP waiting for INIT/SIPI: vcpu_block */
+		if (!kvm_vcpu_running(vcpu)) {
+			kvm_x86_vcpu_block(vcpu);
+			r = 0;
+			continue;
+		}
 		r = kvm_x86_prepare_entry(vcpu);
 		if (!r)
 			r = vcpu_enter_guest(vcpu);

@@ -194,6 +194,12 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_MSR_PLATFORM_INFO:
 	case KVM_CAP_SET_BOOT_CPU_ID:
 	case KVM_CAP_USER_NMI:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
+		return 1;
+	case KVM_CAP_X2APIC_API:
+		return KVM_X2APIC_API_VALID_FLAGS;
+	/* APIC_BUS_CYCLE_NS_DEFAULT */
+	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
 		return 1;
 	case KVM_CAP_EXIT_HYPERCALL:
 		return kvm_exit_hypercall_valid_mask();
@@ -234,6 +240,7 @@ static int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 	/* MSR_PLATFORM_INFO: CPUID faulting available, the guest may read it */
 	kvm->x86->platform_info = 1ull << 31;
 	kvm->x86->guest_can_read_platform_info = true;
+	kvm->x86->apic_bus_cycle_ns = 1;
 	return 0;
 }
 
@@ -252,6 +259,24 @@ static int kvm_arch_vm_enable_cap(struct kvm *kvm, struct kvm_enable_cap *cap)
 		return 0;
 	case KVM_CAP_EXIT_HYPERCALL:
 		return kvm_enable_exit_hypercall(kvm, cap->args[0]);
+	case KVM_CAP_X2APIC_API:
+		if (cap->args[0] & ~KVM_X2APIC_API_VALID_FLAGS)
+			return -EINVAL;
+		if (cap->args[0] & KVM_X2APIC_API_USE_32BIT_IDS)
+			kvm->x86->x2apic_format = true;
+		if (cap->args[0] & KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK)
+			kvm->x86->x2apic_broadcast_quirk_disabled = true;
+		return 0;
+	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
+		/* tmict_to_ns must not overflow: U32_MAX counts at divide-by-128 */
+		if (!cap->args[0] || cap->args[0] > UINT64_MAX / (0xffffffffull * 128))
+			return -EINVAL;
+		if (!kvm->irqchip_kernel)
+			return -ENXIO;
+		if (kvm->created_vcpus)
+			return -EINVAL;
+		kvm->x86->apic_bus_cycle_ns = cap->args[0];
+		return 0;
 	case KVM_CAP_MAX_VCPU_ID:
 		if (cap->args[0] > KVM_MAX_VCPU_IDS || kvm->x86->bsp_vcpu_id > cap->args[0])
 			return -EINVAL;

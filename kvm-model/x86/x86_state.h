@@ -73,6 +73,12 @@ struct kvm_x86_vm_state {
 	uint64_t kvmclock_offset;	/* kvmclock = virtual ns + this */
 	uint64_t wall_clock;		/* MSR_KVM_WALL_CLOCK_NEW */
 	uint32_t wall_clock_version;
+	/* lapic.c: KVM_CAP_X2APIC_API, KVM_CAP_X86_APIC_BUS_CYCLES_NS */
+	bool x2apic_format;
+	bool x2apic_broadcast_quirk_disabled;
+	uint64_t apic_bus_cycle_ns;
+	/* the IOAPIC's EOI hook (kvm_ioapic_send_eoi), NULL without one */
+	void (*ioapic_send_eoi)(struct kvm_vcpu *vcpu, int vector, bool level);
 };
 
 struct x86_vcpu_state *x86_state(struct kvm_vcpu *vcpu);

@@ -47,4 +47,19 @@ bench_memory_hlt:
 	hlt
 bench_memory_end:
 
+	/*
+	 * bench_touch: RDI = first address, RCX = pages, RDX = stride in
+	 * bytes: one store per page (bench-scale).
+	 */
+	.globl bench_touch_start, bench_touch_end
+bench_touch_start:
+	test	%rcx, %rcx
+	jz	2f
+1:	mov	%rcx, (%rdi)
+	add	%rdx, %rdi
+	dec	%rcx
+	jnz	1b
+2:	hlt
+bench_touch_end:
+
 	.section .note.GNU-stack, "", @progbits

@@ -89,23 +89,24 @@ done
 t1=$(now)
 echo "touch-pages: $faults stage-2 faults per run; $(( faults * runs * 1000000000 / (t1 - t0) )) faults/s over $runs whole runs (process start included)"
 
+# best of three CPU times (user + system, ms), pinned to one CPU: the
+# wall time of a shared machine is too noisy
+tf=$(mktemp)
+cpu_ms() {
+	b=
+	for _ in 1 2 3; do
+		/usr/bin/time -o "$tf" -f "%U %S" taskset -c 0 "$@" >/dev/null 2>&1
+		t=$(tail -1 "$tf" | awk '{ printf "%d", ($1 + $2) * 1000 }')
+		{ [ -z "$b" ] || [ "$t" -lt "$b" ]; } && b=$t
+	done
+	echo "$b"
+}
+
 # (d) demand paging through userfaultfd: 1 vCPU, 1 reader (epoll), MISSING,
 #     the same binary natively and under kvmsim; -n skips the host-side
 #     byte check, which would dominate both
 dp=$build/scenarios/demand-paging
 if [ -x "$dp" ]; then
-	# best of three CPU times (user + system, ms), pinned to one CPU:
-	# the wall time of a shared machine is too noisy
-	cpu_ms() {
-		b=
-		for _ in 1 2 3; do
-			/usr/bin/time -o "$tf" -f "%U %S" taskset -c 0 "$@" >/dev/null 2>&1
-			t=$(tail -1 "$tf" | awk '{ printf "%d", ($1 + $2) * 1000 }')
-			{ [ -z "$b" ] || [ "$t" -lt "$b" ]; } && b=$t
-		done
-		echo "$b"
-	}
-	tf=$(mktemp)
 	dp_rate() {	# dp_rate CMD-PREFIX...: pages per CPU-second, -b 16M vs 256M
 		ts=$(cpu_ms "$@" "$dp" -n -v 1 -r 1 -b 16M)
 		tb=$(cpu_ms "$@" "$dp" -n -v 1 -r 1 -b 256M)
@@ -121,6 +122,32 @@ if [ -x "$dp" ]; then
 	sim=$(dp_rate "$kvmsim" exec --)
 	echo "demand-paging pages/CPU-s kvmsim: $sim   (taskset -c 0 $kvmsim exec -- $dp -n -v 1 -r 1 -b 16M vs 256M)"
 	[ -n "$native" ] && echo "ratio kvmsim/native:            $(ratio "$sim" "$native")"
+fi
+
+# (s) scale: memory per vCPU, the cost of a stage-2 fault from 1 to 256
+#     vCPUs, a 64 GiB memslot with 1% of its pages touched
+sc=$build/bench/bench-scale
+if [ -x "$sc" ]; then
+	rss_kb() { "$@" | sed 's/.*VmRSS \([0-9]*\) kB/\1/'; }
+	for how in native kvmsim; do
+		pre=
+		[ $how = kvmsim ] && pre="$kvmsim exec --"
+		if [ $how = native ] && ! { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then
+			echo "scale native: skipped, no usable /dev/kvm"
+			continue
+		fi
+		r1=$(rss_kb $pre "$sc" vcpus 1 0)
+		r256=$(rss_kb $pre "$sc" vcpus 256 0)
+		echo "$how: memory per vCPU (256 vs 1 vCPU, no guest memory touched): $(( (r256 - r1) / 255 )) kB   ($pre $sc vcpus 1|256 0, VmRSS)"
+		for v in 1 16 256; do
+			p=$((16384 / v))
+			t0=$(cpu_ms $pre "$sc" vcpus $v 0)
+			t1=$(cpu_ms $pre "$sc" vcpus $v $p)
+			echo "$how: $v vCPUs, 16384 faults: $(( (t1 - t0) * 1000000 / 16384 )) ns per fault   ($pre $sc vcpus $v $p vs $v 0, CPU time)"
+		done
+		/usr/bin/time -o "$tf" -f "%e %U %S %M" $pre "$sc" sparse 64 100 >/dev/null
+		echo "$how: 64 GiB slot, every 100th page written: $(awk '{ printf "%.2f s wall, %.2f s CPU, %d kB max RSS", $1, $2 + $3, $4 }' "$tf")   ($pre $sc sparse 64 100)"
+	done
 fi
 
 # (f) the demand-paging cost model (virtual time, --cost): seed 000's two

@@ -30,9 +30,78 @@ static bool stale = true;
 static struct huge_range *huge;
 static size_t nr_huge, cap_huge;
 
+/*
+ * Address ranges an interposed call changed since the last refresh
+ * (sorted, disjoint).  A lookup re-reads /proc/self/maps only when its
+ * answer could lie in one of them: one engine's mmap per vCPU must not
+ * make every vCPU's next fault parse the whole map again.
+ */
+struct addr_range {
+	uint64_t start, end;
+};
+
+static struct addr_range *dirty;
+static size_t nr_dirty, cap_dirty;
+
 void hostmem_mark_stale(void)
 {
 	stale = true;
+}
+
+/* Index of the first dirty range ending after a. */
+static size_t dirty_lower_bound(uint64_t a)
+{
+	size_t lo = 0, hi = nr_dirty;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (dirty[mid].end <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool dirty_hits(uint64_t lo, uint64_t hi)
+{
+	size_t i = dirty_lower_bound(lo);
+
+	return i < nr_dirty && dirty[i].start < hi;
+}
+
+/* Record [start, end) as changed, merged with what it overlaps or touches. */
+static void dirty_add(uint64_t start, uint64_t end)
+{
+	size_t i, j;
+
+	if (stale || end <= start)
+		return;
+	i = dirty_lower_bound(start ? start - 1 : 0);
+	for (j = i; j < nr_dirty && dirty[j].start <= end; j++) {
+		start = start < dirty[j].start ? start : dirty[j].start;
+		end = end > dirty[j].end ? end : dirty[j].end;
+	}
+	if (j == i) {
+		if (nr_dirty == cap_dirty) {
+			size_t cap = cap_dirty ? cap_dirty * 2 : 64;
+			struct addr_range *p = realloc(dirty, cap * sizeof(*p));
+
+			if (!p) {
+				stale = true;	/* re-read everything instead */
+				return;
+			}
+			dirty = p;
+			cap_dirty = cap;
+		}
+		memmove(&dirty[i + 1], &dirty[i], (nr_dirty - i) * sizeof(*dirty));
+		nr_dirty++;
+	} else {
+		memmove(&dirty[i + 1], &dirty[j], (nr_dirty - j) * sizeof(*dirty));
+		nr_dirty -= j - i - 1;
+	}
+	dirty[i] = (struct addr_range){ start, end };
 }
 
 static void push_vma(const struct hostmem_vma *v)
@@ -89,6 +158,7 @@ static void refresh(void)
 	FILE *f = fopen("/proc/self/maps", "re");
 
 	nr_vmas = 0;
+	nr_dirty = 0;
 	stale = false;
 	if (!f)
 		return;
@@ -114,8 +184,8 @@ static void refresh(void)
 	fclose(f);
 }
 
-/* The first VMA ending above hva (it may start above hva too), or NULL. */
-static const struct hostmem_vma *lookup_next(uint64_t hva)
+/* The first cached VMA ending above hva (it may start above hva too), or NULL. */
+static const struct hostmem_vma *cached_next(uint64_t hva)
 {
 	size_t lo = 0, hi;
 
@@ -133,6 +203,23 @@ static const struct hostmem_vma *lookup_next(uint64_t hva)
 	return lo < nr_vmas ? &vmas[lo] : NULL;
 }
 
+/*
+ * The first VMA ending above hva, with its extent: re-read if anything
+ * between hva (or the VMA's start) and the VMA's end changed, or next to
+ * them (the kernel merges neighbours), or if nothing was found.
+ */
+static const struct hostmem_vma *lookup_next(uint64_t hva)
+{
+	const struct hostmem_vma *v = cached_next(hva);
+	uint64_t lo = v && v->start < hva ? v->start : hva;
+
+	if (!v || dirty_hits(lo ? lo - 1 : 0, v->end + 1)) {
+		refresh();
+		v = cached_next(hva);
+	}
+	return v;
+}
+
 bool hostmem_next_vma(uint64_t hva, struct hostmem_vma *vma)
 {
 	const struct hostmem_vma *v = lookup_next(hva);
@@ -142,10 +229,19 @@ bool hostmem_next_vma(uint64_t hva, struct hostmem_vma *vma)
 	return v;
 }
 
+/*
+ * The VMA containing hva, for its protection and kind: re-read if hva's
+ * page changed or nothing is known there (glibc maps memory without the
+ * interposed mmap: malloc's large blocks).
+ */
 static const struct hostmem_vma *lookup(uint64_t hva)
 {
-	const struct hostmem_vma *v = lookup_next(hva);
+	const struct hostmem_vma *v = cached_next(hva);
 
+	if (!v || v->start > hva || dirty_hits(hva, hva + 1)) {
+		refresh();
+		v = cached_next(hva);
+	}
 	return v && v->start <= hva ? v : NULL;
 }
 
@@ -159,6 +255,12 @@ int hostmem_prot(uint64_t hva)
 bool hostmem_find_vma(uint64_t hva, struct hostmem_vma *vma)
 {
 	const struct hostmem_vma *v = lookup(hva);
+
+	/* the extent too: a neighbour may have merged into it */
+	if (v && dirty_hits(v->start ? v->start - 1 : 0, v->end + 1)) {
+		refresh();
+		v = lookup(hva);
+	}
 
 	if (v)
 		*vma = *v;
@@ -400,7 +502,7 @@ void hostmem_forget_ptes(uint64_t start, uint64_t len)
 
 void hostmem_changed(uint64_t start, uint64_t len)
 {
-	stale = true;
+	dirty_add(start, start + len);
 	hostmem_forget_ptes(start, len);
 }
 
@@ -487,7 +589,7 @@ void hostmem_for_each_file_vma(uint64_t dev, uint64_t inode, uint64_t off, uint6
 			       void (*fn)(uint64_t hva_start, uint64_t hva_end, void *opaque),
 			       void *opaque)
 {
-	if (stale)
+	if (stale || nr_dirty)
 		refresh();
 	for (size_t i = 0; i < nr_vmas; i++) {
 		const struct hostmem_vma *v = &vmas[i];
@@ -589,7 +691,7 @@ void hostmem_record_hugetlb(uint64_t start, uint64_t len, uint64_t page_size)
 
 void hostmem_forget(uint64_t start, uint64_t len)
 {
-	stale = true;
+	dirty_add(start, start + len);
 	hostmem_forget_ptes(start, len);
 	hostmem_unpoison(start, len);
 	if (huge_reserve())

@@ -260,7 +260,7 @@ const char *x86_load_segments(struct kvm_vcpu *vcpu)
 
 	if (!ld)
 		return "cannot open the segment loader";
-	uc_context_save(a->uc, a->ctx);
+	uc_context_save(x86_uc(vcpu), a->ctx);
 	uc_context_restore(ld, a->ctx);
 	why = load_in_loader(ld, s);
 	if (why)
@@ -317,7 +317,7 @@ void x86_sync_segments(struct kvm_vcpu *vcpu)
 		ids[i] = seg_slots[i].reg;
 		vals[i] = &sels[i];
 	}
-	uc_reg_read_batch(to_uc(vcpu)->uc, ids, vals, NR_SEG_SLOTS + 2);
+	uc_reg_read_batch(x86_uc(vcpu), ids, vals, NR_SEG_SLOTS + 2);
 	/* the guest's own lgdt/lidt: its next far jump reads that table */
 	vcpu->sregs.gdt.base = gdt.base;
 	vcpu->sregs.gdt.limit = gdt.limit;

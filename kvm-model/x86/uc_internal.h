@@ -139,6 +139,7 @@ struct kvm_x86_uc {
 	uint64_t budget;		/* this run's: the quantum, or less before a timer expiry */
 	uint64_t blocks;		/* blocks entered during this uc_emu_start */
 	bool shutdown;
+	bool engine_failed;	/* uc_open failed: KVM_RUN says -ENOMEM */
 
 	struct kvm_lapic lapic;
 	struct kvm_vcpu_apf apf;
@@ -149,6 +150,9 @@ static inline struct kvm_x86_uc *to_uc(struct kvm_vcpu *vcpu)
 {
 	return vcpu->arch;
 }
+
+/* x86.c: the vCPU's engine, opened at its first use */
+uc_engine *x86_uc(struct kvm_vcpu *vcpu);
 
 /* uc_mem.c */
 void x86_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start, uint64_t gfn_end);

@@ -175,12 +175,14 @@ void uc_flush_all(struct kvm_vcpu *vcpu, const char *why)
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	struct sim_ev *ev;
 
-	if (!a || !a->uc)
+	if (!a)
 		return;
 	ev = sim_ev_begin("kvm_mmu_flush_tlb");
 	sim_ev_str(ev, "why", why);
 	sim_ev_end(ev);
-	x86_tlb_flush(a);
+	/* an engine opened later starts with an empty TLB */
+	if (a->uc)
+		x86_tlb_flush(a);
 }
 
 /* A zap or write-protection of stage 2: Unicorn's TLB has no per-page flush. */

@@ -6,6 +6,7 @@
  * quanta counted in translated blocks.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +20,12 @@
 
 /* Translated blocks per scheduling quantum (about 100,000 instructions). */
 #define DEFAULT_QUANTUM	20000
-/* Small translation buffer: guest code is small, and 256 vCPUs must fit. */
-#define TCG_BUFFER_SIZE	(4u << 20)
+/*
+ * Small translation buffer: guest code is small, and 256 vCPUs must fit
+ * in 1 MiB each.  Under 2 MiB: QEMU advises huge pages for the buffer,
+ * and one transparent huge page would make 2 MiB of it resident at once.
+ */
+#define TCG_BUFFER_SIZE	((2u << 20) - (64u << 10))
 
 static const int gpr_ids[] = {
 	UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX,
@@ -43,7 +48,7 @@ uint64_t x86_reg_read(struct kvm_vcpu *vcpu, int uc_reg)
 
 	if (uc_reg == UC_X86_REG_EFLAGS)
 		uc_reg = UC_X86_REG_RFLAGS;
-	uc_reg_read(to_uc(vcpu)->uc, uc_reg, &v);
+	uc_reg_read(x86_uc(vcpu), uc_reg, &v);
 	return v;
 }
 
@@ -51,7 +56,7 @@ void x86_reg_write(struct kvm_vcpu *vcpu, int uc_reg, uint64_t v)
 {
 	if (uc_reg == UC_X86_REG_EFLAGS)
 		uc_reg = UC_X86_REG_RFLAGS;
-	uc_reg_write(to_uc(vcpu)->uc, uc_reg, &v);
+	uc_reg_write(x86_uc(vcpu), uc_reg, &v);
 }
 
 bool x86_long_mode(struct kvm_vcpu *vcpu)
@@ -148,6 +153,9 @@ static uint32_t x86_clear_exception_state(struct kvm_vcpu *vcpu)
 	uint8_t *p = (uint8_t *)a->ctx;
 	int32_t ec = 0, none = -1;
 
+	/* an engine not opened yet has raised nothing */
+	if (!a->uc)
+		return 0;
 	if (ctx_dr_offset == -2)
 		ctx_dr_offset = find_dr_offset(a);
 	if (ctx_dr_offset < 0)
@@ -223,12 +231,17 @@ static const cs_mode capstone_mode[MODE_NR] = { CS_MODE_16, CS_MODE_32, CS_MODE_
  * The vCPU's engine: TLB mode with the fill hook, the block counter and
  * the instruction hooks, all before anything is translated.  No
  * UC_HOOK_MEM_* hook: any one puts every store on Unicorn's slow path.
+ * Opened at the first use (x86_uc), not at KVM_CREATE_VCPU: a VM may
+ * create thousands of vCPUs (kvm_create_max_vcpus) and run few, and an
+ * engine is most of a vCPU's memory.  It starts with the reset state's
+ * registers.
  */
 static int engine_open(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	uc_engine *uc;
 	uc_hook h;
+	uint64_t rip = 0xfff0, rflags = 2, rdx = 0x600;
 
 	if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK)
 		return -ENOMEM;
@@ -253,7 +266,36 @@ static int engine_open(struct kvm_vcpu *vcpu)
 			return -ENOMEM;
 		cs_option(a->cs[m], CS_OPT_DETAIL, CS_OPT_ON);
 	}
+	if (uc_reg_write(uc, UC_X86_REG_RIP, &rip) || uc_reg_write(uc, UC_X86_REG_RFLAGS, &rflags) ||
+	    uc_reg_write(uc, UC_X86_REG_RDX, &rdx))
+		return -ENOMEM;
 	return 0;
+}
+
+/* The vCPU's engine, opened now if this is its first use, or NULL. */
+static uc_engine *x86_engine_get(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+
+	if (!a->uc && !a->engine_failed && engine_open(vcpu))
+		a->engine_failed = true;
+	return a->engine_failed ? NULL : a->uc;
+}
+
+/*
+ * For register accessors, which cannot fail: an engine that cannot be
+ * opened (out of memory) ends the process.  KVM_RUN opens it first and
+ * returns -ENOMEM instead.
+ */
+uc_engine *x86_uc(struct kvm_vcpu *vcpu)
+{
+	uc_engine *uc = x86_engine_get(vcpu);
+
+	if (!uc) {
+		fprintf(stderr, "kvmsim: cannot open vCPU %d's Unicorn engine\n", vcpu->vcpu_id);
+		abort();
+	}
+	return uc;
 }
 
 /* ---- create / destroy ---- */
@@ -288,11 +330,8 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	reset_sregs(s, 0x60000010, 0xfee00900);
 	vcpu->msr_pat = 0x0007040600070406ull;
 	a->insns = calloc(TRAP_INSN_CACHE, sizeof(*a->insns));
-	if (!a->insns || engine_open(vcpu))
+	if (!a->insns)
 		return -ENOMEM;
-	x86_reg_write(vcpu, UC_X86_REG_RIP, 0xfff0);
-	x86_reg_write(vcpu, UC_X86_REG_RFLAGS, 2);
-	x86_reg_write(vcpu, UC_X86_REG_RDX, 0x600);
 	kvm_async_pf_vcpu_init(vcpu);
 	kvm_x86_events_init(vcpu);
 	return 0;
@@ -457,7 +496,7 @@ static void engine_write_efer(struct kvm_vcpu *vcpu, uint64_t efer)
 {
 	uc_x86_msr msr = { .rid = MSR_EFER, .value = efer & (EFER_SCE | EFER_LME | EFER_NX) };
 
-	uc_reg_write(to_uc(vcpu)->uc, UC_X86_REG_MSR, &msr);
+	uc_reg_write(x86_uc(vcpu), UC_X86_REG_MSR, &msr);
 }
 
 /*
@@ -468,10 +507,9 @@ static void engine_write_efer(struct kvm_vcpu *vcpu, uint64_t efer)
 static void x86_engine_load_control(struct kvm_vcpu *vcpu)
 {
 	const struct kvm_sregs *s = &vcpu->sregs;
-	struct kvm_x86_uc *a = to_uc(vcpu);
 	uc_x86_msr efer = { .rid = MSR_EFER };
 
-	uc_reg_read(a->uc, UC_X86_REG_MSR, &efer);
+	uc_reg_read(x86_uc(vcpu), UC_X86_REG_MSR, &efer);
 	if (efer.value & EFER_LMA) {
 		x86_reg_write(vcpu, UC_X86_REG_CR0, X86_CR0_PG | X86_CR0_PE | X86_CR0_ET);
 		x86_reg_write(vcpu, UC_X86_REG_CR0, X86_CR0_PE | X86_CR0_ET);
@@ -747,6 +785,8 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	/* exit_reason is left as it was: -EINTR carries no exit */
 	if (run->immediate_exit)
 		return -EINTR;
+	if (!x86_engine_get(vcpu))
+		return -ENOMEM;
 	if (to_uc(vcpu)->shutdown) {
 		kvm_run_set_exit(vcpu, KVM_EXIT_SHUTDOWN);
 		goto out;

@@ -26,6 +26,31 @@ REAL_DECL(int, close, int);
 static int host_caps[2][HOST_NR_CAPS];	/* [0] /dev/kvm, [1] a default VM */
 
 static bool rflags_vm_dropped;
+static bool cr4_probed;
+static uint64_t host_cr4_reserved;
+
+/*
+ * The CR4 bits this host's KVM_SET_SREGS refuses on a fresh vCPU, one bit
+ * at a time: KVM's cr4_reserved_bits (from the host CPU) and the vendor's
+ * is_valid_cr4 together (PVM refuses PCIDE although the CPU has PCID).
+ */
+static void host_probe_cr4(int vcpu)
+{
+	struct kvm_sregs s;
+	uint64_t cr4;
+
+	if (REAL(ioctl)(vcpu, KVM_GET_SREGS, &s))
+		return;
+	cr4 = s.cr4;
+	host_cr4_reserved = ~0xffffffffull;
+	for (int b = 0; b < 32; b++) {
+		s.cr4 = cr4 | 1ull << b;
+		if (REAL(ioctl)(vcpu, KVM_SET_SREGS, &s))
+			host_cr4_reserved |= 1ull << b;
+	}
+	s.cr4 = cr4;
+	cr4_probed = !REAL(ioctl)(vcpu, KVM_SET_SREGS, &s);
+}
 
 /* What a vCPU of this host does that mainline does not (tests/diff/QUIRKS.md). */
 static void host_probe_quirks(int vm)
@@ -41,6 +66,7 @@ static void host_probe_quirks(int vm)
 				    !REAL(ioctl)(vcpu, KVM_GET_REGS, &regs) &&
 				    !(regs.rflags & (1ull << 17));
 	}
+	host_probe_cr4(vcpu);
 	REAL(close)(vcpu);
 }
 
@@ -68,6 +94,13 @@ static void host_probe(void)
 int kvm_host_check_extension(bool vm, long ext)
 {
 	return ext >= 0 && ext < HOST_NR_CAPS ? host_caps[vm][ext] : 0;
+}
+
+/* False when no host vCPU could be probed. */
+bool kvm_host_cr4_reserved_bits(uint64_t *rsvd)
+{
+	*rsvd = host_cr4_reserved;
+	return cr4_probed;
 }
 
 /* The configuration rules the host's answers call for, added to rules. */

@@ -347,6 +347,7 @@ int kvm_for_each_vm(int (*fn)(struct kvm *kvm, void *opaque), void *opaque);
 /* host_caps.c: the running kernel's answers, for the host-caps rule */
 int kvm_host_check_extension(bool vm, long ext);
 uint64_t kvm_host_probe_rules(uint64_t rules);
+bool kvm_host_cr4_reserved_bits(uint64_t *rsvd);
 void kvm_print_stats(struct kvm *kvm);	/* runtime.c, with KVMSIM_STATS=1 */
 
 /* ---- gfn_set ---- */

@@ -162,19 +162,23 @@ long kvm_dev_ioctl_get_cpuid(unsigned int cmd, void *uarg)
 	return 0;
 }
 
+static const struct kvm_cpuid_entry2 *cpuid_entry_in(const struct kvm_cpuid_entry2 *e, int nent,
+						      uint32_t fn, uint32_t idx)
+{
+	for (int i = 0; i < nent; i++) {
+		if (e[i].function != fn)
+			continue;
+		if ((e[i].flags & SIG) && e[i].index != idx)
+			continue;
+		return &e[i];
+	}
+	return NULL;
+}
+
 const struct kvm_cpuid_entry2 *kvm_find_cpuid_entry_index(struct kvm_vcpu *vcpu,
 							  uint32_t fn, uint32_t idx)
 {
-	for (int i = 0; i < vcpu->cpuid_nent; i++) {
-		const struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
-
-		if (e->function != fn)
-			continue;
-		if ((e->flags & SIG) && e->index != idx)
-			continue;
-		return e;
-	}
-	return NULL;
+	return cpuid_entry_in(vcpu->cpuid, vcpu->cpuid_nent, fn, idx);
 }
 
 bool guest_cpuid_has(struct kvm_vcpu *vcpu, uint32_t fn, uint32_t idx, int reg, int bit)
@@ -226,6 +230,60 @@ static int kvm_check_cpuid(const struct kvm_cpuid_entry2 *e, int nent)
 	return 0;
 }
 
+/*
+ * __cr4_reserved_bits (x86.h): a CR4 bit whose feature a CPUID table
+ * lacks is reserved.  Over KVM's own supported table it is KVM's
+ * cr4_reserved_bits; over the vCPU's table (kvm_vcpu_after_set_cpuid) the
+ * vCPU's cr4_guest_rsvd_bits, zero until the first KVM_SET_CPUID2.
+ */
+
+static const struct cr4_feature {
+	uint32_t fn, idx;
+	int reg, bit;
+	uint64_t cr4;
+} cr4_features[] = {
+	{ 1, 0, CPUID_ECX, 26, 1ull << 18 },	/* XSAVE: OSXSAVE */
+	{ 7, 0, CPUID_EBX, 7, 1ull << 20 },	/* SMEP */
+	{ 7, 0, CPUID_EBX, 20, 1ull << 21 },	/* SMAP */
+	{ 7, 0, CPUID_EBX, 0, 1ull << 16 },	/* FSGSBASE */
+	{ 7, 0, CPUID_ECX, 3, 1ull << 22 },	/* PKU: PKE */
+	{ 7, 0, CPUID_ECX, 16, 1ull << 12 },	/* LA57 */
+	{ 7, 0, CPUID_ECX, 2, 1ull << 11 },	/* UMIP */
+	{ 1, 0, CPUID_ECX, 5, 1ull << 13 },	/* VMX: VMXE */
+	{ 1, 0, CPUID_ECX, 17, 1ull << 17 },	/* PCID: PCIDE */
+	{ 7, 1, CPUID_EAX, 26, 1ull << 28 },	/* LAM: LAM_SUP */
+};
+
+/*
+ * CR4_RESERVED_BITS (6.12): every bit but VME..OSXMMEXCPT, UMIP, LA57,
+ * VMXE, FSGSBASE, PCIDE, OSXSAVE, SMEP, SMAP, PKE and LAM_SUP.
+ */
+#define CR4_RESERVED_BITS	(~0x10773fffull)
+
+static uint64_t cr4_reserved_bits(const struct kvm_cpuid_entry2 *e, int nent)
+{
+	uint64_t rsvd = CR4_RESERVED_BITS;
+
+	for (size_t i = 0; i < sizeof(cr4_features) / sizeof(cr4_features[0]); i++) {
+		const struct cr4_feature *f = &cr4_features[i];
+		const struct kvm_cpuid_entry2 *c = cpuid_entry_in(e, nent, f->fn, f->idx);
+
+		if (!c || !((&c->eax)[f->reg] >> f->bit & 1))
+			rsvd |= f->cr4;
+	}
+	return rsvd;
+}
+
+/* KVM's cr4_reserved_bits: the CPU kvmsim models, or the host's (profile host) */
+uint64_t kvm_cr4_reserved_bits(void)
+{
+	uint64_t host;
+
+	if (kvm_rule_on(RULE_HOST_CAPS) && kvm_host_cr4_reserved_bits(&host))
+		return host;
+	return cr4_reserved_bits(supported, NR_SUPPORTED);
+}
+
 /* kvm_set_cpuid: after the first KVM_RUN only the same table is accepted */
 static int kvm_set_cpuid(struct kvm_vcpu *vcpu, struct kvm_cpuid_entry2 *e, int nent)
 {
@@ -250,6 +308,7 @@ static int kvm_set_cpuid(struct kvm_vcpu *vcpu, struct kvm_cpuid_entry2 *e, int 
 		return r;
 	memcpy(vcpu->cpuid, e, nent * sizeof(*e));
 	vcpu->cpuid_nent = nent;
+	x86_state(vcpu)->cr4_guest_rsvd_bits = cr4_reserved_bits(e, nent);
 	return 0;
 }
 

@@ -208,7 +208,7 @@ static int get_msr_mce(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data)
 }
 
 /* kvm_apic_set_base's checks: reserved bits, EXTD without EN, mode order */
-static int set_apic_base(struct kvm_vcpu *vcpu, uint64_t data, bool host)
+int kvm_apic_set_base(struct kvm_vcpu *vcpu, uint64_t data, bool host)
 {
 	uint64_t old = vcpu->sregs.apic_base;
 	uint64_t reserved = reserved_gpa_bits(vcpu) | 0x2ff;
@@ -313,7 +313,7 @@ static int set_msr_state(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t data, boo
 	case MSR_EFER:
 		return set_efer(vcpu, data, host);
 	case MSR_IA32_APICBASE:
-		return set_apic_base(vcpu, data, host);
+		return kvm_apic_set_base(vcpu, data, host);
 	case MSR_IA32_TSC_DEADLINE:
 		kvm_set_lapic_tscdeadline_msr(vcpu, data);
 		return 0;

@@ -420,12 +420,14 @@ int kvm_arch_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	return 0;
 }
 
-/* CR4 bits a guest may set (VMXE/SMXE: nested VMX is not exposed). */
-#define CR4_VALID_BITS	(0x1fffffull & ~((1ull << 13) | (1ull << 14) | (1ull << 15) | \
-					   (1ull << 19)))
+/* __kvm_is_valid_cr4: neither KVM's nor the vCPU's CPUID reserves a set bit */
+static bool kvm_is_valid_cr4(struct kvm_vcpu *vcpu, uint64_t cr4)
+{
+	return !(cr4 & (kvm_cr4_reserved_bits() | x86_state(vcpu)->cr4_guest_rsvd_bits));
+}
 
 /* kvm_is_valid_sregs + kvm_is_valid_cr0: what KVM_SET_SREGS refuses (EINVAL). */
-bool kvm_is_valid_sregs(const struct kvm_sregs *s)
+bool kvm_is_valid_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
 {
 	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
 		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
@@ -437,7 +439,7 @@ bool kvm_is_valid_sregs(const struct kvm_sregs *s)
 	}
 	if (s->cr0 >> 32)
 		return false;
-	if (s->cr4 & ~CR4_VALID_BITS)
+	if (!kvm_is_valid_cr4(vcpu, s->cr4))
 		return false;
 	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
 		return false;
@@ -448,12 +450,12 @@ bool kvm_is_valid_sregs(const struct kvm_sregs *s)
 
 int kvm_arch_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
-	uint64_t old_apic_base = vcpu->sregs.apic_base;
-
-	if (!kvm_is_valid_sregs(sregs))
+	if (!kvm_is_valid_sregs(vcpu, sregs))
+		return -EINVAL;
+	/* __set_sregs_common: APIC_BASE first, nothing else changed if refused */
+	if (kvm_apic_set_base(vcpu, sregs->apic_base, true))
 		return -EINVAL;
 	vcpu->sregs = *sregs;
-	kvm_lapic_set_base(vcpu, old_apic_base);
 	vcpu->cr2 = sregs->cr2;
 	x86_clear_exception_state(vcpu);
 	to_uc(vcpu)->dt_in_engine = false;

@@ -67,7 +67,7 @@ int kvm_arch_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
 int kvm_arch_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs);
 int kvm_arch_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
 int kvm_arch_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
-bool kvm_is_valid_sregs(const struct kvm_sregs *sregs);
+bool kvm_is_valid_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 
 /* Narration of the faulting instruction for traces (capstone). */
 void x86_disasm(struct kvm_vcpu *vcpu, uint64_t rip, char *buf, size_t len);

@@ -47,6 +47,8 @@ struct x86_vcpu_state {
 
 	/* cpuid.c: KVM_SET_CPUID2 after the first run must not change it */
 	bool has_run;
+	/* cpuid.c: CR4 bits the vCPU's CPUID table reserves (0 before one is set) */
+	uint64_t cr4_guest_rsvd_bits;
 
 	/* vcpu_state.c */
 	uint32_t mp_state;
@@ -105,6 +107,10 @@ long kvm_vcpu_ioctl_cpuid(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg);
 void kvm_update_cpuid_runtime(struct kvm_vcpu *vcpu);
 int kvm_arch_get_supported_cpuid(struct kvm_cpuid_entry2 *e, int max);
 int kvm_cpuid_maxphyaddr(struct kvm_vcpu *vcpu);
+uint64_t kvm_cr4_reserved_bits(void);
+
+/* msr.c: IA32_APIC_BASE as KVM_SET_SREGS and WRMSR set it; 1 when refused */
+int kvm_apic_set_base(struct kvm_vcpu *vcpu, uint64_t data, bool host_initiated);
 
 enum { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
 

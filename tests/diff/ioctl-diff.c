@@ -124,6 +124,9 @@ static void op_sregs(void)
 	case 2: s.efer ^= 1ull << pick(12); break;
 	default: s.cs.l = pick(2); s.cs.db = pick(2); break;
 	}
+	printf("  set cr0 %#llx cr4 %#llx efer %#llx cs.l %u cs.db %u\n",
+	       (unsigned long long)s.cr0, (unsigned long long)s.cr4,
+	       (unsigned long long)s.efer, s.cs.l, s.cs.db);
 	res("SET_SREGS", ioctl(fd, KVM_SET_SREGS, &s));
 }
 

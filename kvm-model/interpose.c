@@ -18,6 +18,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -65,6 +66,10 @@ static int (*real_truncate)(const char *, off_t);
 static int (*real_truncate64)(const char *, off_t);
 static int (*real_creat)(const char *, mode_t);
 static int (*real_creat64)(const char *, mode_t);
+static FILE *(*real_fopen)(const char *, const char *);
+static FILE *(*real_fopen64)(const char *, const char *);
+static FILE *(*real_freopen)(const char *, const char *, FILE *);
+static FILE *(*real_freopen64)(const char *, const char *, FILE *);
 static void *(*real_mremap)(void *, size_t, size_t, int, ...);
 static int (*real_close)(int);
 static int (*real_dup)(int);
@@ -434,6 +439,58 @@ int creat64(const char *path, mode_t mode)
 
 	RESOLVE(creat64);
 	return otrunc_done(REAL(creat64)(path, mode), old_size, &st);
+}
+
+/*
+ * fopen(path, "w...") opens with O_TRUNC inside libc, past the open()
+ * above: the truncation is seen here instead.
+ */
+static int fopen_flags(const char *mode)
+{
+	return mode && mode[0] == 'w' ? O_TRUNC : 0;
+}
+
+static FILE *fopen_done(FILE *f, off_t old_size, const struct stat *st)
+{
+	if (f && old_size > 0)
+		kvmsim_host_inode_truncated(st->st_dev, st->st_ino, old_size, 0);
+	return f;
+}
+
+FILE *fopen(const char *path, const char *mode)
+{
+	struct stat st;
+	off_t old_size = otrunc_size_before(AT_FDCWD, path, fopen_flags(mode), &st);
+
+	RESOLVE(fopen);
+	return fopen_done(REAL(fopen)(path, mode), old_size, &st);
+}
+
+FILE *fopen64(const char *path, const char *mode)
+{
+	struct stat st;
+	off_t old_size = otrunc_size_before(AT_FDCWD, path, fopen_flags(mode), &st);
+
+	RESOLVE(fopen64);
+	return fopen_done(REAL(fopen64)(path, mode), old_size, &st);
+}
+
+FILE *freopen(const char *path, const char *mode, FILE *stream)
+{
+	struct stat st;
+	off_t old_size = otrunc_size_before(AT_FDCWD, path, fopen_flags(mode), &st);
+
+	RESOLVE(freopen);
+	return fopen_done(REAL(freopen)(path, mode, stream), old_size, &st);
+}
+
+FILE *freopen64(const char *path, const char *mode, FILE *stream)
+{
+	struct stat st;
+	off_t old_size = otrunc_size_before(AT_FDCWD, path, fopen_flags(mode), &st);
+
+	RESOLVE(freopen64);
+	return fopen_done(REAL(freopen64)(path, mode, stream), old_size, &st);
 }
 
 /* truncate(2) by path: what ftruncate does, for the file the path names */

@@ -16,9 +16,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 1 ] || { echo "usage: $0 BINDIR [NAME...]" >&2; exit 2; }
 bindir=$1
 shift
-[ $# -gt 0 ] || set -- vmm-long-2m vmm-prot32 vmm-real16 vmm-mmio \
-	vmm-readonly vmm-backing vmm-errno vmm-exceptions vmm-apf vmm-dirty-log vmm-gmem \
-	vmm-modes vmm-code-rewrite vmm-gp-twice vmm-irq vmm-lapic
+# no NAME: every program (each tests/vmm/vmm-NAME-guest.S)
+if [ $# -eq 0 ]; then
+	for guest in "$here"/vmm-*-guest.S; do
+		name=${guest##*/}
+		set -- "$@" "${name%-guest.S}"
+	done
+fi
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Guest for vmm-hostile: 64-bit code at 0x8000.  Four one-page memslots
- * at 0x400000, 0x500000, 0x600000, 0x700000.  Phase 0 reads and writes
- * each (so the host pages are mapped into the guest); phases 1-4 read,
+ * Guest for vmm-hostile: 64-bit code at 0x8000.  Five one-page memslots
+ * at 0x400000, 0x500000, 0x600000, 0x700000, 0x800000.  Phase 0 reads and
+ * writes each (so the host pages are mapped into the guest); phases 1-5 read,
  * write and read back one slot each, after the VMM changed its backing.
  * Every value read goes out on port 0x70; the guest halts after each
  * phase.
@@ -25,6 +25,7 @@ guest_hostile_start:
 	touch	1, 0x11111111
 	touch	2, 0x12121212
 	touch	3, 0x13131313
+	touch	4, 0x14141414
 	hlt
 	touch	0, 0x20202020
 	hlt
@@ -33,6 +34,8 @@ guest_hostile_start:
 	touch	2, 0x22222222
 	hlt
 	touch	3, 0x23232323
+	hlt
+	touch	4, 0x24242424
 	hlt
 guest_hostile_end:
 

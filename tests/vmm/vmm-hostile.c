@@ -4,12 +4,13 @@
  * back, every way the mm allows, on the 65th VM of the process.
  *
  * 64 VMs are created (and kept) first, so the one that runs is the 65th.
- * Four one-page memslots; the guest maps them all (phase 0), then after
+ * Five one-page memslots; the guest maps them all (phase 0), then after
  * each change touches one slot (read, write, read back):
  *   1. mmap(MAP_FIXED, PROT_NONE) over the backing (an invalidation);
  *   2. the backing is a shared file mapping, truncated by path (truncate);
  *   3. the same, by open(O_TRUNC);
- *   4. the backing is munmap()ed (and nothing mapped in its place).
+ *   4. the backing is munmap()ed (and nothing mapped in its place);
+ *   5. the backing is a shared file mapping, emptied by fopen(path, "w").
  * Whatever KVM reports is recorded: MMIO exits (reads answered with
  * 0xa0, 0xa1, ...), or a failing KVM_RUN (errno, exit_reason), after
  * which the VMM maps a fresh zeroed page at the slot's address
@@ -33,13 +34,13 @@
 #define CODE_GPA	0x8000
 #define SLOT_GPA(n)	(0x400000 + (n) * 0x100000ull)
 #define PAGE		0x1000
-#define NR_SLOTS	4
+#define NR_SLOTS	5
 #define EXTRA_VMS	64
 
 extern const char guest_hostile_start[], guest_hostile_end[];
 
 static char *slot_mem[NR_SLOTS];
-static char file_path[2][64];
+static char file_path[3][64];
 
 static void fresh_page(int n)
 {
@@ -98,6 +99,7 @@ static void run_phase(struct vmm *v, int n, uint8_t *seed)
 int main(void)
 {
 	int extra[EXTRA_VMS], kvm_fd, fd;
+	FILE *f;
 	uint8_t seed = 0xa0;
 	struct vmm v;
 	char *ram;
@@ -117,6 +119,7 @@ int main(void)
 	slot_mem[1] = file_page(0, 0x5a);
 	slot_mem[2] = file_page(1, 0x6b);
 	slot_mem[3] = vmm_alloc(PAGE);
+	slot_mem[4] = file_page(2, 0x7c);
 	for (int n = 0; n < NR_SLOTS; n++)
 		vmm_set_slot(&v, 1 + n, 0, SLOT_GPA(n), PAGE, slot_mem[n]);
 	vmm_load(ram, CODE_GPA, guest_hostile_start, guest_hostile_end);
@@ -148,8 +151,15 @@ int main(void)
 	munmap(slot_mem[3], PAGE);
 	run_phase(&v, 3, &seed);
 
+	printf("## phase 5: slot 4's file opened by fopen(\"w\")\n");
+	f = fopen(file_path[2], "w");
+	if (!f)
+		fatal("fopen(w): errno=%s", errno_name(errno));
+	fclose(f);
+	run_phase(&v, 4, &seed);
+
 	vmm_print_regs(&v);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		unlink(file_path[i]);
 	for (int i = 0; i < EXTRA_VMS; i++)
 		close(extra[i]);

@@ -47,6 +47,7 @@ void sim_sched_reset(void)
 	sim_rt.nrun = 0;
 	sim_rt.ntimers = 0;
 	sim_rt.decisions = 0;
+	sim_rt.switches = 0;
 	sim_rt.in_sched = false;
 }
 
@@ -150,6 +151,11 @@ const char *sim_strategy_name(void)
 uint64_t sim_decisions(void)
 {
 	return sim_rt.decisions;
+}
+
+uint64_t sim_switches(void)
+{
+	return sim_rt.switches;
 }
 
 /* ---- deadlock ---- */
@@ -316,6 +322,7 @@ void sim_schedule(struct sim_actor *prev, enum sim_sched_kind kind,
 	next = pick_next(prev, kind, point);
 	sim_rt.in_sched = false;
 	if (next != prev) {
+		sim_rt.switches++;
 		sim_timeline_switch(prev, point);
 		sim_fiber_switch(prev, next);
 		sim_reap_dead();

@@ -188,6 +188,8 @@ extern const struct sim_strategy sim_strategy_random;
 void sim_set_strategy(const struct sim_strategy *s);
 const char *sim_strategy_name(void);
 uint64_t sim_decisions(void);
+/* Context switches so far: unchanged means no other actor ran meanwhile. */
+uint64_t sim_switches(void);
 
 /*
  * The scheduler's own random stream, derived from the seed but separate

@@ -77,6 +77,7 @@ struct sim_runtime {
 	int unreaped;			/* dead actors whose stack is mapped */
 	size_t stack_size;
 	uint64_t decisions;
+	uint64_t switches;	/* times another actor was switched to */
 	struct sim_strategy strategy;
 	void (*deadlock_fn)(void *opaque);
 	void *deadlock_opaque;

@@ -125,6 +125,8 @@ struct kvm_x86_uc {
 	size_t nr_hooks;
 	struct code_page *code;
 	int nr_code;
+	/* sim_switches() when the code pages were last compared (x86.c) */
+	uint64_t code_checked_at;
 	/* linear pages scanned for them since the last TLB flush */
 	struct gfn_set scanned;
 	/* the last code page read for decoding, valid until a TLB flush */

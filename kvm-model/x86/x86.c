@@ -771,6 +771,12 @@ static void clear_resume_flag(struct kvm_vcpu *vcpu)
 		x86_reg_write(vcpu, UC_X86_REG_RFLAGS, fl & ~X86_EFLAGS_RF);
 }
 
+static int check_code(struct kvm_vcpu *vcpu)
+{
+	to_uc(vcpu)->code_checked_at = sim_switches();
+	return x86_check_code(vcpu);
+}
+
 int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -809,7 +815,7 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		return r;
 	/* code the VMM (or anyone but this engine) rewrote since the last run */
 	if (!r)
-		r = x86_check_code(vcpu);
+		r = check_code(vcpu);
 	if (r > 0)
 		goto out;
 	do {
@@ -822,6 +828,9 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 			continue;
 		}
 		r = kvm_x86_prepare_entry(vcpu);
+		/* another actor ran since the check: another vCPU or a VMM thread may have written code */
+		if (!r && sim_switches() != to_uc(vcpu)->code_checked_at)
+			r = check_code(vcpu);
 		if (!r)
 			r = vcpu_enter_guest(vcpu);
 	} while (r == 0);

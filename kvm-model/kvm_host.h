@@ -168,6 +168,11 @@ struct pending_string_pio {
 	int size;
 	uint32_t count;
 	uint64_t addr;		/* linear address of the first element */
+	/*
+	 * The emulator's PIO read-ahead buffer (struct read_cache): INS data
+	 * goes through it, and what an exit did not refill stays from before.
+	 */
+	uint8_t read_ahead[1024];
 };
 
 struct kvm_vcpu {
@@ -194,7 +199,6 @@ struct kvm_vcpu {
 	/* completion of the previous exit (complete_userspace_io) */
 	enum pending_kind pending;
 	uint64_t pending_rip_next;
-	uint64_t pending_rax;
 	int pending_size;
 	struct pending_string_pio pending_string;
 

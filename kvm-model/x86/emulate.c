@@ -560,14 +560,32 @@ static void emulate_cpuid(struct kvm_vcpu *vcpu)
 	x86_reg_write(vcpu, UC_X86_REG_RDX, e ? e->edx : 0);
 }
 
-static int string_pio_size(unsigned id)
+/*
+ * Element size of INS/OUTS (0: not one): 6c/6e are bytes; 6d/6f are the
+ * operand size, 16 bits in 16-bit code and 32 elsewhere, the other one
+ * with a 0x66 prefix (capstone's id says INSD for `66 6d` in 64-bit
+ * code, so the encoding decides).
+ */
+static int string_pio_size(struct kvm_vcpu *vcpu, const cs_insn *insn)
 {
-	switch (id) {
-	case X86_INS_INSB: case X86_INS_OUTSB: return 1;
-	case X86_INS_INSW: case X86_INS_OUTSW: return 2;
-	case X86_INS_INSD: case X86_INS_OUTSD: return 4;
+	bool op16;
+
+	const cs_x86 *x = &insn->detail->x86;
+
+	switch (insn->id) {
+	case X86_INS_INSB: case X86_INS_OUTSB:
+	case X86_INS_INSW: case X86_INS_OUTSW:
+	case X86_INS_INSD: case X86_INS_OUTSD:
+		break;
+	default:
+		return 0;
 	}
-	return 0;
+	if (x->opcode[0] == 0x6c || x->opcode[0] == 0x6e)
+		return 1;
+	op16 = x86_cpu_mode(vcpu) == MODE_16;
+	if (x->prefix[2] == X86_PREFIX_OPSIZE)
+		op16 = !op16;
+	return op16 ? 2 : 4;
 }
 
 #define COPY_OK	INT_MIN	/* copy_guest: no exception, no exit */
@@ -610,45 +628,101 @@ static int copy_guest(struct kvm_vcpu *vcpu, uint64_t addr, void *buf, size_t le
 	return COPY_OK;
 }
 
+/* The emulator's PIO read-ahead buffer (struct read_cache's data[]). */
+#define PIO_READ_AHEAD	sizeof(((struct pending_string_pio *)0)->read_ahead)
+
+/* rCX as the address size masks it (address_mask). */
+static uint64_t string_count(struct kvm_vcpu *vcpu)
+{
+	uint64_t rcx = x86_reg_read(vcpu, UC_X86_REG_RCX);
+
+	return x86_long_mode(vcpu) ? rcx : (uint32_t)rcx;
+}
+
 /*
- * INS/OUTS: one KVM_EXIT_IO carrying `count` elements in the data page, as
- * the emulator's string PIO does; the registers move on completion.
+ * How many INS elements one exit asks for (pio_in_emulated): what rCX
+ * says, at most the read-ahead buffer, and at most the bytes left in the
+ * destination's page (to its start with EFLAGS.DF set; counted in bytes,
+ * not elements, as KVM does), at least one.
+ */
+static uint32_t ins_batch(struct kvm_vcpu *vcpu, const struct pending_string_pio *ps)
+{
+	uint64_t rdi = x86_reg_read(vcpu, UC_X86_REG_RDI);
+	uint64_t n = ps->rep ? string_count(vcpu) : 1;
+	uint64_t in_page = ps->down ? rdi & (PAGE_SIZE - 1) :
+				      PAGE_SIZE - (rdi & (PAGE_SIZE - 1));
+
+	if (n > in_page)
+		n = in_page;
+	if (n > (uint64_t)(PIO_READ_AHEAD / ps->size))
+		n = PIO_READ_AHEAD / ps->size;
+	return n ? n : 1;
+}
+
+/*
+ * Move `count` string elements between guest linear memory at `base`
+ * (the first element's address) and buf: upwards, or with EFLAGS.DF set
+ * downwards, element i at base - i * size while buf stays in order.
+ */
+static int copy_string(struct kvm_vcpu *vcpu, const struct pending_string_pio *ps,
+		       uint64_t base, void *buf, uint32_t count, bool to_guest)
+{
+	if (!ps->down)
+		return copy_guest(vcpu, base, buf, (size_t)count * ps->size, to_guest);
+	for (uint32_t i = 0; i < count; i++) {
+		int r = copy_guest(vcpu, base - (uint64_t)i * ps->size,
+				   (char *)buf + (size_t)i * ps->size, ps->size, to_guest);
+
+		if (r != COPY_OK)
+			return r;
+	}
+	return COPY_OK;
+}
+
+static uint64_t string_base(struct kvm_vcpu *vcpu, bool in)
+{
+	bool lm = x86_long_mode(vcpu);
+
+	return in ? x86_reg_read(vcpu, UC_X86_REG_RDI) + (lm ? 0 : vcpu->sregs.es.base) :
+		    x86_reg_read(vcpu, UC_X86_REG_RSI) + (lm ? 0 : vcpu->sregs.ds.base);
+}
+
+/*
+ * INS/OUTS: one KVM_EXIT_IO carrying `count` elements in the data page.
+ * INS asks for what the emulator's read-ahead asks (ins_batch); OUTS
+ * sends up to a page of elements.  The registers move on completion.
  */
 static int emulate_string_pio(struct kvm_vcpu *vcpu, const cs_insn *insn)
 {
 	struct pending_string_pio *ps = &vcpu->pending_string;
 	struct kvm_run *run = vcpu->run;
-	bool lm = x86_long_mode(vcpu);
-	int size = string_pio_size(insn->id);
-	uint64_t count = 1, base;
+	int size = string_pio_size(vcpu, insn);
+	uint64_t count = 1;
 	int r;
 
-	*ps = (struct pending_string_pio){
-		.in = insn->id == X86_INS_INSB || insn->id == X86_INS_INSW ||
-		      insn->id == X86_INS_INSD,
-		.rep = insn->detail->x86.prefix[0] == X86_PREFIX_REP,
-		.down = x86_reg_read(vcpu, UC_X86_REG_RFLAGS) & (1u << 10),
-		.size = size,
-	};
+	/* field by field: read_ahead keeps what earlier INS left in it */
+	ps->in = insn->id == X86_INS_INSB || insn->id == X86_INS_INSW ||
+		 insn->id == X86_INS_INSD;
+	ps->rep = insn->detail->x86.prefix[0] == X86_PREFIX_REP;
+	ps->down = x86_reg_read(vcpu, UC_X86_REG_RFLAGS) & (1u << 10);
+	ps->size = size;
 	if (ps->rep) {
-		count = x86_reg_read(vcpu, UC_X86_REG_RCX);
-		if (!lm)
-			count = (uint32_t)count;
+		count = string_count(vcpu);
 		if (!count) {
 			x86_reg_write(vcpu, UC_X86_REG_RIP, insn->address + insn->size);
 			return 0;
 		}
 	}
-	if (count > PAGE_SIZE / size)
+	if (ps->in)
+		count = ins_batch(vcpu, ps);
+	else if (count > PAGE_SIZE / size)
 		count = PAGE_SIZE / size;
-	base = ps->in ? x86_reg_read(vcpu, UC_X86_REG_RDI) + (lm ? 0 : vcpu->sregs.es.base) :
-			x86_reg_read(vcpu, UC_X86_REG_RSI) + (lm ? 0 : vcpu->sregs.ds.base);
 	ps->count = count;
-	ps->addr = ps->down ? base - (count - 1) * size : base;
+	ps->addr = string_base(vcpu, ps->in);
 	if (!ps->in) {
 		/* the data is read before the exit is set up, as the emulator does */
-		r = copy_guest(vcpu, ps->addr, (char *)run + KVM_PIO_PAGE_OFFSET * PAGE_SIZE,
-			       count * size, false);
+		r = copy_string(vcpu, ps, ps->addr,
+				(char *)run + KVM_PIO_PAGE_OFFSET * PAGE_SIZE, count, false);
 		if (r != COPY_OK)
 			return r;
 	}
@@ -663,32 +737,47 @@ static int emulate_string_pio(struct kvm_vcpu *vcpu, const cs_insn *insn)
 	return 1;
 }
 
-/* Completion of INS/OUTS: store INS data, advance rSI/rDI, count rCX down. */
+/*
+ * Completion of INS/OUTS: store INS data, advance rSI/rDI, count rCX down.
+ * The VMM may have changed rCX (or rDI) since the exit; as the emulator
+ * restarted on the instruction does, INS re-reads them: rCX now zero
+ * ends the instruction with nothing stored, otherwise it stores what
+ * ins_batch says now (elements past those the exit asked for are what the
+ * read-ahead buffer held from earlier INS), and OUTS never counts rCX
+ * below zero.
+ */
 int x86_complete_string_pio(struct kvm_vcpu *vcpu)
 {
 	struct pending_string_pio *ps = &vcpu->pending_string;
 	int reg = ps->in ? UC_X86_REG_RDI : UC_X86_REG_RSI;
-	int64_t step = (int64_t)ps->count * ps->size * (ps->down ? -1 : 1);
-	uint64_t rcx;
+	uint64_t rcx = ps->rep ? string_count(vcpu) : 1;
+	uint32_t n = ps->count;
 	int r;
 
 	vcpu->pending = PENDING_NONE;
+	if (!rcx) {
+		x86_reg_write(vcpu, UC_X86_REG_RIP, vcpu->pending_rip_next);
+		return 0;
+	}
 	if (ps->in) {
-		r = copy_guest(vcpu, ps->addr,
-			       (char *)vcpu->run + KVM_PIO_PAGE_OFFSET * PAGE_SIZE,
-			       (size_t)ps->count * ps->size, true);
+		memcpy(ps->read_ahead, (char *)vcpu->run + KVM_PIO_PAGE_OFFSET * PAGE_SIZE,
+		       (size_t)ps->count * ps->size);
+		n = ins_batch(vcpu, ps);
+		r = copy_string(vcpu, ps, string_base(vcpu, true), ps->read_ahead, n, true);
 		if (r != COPY_OK)
 			return r;
+	} else if (n > rcx) {
+		n = rcx;
 	}
-	x86_reg_write(vcpu, reg, x86_reg_read(vcpu, reg) + step);
+	x86_reg_write(vcpu, reg, x86_reg_read(vcpu, reg) +
+			(int64_t)n * ps->size * (ps->down ? -1 : 1));
 	if (!ps->rep) {
 		x86_reg_write(vcpu, UC_X86_REG_RIP, vcpu->pending_rip_next);
 		return 0;
 	}
-	rcx = x86_reg_read(vcpu, UC_X86_REG_RCX) - ps->count;
-	x86_reg_write(vcpu, UC_X86_REG_RCX, rcx);
+	x86_reg_write(vcpu, UC_X86_REG_RCX, x86_reg_read(vcpu, UC_X86_REG_RCX) - n);
 	/* more elements left: the instruction runs again */
-	if (!(x86_long_mode(vcpu) ? rcx : (uint32_t)rcx))
+	if (rcx == n)
 		x86_reg_write(vcpu, UC_X86_REG_RIP, vcpu->pending_rip_next);
 	return 0;
 }
@@ -798,7 +887,7 @@ static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 		*skip = false;
 		if (!io_allowed(vcpu))
 			return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
-		return string_pio_size(insn->id) ? emulate_string_pio(vcpu, insn) :
+		return string_pio_size(vcpu, insn) ? emulate_string_pio(vcpu, insn) :
 						   emulate_pio(vcpu, insn);
 	case X86_INS_CLTS:
 		return set_control(vcpu, vcpu->sregs.cr0 & ~X86_CR0_TS,

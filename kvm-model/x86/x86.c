@@ -395,12 +395,18 @@ int kvm_arch_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *r)
 		r->rip, r->rflags | 2,
 	};
 
+	bool moved = x86_reg_read(vcpu, UC_X86_REG_RIP) != r->rip;
+
 	for (int i = 0; i < NR_GPRS; i++)
 		x86_reg_write(vcpu, gpr_ids[i], v[i]);
 	x86_clear_exception_state(vcpu);
-	/* a pending completion no longer applies to an overwritten RIP */
-	if (vcpu->pending == PENDING_PIO_OUT || vcpu->pending == PENDING_PIO_IN ||
-	    vcpu->pending == PENDING_PIO_STRING)
+	/*
+	 * A pending PIO completion no longer applies once RIP moved
+	 * (complete_fast_pio_out/in compare the linear RIP); with RIP
+	 * unchanged it still runs, with the registers as now set.
+	 */
+	if (moved && (vcpu->pending == PENDING_PIO_OUT || vcpu->pending == PENDING_PIO_IN ||
+		      vcpu->pending == PENDING_PIO_STRING))
 		vcpu->pending = PENDING_NONE;
 	return 0;
 }
@@ -637,7 +643,6 @@ int kvm_fast_pio(struct kvm_vcpu *vcpu, bool in, uint16_t port, int size, uint64
 	run->io.count = 1;
 	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
 	if (in) {
-		vcpu->pending_rax = rax;
 		vcpu->pending = PENDING_PIO_IN;
 	} else {
 		memcpy((char *)run + run->io.data_offset, &rax, size);
@@ -664,8 +669,8 @@ static int complete_userspace_io(struct kvm_vcpu *vcpu)
 	case PENDING_NONE:
 		return 0;
 	case PENDING_PIO_IN:
-		/* sizes below 4 merge into rAX, size 4 zero-extends */
-		val = vcpu->pending_size < 4 ? vcpu->pending_rax : 0;
+		/* sizes below 4 merge into rAX as it is now, size 4 zero-extends */
+		val = vcpu->pending_size < 4 ? x86_reg_read(vcpu, UC_X86_REG_RAX) : 0;
 		memcpy(&val, (char *)run + KVM_PIO_PAGE_OFFSET * PAGE_SIZE,
 		       vcpu->pending_size);
 		x86_reg_write(vcpu, UC_X86_REG_RAX, val);

@@ -628,7 +628,10 @@ int pthread_spin_unlock(pthread_spinlock_t *l)
 	return posix_spin_unlock(l);
 }
 
-/* ---- unnamed semaphores (sem_init after posix_init); others stay real ---- */
+/*
+ * ---- unnamed semaphores (sem_init after posix_init, or a zeroed sem_t);
+ * others stay real ----
+ */
 
 REAL_DECL(int, sem_init, sem_t *, int, unsigned int);
 REAL_DECL(int, sem_destroy, sem_t *);
@@ -639,6 +642,7 @@ REAL_DECL(int, sem_clockwait, sem_t *, clockid_t, const struct timespec *);
 REAL_DECL(int, sem_post, sem_t *);
 REAL_DECL(int, sem_getvalue, sem_t *, int *);
 REAL_DECL(sem_t *, sem_open, const char *, int, ...);
+REAL_DECL(int, sem_close, sem_t *);
 
 int sem_init(sem_t *s, int pshared, unsigned int value)
 {
@@ -656,42 +660,42 @@ int sem_destroy(sem_t *s)
 
 int sem_wait(sem_t *s)
 {
-	if (!ACTIVE() || !posix_sem_known(s))
+	if (!ACTIVE() || !posix_sem_adopt(s))
 		return REAL(sem_wait)(s);
 	return (int)ret_errno(posix_sem_timedwait(s, CLOCK_REALTIME, NULL));
 }
 
 int sem_trywait(sem_t *s)
 {
-	if (!ACTIVE() || !posix_sem_known(s))
+	if (!ACTIVE() || !posix_sem_adopt(s))
 		return REAL(sem_trywait)(s);
 	return (int)ret_errno(posix_sem_trywait(s));
 }
 
 int sem_timedwait(sem_t *s, const struct timespec *abstime)
 {
-	if (!ACTIVE() || !posix_sem_known(s))
+	if (!ACTIVE() || !posix_sem_adopt(s))
 		return REAL(sem_timedwait)(s, abstime);
 	return (int)ret_errno(posix_sem_timedwait(s, CLOCK_REALTIME, abstime));
 }
 
 int sem_clockwait(sem_t *s, clockid_t clk, const struct timespec *abstime)
 {
-	if (!ACTIVE() || !posix_sem_known(s))
+	if (!ACTIVE() || !posix_sem_adopt(s))
 		return REAL(sem_clockwait)(s, clk, abstime);
 	return (int)ret_errno(posix_sem_timedwait(s, clk, abstime));
 }
 
 int sem_post(sem_t *s)
 {
-	if (!ACTIVE() || !posix_sem_known(s))
+	if (!ACTIVE() || !posix_sem_adopt(s))
 		return REAL(sem_post)(s);
 	return (int)ret_errno(posix_sem_post(s));
 }
 
 int sem_getvalue(sem_t *s, int *value)
 {
-	if (!ACTIVE() || !posix_sem_known(s))
+	if (!ACTIVE() || !posix_sem_adopt(s))
 		return REAL(sem_getvalue)(s, value);
 	return (int)ret_errno(posix_sem_getvalue(s, value));
 }
@@ -706,6 +710,7 @@ sem_t *sem_open(const char *name, int oflag, ...)
 	va_list ap;
 	mode_t mode;
 	unsigned int value;
+	sem_t *s;
 
 	va_start(ap, oflag);
 	mode = va_arg(ap, mode_t);
@@ -713,7 +718,17 @@ sem_t *sem_open(const char *name, int oflag, ...)
 	va_end(ap);
 	if (ACTIVE())
 		posix_warn_once("sem_open", "a named semaphore stays real; waiting on it blocks every simulated thread");
-	return REAL(sem_open)(name, oflag, mode, value);
+	s = REAL(sem_open)(name, oflag, mode, value);
+	if (ACTIVE() && s != SEM_FAILED)
+		posix_sem_opened(s, true);
+	return s;
+}
+
+int sem_close(sem_t *s)
+{
+	if (ACTIVE())
+		posix_sem_opened(s, false);
+	return REAL(sem_close)(s);
 }
 
 REAL_DECL(int, sched_yield, void);

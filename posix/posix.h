@@ -140,6 +140,13 @@ int posix_spin_unlock(pthread_spinlock_t *l);
 int posix_sem_init(sem_t *s, unsigned int value);
 /* Made by posix_sem_init (not sem_open, not before posix_init)? */
 bool posix_sem_known(sem_t *s);
+/*
+ * Known, or a never-initialized all-zero sem_t (value 0, as glibc sees
+ * it) that this call adopts?  False for a named or otherwise real one.
+ */
+bool posix_sem_adopt(sem_t *s);
+/* sem_open returned s (open), or sem_close closed it: it stays real. */
+void posix_sem_opened(sem_t *s, bool open);
 int posix_sem_destroy(sem_t *s);
 int posix_sem_trywait(sem_t *s);
 /* abstime on clock clk, NULL: sem_wait */

@@ -4,11 +4,17 @@
  * sleepers in a side table keyed by the sem_t's address.  sem_post wakes
  * the first sleeper, which takes a unit when it runs (it may find it
  * taken by a thread that got there first, and sleeps again).
+ *
+ * A sem_t nobody sem_init'ed but whose bytes are all zero (a static
+ * `sem_t s;`) is a semaphore of value 0 to glibc, which keeps the count
+ * in the object itself: the model adopts it on first use.  Named
+ * semaphores (sem_open) stay real: they are remembered until sem_close.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "posix/objtab.h"
 #include "posix/posix.h"
@@ -21,6 +27,7 @@ struct posix_sem {
 };
 
 static struct objtab sems;
+static struct objtab named;
 
 static struct posix_sem *sem_find(sem_t *s)
 {
@@ -30,6 +37,31 @@ static struct posix_sem *sem_find(sem_t *s)
 bool posix_sem_known(sem_t *s)
 {
 	return sem_find(s) != NULL;
+}
+
+void posix_sem_opened(sem_t *s, bool open)
+{
+	if (open)
+		objtab_get(&named, s, sizeof(struct objent));
+	else
+		free(objtab_remove(&named, s));
+}
+
+static bool sem_zeroed(const sem_t *s)
+{
+	static const sem_t zero;
+
+	return !memcmp(s, &zero, sizeof(zero));
+}
+
+bool posix_sem_adopt(sem_t *s)
+{
+	if (sem_find(s))
+		return true;
+	if (objtab_find(&named, s) || !sem_zeroed(s))
+		return false;
+	posix_sem_init(s, 0);
+	return true;
 }
 
 int posix_sem_init(sem_t *s, unsigned int value)

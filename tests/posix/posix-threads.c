@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Threads and locks: join values, detach/join errors, names, once,
- * barriers, mutex kinds and their errnos, timed locks, rwlocks, and a
+ * barriers, mutex kinds and their errnos, timed locks, rwlocks,
+ * semaphores (one a zeroed static sem_t never sem_init'ed), and a
  * main thread that ends with pthread_exit.  Plain libc + pthreads: the
  * output is the same natively and under kvmsim.
  */
@@ -246,6 +247,34 @@ static void test_semaphores(void)
 	sem_destroy(&slots);
 }
 
+/* Never sem_init'ed: all zero, a semaphore of value 0 to glibc. */
+static sem_t zeroed;
+
+static void *zeroed_poster(void *arg)
+{
+	sem_post(&zeroed);
+	return NULL;
+}
+
+static void test_zeroed_semaphore(void)
+{
+	struct timespec ts;
+	pthread_t t;
+	int v = -1, r;
+
+	sem_getvalue(&zeroed, &v);
+	r = sem_trywait(&zeroed);
+	printf("zeroed sem_t: value %d, trywait %d %s\n", v, r, strerror(errno));
+	pthread_create(&t, NULL, zeroed_poster, NULL);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 2;
+	v = sem_timedwait(&zeroed, &ts);
+	printf("zeroed sem_t: timedwait for a post %d\n", v);
+	pthread_join(t, NULL);
+	sem_getvalue(&zeroed, &v);
+	printf("zeroed sem_t: value %d\n", v);
+}
+
 static pthread_key_t key;
 static int destructed;
 
@@ -300,6 +329,7 @@ int main(void)
 	test_mutex_kinds();
 	test_rwlock();
 	test_semaphores();
+	test_zeroed_semaphore();
 	test_keys();
 	pthread_create(&t, NULL, last_words, NULL);
 	pthread_detach(t);

@@ -22,6 +22,7 @@
 #include <linux/kvm.h>
 
 #include "kvm-model/x86/uc_internal.h"
+#include "kvm-model/x86/x86_state.h"
 
 #define X86_EFLAGS_IF	(1ull << 9)
 #define NMI_VECTOR	2
@@ -112,6 +113,10 @@ int kvm_x86_inject_queued_events(struct kvm_vcpu *vcpu)
 	struct kvm_x86_events *ev = vcpu_events(vcpu);
 	int vector = ev->interrupt_nr, r;
 
+	/* a queued exception first, as kvm_check_and_inject_events does */
+	r = kvm_deliver_queued_exception(vcpu);
+	if (r)
+		return r;
 	if (vector >= 0) {
 		ev->interrupt_nr = -1;
 		r = kvm_inject_irq(vcpu, vector);

@@ -187,6 +187,12 @@ int x86_emulate_special(struct kvm_vcpu *vcpu);
 int kvm_inject_exception(struct kvm_vcpu *vcpu, int vector, bool has_error,
 			 uint32_t error_code, bool is_trap);
 int x86_handle_invalid_insn(struct kvm_vcpu *vcpu);
+
+/* emulation_failure.c */
+/* Would KVM's emulator run the MMIO access of the instruction at lin? */
+bool x86_emulator_can_mmio(struct kvm_vcpu *vcpu, uint64_t lin);
+/* It cannot: an exit (1) or #UD for the guest, as KVM decides. */
+int handle_emulation_failure(struct kvm_vcpu *vcpu, uint64_t lin);
 /* An external interrupt through the guest's IDT (after the instruction). */
 int kvm_inject_irq(struct kvm_vcpu *vcpu, int vector);
 /* kvm_set_msr_common / kvm_get_msr_common: 0, or 1 for #GP. */

@@ -881,6 +881,8 @@ static int mmio_step_run(struct kvm_vcpu *vcpu, struct mmio_step *m)
 	if (insn_bounds(vcpu, &start, &next) <= 0)
 		return x86_internal_error(vcpu, "cannot decode the MMIO instruction at 0x%llx",
 					  (unsigned long long)start);
+	if (!x86_emulator_can_mmio(vcpu, start))
+		return handle_emulation_failure(vcpu, start);
 	uc_context_save(a->uc, a->step_ctx);
 	for (int tries = 0; tries < 8; tries++) {
 		err = step_once(vcpu, m, rip, start, next);

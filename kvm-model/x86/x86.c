@@ -400,6 +400,8 @@ int kvm_arch_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *r)
 	for (int i = 0; i < NR_GPRS; i++)
 		x86_reg_write(vcpu, gpr_ids[i], v[i]);
 	x86_clear_exception_state(vcpu);
+	/* __set_regs drops a queued exception */
+	kvm_drop_queued_exception(vcpu);
 	/*
 	 * A pending PIO completion no longer applies once RIP moved
 	 * (complete_fast_pio_out/in compare the linear RIP); with RIP

@@ -195,6 +195,7 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_SET_BOOT_CPU_ID:
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
+	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
 		return 1;
 	case KVM_CAP_X2APIC_API:
 		return KVM_X2APIC_API_VALID_FLAGS;
@@ -277,6 +278,8 @@ static int kvm_arch_vm_enable_cap(struct kvm *kvm, struct kvm_enable_cap *cap)
 			return -EINVAL;
 		kvm->x86->apic_bus_cycle_ns = cap->args[0];
 		return 0;
+	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
+		return kvm_enable_exit_on_emulation_failure(kvm, cap->args[0]);
 	case KVM_CAP_MAX_VCPU_ID:
 		if (cap->args[0] > KVM_MAX_VCPU_IDS || kvm->x86->bsp_vcpu_id > cap->args[0])
 			return -EINVAL;

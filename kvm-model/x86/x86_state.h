@@ -45,6 +45,10 @@ struct x86_vcpu_state {
 	int hypercall_pending;
 	bool hypercall_64;
 
+	/* emulation_failure.c: an exception KVM queued for the next entry */
+	bool exception_pending;
+	uint8_t exception_nr;
+
 	/* cpuid.c: KVM_SET_CPUID2 after the first run must not change it */
 	bool has_run;
 	/* cpuid.c: CR4 bits the vCPU's CPUID table reserves (0 before one is set) */
@@ -72,6 +76,7 @@ struct kvm_x86_vm_state {
 	bool guest_can_read_platform_info;
 	uint64_t disabled_quirks;
 	uint64_t hypercall_exit_enabled;	/* KVM_CAP_EXIT_HYPERCALL */
+	bool exit_on_emulation_error;	/* KVM_CAP_EXIT_ON_EMULATION_FAILURE */
 	uint64_t kvmclock_offset;	/* kvmclock = virtual ns + this */
 	uint64_t wall_clock;		/* MSR_KVM_WALL_CLOCK_NEW */
 	uint32_t wall_clock_version;
@@ -138,5 +143,10 @@ int kvm_enable_exit_hypercall(struct kvm *kvm, uint64_t mask);
 /* vcpu_state.c */
 long kvm_vcpu_ioctl_state(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg);
 bool kvm_vcpu_state_ioctl(unsigned int cmd);
+
+/* emulation_failure.c */
+int kvm_deliver_queued_exception(struct kvm_vcpu *vcpu);
+void kvm_drop_queued_exception(struct kvm_vcpu *vcpu);
+int kvm_enable_exit_on_emulation_failure(struct kvm *kvm, uint64_t arg);
 
 #endif

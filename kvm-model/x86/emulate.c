@@ -508,29 +508,27 @@ static int emulate_mov_cr(struct kvm_vcpu *vcpu, const cs_insn *insn)
 	return kvm_inject_exception(vcpu, UD_VECTOR, false, 0, false);
 }
 
-static int emulate_msr(struct kvm_vcpu *vcpu, bool write)
+/*
+ * RDMSR/WRMSR: EFER (unless filtered) changes the paging mode, so it
+ * stays here; every other MSR goes through msr_filter.c, which may exit.
+ */
+static int emulate_msr(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 {
+	bool write = insn->id == X86_INS_WRMSR;
 	uint32_t idx = (uint32_t)x86_reg_read(vcpu, UC_X86_REG_RCX);
 	uint64_t v = ((uint64_t)(uint32_t)x86_reg_read(vcpu, UC_X86_REG_RDX) << 32) |
 		     (uint32_t)x86_reg_read(vcpu, UC_X86_REG_RAX);
-	struct sim_ev *ev;
 
-	if (idx == MSR_EFER) {
+	if (idx == MSR_EFER &&
+	    kvm_msr_allowed(vcpu, idx, write ? KVM_MSR_FILTER_WRITE : KVM_MSR_FILTER_READ)) {
 		if (write)
 			return set_control(vcpu, vcpu->sregs.cr0, vcpu->sregs.cr4, v);
-		v = vcpu->sregs.efer;
-	} else if (write ? kvm_set_msr_common(vcpu, idx, v) :
-			   kvm_get_msr_common(vcpu, idx, &v)) {
-		ev = sim_ev_begin(write ? "kvm_msr_write_ex" : "kvm_msr_read_ex");
-		sim_ev_hex(ev, "msr", idx);
-		sim_ev_end(ev);
-		return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
+		x86_reg_write(vcpu, UC_X86_REG_RAX, (uint32_t)vcpu->sregs.efer);
+		x86_reg_write(vcpu, UC_X86_REG_RDX, vcpu->sregs.efer >> 32);
+		return 0;
 	}
-	if (!write) {
-		x86_reg_write(vcpu, UC_X86_REG_RAX, (uint32_t)v);
-		x86_reg_write(vcpu, UC_X86_REG_RDX, v >> 32);
-	}
-	return 0;
+	*skip = false;
+	return kvm_emulate_msr(vcpu, write, x86_reg_read(vcpu, UC_X86_REG_RIP) + insn->size);
 }
 
 static const struct kvm_cpuid_entry2 *find_cpuid(struct kvm_vcpu *vcpu,
@@ -864,7 +862,7 @@ static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 		return emulate_mov_cr(vcpu, insn);
 	case X86_INS_WRMSR:
 	case X86_INS_RDMSR:
-		return emulate_msr(vcpu, insn->id == X86_INS_WRMSR);
+		return emulate_msr(vcpu, insn, skip);
 	case X86_INS_RDTSC:
 	case X86_INS_RDTSCP:
 		tsc = kvm_read_l1_tsc(vcpu);

@@ -108,6 +108,7 @@ int handle_emulation_failure(struct kvm_vcpu *vcpu, uint64_t lin)
 		return kvm_inject_exception(vcpu, UD_VECTOR, false, 0, false);
 	s->exception_pending = true;
 	s->exception_nr = UD_VECTOR;
+	s->exception_has_error = false;
 	prepare_emulation_failure_exit(vcpu, lin);
 	return 1;
 }
@@ -120,7 +121,8 @@ int kvm_deliver_queued_exception(struct kvm_vcpu *vcpu)
 	if (!s || !s->exception_pending)
 		return 0;
 	s->exception_pending = false;
-	return kvm_inject_exception(vcpu, s->exception_nr, false, 0, false);
+	return kvm_inject_exception(vcpu, s->exception_nr, s->exception_has_error,
+				    s->exception_error_code, false);
 }
 
 /* KVM_SET_REGS (__set_regs) drops it; a bare vCPU of the unit tests has none. */

@@ -14,6 +14,7 @@
 #include "kvm-model/x86/x86_state.h"
 
 #define MSR_IA32_UCODE_REV		0x0000008b
+#define MSR_IA32_POWER_CTL		0x000001fc
 #define MSR_IA32_TSC_ADJUST		0x0000003b
 #define MSR_IA32_MTRRCAP		0x000000fe
 #define MSR_IA32_ARCH_CAPABILITIES	0x0000010a
@@ -62,6 +63,7 @@ static const uint32_t msrs_to_save[] = {
 	MSR_IA32_TSC_ADJUST, MSR_IA32_ARCH_CAPABILITIES, MSR_IA32_PERF_CAPABILITIES,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL, MSR_SMI_COUNT,
 	MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES, MSR_IA32_UCODE_REV, MSR_K7_HWCR,
+	MSR_IA32_POWER_CTL,
 };
 
 /* msr_based_features: what /dev/kvm's KVM_GET_MSRS answers */
@@ -364,6 +366,9 @@ static int set_msr_state(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t data, boo
 		if (host)
 			st->ucode_rev = data;
 		return 0;
+	case MSR_IA32_POWER_CTL:
+		st->power_ctl = data;
+		return 0;
 	case MSR_IA32_ARCH_CAPABILITIES:
 		if (!host || !guest_cpuid_has(vcpu, 7, 0, CPUID_EDX, 29))
 			return MSR_UNSUPPORTED;
@@ -442,6 +447,9 @@ static int get_msr_state(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data, bo
 		return 0;
 	case MSR_IA32_UCODE_REV:
 		*data = st->ucode_rev;
+		return 0;
+	case MSR_IA32_POWER_CTL:
+		*data = st->power_ctl;
 		return 0;
 	case MSR_IA32_ARCH_CAPABILITIES:
 		if (!host && !guest_cpuid_has(vcpu, 7, 0, CPUID_EDX, 29))
@@ -522,8 +530,11 @@ static int kvm_msr_access(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *v, bool
 	}
 	if (r != MSR_UNSUPPORTED)
 		return r;
+	/* the guest learns why (KVM_MSR_RET_UNSUPPORTED: msr_filter.c's exits) */
+	if (!host)
+		return MSR_UNSUPPORTED;
 	/* userspace may read, and write 0 to, any MSR KVM advertises */
-	return host && !*v && kvm_is_advertised_msr(idx) ? 0 : 1;
+	return !*v && kvm_is_advertised_msr(idx) ? 0 : 1;
 }
 
 int kvm_set_msr_common(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t data)

@@ -57,6 +57,8 @@ static long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long a
 	case KVM_GET_TSC_KHZ:
 	case KVM_SET_TSC_KHZ:
 		return kvm_vm_ioctl_tsc(kvm, cmd, arg);
+	case KVM_X86_SET_MSR_FILTER:
+		return kvm_vm_ioctl_set_msr_filter(kvm, (void *)arg);
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 		return kvm_vm_ioctl_clock(kvm, cmd, (void *)arg);
@@ -196,6 +198,8 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
+	case KVM_CAP_X86_USER_SPACE_MSR:
+	case KVM_CAP_X86_MSR_FILTER:
 		return 1;
 	case KVM_CAP_X2APIC_API:
 		return KVM_X2APIC_API_VALID_FLAGS;
@@ -247,6 +251,7 @@ static int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 
 static void kvm_arch_destroy_vm(struct kvm *kvm)
 {
+	kvm_x86_msr_filter_free(kvm);
 	free(kvm->x86);
 	kvm->x86 = NULL;
 }
@@ -280,6 +285,8 @@ static int kvm_arch_vm_enable_cap(struct kvm *kvm, struct kvm_enable_cap *cap)
 		return 0;
 	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
 		return kvm_enable_exit_on_emulation_failure(kvm, cap->args[0]);
+	case KVM_CAP_X86_USER_SPACE_MSR:
+		return kvm_enable_user_space_msr(kvm, cap->args[0]);
 	case KVM_CAP_MAX_VCPU_ID:
 		if (cap->args[0] > KVM_MAX_VCPU_IDS || kvm->x86->bsp_vcpu_id > cap->args[0])
 			return -EINVAL;
@@ -327,6 +334,7 @@ static int x86_vcpu_run(struct kvm_vcpu *vcpu)
 	int r;
 
 	kvm_complete_hypercall_exit(vcpu);
+	kvm_complete_msr_exit(vcpu);
 	/* KVM_REQ_CLOCK_UPDATE at every entry */
 	kvm_guest_time_update(vcpu);
 	r = kvm_x86_vcpu_run(vcpu);

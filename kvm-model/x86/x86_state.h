@@ -46,8 +46,13 @@ struct x86_vcpu_state {
 	bool hypercall_64;
 
 	/* emulation_failure.c: an exception KVM queued for the next entry */
-	bool exception_pending;
+	bool exception_pending, exception_has_error;
 	uint8_t exception_nr;
+	uint32_t exception_error_code;
+
+	/* msr_filter.c: a KVM_EXIT_X86_RDMSR/WRMSR waiting for its completion */
+	uint32_t msr_exit_pending;
+	uint64_t msr_exit_next_rip;
 
 	/* cpuid.c: KVM_SET_CPUID2 after the first run must not change it */
 	bool has_run;
@@ -63,7 +68,7 @@ struct x86_vcpu_state {
 	uint64_t hwcr, misc_features_enables, spec_ctrl, smi_count;
 	uint64_t mtrr_def_type, mtrr_fixed[11], mtrr_var[2 * KVM_NR_VAR_MTRR];
 	uint64_t mcg_cap, mcg_status, mcg_ctl, mce_banks[4 * KVM_MAX_MCE_BANKS];
-	uint64_t arch_capabilities, ucode_rev;
+	uint64_t arch_capabilities, ucode_rev, power_ctl;
 };
 
 struct kvm_x86_vm_state {
@@ -77,6 +82,8 @@ struct kvm_x86_vm_state {
 	uint64_t disabled_quirks;
 	uint64_t hypercall_exit_enabled;	/* KVM_CAP_EXIT_HYPERCALL */
 	bool exit_on_emulation_error;	/* KVM_CAP_EXIT_ON_EMULATION_FAILURE */
+	uint64_t user_space_msr_mask;	/* KVM_CAP_X86_USER_SPACE_MSR */
+	struct kvm_x86_msr_filter *msr_filter;	/* KVM_X86_SET_MSR_FILTER */
 	uint64_t kvmclock_offset;	/* kvmclock = virtual ns + this */
 	uint64_t wall_clock;		/* MSR_KVM_WALL_CLOCK_NEW */
 	uint32_t wall_clock_version;
@@ -143,6 +150,14 @@ int kvm_enable_exit_hypercall(struct kvm *kvm, uint64_t mask);
 /* vcpu_state.c */
 long kvm_vcpu_ioctl_state(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg);
 bool kvm_vcpu_state_ioctl(unsigned int cmd);
+
+/* msr_filter.c */
+int kvm_vm_ioctl_set_msr_filter(struct kvm *kvm, void *arg);
+void kvm_x86_msr_filter_free(struct kvm *kvm);
+int kvm_enable_user_space_msr(struct kvm *kvm, uint64_t mask);
+bool kvm_msr_allowed(struct kvm_vcpu *vcpu, uint32_t idx, uint32_t type);
+int kvm_emulate_msr(struct kvm_vcpu *vcpu, bool write, uint64_t next_rip);
+void kvm_complete_msr_exit(struct kvm_vcpu *vcpu);
 
 /* emulation_failure.c */
 int kvm_deliver_queued_exception(struct kvm_vcpu *vcpu);

@@ -19,6 +19,7 @@ guest_emul_start:
 	flds	(%rax)			/* with KVM_CAP_EXIT_ON_EMULATION_FAILURE */
 	in	$0x12, %al
 	mov	$MMIO + 8, %ebx
+	fninit				/* FCW 0x37f, whatever the reset state */
 	fnstcw	(%rbx)			/* d9 /7: emulated, an MMIO write of 2 bytes */
 	hlt
 guest_emul_ud:

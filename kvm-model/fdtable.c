@@ -218,6 +218,27 @@ void kvmsim_fd_mmapped(int fd, unsigned long start, size_t len)
 		kvm_gmem_vma_add(files[fd].obj, start, len);
 }
 
+/*
+ * kvm_vcpu_fault: page KVM_COALESCED_MMIO_PAGE_OFFSET of a vCPU mapping
+ * is the VM's one coalesced MMIO ring, not the vCPU's own page: mapped
+ * over it from the ring's memfd (x86 only; arm64 does not model it).
+ */
+void kvmsim_vcpu_mmap_ring(int fd, void *start, size_t len, int prot, int flags, off_t off)
+{
+#ifdef KVM_COALESCED_MMIO_PAGE_OFFSET
+	const off_t ring = KVM_COALESCED_MMIO_PAGE_OFFSET * PAGE_SIZE;
+	int memfd;
+
+	if (kvmsim_fd_kind(fd) != KVMSIM_FILE_VCPU || off > ring || off + (off_t)len <= ring)
+		return;
+	memfd = kvm_coalesced_mmio_memfd(((struct kvm_vcpu *)files[fd].obj)->kvm);
+	if (memfd >= 0)
+		mmap((char *)start + (ring - off), PAGE_SIZE, prot, flags | MAP_FIXED, memfd, 0);
+#else
+	(void)fd; (void)start; (void)len; (void)prot; (void)flags; (void)off;
+#endif
+}
+
 void kvmsim_fd_release(int fd)
 {
 	struct kvm_file f;

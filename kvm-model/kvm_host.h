@@ -151,6 +151,7 @@ struct kvm {
 	uint64_t memfault_exit_reasons;
 	bool irqchip_kernel;		/* KVM_CREATE_IRQCHIP: the LAPIC is in the kernel */
 	struct kvm_x86_vm_state *x86;	/* kvm-model/x86/x86_state.h */
+	struct kvm_coalesced_io *coalesced;	/* coalesced_mmio.c: zones and ring */
 };
 
 
@@ -341,6 +342,17 @@ int kvm_private_fd_bind(struct kvm *kvm, struct kvm_memory_slot *slot, int fd,
 void kvm_private_fd_fallocate(int fd, int mode, uint64_t off, uint64_t len);
 
 /* ---- uaccess.c: copies to and from the VMM's memory that fail with EFAULT ---- */
+/* coalesced_mmio.c */
+int kvm_coalesced_mmio_init(struct kvm *kvm);
+void kvm_coalesced_mmio_free(struct kvm *kvm);
+/* The ring page's memfd, mapped at KVM_COALESCED_MMIO_PAGE_OFFSET of every vCPU. */
+int kvm_coalesced_mmio_memfd(struct kvm *kvm);
+int kvm_vm_ioctl_register_coalesced_mmio(struct kvm *kvm, void *arg);
+int kvm_vm_ioctl_unregister_coalesced_mmio(struct kvm *kvm, void *arg);
+/* A guest write coalesced into the ring (true: no exit). */
+bool kvm_coalesced_io_write(struct kvm *kvm, bool pio, uint64_t addr, uint32_t len,
+			    const void *data);
+
 int copy_from_user(void *dst, const void *usrc, size_t n);
 int copy_to_user(void *udst, const void *src, size_t n);
 

@@ -82,6 +82,11 @@ struct kvm *kvm_create_vm(unsigned long type, int *err)
 		return NULL;
 	}
 	*err = kvm_arch()->init_vm(kvm, type);
+	if (!*err) {
+		*err = kvm_coalesced_mmio_init(kvm);
+		if (*err)
+			kvm_arch()->destroy_vm(kvm);
+	}
 	if (*err) {
 		tdp_mmu_destroy(kvm->tdp);
 		free(kvm);
@@ -153,6 +158,7 @@ void kvm_put_kvm(struct kvm *kvm)
 	kvm_unregister_vm(kvm);
 	kvm_free_memslots(kvm);
 	kvm_arch()->destroy_vm(kvm);
+	kvm_coalesced_mmio_free(kvm);
 	tdp_mmu_destroy(kvm->tdp);
 	gfn_set_free(&kvm->pt_gfns);
 	kvm_mem_attrs_free(kvm);

@@ -40,6 +40,7 @@ int kvmsim_fd_getfl(int fd, int flags);
 void kvmsim_fd_release(int fd);
 /* The real mmap of one of our fds succeeded at [start, start + len). */
 void kvmsim_fd_mmapped(int fd, unsigned long start, size_t len);
+void kvmsim_vcpu_mmap_ring(int fd, void *start, size_t len, int prot, int flags, off_t off);
 void kvmsim_fd_dup(int oldfd, int newfd);
 /* fallocate / ftruncate on one of our fds: 0 or -errno. */
 int kvmsim_fd_fallocate(int fd, int mode, off_t off, off_t len);

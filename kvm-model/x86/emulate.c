@@ -677,6 +677,18 @@ static int copy_string(struct kvm_vcpu *vcpu, const struct pending_string_pio *p
 	return COPY_OK;
 }
 
+static bool coalesce_string_out(struct kvm_vcpu *vcpu, const struct pending_string_pio *ps,
+				uint32_t count)
+{
+	const char *data = (const char *)vcpu->run + KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	uint16_t port = (uint16_t)x86_reg_read(vcpu, UC_X86_REG_RDX);
+
+	for (uint32_t i = 0; i < count; i++)
+		if (!kvm_coalesced_io_write(vcpu->kvm, true, port, ps->size, data + i * ps->size))
+			return false;
+	return true;
+}
+
 static uint64_t string_base(struct kvm_vcpu *vcpu, bool in)
 {
 	bool lm = x86_long_mode(vcpu);
@@ -717,12 +729,20 @@ static int emulate_string_pio(struct kvm_vcpu *vcpu, const cs_insn *insn)
 		count = PAGE_SIZE / size;
 	ps->count = count;
 	ps->addr = string_base(vcpu, ps->in);
+	vcpu->pending_rip_next = insn->address + insn->size;
 	if (!ps->in) {
 		/* the data is read before the exit is set up, as the emulator does */
 		r = copy_string(vcpu, ps, ps->addr,
 				(char *)run + KVM_PIO_PAGE_OFFSET * PAGE_SIZE, count, false);
 		if (r != COPY_OK)
 			return r;
+		/*
+		 * kernel_pio: every element taken by a coalesced PIO zone, no
+		 * exit; one refused and all of them go to userspace (those
+		 * already in the ring stay there, as in KVM).
+		 */
+		if (coalesce_string_out(vcpu, ps, count))
+			return x86_complete_string_pio(vcpu);
 	}
 	kvm_run_set_exit(vcpu, KVM_EXIT_IO);
 	run->io.direction = ps->in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
@@ -731,7 +751,6 @@ static int emulate_string_pio(struct kvm_vcpu *vcpu, const cs_insn *insn)
 	run->io.count = count;
 	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
 	vcpu->pending = PENDING_PIO_STRING;
-	vcpu->pending_rip_next = insn->address + insn->size;
 	return 1;
 }
 
@@ -844,6 +863,15 @@ static int emulate_pio(struct kvm_vcpu *vcpu, const cs_insn *insn)
 					  insn->op_str);
 	port = port_op->type == X86_OP_IMM ? (uint8_t)port_op->imm :
 	       (uint16_t)x86_reg_read(vcpu, UC_X86_REG_RDX);
+	if (!in) {
+		uint64_t rax = x86_reg_read(vcpu, UC_X86_REG_RAX);
+
+		/* kernel_pio: a coalesced PIO zone takes the OUT, no exit */
+		if (kvm_coalesced_io_write(vcpu->kvm, true, port, reg_op->size, &rax)) {
+			x86_reg_write(vcpu, UC_X86_REG_RIP, insn->address + insn->size);
+			return 0;
+		}
+	}
 	return kvm_fast_pio(vcpu, in, port, reg_op->size, insn->address,
 			    insn->address + insn->size);
 }

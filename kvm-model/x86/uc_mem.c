@@ -926,8 +926,12 @@ static int mmio_step_run(struct kvm_vcpu *vcpu, struct mmio_step *m)
 					m->write_len, m->write_data))
 		return 0;
 	if (m->wrote) {
-		fill_mmio_exit(vcpu, m->gpa_page | (m->write_gva & (PAGE_SIZE - 1)),
-			       m->write_data, m->write_len, true);
+		uint64_t gpa = m->gpa_page | (m->write_gva & (PAGE_SIZE - 1));
+
+		/* vcpu_mmio_write: a coalesced zone takes it without an exit */
+		if (kvm_coalesced_io_write(vcpu->kvm, false, gpa, m->write_len, m->write_data))
+			return 0;
+		fill_mmio_exit(vcpu, gpa, m->write_data, m->write_len, true);
 		return 1;
 	}
 	return 0;

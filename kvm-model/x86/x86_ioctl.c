@@ -59,6 +59,10 @@ static long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long a
 		return kvm_vm_ioctl_tsc(kvm, cmd, arg);
 	case KVM_X86_SET_MSR_FILTER:
 		return kvm_vm_ioctl_set_msr_filter(kvm, (void *)arg);
+	case KVM_REGISTER_COALESCED_MMIO:
+		return kvm_vm_ioctl_register_coalesced_mmio(kvm, (void *)arg);
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		return kvm_vm_ioctl_unregister_coalesced_mmio(kvm, (void *)arg);
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 		return kvm_vm_ioctl_clock(kvm, cmd, (void *)arg);
@@ -200,12 +204,16 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
 	case KVM_CAP_X86_USER_SPACE_MSR:
 	case KVM_CAP_X86_MSR_FILTER:
+	case KVM_CAP_COALESCED_PIO:
 		return 1;
 	case KVM_CAP_X2APIC_API:
 		return KVM_X2APIC_API_VALID_FLAGS;
 	/* APIC_BUS_CYCLE_NS_DEFAULT */
 	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
 		return 1;
+	/* the ring's page in the vCPU mapping (kvm-model/coalesced_mmio.c) */
+	case KVM_CAP_COALESCED_MMIO:
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	case KVM_CAP_EXIT_HYPERCALL:
 		return kvm_exit_hypercall_valid_mask();
 	case KVM_CAP_ADJUST_CLOCK:

@@ -59,6 +59,7 @@ VM_STAT(dirty_wrprots)
 VM_STAT(memslot_updates)
 VM_STAT(attr_updates)
 
+/* level as the TDP MMU numbers them: 1 is 4K */
 static uint64_t vm_spte_installs(struct kvm *kvm, struct kvm_vcpu *vcpu, int level)
 {
 	return kvm->stat.spte_installs[level];
@@ -76,9 +77,9 @@ static uint64_t vcpu_insns(struct kvm *kvm, struct kvm_vcpu *vcpu, int arg)
 
 static const struct stat_def vm_stats[] = {
 	{ "page_faults", vm_page_faults, 0 },
-	{ "spte_installs_4k", vm_spte_installs, 0 },
-	{ "spte_installs_2m", vm_spte_installs, 1 },
-	{ "spte_installs_1g", vm_spte_installs, 2 },
+	{ "spte_installs_4k", vm_spte_installs, 1 },
+	{ "spte_installs_2m", vm_spte_installs, 2 },
+	{ "spte_installs_1g", vm_spte_installs, 3 },
 	{ "zaps", vm_zaps, 0 },
 	{ "mmio_exits", vm_mmio_exits, 0 },
 	{ "run_calls", vm_run_calls, 0 },

@@ -242,6 +242,18 @@ static void describe_arm64_desc(uint64_t desc, int level)
 		desc & (1ull << 6) ? ", EL0" : "");
 }
 
+void kvmsim_explain_describe(FILE *f, const char *arch, uint64_t entry, int level)
+{
+	FILE *saved = out;
+
+	out = f;
+	if (!strcmp(arch, "arm64"))
+		describe_arm64_desc(entry, level);
+	else
+		describe_x86_pte(entry, level);
+	out = saved;
+}
+
 /* What an entry the walk read says, after its fields. */
 static void describe(const struct sim_ev *ev)
 {

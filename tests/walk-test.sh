@@ -25,14 +25,14 @@ narrate() { # SCENARIO LEVEL EVENTS [ARGS...]
 narrate hello fault "$X86" >"$W/h" || fail "hello"
 head -8 "$W/h" >"$W/first"
 cat >"$W/want" <<'X'
-vcpu0       the guest's page tables are walked for this gva  gva=0x400000 pferr=0x10 access=fetch cr3=0x10000 by=fault
-vcpu0         entry read  level=4 pte_gpa=0x10000 pte=0x11003 (P W, table 0x11000)
-vcpu0         entry read  level=3 pte_gpa=0x11000 pte=0x12003 (P W, table 0x12000)
-vcpu0         entry read  level=2 pte_gpa=0x12010 pte=0x400083 (P W PS, page 0x400000)
-vcpu0         the walk sets the entry's Accessed bit  level=4 pte_gpa=0x10000 pte=0x11023
-vcpu0         the walk sets the entry's Accessed bit  level=3 pte_gpa=0x11000 pte=0x12023
-vcpu0         the walk sets the entry's Accessed bit  level=2 pte_gpa=0x12010 pte=0x4000a3
-vcpu0         the walk ends  gva=0x400000 gpa=0x400000 page_size=0x200000 writable=true dirty=false
+vcpu0     the guest's page tables are walked for this gva  gva=0x400000 pferr=0x10 access=fetch cr3=0x10000 by=fault
+vcpu0       entry read  level=4 pte_gpa=0x10000 pte=0x11003 (P W, table 0x11000)
+vcpu0       entry read  level=3 pte_gpa=0x11000 pte=0x12003 (P W, table 0x12000)
+vcpu0       entry read  level=2 pte_gpa=0x12010 pte=0x400083 (P W PS, page 0x400000)
+vcpu0       the walk sets the entry's Accessed bit  level=4 pte_gpa=0x10000 pte=0x11023
+vcpu0       the walk sets the entry's Accessed bit  level=3 pte_gpa=0x11000 pte=0x12023
+vcpu0       the walk sets the entry's Accessed bit  level=2 pte_gpa=0x12010 pte=0x4000a3
+vcpu0       the walk ends  gva=0x400000 gpa=0x400000 page_size=0x200000 writable=true dirty=false
 X
 diff "$W/want" "$W/first" >&2 || fail "x86 first walk"
 # every stage-2 fault on a table page comes inside the walk that read it
@@ -46,16 +46,16 @@ grep -A1 '"event":"kvm_tdp_mmu_map".*"gpa":"0x11000"' "$W/h.jsonl" |
 narrate guest-pf fault "$X86,kvm_inject_page_fault" >"$W/g" || fail "guest-pf"
 grep -m1 -A4 'walked for this gva  gva=0x140000000 pferr=0x2' "$W/g" >"$W/pf"
 cat >"$W/want" <<'X'
-vcpu0       the guest's page tables are walked for this gva  gva=0x140000000 pferr=0x2 access=write cr3=0x10000 by=fault
-vcpu0         entry read  level=4 pte_gpa=0x10000 pte=0x11023 (P W A, table 0x11000)
-vcpu0         entry read  level=3 pte_gpa=0x11028 pte=0x16003 (P W, table 0x16000)
-vcpu0         entry read  level=2 pte_gpa=0x16000 pte=0x17003 (P W, table 0x17000)
-vcpu0         entry read  level=1 pte_gpa=0x17000 pte=0x0 (not present)
+vcpu0     the guest's page tables are walked for this gva  gva=0x140000000 pferr=0x2 access=write cr3=0x10000 by=fault
+vcpu0       entry read  level=4 pte_gpa=0x10000 pte=0x11023 (P W A, table 0x11000)
+vcpu0       entry read  level=3 pte_gpa=0x11028 pte=0x16003 (P W, table 0x16000)
+vcpu0       entry read  level=2 pte_gpa=0x16000 pte=0x17003 (P W, table 0x17000)
+vcpu0       entry read  level=1 pte_gpa=0x17000 pte=0x0 (not present)
 X
 diff "$W/want" "$W/pf" >&2 || fail "x86 walk to a missing PTE"
 grep -m1 -A2 'pte_gpa=0x17000 pte=0x0 (not present)' "$W/g" | sed -n 2,3p >"$W/pf"
 cat >"$W/want" <<'X'
-vcpu0         the walk fails: #PF for the guest  pferr=0x2 level=1
+vcpu0       the walk fails: #PF for the guest  pferr=0x2 level=1
 vcpu0     kvm_inject_page_fault: the guest's own page tables fault, #PF to the guest  gva=0x140000000 error_code=0x2
 X
 diff "$W/want" "$W/pf" >&2 || fail "x86 #PF after the walk"
@@ -69,11 +69,11 @@ grep -A1 'pte_gpa=0x10008 pte=0x0 (not present)' "$W/g" |
 narrate hello all "$X86" >"$W/a" || fail "hello all"
 grep -A4 'gva=0x402000 pferr=0x2 access=write cr3=0x10000 by=tlb_fill' "$W/a" | head -5 >"$W/d"
 cat >"$W/want" <<'X'
-vcpu0       the guest's page tables are walked for this gva  gva=0x402000 pferr=0x2 access=write cr3=0x10000 by=tlb_fill
-vcpu0         entry read  level=4 pte_gpa=0x10000 pte=0x11023 (P W A, table 0x11000)
-vcpu0         entry read  level=3 pte_gpa=0x11000 pte=0x12023 (P W A, table 0x12000)
-vcpu0         entry read  level=2 pte_gpa=0x12010 pte=0x4000a3 (P W A PS, page 0x400000)
-vcpu0         the walk sets the leaf's Dirty bit  level=2 pte_gpa=0x12010 pte=0x4000e3
+vcpu0     the guest's page tables are walked for this gva  gva=0x402000 pferr=0x2 access=write cr3=0x10000 by=tlb_fill
+vcpu0       entry read  level=4 pte_gpa=0x10000 pte=0x11023 (P W A, table 0x11000)
+vcpu0       entry read  level=3 pte_gpa=0x11000 pte=0x12023 (P W A, table 0x12000)
+vcpu0       entry read  level=2 pte_gpa=0x12010 pte=0x4000a3 (P W A PS, page 0x400000)
+vcpu0       the walk sets the leaf's Dirty bit  level=2 pte_gpa=0x12010 pte=0x4000e3
 X
 diff "$W/want" "$W/d" >&2 || fail "x86 D bit set by the fill's walk"
 grep -q 'by=fault' "$W/a" || fail "all has the fault walks too"
@@ -91,9 +91,9 @@ read -r dirty quiet <"$W/n"
 [ "$dirty" -ge 256 ] && [ "$quiet" -ge 250 ] ||
 	fail "touch-pages: $dirty fill walks set D, $quiet of them without an EPT violation"
 
-# --explain-depth 1: each walk's first line, not its entries
-"$kvmsim" run hello --explain --explain-walk=fault --explain-depth=1 >/dev/null 2>"$W/d1"
-grep -q 'walked for this gva' "$W/d1" && ! grep -q 'entry read' "$W/d1" || fail "depth 1"
+# --explain-depth 0: each walk's first line, not its entries
+"$kvmsim" run hello --explain --explain-walk=fault --explain-depth=0 >/dev/null 2>"$W/d1"
+grep -q 'walked for this gva' "$W/d1" && ! grep -q 'entry read' "$W/d1" || fail "depth 0"
 
 # off (the default) leaves the trace as it was
 "$kvmsim" run hello --hash >/dev/null 2>"$W/h0" || fail "hash"
@@ -111,14 +111,14 @@ KVMSIM_EXPLAIN_WALK=some "$kvmsim" exec -- "$(dirname "$kvmsim")/guest-bins/x86_
 A64=walk_s1,walk_s1_desc,walk_s1_result,kvm_handle_guest_abort
 narrate s1ptw-uffd fault "$A64" | head -9 >"$W/s"
 cat >"$W/want" <<'X'
-vcpu0       the guest's stage-1 tables are walked for this va  va=0x400000 access=exec el0=false ttbr=0x10000 by=fault
+vcpu0     the guest's stage-1 tables are walked for this va  va=0x400000 access=exec el0=false ttbr=0x10000 by=fault
 vcpu0     kvm_handle_guest_abort: stage-2 abort  ipa=0x10000 va=0x400000 access=s1ptw pc=0x400000
-vcpu0         descriptor read  level=1 desc_ipa=0x10000 desc=0x11003 (table 0x11000)
+vcpu0       descriptor read  level=1 desc_ipa=0x10000 desc=0x11003 (table 0x11000)
 vcpu0     kvm_handle_guest_abort: stage-2 abort  ipa=0x11010 va=0x400000 access=s1ptw pc=0x400000
-vcpu0         descriptor read  level=2 desc_ipa=0x11010 desc=0x12003 (table 0x12000)
+vcpu0       descriptor read  level=2 desc_ipa=0x11010 desc=0x12003 (table 0x12000)
 vcpu0     kvm_handle_guest_abort: stage-2 abort  ipa=0x12000 va=0x400000 access=s1ptw pc=0x400000
-vcpu0         descriptor read  level=3 desc_ipa=0x12000 desc=0x400703 (page 0x400000, AF set, read/write)
-vcpu0         the walk ends  va=0x400000 ipa=0x400000 size=0x1000 writable=true mmu_off=false
+vcpu0       descriptor read  level=3 desc_ipa=0x12000 desc=0x400703 (page 0x400000, AF set, read/write)
+vcpu0       the walk ends  va=0x400000 ipa=0x400000 size=0x1000 writable=true mmu_off=false
 vcpu0     kvm_handle_guest_abort: stage-2 abort  ipa=0x400000 va=0x400000 access=exec pc=0x400000
 X
 diff "$W/want" "$W/s" >&2 || fail "arm64 walk with S1PTW faults"
@@ -126,19 +126,19 @@ diff "$W/want" "$W/s" >&2 || fail "arm64 walk with S1PTW faults"
 # descriptor is invalid
 narrate el0-uffd fault "$A64,stage1_fault" | grep -B4 -A1 'fsc=0x7 level=3$' | head -6 >"$W/f"
 cat >"$W/want" <<'X'
-vcpu0       the guest's stage-1 tables are walked for this va  va=0x80000000 access=exec el0=true ttbr=0x10000 by=fault
-vcpu0         descriptor read  level=1 desc_ipa=0x10010 desc=0x11003 (table 0x11000)
-vcpu0         descriptor read  level=2 desc_ipa=0x11000 desc=0x12003 (table 0x12000)
-vcpu0         descriptor read  level=3 desc_ipa=0x12000 desc=0x0 (invalid)
-vcpu0         the walk ends  va=0x80000000 fsc=0x7 level=3
+vcpu0     the guest's stage-1 tables are walked for this va  va=0x80000000 access=exec el0=true ttbr=0x10000 by=fault
+vcpu0       descriptor read  level=1 desc_ipa=0x10010 desc=0x11003 (table 0x11000)
+vcpu0       descriptor read  level=2 desc_ipa=0x11000 desc=0x12003 (table 0x12000)
+vcpu0       descriptor read  level=3 desc_ipa=0x12000 desc=0x0 (invalid)
+vcpu0       the walk ends  va=0x80000000 fsc=0x7 level=3
 vcpu0     the guest's own stage-1 tables fault: an abort for the guest  va=0x80000000 fsc=0x7 level=3
 X
 diff "$W/want" "$W/f" >&2 || fail "arm64 stage-1 translation fault"
 # all: the fills' walks, which read through stage 2 without faulting
 narrate hello all "$A64" --arch arm64 | head -2 >"$W/af"
 cat >"$W/want" <<'X'
-vcpu0       the guest's stage-1 tables are walked for this va  va=0x400000 access=exec el0=false ttbr=0x10000 by=tlb_fill
-vcpu0         the walk ends  va=0x400000 s1ptw_ipa=0x10000 level=1
+vcpu0     the guest's stage-1 tables are walked for this va  va=0x400000 access=exec el0=false ttbr=0x10000 by=tlb_fill
+vcpu0       the walk ends  va=0x400000 s1ptw_ipa=0x10000 level=1
 X
 diff "$W/want" "$W/af" >&2 || fail "arm64 fill walk"
 echo ok

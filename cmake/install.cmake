@@ -71,6 +71,7 @@ install(FILES ${CMAKE_BINARY_DIR}/docs/kvmsim.1 DESTINATION ${CMAKE_INSTALL_MAND
 install(FILES ${CMAKE_SOURCE_DIR}/cli/completion/kvmsim.bash
 	DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME kvmsim)
 install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/docs/hazards.md
+	${CMAKE_SOURCE_DIR}/docs/tutorial.md ${CMAKE_SOURCE_DIR}/docs/workshop.md
 	DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${CMAKE_SOURCE_DIR}/scenarios/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR}
 	RENAME scenarios.md)

@@ -25,7 +25,7 @@ for f in bin/kvmsim lib/libkvmsim.so lib/libkvmsim-scenario.a include/kvmsim/sce
 	lib/cmake/kvmsim/kvmsimConfig.cmake lib/cmake/kvmsim/KvmsimGuest.cmake \
 	lib/pkgconfig/kvmsim-scenario.pc share/man/man1/kvmsim.1 \
 	share/bash-completion/completions/kvmsim share/doc/kvmsim/README.md \
-	share/doc/kvmsim/hazards.md; do
+	share/doc/kvmsim/hazards.md share/doc/kvmsim/tutorial.md share/doc/kvmsim/workshop.md; do
 	[ -e "$P/$f" ] || fail "not installed: $f"
 done
 # nothing installed may point back into the source or build tree

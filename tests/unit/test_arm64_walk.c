@@ -81,6 +81,49 @@ static void map_39(uint64_t va, uint64_t pa, uint64_t leaf_attrs)
 	set_desc(0x3000, (va >> 12) & 0x1ff, pa | V | T | leaf_attrs);
 }
 
+/* What the walk told its listener: level, IPA, descriptor, in order. */
+static struct { int level; uint64_t ipa, desc; } notes[8];
+static int nr_notes;
+
+static void note(void *opaque, int level, uint64_t ipa, uint64_t desc)
+{
+	ck_assert_ptr_eq(opaque, &nr_notes);
+	ck_assert_int_lt(nr_notes, 8);
+	notes[nr_notes].level = level;
+	notes[nr_notes].ipa = ipa;
+	notes[nr_notes].desc = desc;
+	nr_notes++;
+}
+
+/*
+ * Each descriptor as read, outermost first; a descriptor stage 2 cannot
+ * give (S1PTW) is not told, the ones before it are.
+ */
+START_TEST(notes_each_descriptor)
+{
+	ctx.note = note;
+	ctx.note_opaque = &nr_notes;
+	map_39(0x40201000ull, 0x155000, AF);
+	ck_assert_int_eq(walk(0x40201abcull, 0), ARM64_WALK_OK);
+	ck_assert_int_eq(nr_notes, 3);
+	ck_assert_int_eq(notes[0].level, 1);
+	ck_assert_uint_eq(notes[0].ipa, 0x1000 + 1 * 8);
+	ck_assert_uint_eq(notes[0].desc, 0x2000 | V | T);
+	ck_assert_int_eq(notes[1].level, 2);
+	ck_assert_uint_eq(notes[1].ipa, 0x2000 + 1 * 8);
+	ck_assert_uint_eq(notes[1].desc, 0x3000 | V | T);
+	ck_assert_int_eq(notes[2].level, 3);
+	ck_assert_uint_eq(notes[2].ipa, 0x3000 + 1 * 8);
+	ck_assert_uint_eq(notes[2].desc, 0x155000 | V | T | AF);
+
+	nr_notes = 0;
+	mem->refuse_ipa = 0x3000 + 1 * 8;
+	ck_assert_int_eq(walk(0x40201abcull, 0), ARM64_WALK_S2_FAULT);
+	ck_assert_int_eq(nr_notes, 2);
+	ck_assert_int_eq(notes[1].level, 2);
+}
+END_TEST
+
 START_TEST(mmu_off_is_flat)
 {
 	ctx.sctlr = 0;
@@ -253,6 +296,7 @@ static Suite *arm64_walk_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, mmu_off_is_flat);
+	tcase_add_test(tc, notes_each_descriptor);
 	tcase_add_test(tc, start_levels);
 	tcase_add_test(tc, page_39bit);
 	tcase_add_test(tc, page_48bit_four_levels);

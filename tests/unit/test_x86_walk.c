@@ -135,6 +135,30 @@ static void assert_pf(uint64_t gva, unsigned access, uint32_t error_code)
 #define L4_PTE		(0x4000 + 4 * 8)
 #define L4_FRAME	0x123456000ull
 
+/* What the walk told its listener, in order. */
+#define MAX_NOTES	16
+static struct note {
+	enum x86_walk_note what;
+	uint64_t gpa, pte;
+	int level;
+} notes[MAX_NOTES];
+static int nr_notes;
+
+static void note(void *opaque, enum x86_walk_note what, uint64_t gpa, uint64_t pte, int level)
+{
+	ck_assert_ptr_eq(opaque, &nr_notes);
+	ck_assert_int_lt(nr_notes, MAX_NOTES);
+	notes[nr_notes++] = (struct note){ what, gpa, pte, level };
+}
+
+static void assert_note(int i, enum x86_walk_note what, uint64_t gpa, uint64_t pte, int level)
+{
+	ck_assert_int_eq(notes[i].what, what);
+	ck_assert_uint_eq(notes[i].gpa, gpa);
+	ck_assert_uint_eq(notes[i].pte, pte);
+	ck_assert_int_eq(notes[i].level, level);
+}
+
 static void build_4level(uint64_t flags)
 {
 	ctx.mode = X86_PAGING_4LEVEL;
@@ -189,6 +213,54 @@ START_TEST(test_4level_accessed_bits_on_read)
 	mem->nr_writes = 0;
 	ck_assert_int_eq(walk(L4_GVA, 0), X86_WALK_OK);
 	ck_assert_int_eq(mem->nr_writes, 0);
+}
+END_TEST
+
+/*
+ * The listener hears each entry as read, then each A and D bit the walk
+ * writes, one note a bit, with the value written; nothing for a bit
+ * already set, nothing at all for an inspection walk's A/D, and the
+ * entries read before a fault.
+ */
+START_TEST(test_notes)
+{
+	uint64_t f = P | RW;
+
+	ctx.note = note;
+	ctx.note_opaque = &nr_notes;
+	build_4level(f);
+	put64(L4_PDPTE, 0x3000 | f | ACC);
+	ck_assert_int_eq(walk(L4_GVA, X86_ACC_WRITE), X86_WALK_OK);
+	ck_assert_int_eq(nr_notes, 8);
+	assert_note(0, X86_WALK_NOTE_ENTRY, L4_PML4E, 0x2000 | f, 4);
+	assert_note(1, X86_WALK_NOTE_ENTRY, L4_PDPTE, 0x3000 | f | ACC, 3);
+	assert_note(2, X86_WALK_NOTE_ENTRY, L4_PDE, 0x4000 | f, 2);
+	assert_note(3, X86_WALK_NOTE_ENTRY, L4_PTE, L4_FRAME | f, 1);
+	assert_note(4, X86_WALK_NOTE_ACCESSED, L4_PML4E, 0x2000 | f | ACC, 4);
+	assert_note(5, X86_WALK_NOTE_ACCESSED, L4_PDE, 0x4000 | f | ACC, 2);
+	assert_note(6, X86_WALK_NOTE_ACCESSED, L4_PTE, L4_FRAME | f | ACC | DIRTY, 1);
+	assert_note(7, X86_WALK_NOTE_DIRTY, L4_PTE, L4_FRAME | f | ACC | DIRTY, 1);
+
+	/* all set now: the entries only */
+	nr_notes = 0;
+	ck_assert_int_eq(walk(L4_GVA, X86_ACC_WRITE), X86_WALK_OK);
+	ck_assert_int_eq(nr_notes, 4);
+	ck_assert_int_eq(notes[3].what, X86_WALK_NOTE_ENTRY);
+
+	/* an inspection walk writes no bit, so tells of none */
+	put64(L4_PTE, L4_FRAME | f);
+	ctx.write_pte = NULL;
+	nr_notes = 0;
+	ck_assert_int_eq(walk(L4_GVA, X86_ACC_WRITE), X86_WALK_OK);
+	ck_assert_int_eq(nr_notes, 4);
+
+	/* a #PF: the entries up to the one that faults, no bit */
+	ctx.write_pte = mem_write;
+	put64(L4_PDE, 0);
+	nr_notes = 0;
+	ck_assert_int_eq(walk(L4_GVA, 0), X86_WALK_PAGE_FAULT);
+	ck_assert_int_eq(nr_notes, 3);
+	assert_note(2, X86_WALK_NOTE_ENTRY, L4_PDE, 0, 2);
 }
 END_TEST
 
@@ -762,6 +834,7 @@ static Suite *x86_walk_suite(void)
 	tcase_add_test(tc, test_4level_4k_translation);
 	tcase_add_test(tc, test_4level_accessed_bits_on_read);
 	tcase_add_test(tc, test_4level_dirty_bit_on_write);
+	tcase_add_test(tc, test_notes);
 	tcase_add_test(tc, test_4level_2m_page);
 	tcase_add_test(tc, test_4level_1g_page);
 	tcase_add_test(tc, test_4level_not_present_each_level);

@@ -9,7 +9,35 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "cli/compare.h"
 #include "sim/schedule.h"
+
+/*
+ * replay --report: the program runs as a child (not exec'd) so the
+ * report can be written when it ends; its exit status is replay's.
+ */
+static int replay_with_report(const char *report, const char *schedule,
+			      const struct sim_schedule *s, char **args)
+{
+	char verdict[700], *out;
+	const char *name = s->scenario[0] ? s->scenario : s->program;
+	int status;
+
+	report_setup(report, true);
+	setup_preload();
+	args[0] = (char *)s->program;
+	status = run_capture(args, &out, true, false);
+	free(out);
+	if (status < 0) {
+		fprintf(stderr, "kvmsim: cannot run %s\n", s->program);
+		return KVMSIM_EXIT_EXEC;
+	}
+	snprintf(verdict, sizeof(verdict), "replay of %s: exit status %d%s", schedule, status,
+		 status == KVMSIM_EXIT_ORACLE ? " (an oracle failed)" : "");
+	if (report_write(name, verdict, NULL))
+		return KVMSIM_EXIT_USAGE;
+	return status;
+}
 
 int cmd_schedule(const struct cli_cmd *cmd, int argc, char **argv)
 {
@@ -52,5 +80,7 @@ int cmd_schedule(const struct cli_cmd *cmd, int argc, char **argv)
 	for (int k = 0; k < s.nargs; k++)
 		fprintf(stderr, " %s", s.args[k]);
 	fprintf(stderr, " (seed %llu, profile %s)\n", (unsigned long long)s.seed, s.profile);
+	if (a.report)
+		return replay_with_report(a.report, a.pos[0], &s, args);
 	exec_program(s.program, args);
 }

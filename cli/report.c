@@ -339,7 +339,8 @@ static void write_compare(FILE *f, const struct compare_table *t)
 }
 
 /*
- * After the run: the report.  verdict: the manifest's (run) or NULL;
+ * After the run: the report.  verdict: the manifest's (run), the exit
+ * status (replay), or NULL;
  * table: compare's, or NULL.  Returns 0, or 2 when it cannot be written.
  */
 int report_write(const char *name, const char *verdict, const struct compare_table *t)
@@ -362,7 +363,9 @@ int report_write(const char *name, const char *verdict, const struct compare_tab
 	}
 	fprintf(f, ", seed %s</p>\n", getenv("KVMSIM_SEED") ? getenv("KVMSIM_SEED") : "0");
 	if (verdict) {
-		fprintf(f, "<p id=\"verdict\" class=\"%s\">", strstr(verdict, "NOT") ? "fail" : "ok");
+		bool failed = strstr(verdict, "NOT") || strstr(verdict, "oracle failed");
+
+		fprintf(f, "<p id=\"verdict\" class=\"%s\">", failed ? "fail" : "ok");
 		html_text(f, verdict, SIZE_MAX);
 		fputs("</p>\n", f);
 	}

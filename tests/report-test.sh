@@ -53,6 +53,18 @@ console.log(`drawn: ${slices} slices, ${flows} flows, ${actors} actors`);
 JS
 node "$W/dom.js" "$W/r.html" >"$W/n" 2>&1 || fail "timeline script: $(cat "$W/n")"
 
+# replay: the report of a failing schedule, replay's exit status kept
+mkdir "$W/runs"
+"$kvmsim" explore racy-vmm --runs 50 --out "$W/runs" >/dev/null 2>&1
+[ $? = 1 ] || fail "explore racy-vmm found no failure"
+"$kvmsim" replay "$W"/runs/racy-vmm.*.schedule --report "$W/p.html" >/dev/null 2>"$W/e"
+[ $? = 86 ] || fail "replay --report: $(tail -3 "$W/e")"
+grep -q '<p id="verdict" class="fail">replay of .*racy-vmm\.[0-9]*\.schedule: exit status 86 (an oracle failed)</p>' \
+	"$W/p.html" || fail "replay verdict: $(grep -o '<p id="verdict".*' "$W/p.html")"
+grep -q '"event":"handle_userfault"' "$W/p.html" || fail "replay report without the userfault"
+"$kvmsim" shrink "$W"/runs/racy-vmm.*.schedule --report "$W/s.html" >/dev/null 2>&1
+[ $? = 2 ] || fail "shrink --report accepted"
+
 # compare: the rows that differ are highlighted, no others
 "$kvmsim" compare stale-memory-fault --profile upstream --profile upstream+reset-exit-reason \
 	--report "$W/c.html" >"$W/t" || fail "compare"

@@ -80,7 +80,11 @@ int cmd_schedule(const struct cli_cmd *cmd, int argc, char **argv)
 	for (int k = 0; k < s.nargs; k++)
 		fprintf(stderr, " %s", s.args[k]);
 	fprintf(stderr, " (seed %llu, profile %s)\n", (unsigned long long)s.seed, s.profile);
-	if (a.report)
-		return replay_with_report(a.report, a.pos[0], &s, args);
+	if (a.report) {
+		int status = replay_with_report(a.report, a.pos[0], &s, args);
+
+		sim_schedule_free(&s);
+		return status;
+	}
 	exec_program(s.program, args);
 }

@@ -9,12 +9,15 @@
 #ifndef KVMSIM_KVM_ARCH_H
 #define KVMSIM_KVM_ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct kvm;
 struct kvm_memory_slot;
 struct kvm_vcpu;
 struct kvm_enable_cap;
+struct kvm_irq_routing_entry;
+struct kvm_kernel_irq_routing_entry;
 
 struct kvm_arch_ops {
 	const char *name;		/* "x86_64", "arm64": as --arch spells it */
@@ -43,6 +46,13 @@ struct kvm_arch_ops {
 	void (*flush_gfns)(struct kvm_vcpu *vcpu, uint64_t gfn_start, uint64_t gfn_end);
 	/* a gfn became a guest page-table page: catch its writes again */
 	void (*protect_gfn)(struct kvm_vcpu *vcpu, uint64_t gfn);
+	/* kvm_arch_irqchip_in_kernel: routes, MSIs and irqfds work (NULL: never) */
+	bool (*irqchip_in_kernel)(struct kvm *kvm);
+	/* kvm_arch_irqfd_allowed, for a resampling irqfd or not */
+	bool (*irqfd_allowed)(struct kvm *kvm, bool resample);
+	/* kvm_set_routing_entry: what a GSI route does; 0 or -EINVAL */
+	int (*set_routing_entry)(struct kvm *kvm, struct kvm_kernel_irq_routing_entry *e,
+				 const struct kvm_irq_routing_entry *ue);
 };
 
 extern const struct kvm_arch_ops kvm_x86_arch_ops;

@@ -71,6 +71,7 @@ struct kvm_memslots {
 
 struct kvm_vcpu;
 struct kvm_gmem;	/* guest_memfd.c */
+struct kvm_irq;		/* kvm_irq.h */
 
 /* Gfn ranges [start, end) with the private attribute, sorted, disjoint. */
 struct kvm_mem_attrs {
@@ -150,6 +151,7 @@ struct kvm {
 	/* rfc-2023-v2: reasons enabled with KVM_CAP_X86_MEMORY_FAULT_EXIT */
 	uint64_t memfault_exit_reasons;
 	bool irqchip_kernel;		/* KVM_CREATE_IRQCHIP: the LAPIC is in the kernel */
+	struct kvm_irq *irq;		/* routes, I/O buses, irqfds (kvm_irq.h) */
 	struct kvm_x86_vm_state *x86;	/* kvm-model/x86/x86_state.h */
 	struct kvm_coalesced_io *coalesced;	/* coalesced_mmio.c: zones and ring */
 };

@@ -18,6 +18,7 @@
 
 #include "kvm-model/fault_inject.h"
 #include "kvm-model/kvm_host.h"
+#include "kvm-model/kvm_irq.h"
 #include "kvm-model/stats.h"
 #include "sim/oracle.h"
 #include "kvm-model/kvm_mmu.h"
@@ -159,6 +160,7 @@ void kvm_put_kvm(struct kvm *kvm)
 	kvm_free_memslots(kvm);
 	kvm_arch()->destroy_vm(kvm);
 	kvm_coalesced_mmio_free(kvm);
+	kvm_irq_destroy(kvm);
 	tdp_mmu_destroy(kvm->tdp);
 	gfn_set_free(&kvm->pt_gfns);
 	kvm_mem_attrs_free(kvm);
@@ -437,8 +439,6 @@ void kvm_put_vcpu(struct kvm_vcpu *vcpu)
 
 /* ---- capabilities ---- */
 
-#define KVM_MAX_IRQ_ROUTES 4096	/* include/linux/kvm_host.h */
-
 /* kvm_vm_ioctl_check_extension_generic, then the arch's answer */
 int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 {
@@ -453,9 +453,16 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_USER_MEMORY2:
 	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
-	/* CONFIG_HAVE_KVM_IRQ_ROUTING: routes are taken, none is used yet */
+	/* CONFIG_HAVE_KVM_IRQ_ROUTING, CONFIG_HAVE_KVM_IRQFD, CONFIG_HAVE_KVM_MSI */
 	case KVM_CAP_IRQ_ROUTING:
 		return KVM_MAX_IRQ_ROUTES;
+	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_NO_LENGTH:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+		return 1;
 	case KVM_CAP_MEMORY_FAULT_INFO:
 		return !kvm_rule_on(RULE_RFC_MEMFAULT_EXIT);
 	/* private-v6 predates guest_memfd, attributes and VM types */
@@ -638,6 +645,14 @@ long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new
 		return vm_enable_cap(kvm, arg);
 	case KVM_GET_STATS_FD:
 		return kvm_get_stats_fd(kvm, NULL);
+	case KVM_SET_GSI_ROUTING:
+		return kvm_vm_ioctl_set_gsi_routing(kvm, (void *)arg);
+	case KVM_SIGNAL_MSI:
+		return kvm_vm_ioctl_signal_msi(kvm, (void *)arg);
+	case KVM_IRQFD:
+		return kvm_irqfd(kvm, (void *)arg);
+	case KVM_IOEVENTFD:
+		return kvm_ioeventfd(kvm, (void *)arg);
 	default:
 		return kvm_arch()->vm_ioctl(kvm, cmd, arg);
 	}

@@ -57,4 +57,29 @@ int simfd_flags(const struct simfd *f);	/* O_NONBLOCK etc., as F_GETFL */
  */
 int simfd_notify(struct simfd *f, uint32_t events);
 
+/*
+ * eventfd contexts as the kernel's own users take them (KVM's irqfd and
+ * ioeventfd): eventfd_ctx_fdget, eventfd_signal, eventfd_ctx_do_read and
+ * a wait-queue entry whose callback runs in the waker's context, as
+ * irqfd_wakeup does.
+ */
+/* The eventfd behind fd with a reference held, or NULL: *err -EBADF / -EINVAL. */
+struct simfd *eventfd_ctx_fdget(int fd, int *err);
+void eventfd_ctx_put(struct simfd *f);
+/* Add 1 to the count and wake its waiters (eventfd_signal). */
+void eventfd_signal(struct simfd *f);
+/* Take the whole count (0 if none): eventfd_ctx_do_read. */
+uint64_t eventfd_ctx_do_read(struct simfd *f);
+
+struct eventfd_watch;
+/*
+ * fn(opaque, events) runs on every wake-up of f (EPOLLIN on a write,
+ * EPOLLHUP once the last fd and reference are gone: the watch is then
+ * detached and only eventfd_unwatch is left to call).  The watch holds
+ * no reference.  *ready gets the readiness at registration (vfs_poll).
+ */
+struct eventfd_watch *eventfd_watch(struct simfd *f, void (*fn)(void *opaque, uint32_t events),
+				    void *opaque, uint32_t *ready);
+void eventfd_unwatch(struct eventfd_watch *w);
+
 #endif

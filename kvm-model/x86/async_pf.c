@@ -568,7 +568,7 @@ static void kvm_apf_halt(struct kvm_vcpu *vcpu)
 	while (apf->halted) {
 		kvm_vcpu_halt(vcpu);
 		kvm_check_async_pf_completion(vcpu);
-		if (kvm_apic_has_interrupt(vcpu) >= 0 &&
+		if (kvm_cpu_has_interrupt(vcpu) &&
 		    (x86_reg_read(vcpu, UC_X86_REG_RFLAGS) & X86_EFLAGS_IF))
 			apf->halted = false;
 		if (!apf->halted || !apf->done)
@@ -593,7 +593,7 @@ static int inject_pending_event(struct kvm_vcpu *vcpu)
 	}
 	if (!lapic_in_kernel(vcpu) || !kvm_arch_interrupt_allowed(vcpu))
 		return 0;
-	vector = kvm_get_apic_interrupt(vcpu);
+	vector = kvm_cpu_get_interrupt(vcpu);
 	return vector < 0 ? 0 : kvm_inject_irq(vcpu, vector);
 }
 

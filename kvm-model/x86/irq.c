@@ -22,6 +22,7 @@
 #include <linux/kvm.h>
 
 #include "kvm-model/x86/uc_internal.h"
+#include "kvm-model/kvm_irq.h"
 #include "kvm-model/x86/x86_state.h"
 
 #define X86_EFLAGS_IF	(1ull << 9)
@@ -161,12 +162,14 @@ static void post_kvm_run_save(struct kvm_vcpu *vcpu)
  */
 bool vcpu_mmio_read(struct kvm_vcpu *vcpu, uint64_t gpa, int len, void *data)
 {
-	return kvm_lapic_mmio_read(vcpu, gpa, len, data);
+	return kvm_lapic_mmio_read(vcpu, gpa, len, data) ||
+	       !kvm_io_bus_read(vcpu, KVM_MMIO_BUS, gpa, len, data);
 }
 
 bool vcpu_mmio_write(struct kvm_vcpu *vcpu, uint64_t gpa, int len, const void *data)
 {
-	return kvm_lapic_mmio_write(vcpu, gpa, len, data);
+	return kvm_lapic_mmio_write(vcpu, gpa, len, data) ||
+	       !kvm_io_bus_write(vcpu, KVM_MMIO_BUS, gpa, len, data);
 }
 
 int kvm_x86_vcpu_run(struct kvm_vcpu *vcpu)
@@ -176,4 +179,35 @@ int kvm_x86_vcpu_run(struct kvm_vcpu *vcpu)
 	vcpu_events(vcpu)->window_wanted = false;
 	post_kvm_run_save(vcpu);
 	return r;
+}
+
+/* ---- the in-kernel irqchip's view of the vCPU (arch/x86/kvm/irq.c) ---- */
+
+/* kvm_cpu_has_extint: the PIC's INTR, if LINT0 takes it */
+bool kvm_cpu_has_extint(struct kvm_vcpu *vcpu)
+{
+	struct kvm_pic *pic = vcpu->kvm->x86->vpic;
+
+	return pic && kvm_apic_accept_pic_intr(vcpu) && kvm_pic_output(pic);
+}
+
+bool kvm_cpu_has_interrupt(struct kvm_vcpu *vcpu)
+{
+	return kvm_cpu_has_extint(vcpu) || kvm_apic_has_interrupt(vcpu) >= 0;
+}
+
+/* kvm_cpu_get_interrupt: INTA to the PIC first, else the APIC's IRR to ISR */
+int kvm_cpu_get_interrupt(struct kvm_vcpu *vcpu)
+{
+	struct sim_ev *ev;
+	int vector;
+
+	if (kvm_cpu_has_extint(vcpu)) {
+		vector = kvm_pic_read_irq(vcpu->kvm);
+		ev = sim_ev_begin("kvm_pic_read_irq");
+		sim_ev_int(ev, "vector", vector);
+		sim_ev_end(ev);
+		return vector;
+	}
+	return kvm_get_apic_interrupt(vcpu);
 }

@@ -49,4 +49,54 @@ bool vcpu_mmio_write(struct kvm_vcpu *vcpu, uint64_t gpa, int len, const void *d
 /* KVM_RUN, then post_kvm_run_save: if_flag, ready_for_interrupt_injection. */
 int kvm_x86_vcpu_run(struct kvm_vcpu *vcpu);
 
+/* ---- the in-kernel irqchip: PIC pair, IOAPIC, PIT (KVM_CREATE_IRQCHIP) ---- */
+
+struct kvm;
+struct kvm_irqchip;
+struct kvm_ioapic_state;
+struct kvm_kernel_irq_routing_entry;
+struct kvm_irq_routing_entry;
+
+/* irq.c: kvm_cpu_has_interrupt / kvm_cpu_get_interrupt, PIC first (ExtINT) */
+bool kvm_cpu_has_extint(struct kvm_vcpu *vcpu);
+bool kvm_cpu_has_interrupt(struct kvm_vcpu *vcpu);
+int kvm_cpu_get_interrupt(struct kvm_vcpu *vcpu);
+
+/* irq_comm.c (delivery to the LAPICs: lapic.h's kvm_irq_delivery_to_apic) */
+int kvm_x86_set_routing_entry(struct kvm *kvm, struct kvm_kernel_irq_routing_entry *e,
+			      const struct kvm_irq_routing_entry *ue);
+int kvm_setup_default_irq_routing(struct kvm *kvm);
+bool kvm_x86_irqchip_in_kernel(struct kvm *kvm);
+bool kvm_x86_irqfd_allowed(struct kvm *kvm, bool resample);
+/* KVM_CREATE_IRQCHIP, KVM_GET/SET_IRQCHIP, KVM_IRQ_LINE(_STATUS) */
+long kvm_x86_irqchip_ioctl(struct kvm *kvm, unsigned int cmd, void *uarg);
+
+/* i8259.c */
+struct kvm_pic;
+struct kvm_pic *kvm_create_pic(struct kvm *kvm);
+void kvm_destroy_pic(struct kvm *kvm);
+int kvm_pic_set_irq(struct kvm_pic *s, int irq, int irq_source_id, int level);
+/* the PIC's INTR output, as the boot vCPU's LINT0 sees it */
+bool kvm_pic_output(struct kvm_pic *s);
+/* INTA: the vector of the highest request, now in service */
+int kvm_pic_read_irq(struct kvm *kvm);
+int kvm_pic_get_state(struct kvm_pic *s, int chip, void *state);
+int kvm_pic_set_state(struct kvm_pic *s, int chip, const void *state);
+void kvm_pic_update(struct kvm_pic *s);
+
+/* ioapic.c */
+struct kvm_ioapic;
+struct kvm_ioapic *kvm_ioapic_init(struct kvm *kvm);
+void kvm_ioapic_destroy(struct kvm *kvm);
+int kvm_ioapic_set_irq(struct kvm_ioapic *ioapic, int irq, int irq_source_id, int level,
+		       bool line_status);
+void kvm_get_ioapic(struct kvm *kvm, struct kvm_ioapic_state *state);
+void kvm_set_ioapic(struct kvm *kvm, const struct kvm_ioapic_state *state);
+/* A local APIC retired vector: level-triggered IOAPIC pins it fed get their EOI. */
+void kvm_ioapic_update_eoi(struct kvm_vcpu *vcpu, int vector, bool level);
+
+/* i8254.c: KVM_CREATE_PIT(2), KVM_GET/SET_PIT(2), KVM_REINJECT_CONTROL */
+long kvm_x86_pit_ioctl(struct kvm *kvm, unsigned int cmd, void *uarg);
+void kvm_free_pit(struct kvm *kvm);
+
 #endif

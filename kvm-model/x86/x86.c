@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kvm-model/kvm_irq.h"
 #include "kvm-model/kvm_mmu.h"
 #include "kvm-model/profile.h"
 #include "kvm-model/x86/uc_internal.h"
@@ -625,6 +626,31 @@ static void trace_exit(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * kernel_pio: a device on the PIO bus (PIC, PIT, an ioeventfd) takes the
+ * access; an IN's value lands in rAX as the completion would put it.
+ * 0 if one did, -EOPNOTSUPP for userspace.
+ */
+static int kernel_pio(struct kvm_vcpu *vcpu, bool in, uint16_t port, int size, uint64_t rax)
+{
+	uint64_t val = 0;
+	int r;
+
+	if (!in) {
+		memcpy(&val, &rax, size);
+		return kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, size, &val);
+	}
+	r = kvm_io_bus_read(vcpu, KVM_PIO_BUS, port, size, &val);
+	if (r)
+		return r;
+	if (size < 4)
+		memcpy(&rax, &val, size);
+	else
+		rax = (uint32_t)val;
+	x86_reg_write(vcpu, UC_X86_REG_RAX, rax);
+	return 0;
+}
+
+/*
  * kvm_fast_pio: an IN/OUT for userspace.  KVM exits with RIP still on the
  * instruction and skips it when the next KVM_RUN completes the access
  * (complete_fast_pio_in/out).
@@ -636,6 +662,10 @@ int kvm_fast_pio(struct kvm_vcpu *vcpu, bool in, uint16_t port, int size, uint64
 	uint64_t rax = x86_reg_read(vcpu, UC_X86_REG_RAX);
 	struct sim_ev *ev;
 
+	if (!kernel_pio(vcpu, in, port, size, rax)) {
+		x86_reg_write(vcpu, UC_X86_REG_RIP, next_rip);
+		return 0;
+	}
 	vcpu->pending_rip_next = next_rip;
 	x86_reg_write(vcpu, UC_X86_REG_RIP, rip);
 	kvm_run_set_exit(vcpu, KVM_EXIT_IO);

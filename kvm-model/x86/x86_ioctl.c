@@ -33,13 +33,19 @@ static long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long a
 
 	switch (cmd) {
 	case KVM_CREATE_IRQCHIP:
-		/* the LAPIC of each vCPU (no PIC or IOAPIC is modelled) */
-		if (kvm->irqchip_kernel)
-			return -EEXIST;
-		if (kvm->created_vcpus)
-			return -EINVAL;
-		kvm->irqchip_kernel = true;
-		return 0;
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS:
+		return kvm_x86_irqchip_ioctl(kvm, cmd, (void *)arg);
+	case KVM_CREATE_PIT:
+	case KVM_CREATE_PIT2:
+	case KVM_GET_PIT:
+	case KVM_SET_PIT:
+	case KVM_GET_PIT2:
+	case KVM_SET_PIT2:
+	case KVM_REINJECT_CONTROL:
+		return kvm_x86_pit_ioctl(kvm, cmd, (void *)arg);
 	case KVM_SET_TSS_ADDR:
 		/* the TSS takes three pages below 4G */
 		if (arg > 0xffffffffull - 3 * PAGE_SIZE)
@@ -200,6 +206,11 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_MSR_PLATFORM_INFO:
 	case KVM_CAP_SET_BOOT_CPU_ID:
 	case KVM_CAP_USER_NMI:
+	case KVM_CAP_PIT:
+	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_REINJECT_CONTROL:
+	case KVM_CAP_IRQ_INJECT_STATUS:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
 	case KVM_CAP_X86_USER_SPACE_MSR:
@@ -260,6 +271,9 @@ static int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 static void kvm_arch_destroy_vm(struct kvm *kvm)
 {
 	kvm_x86_msr_filter_free(kvm);
+	kvm_free_pit(kvm);
+	kvm_ioapic_destroy(kvm);
+	kvm_destroy_pic(kvm);
 	free(kvm->x86);
 	kvm->x86 = NULL;
 }
@@ -367,4 +381,7 @@ const struct kvm_arch_ops kvm_x86_arch_ops = {
 	.check_extension = kvm_arch_check_extension,
 	.flush_gfns = x86_flush_gfns,
 	.protect_gfn = x86_protect_gfn,
+	.irqchip_in_kernel = kvm_x86_irqchip_in_kernel,
+	.irqfd_allowed = kvm_x86_irqfd_allowed,
+	.set_routing_entry = kvm_x86_set_routing_entry,
 };

@@ -93,6 +93,10 @@ struct kvm_x86_vm_state {
 	uint64_t apic_bus_cycle_ns;
 	/* the IOAPIC's EOI hook (kvm_ioapic_send_eoi), NULL without one */
 	void (*ioapic_send_eoi)(struct kvm_vcpu *vcpu, int vector, bool level);
+	/* KVM_CREATE_IRQCHIP's PIC pair and IOAPIC, KVM_CREATE_PIT2's PIT */
+	struct kvm_pic *vpic;
+	struct kvm_ioapic *vioapic;
+	struct kvm_pit *vpit;
 };
 
 struct x86_vcpu_state *x86_state(struct kvm_vcpu *vcpu);

@@ -27,6 +27,10 @@
 #include "kvm-model/kvm_irq.h"
 #include "posix/simfd.h"
 
+/* datamatch, pio, deassign, virtio_ccw_notify, fast_mmio (newer than 6.1's header) */
+#undef KVM_IOEVENTFD_VALID_FLAG_MASK
+#define KVM_IOEVENTFD_VALID_FLAG_MASK	0x1f
+
 struct kvm_kernel_irqfd_resampler {
 	struct kvm_kernel_irqfd_resampler *next;
 	struct kvm *kvm;

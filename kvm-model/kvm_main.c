@@ -158,9 +158,10 @@ void kvm_put_kvm(struct kvm *kvm)
 	kvm_observe_vm(kvm);
 	kvm_unregister_vm(kvm);
 	kvm_free_memslots(kvm);
+	/* kvm_irqfd_release before the irqchip goes: resamplers lower their lines */
+	kvm_irq_destroy(kvm);
 	kvm_arch()->destroy_vm(kvm);
 	kvm_coalesced_mmio_free(kvm);
-	kvm_irq_destroy(kvm);
 	tdp_mmu_destroy(kvm->tdp);
 	gfn_set_free(&kvm->pt_gfns);
 	kvm_mem_attrs_free(kvm);

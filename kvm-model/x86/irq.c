@@ -38,6 +38,8 @@ void kvm_x86_events_init(struct kvm_vcpu *vcpu)
 	struct kvm_x86_events *ev = vcpu_events(vcpu);
 
 	ev->interrupt_nr = -1;
+	ev->pending_external_vector = -1;
+	ev->pending_ioapic_eoi = -1;
 	ev->nmi_pending = 0;
 	ev->window_wanted = false;
 }
@@ -52,12 +54,23 @@ static void trace_vector(const char *event, int vector)
 
 long kvm_vcpu_ioctl_interrupt(struct kvm_vcpu *vcpu, const struct kvm_interrupt *irq)
 {
+	struct kvm_x86_events *ev = vcpu_events(vcpu);
+
 	if (irq->irq >= 256)
 		return -EINVAL;
-	/* with the PIC in the kernel it is the PIC's job (no split irqchip here) */
-	if (vcpu->kvm->irqchip_kernel)
+	/* with the PIC in the kernel it is the PIC's job */
+	if (pic_in_kernel(vcpu->kvm))
 		return -ENXIO;
-	vcpu_events(vcpu)->interrupt_nr = irq->irq;
+	/* split irqchip: an ExtINT for LINT0, one at a time */
+	if (vcpu->kvm->irqchip_kernel) {
+		if (ev->pending_external_vector != -1)
+			return -EEXIST;
+		ev->pending_external_vector = irq->irq;
+		trace_vector("kvm_queue_interrupt", irq->irq);
+		kvm_vcpu_kick(vcpu);
+		return 0;
+	}
+	ev->interrupt_nr = irq->irq;
 	trace_vector("kvm_queue_interrupt", irq->irq);
 	return 0;
 }
@@ -74,15 +87,26 @@ long kvm_vcpu_ioctl_nmi(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * kvm_cpu_accept_dm_intr: no ExtINT already waiting, and (split
+ * irqchip) LINT0 would take one.
+ */
+static bool kvm_cpu_accept_dm_intr(struct kvm_vcpu *vcpu)
+{
+	if (!lapic_in_kernel(vcpu))
+		return vcpu_events(vcpu)->interrupt_nr < 0;
+	return !kvm_cpu_has_extint(vcpu) && kvm_apic_accept_pic_intr(vcpu);
+}
+
 /* kvm_cpu_accept_dm_intr && kvm_arch_interrupt_allowed */
 static bool kvm_vcpu_ready_for_interrupt_injection(struct kvm_vcpu *vcpu)
 {
-	return vcpu_events(vcpu)->interrupt_nr < 0 && kvm_arch_interrupt_allowed(vcpu);
+	return kvm_arch_interrupt_allowed(vcpu) && kvm_cpu_accept_dm_intr(vcpu);
 }
 
 static bool dm_request_for_irq_injection(struct kvm_vcpu *vcpu)
 {
-	return vcpu->run->request_interrupt_window && !vcpu->kvm->irqchip_kernel;
+	return vcpu->run->request_interrupt_window && !pic_in_kernel(vcpu->kvm);
 }
 
 /*
@@ -102,7 +126,7 @@ static int kvm_check_irq_window(struct kvm_vcpu *vcpu)
 		kvm_run_set_exit(vcpu, KVM_EXIT_IRQ_WINDOW_OPEN);
 		return 1;
 	}
-	if (ev->interrupt_nr >= 0)
+	if (ev->interrupt_nr >= 0 || ev->pending_external_vector >= 0)
 		return 0;
 	ev->window_wanted = true;
 	ev->window_skip = apic->irq_shadow ? apic->shadow_rip + vcpu->sregs.cs.base : ~0ull;
@@ -113,6 +137,18 @@ int kvm_x86_inject_queued_events(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_events *ev = vcpu_events(vcpu);
 	int vector = ev->interrupt_nr, r;
+	struct sim_ev *tev;
+
+	/* KVM_REQ_IOAPIC_EOI_EXIT: userspace's IOAPIC hears of the EOI */
+	if (ev->pending_ioapic_eoi >= 0) {
+		kvm_run_set_exit(vcpu, KVM_EXIT_IOAPIC_EOI);
+		vcpu->run->eoi.vector = ev->pending_ioapic_eoi;
+		tev = sim_ev_begin("kvm_ioapic_eoi_exit");
+		sim_ev_int(tev, "vector", ev->pending_ioapic_eoi);
+		sim_ev_end(tev);
+		ev->pending_ioapic_eoi = -1;
+		return 1;
+	}
 
 	/* a queued exception first, as kvm_check_and_inject_events does */
 	r = kvm_deliver_queued_exception(vcpu);
@@ -151,7 +187,7 @@ static void post_kvm_run_save(struct kvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 
 	run->if_flag = !!(x86_reg_read(vcpu, UC_X86_REG_RFLAGS) & X86_EFLAGS_IF);
-	run->ready_for_interrupt_injection = vcpu->kvm->irqchip_kernel ||
+	run->ready_for_interrupt_injection = pic_in_kernel(vcpu->kvm) ||
 					     kvm_vcpu_ready_for_interrupt_injection(vcpu);
 }
 
@@ -183,12 +219,16 @@ int kvm_x86_vcpu_run(struct kvm_vcpu *vcpu)
 
 /* ---- the in-kernel irqchip's view of the vCPU (arch/x86/kvm/irq.c) ---- */
 
-/* kvm_cpu_has_extint: the PIC's INTR, if LINT0 takes it */
+/* kvm_cpu_has_extint: the PIC's INTR (split: KVM_INTERRUPT's), if LINT0 takes it */
 bool kvm_cpu_has_extint(struct kvm_vcpu *vcpu)
 {
 	struct kvm_pic *pic = vcpu->kvm->x86->vpic;
 
-	return pic && kvm_apic_accept_pic_intr(vcpu) && kvm_pic_output(pic);
+	if (!lapic_in_kernel(vcpu) || !kvm_apic_accept_pic_intr(vcpu))
+		return false;
+	if (irqchip_split(vcpu->kvm))
+		return vcpu_events(vcpu)->pending_external_vector != -1;
+	return pic && kvm_pic_output(pic);
 }
 
 bool kvm_cpu_has_interrupt(struct kvm_vcpu *vcpu)
@@ -202,6 +242,11 @@ int kvm_cpu_get_interrupt(struct kvm_vcpu *vcpu)
 	struct sim_ev *ev;
 	int vector;
 
+	if (kvm_cpu_has_extint(vcpu) && irqchip_split(vcpu->kvm)) {
+		vector = vcpu_events(vcpu)->pending_external_vector;
+		vcpu_events(vcpu)->pending_external_vector = -1;
+		return vector;
+	}
 	if (kvm_cpu_has_extint(vcpu)) {
 		vector = kvm_pic_read_irq(vcpu->kvm);
 		ev = sim_ev_begin("kvm_pic_read_irq");

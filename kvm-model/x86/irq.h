@@ -26,6 +26,10 @@ struct kvm_x86_events {
 	 */
 	bool window_wanted;
 	uint64_t window_skip;
+	/* split irqchip: KVM_INTERRUPT's ExtINT vector for LINT0, or -1 */
+	int pending_external_vector;
+	/* split irqchip: an EOI userspace's IOAPIC must hear of, or -1 */
+	int pending_ioapic_eoi;
 };
 
 void kvm_x86_events_init(struct kvm_vcpu *vcpu);
@@ -68,6 +72,12 @@ int kvm_x86_set_routing_entry(struct kvm *kvm, struct kvm_kernel_irq_routing_ent
 int kvm_setup_default_irq_routing(struct kvm *kvm);
 bool kvm_x86_irqchip_in_kernel(struct kvm *kvm);
 bool kvm_x86_irqfd_allowed(struct kvm *kvm, bool resample);
+/* KVM_CAP_SPLIT_IRQCHIP: LAPICs in the kernel, PIC and IOAPIC in userspace */
+int kvm_x86_enable_split_irqchip(struct kvm *kvm, uint64_t nr_reserved_ioapic_pins);
+bool irqchip_split(struct kvm *kvm);
+bool pic_in_kernel(struct kvm *kvm);
+/* The local APIC retired vector: the split irqchip's KVM_EXIT_IOAPIC_EOI. */
+void kvm_split_irqchip_eoi(struct kvm_vcpu *vcpu, int vector);
 /* KVM_CREATE_IRQCHIP, KVM_GET/SET_IRQCHIP, KVM_IRQ_LINE(_STATUS) */
 long kvm_x86_irqchip_ioctl(struct kvm *kvm, unsigned int cmd, void *uarg);
 

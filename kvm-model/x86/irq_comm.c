@@ -20,10 +20,78 @@ bool kvm_x86_irqchip_in_kernel(struct kvm *kvm)
 	return kvm->irqchip_kernel;
 }
 
+/* a resampling irqfd needs the IOAPIC in the kernel (not the split irqchip) */
 bool kvm_x86_irqfd_allowed(struct kvm *kvm, bool resample)
 {
-	(void)resample;		/* no split irqchip: both need the full one */
-	return kvm->irqchip_kernel;
+	return resample ? pic_in_kernel(kvm) : kvm->irqchip_kernel;
+}
+
+bool irqchip_split(struct kvm *kvm)
+{
+	return kvm->x86->irqchip_split;
+}
+
+bool pic_in_kernel(struct kvm *kvm)
+{
+	return kvm->x86->vpic;
+}
+
+static void split_irqchip_send_eoi(struct kvm_vcpu *vcpu, int vector, bool level)
+{
+	(void)level;	/* the routes say which vectors are level-triggered */
+	kvm_split_irqchip_eoi(vcpu, vector);
+}
+
+/* ioapic.h: as many as there can be routes */
+#define MAX_NR_RESERVED_IOAPIC_PINS	KVM_MAX_IRQ_ROUTES
+
+/*
+ * KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): the LAPICs in the kernel, the
+ * PIC and IOAPIC left to userspace, which routes its IOAPIC pins as MSIs
+ * on the first args[0] GSIs and hears of their level EOIs through
+ * KVM_EXIT_IOAPIC_EOI.  No route exists until it sets them.
+ */
+int kvm_x86_enable_split_irqchip(struct kvm *kvm, uint64_t nr_reserved_ioapic_pins)
+{
+	struct sim_ev *ev;
+
+	if (nr_reserved_ioapic_pins > MAX_NR_RESERVED_IOAPIC_PINS)
+		return -EINVAL;
+	if (kvm->irqchip_kernel || kvm->created_vcpus)
+		return -EEXIST;
+	kvm_lapic_set_eoi_notifier(kvm, split_irqchip_send_eoi);
+	kvm->irqchip_kernel = true;
+	kvm->x86->irqchip_split = true;
+	kvm->x86->nr_reserved_ioapic_pins = nr_reserved_ioapic_pins;
+	ev = sim_ev_begin("kvm_enable_split_irqchip");
+	sim_ev_int(ev, "ioapic_pins", nr_reserved_ioapic_pins);
+	sim_ev_end(ev);
+	return 0;
+}
+
+/*
+ * kvm_ioapic_send_eoi for the split irqchip: an EOI of a vector that a
+ * level-triggered MSI route on a reserved GSI sends to this vCPU
+ * (kvm_scan_ioapic_routes) exits to userspace before the next entry.
+ */
+void kvm_split_irqchip_eoi(struct kvm_vcpu *vcpu, int vector)
+{
+	struct kvm_irq_routing_table *rt = vcpu->kvm->irq ? vcpu->kvm->irq->routing : NULL;
+
+	for (uint32_t i = 0; rt && i < rt->nr; i++) {
+		const struct kvm_kernel_irq_routing_entry *e = &rt->e[i];
+
+		if (e->type != KVM_IRQ_ROUTING_MSI ||
+		    e->gsi >= vcpu->kvm->x86->nr_reserved_ioapic_pins ||
+		    !((e->msi.data >> 15) & 1) || (e->msi.data & 0xff) != (uint32_t)vector ||
+		    !kvm_apic_match_dest(vcpu, NULL, APIC_DEST_NOSHORT,
+					 (e->msi.address_lo >> 12) & 0xff,
+					 (e->msi.address_lo & 4) ? APIC_DEST_LOGICAL :
+								   APIC_DEST_PHYSICAL))
+			continue;
+		to_uc(vcpu)->events.pending_ioapic_eoi = vector;
+		return;
+	}
 }
 
 static int kvm_set_pic_irq(struct kvm_kernel_irq_routing_entry *e, struct kvm *kvm,
@@ -75,6 +143,8 @@ int kvm_x86_set_routing_entry(struct kvm *kvm, struct kvm_kernel_irq_routing_ent
 {
 	switch (ue->type) {
 	case KVM_IRQ_ROUTING_IRQCHIP:
+		if (irqchip_split(kvm))
+			return -EINVAL;
 		e->irqchip.pin = ue->u.irqchip.pin;
 		switch (ue->u.irqchip.irqchip) {
 		case KVM_IRQCHIP_PIC_SLAVE:
@@ -159,7 +229,8 @@ static long kvm_vm_ioctl_irqchip(struct kvm *kvm, bool set, void *uarg)
 
 	if (copy_from_user(&chip, uarg, sizeof(chip)))
 		return -EFAULT;
-	if (!kvm->irqchip_kernel)
+	/* irqchip_kernel: not the split one */
+	if (!pic_in_kernel(kvm))
 		return -ENXIO;
 	switch (chip.chip_id) {
 	case KVM_IRQCHIP_PIC_MASTER:

@@ -211,6 +211,7 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_PIT_STATE2:
 	case KVM_CAP_REINJECT_CONTROL:
 	case KVM_CAP_IRQ_INJECT_STATUS:
+	case KVM_CAP_SPLIT_IRQCHIP:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
 	case KVM_CAP_X86_USER_SPACE_MSR:
@@ -285,6 +286,8 @@ static int kvm_arch_vm_enable_cap(struct kvm *kvm, struct kvm_enable_cap *cap)
 	case KVM_CAP_MSR_PLATFORM_INFO:
 		kvm->x86->guest_can_read_platform_info = cap->args[0];
 		return 0;
+	case KVM_CAP_SPLIT_IRQCHIP:
+		return kvm_x86_enable_split_irqchip(kvm, cap->args[0]);
 	case KVM_CAP_EXIT_HYPERCALL:
 		return kvm_enable_exit_hypercall(kvm, cap->args[0]);
 	case KVM_CAP_X2APIC_API:

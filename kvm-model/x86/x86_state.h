@@ -97,6 +97,9 @@ struct kvm_x86_vm_state {
 	struct kvm_pic *vpic;
 	struct kvm_ioapic *vioapic;
 	struct kvm_pit *vpit;
+	/* KVM_CAP_SPLIT_IRQCHIP: the GSIs below this are the userspace IOAPIC's */
+	bool irqchip_split;
+	uint32_t nr_reserved_ioapic_pins;
 };
 
 struct x86_vcpu_state *x86_state(struct kvm_vcpu *vcpu);

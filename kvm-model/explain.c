@@ -97,6 +97,8 @@ static const struct narration narrations[] = {
 	{ "kvm_create_irqchip", 0, "KVM_CREATE_IRQCHIP: PIC pair, IOAPIC and default GSI routes in the kernel" },
 	{ "kvm_create_pit", 0, "KVM_CREATE_PIT2: the 8254 PIT on ports 0x40-0x43, channel 0 drives GSI 0" },
 	{ "kvm_set_irq_routing", 0, "kvm_set_irq_routing: a new GSI routing table" },
+	{ "kvm_enable_split_irqchip", 0, "KVM_CAP_SPLIT_IRQCHIP: LAPICs in the kernel, PIC and IOAPIC left to userspace" },
+	{ "kvm_ioapic_eoi_exit", 0, "KVM_EXIT_IOAPIC_EOI: userspace's IOAPIC hears of a level-triggered EOI" },
 	{ "kvm_set_irq", 0, "kvm_set_irq: a GSI line changes level, through every route of that GSI" },
 	{ "kvm_pic_set_irq", 1, "kvm_pic_set_irq: the 8259 pin latches in IRR (unless masked or already pending)" },
 	{ "kvm_ioapic_set_irq", 1, "kvm_ioapic_set_irq: the IOAPIC pin sends its redirection entry's message" },

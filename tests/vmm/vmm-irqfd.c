@@ -36,10 +36,10 @@
 #define PT_GPA		0x1000
 #define GDT_GPA		0x4000
 #define IDT_GPA		0x5000
-#define PD_HIGH_GPA	0x6000
 #define STACK_TOP	0x7000
 #define CODE_GPA	0x8000
 #define REPLY_GPA	0x9000
+#define PD_HIGH_GPA	0xa000	/* clear of the stack below 0x7000 */
 #define DOORBELL	0x20000000
 #define DOORBELL_DM	0x20000008
 #define PIO_DOORBELL	0x710

@@ -15,7 +15,10 @@
  * PICs, programs PIT channel 0 for 10 ms in mode 2 and halts (HLT blocks
  * in KVM_RUN) until it took 5 ticks on vector 0x20, each seen in the
  * master's ISR; its read-back of channel 0's status (mode 2, lo/hi) and
- * of the IMR; the PIC and PIT state afterwards.
+ * of the IMR; the PIC and PIT state afterwards; KVM_SET_IRQCHIP (slave
+ * PIC: IMR, base, ELCR; IOAPIC: ID, an unmasked entry), KVM_SET_PIT2 (a
+ * channel's mode and count, the HPET legacy flag), KVM_SET_PIT and
+ * KVM_REINJECT_CONTROL, each read back.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -92,6 +95,43 @@ static void print_pit(struct vmm *v)
 	printf("pit flags=%x\n", ps.flags);
 }
 
+/* KVM_SET_IRQCHIP, KVM_SET_PIT2, KVM_SET_PIT, KVM_REINJECT_CONTROL round trips */
+static void set_state(struct vmm *v)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_SLAVE };
+	struct kvm_reinject_control rc = { .pit_reinject = 0 };
+	struct kvm_pit_state2 ps;
+	struct kvm_pit_state old;
+
+	xioctl(v->vm_fd, KVM_GET_IRQCHIP, &chip);
+	chip.chip.pic.imr = 0xaa;
+	chip.chip.pic.irq_base = 0x70;
+	chip.chip.pic.elcr = 0x02;
+	xioctl(v->vm_fd, KVM_SET_IRQCHIP, &chip);
+	print_pic(v, 1, true);
+	chip.chip_id = KVM_IRQCHIP_IOAPIC;
+	xioctl(v->vm_fd, KVM_GET_IRQCHIP, &chip);
+	chip.chip.ioapic.id = 3;
+	chip.chip.ioapic.redirtbl[5].bits = 0x0300000000008034ull;
+	xioctl(v->vm_fd, KVM_SET_IRQCHIP, &chip);
+	print_ioapic(v);
+	xioctl(v->vm_fd, KVM_GET_PIT2, &ps);
+	ps.channels[2].mode = 3;
+	ps.channels[2].rw_mode = 3;
+	ps.channels[2].count = 0x1234;
+	ps.flags = KVM_PIT_FLAGS_HPET_LEGACY;
+	xioctl(v->vm_fd, KVM_SET_PIT2, &ps);
+	print_pit(v);
+	xioctl(v->vm_fd, KVM_GET_PIT, &old);
+	old.channels[1].count = 0x100;
+	old.channels[1].mode = 0;
+	xioctl(v->vm_fd, KVM_SET_PIT, &old);
+	print_pit(v);
+	printf("KVM_REINJECT_CONTROL 0: %d\n", ioctl(v->vm_fd, KVM_REINJECT_CONTROL, &rc));
+	rc.pit_reinject = 1;
+	printf("KVM_REINJECT_CONTROL 1: %d\n", ioctl(v->vm_fd, KVM_REINJECT_CONTROL, &rc));
+}
+
 static void irq_line(struct vmm *v, uint32_t gsi, int level)
 {
 	struct kvm_irq_level irq = { .irq = gsi, .level = level };
@@ -166,6 +206,7 @@ int main(void)
 	print_pic(&v, 0, false);
 	print_pic(&v, 1, false);
 	print_pit(&v);
+	set_state(&v);
 	vmm_destroy_vm(&v);
 	return 0;
 }

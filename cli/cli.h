@@ -39,6 +39,7 @@ enum {
 	CMD_LIST = 1 << 6,
 	CMD_PROFILES = 1 << 7,
 	CMD_STEP = 1 << 8,
+	CMD_MERGE = 1 << 9,
 };
 
 struct cli_cmd {
@@ -162,6 +163,7 @@ int cmd_explore(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_schedule(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_compare(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_step(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_merge(const struct cli_cmd *cmd, int argc, char **argv);
 /* the scenario's own profile unless --profile said otherwise */
 void scenario_default_profile(const struct scenario *s);
 

@@ -37,6 +37,12 @@ const struct cli_cmd cli_cmds[] = {
 	{ "shrink", CMD_SHRINK, cmd_schedule, "[options] FILE.schedule",
 	  "the fewest preemptions and choices that still fail",
 	  "Shrinks a failing schedule and saves the result as FILE.min.schedule." },
+	{ "merge", CMD_MERGE, cmd_merge, "(DIR | FILE.result)...",
+	  "the tallies of explore --shard I/N runs as one exploration",
+	  "Reads every shard's NAME.shard-I-of-N.result (from the directories given, or\n"
+	  "the files), checks that they are the N shards of one exploration, each once,\n"
+	  "and prints what one process making every run prints: the outcomes, the\n"
+	  "first failing run and its saved schedule.  Exits 1 when a run failed." },
 	{ "profiles", CMD_PROFILES, cmd_profiles, "",
 	  "every KVM rule profile and rule switch, one line each",
 	  "Lists the rule profiles (--profile NAME) with their rules, then every rule\n"

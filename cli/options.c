@@ -93,6 +93,11 @@ static const struct cli_opt opts[] = {
 	  "blocking: only blocking ones (run's default)" },
 	{ "out", 1, CMD_EXPLORE, NULL, V_DIR, NULL, "DIR",
 	  "where failing schedules are saved (default .)" },
+	{ "shard", 1, CMD_EXPLORE, "KVMSIM_SHARD", V_NONE, NULL, "I/N",
+	  "make runs I, I+N, I+2N... only; the tally goes to DIR/NAME.shard-I-of-N.result "
+	  "(kvmsim merge)" },
+	{ "keep-going", 0, CMD_EXPLORE, "KVMSIM_KEEP_GOING", V_NONE, NULL, NULL,
+	  "go on past failures: tally every run, save one schedule per distinct failure" },
 	{ "format", 1, CMD_COMPARE, NULL, V_CHOICE, "table|json|tap", "F",
 	  "table (default), json or tap" },
 	{ "format", 1, CMD_RUN, NULL, V_CHOICE, "text|tap", "F",

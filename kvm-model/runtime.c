@@ -15,6 +15,7 @@
  *   KVMSIM_MODE     explore | replay | shrink (set by those commands)
  *   KVMSIM_STRATEGY, KVMSIM_DEPTH, KVMSIM_PREEMPTIONS, KVMSIM_RUNS,
  *   KVMSIM_JOBS, KVMSIM_MAX_CHOICES, KVMSIM_SAVE_PREFIX, KVMSIM_PROGRESS,
+ *   KVMSIM_SHARD (I/N), KVMSIM_KEEP_GOING, KVMSIM_RESULT (tally file),
  *   KVMSIM_SCHEDULE, KVMSIM_SCENARIO   explore/replay/shrink settings
  *   KVMSIM_MAX_STARVE  decisions in a row an actor may be runnable and
  *                   not run (default 10000; "budget" verdict)
@@ -23,6 +24,7 @@
  *                   explore/replay/shrink, blocking otherwise)
  *   KVMSIM=off      pass every call through to the real kernel
  */
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -265,6 +267,14 @@ static void explore_setup(uint64_t seed)
 	cfg.depth = env_int("KVMSIM_DEPTH", 3);
 	cfg.preemptions = env_int("KVMSIM_PREEMPTIONS", 2);
 	cfg.runs = env_u64("KVMSIM_RUNS", 1000);
+	cfg.keep_going = env_int("KVMSIM_KEEP_GOING", 0);
+	cfg.result_path = (v = getenv("KVMSIM_RESULT")) && *v ? v : NULL;
+	if ((v = getenv("KVMSIM_SHARD")) && *v &&
+	    (sscanf(v, "%" SCNu32 "/%" SCNu32, &cfg.shard, &cfg.nshards) != 2 ||
+	     !cfg.nshards || cfg.shard >= cfg.nshards)) {
+		fprintf(stderr, "kvmsim: KVMSIM_SHARD=%s: expected I/N with I < N\n", v);
+		exit(2);
+	}
 	cfg.jobs = env_int("KVMSIM_JOBS", 1);
 	cfg.max_choices = env_u64("KVMSIM_MAX_CHOICES", 100000);
 	cfg.save_prefix = (v = getenv("KVMSIM_SAVE_PREFIX")) && *v ? v : "kvmsim";

@@ -11,7 +11,7 @@
 set -eu
 pkgs="cmake make gcc pkg-config libcapstone-dev libelf-dev check
 libunwind-dev gcc-aarch64-linux-gnu linux-libc-dev-arm64-cross clang python3
-qemu-system-x86 nodejs man-db chromium"
+qemu-system-x86 nodejs man-db chromium parallel"
 trixie_list=/etc/apt/sources.list.d/kvmsim-trixie.sources
 trixie_pin=/etc/apt/preferences.d/kvmsim-trixie
 

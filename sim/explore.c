@@ -31,6 +31,7 @@
 
 #include "sim/explore.h"
 #include "sim/oracle.h"
+#include "sim/outcome.h"
 #include "sim/sim_internal.h"
 
 #define SLOT_CHOICES	(1u << 20)
@@ -432,12 +433,15 @@ struct job {
 	pid_t pid;
 	uint64_t run;
 	struct slot *slot;
+	int out;		/* memfd: the run's stdout */
 };
 
 struct result {
 	bool failed;
 	char oracle[32];
 	char message[512];
+	uint64_t out_hash;		/* FNV-1a of the run's stdout */
+	char out_line[96];		/* its first line */
 	struct sim_choice *choices;	/* kept for failures and search */
 	uint64_t nchoices;
 };
@@ -448,13 +452,18 @@ static uint64_t prefix_n;
 static struct slot *slots;
 static struct job *jobs;
 
-static void quiet_child_output(void)
+/*
+ * A run's stdout goes to a memory file of its job slot: the server hashes
+ * it into the run's outcome (schedules that print different things are
+ * different outcomes even when all pass).
+ */
+static void quiet_child_output(int out)
 {
 	int fd = open("/dev/null", O_WRONLY);
 	const char *keep = getenv("KVMSIM_RUN_STDERR");
 
 	if (fd >= 0) {
-		dup2(fd, STDOUT_FILENO);
+		dup2(out >= 0 ? out : fd, STDOUT_FILENO);
 		/* KVMSIM_RUN_STDERR=1: see what the runs say (debugging) */
 		if (!keep || strcmp(keep, "1"))
 			dup2(fd, STDERR_FILENO);
@@ -619,10 +628,10 @@ static void privatize_shared_memory(void)
 }
 
 /* In the child: become the run `spec` describes. */
-static void become_run(struct slot *slot, const struct run_spec *spec)
+static void become_run(struct slot *slot, int out, const struct run_spec *spec)
 {
 	privatize_shared_memory();
-	quiet_child_output();
+	quiet_child_output(out);
 	memset(&slot->h, 0, sizeof(slot->h));
 	ex.hdr = &slot->h;
 	ex.log = slot->c;
@@ -660,15 +669,19 @@ static bool launch(uint64_t run, const struct run_spec *spec)
 	pid_t pid;
 
 	SIM_BUG_ON(j < 0);
+	if (jobs[j].out >= 0 && (ftruncate(jobs[j].out, 0) || lseek(jobs[j].out, 0, SEEK_SET)))
+		sim_panic("explore: cannot reset a run's stdout: %s", strerror(errno));
 	pid = fork();
 	if (pid < 0)
 		sim_panic("explore: fork: %s", strerror(errno));
 	if (pid == 0) {
 		sim_spin_after_fork();
-		become_run(&slots[j], spec);
+		become_run(&slots[j], jobs[j].out, spec);
 		return true;
 	}
-	jobs[j] = (struct job){ pid, run, &slots[j] };
+	jobs[j].pid = pid;
+	jobs[j].run = run;
+	jobs[j].slot = &slots[j];
 	return false;
 }
 
@@ -685,6 +698,30 @@ static void describe_status(int status, struct result *r)
 		snprintf(r->message, sizeof(r->message), "exit status %d",
 			 WEXITSTATUS(status));
 	}
+}
+
+/* FNV-1a of what the run wrote to stdout, and its first line. */
+static void hash_output(int fd, struct result *r)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	unsigned char buf[4096];
+	size_t line = 0;
+	bool in_first = true;
+	off_t off = 0;
+	ssize_t n;
+
+	while (fd >= 0 && (n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			h = (h ^ buf[i]) * 0x100000001b3ull;
+			if (buf[i] == '\n')
+				in_first = false;
+			if (in_first && line + 1 < sizeof(r->out_line))
+				r->out_line[line++] = buf[i] >= ' ' && buf[i] < 0x7f ? buf[i] : '?';
+		}
+		off += n;
+	}
+	r->out_line[line] = 0;
+	r->out_hash = h;
 }
 
 /* Wait for any run; fill *r (choices copied) and return its run number. */
@@ -711,6 +748,7 @@ static uint64_t reap(struct result *r, bool keep_choices)
 		} else {
 			describe_status(status, r);
 		}
+		hash_output(j->out, r);
 		r->nchoices = j->slot->h.nchoices;
 		if (keep_choices || r->failed) {
 			r->choices = malloc((r->nchoices ? r->nchoices : 1) * sizeof(*r->choices));
@@ -753,6 +791,8 @@ static void setup_server(int njobs)
 		sim_panic("explore: cannot map result slots: %s", strerror(errno));
 	jobs = calloc(njobs, sizeof(*jobs));
 	SIM_BUG_ON(!jobs);
+	for (int j = 0; j < njobs; j++)
+		jobs[j].out = memfd_create("kvmsim-run-stdout", MFD_CLOEXEC);
 	prefix_n = ex.nlog;
 	prefix_log = malloc((prefix_n ? prefix_n : 1) * sizeof(*prefix_log));
 	SIM_BUG_ON(!prefix_log);
@@ -828,8 +868,11 @@ static void expand(const struct result *r, uint64_t from)
 struct explorer {
 	uint64_t launched, done, failing;
 	uint64_t first_fail;		/* UINT64_MAX: none yet */
-	struct result fail;
-	uint64_t fail_seed;
+	struct sim_tally tally;
+	/* per outcome: its lowest run so far, and that run's result */
+	struct result *first;
+	uint64_t *first_run;
+	uint32_t nfirst;
 	/* bounded: results waiting to be expanded in run order */
 	struct result *pending;
 	uint64_t *pending_from;
@@ -851,6 +894,14 @@ static uint64_t host_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Runs this process makes: every run, or every nshards-th from shard on. */
+static uint64_t my_runs(void)
+{
+	uint64_t n = ex.cfg.nshards > 1 ? ex.cfg.nshards : 1;
+
+	return ex.cfg.runs > ex.cfg.shard ? (ex.cfg.runs - ex.cfg.shard + n - 1) / n : 0;
+}
+
 /* Not a terminal: a line every progress_seconds, with the rate so far. */
 static void progress_plain(struct explorer *e)
 {
@@ -860,18 +911,30 @@ static void progress_plain(struct explorer *e)
 		return;
 	e->last_line_ns = now;
 	fprintf(stderr, "explore: progress: %" PRIu64 "/%" PRIu64 " runs, %" PRIu64
-		" failing, %.0f runs/s\n", e->done, ex.cfg.runs, e->failing,
+		" failing, %.0f runs/s\n", e->done, my_runs(), e->failing,
 		(double)e->done * 1e9 / (double)(now - e->started_ns + 1));
+}
+
+/* A terminal: a redrawn line with the rate and the time left at that rate. */
+static void progress_term(struct explorer *e, bool last)
+{
+	uint64_t now = host_ns(), left = my_runs() - e->done;
+	double rate = (double)e->done * 1e9 / (double)(now - e->started_ns + 1);
+
+	if (!last && now - e->last_line_ns < 200000000ull)
+		return;
+	e->last_line_ns = now;
+	fprintf(stderr, "\rexplore: %" PRIu64 "/%" PRIu64 " runs, %" PRIu64 " failing, "
+		"%.0f runs/s, ETA %.0f s   %s", e->done, my_runs(), e->failing, rate,
+		rate > 0 ? (double)left / rate : 0.0, last ? "\n" : "");
 }
 
 static void progress(struct explorer *e, bool last)
 {
 	if (ex.cfg.progress == 2 && !last)
 		progress_plain(e);
-	if (ex.cfg.progress != 1 || (!last && e->done % 64))
-		return;
-	fprintf(stderr, "\rexplore: %" PRIu64 "/%" PRIu64 " runs, %" PRIu64 " failing%s",
-		e->done, ex.cfg.runs, e->failing, last ? "\n" : "");
+	if (ex.cfg.progress == 1)
+		progress_term(e, last);
 }
 
 static bool bounded(void)
@@ -879,11 +942,17 @@ static bool bounded(void)
 	return !strcmp(ex.cfg.strategy, "bounded");
 }
 
+/* The run number of this process's i-th run. */
+static uint64_t run_number(uint64_t i)
+{
+	return ex.cfg.nshards > 1 ? ex.cfg.shard + i * ex.cfg.nshards : i;
+}
+
 /* Next run's spec; false if there is none (yet). */
 static bool next_spec(struct explorer *e, struct run_spec *spec)
 {
 	memset(spec, 0, sizeof(*spec));
-	spec->seed = ex.cfg.meta.seed + e->launched;
+	spec->seed = ex.cfg.meta.seed + run_number(e->launched);
 	if (!bounded()) {
 		spec->inner = !strcmp(ex.cfg.strategy, "pct") ? IN_PCT : IN_RANDOM;
 		return true;
@@ -920,16 +989,50 @@ static void copy_result(struct result *dst, const struct result *src)
 	memcpy(dst->choices, src->choices, src->nchoices * sizeof(*src->choices));
 }
 
+static uint64_t run_seed(uint64_t run)
+{
+	return bounded() ? ex.cfg.meta.seed : ex.cfg.meta.seed + run;
+}
+
+/* The outcome of run `run` into the tally; a failing one's choices kept. */
+static void tally_run(struct explorer *e, uint64_t run, const struct result *r)
+{
+	struct sim_outcome o = { .failed = r->failed };
+	uint32_t idx;
+
+	if (r->failed) {
+		memcpy(o.oracle, r->oracle, sizeof(o.oracle));
+		memcpy(o.message, r->message, sizeof(o.message));
+	} else {
+		o.out_hash = r->out_hash;
+		memcpy(o.out_line, r->out_line, sizeof(o.out_line));
+	}
+	idx = sim_tally_outcome(&e->tally, &o);
+	sim_tally_set_run(&e->tally, run, idx);
+	if (idx >= e->nfirst) {
+		e->first = realloc(e->first, (idx + 1) * sizeof(*e->first));
+		e->first_run = realloc(e->first_run, (idx + 1) * sizeof(*e->first_run));
+		SIM_BUG_ON(!e->first || !e->first_run);
+		for (; e->nfirst <= idx; e->nfirst++) {
+			memset(&e->first[e->nfirst], 0, sizeof(*e->first));
+			e->first_run[e->nfirst] = UINT64_MAX;
+		}
+	}
+	/* runs end in any order with --jobs: keep the lowest */
+	if (r->failed && run < e->first_run[idx]) {
+		copy_result(&e->first[idx], r);
+		e->first_run[idx] = run;
+	}
+}
+
 static void account(struct explorer *e, uint64_t run, struct result *r)
 {
 	e->done++;
+	tally_run(e, run, r);
 	if (r->failed) {
 		e->failing++;
-		if (run < e->first_fail) {
-			copy_result(&e->fail, r);
+		if (run < e->first_fail)
 			e->first_fail = run;
-			e->fail_seed = bounded() ? ex.cfg.meta.seed : ex.cfg.meta.seed + run;
-		}
 	}
 	if (bounded()) {
 		e->pending[run] = *r;
@@ -945,8 +1048,10 @@ static void alloc_explorer(struct explorer *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->first_fail = UINT64_MAX;
-	if (ex.cfg.progress == 2)
-		e->started_ns = e->last_line_ns = host_ns();
+	sim_tally_init(&e->tally);
+	e->tally.runs = ex.cfg.runs;
+	e->tally.keep_going = ex.cfg.keep_going;
+	e->started_ns = e->last_line_ns = host_ns();
 	if (!bounded())
 		return;
 	e->pending = calloc(ex.cfg.runs, sizeof(*e->pending));
@@ -978,12 +1083,79 @@ static bool probe_length(void)
 	return false;
 }
 
+/*
+ * What identifies an exploration, for `kvmsim merge` to check that the
+ * shards it is given belong together.
+ */
+static void explore_what(char *buf, size_t size)
+{
+	const struct sim_schedule *m = &ex.cfg.meta;
+	int n;
+
+	n = snprintf(buf, size, "%s seed=%" PRIu64 " depth=%d preemptions=%d profile=%s "
+		     "preempt=%s quantum=%" PRIu64 " arch=%s program=%s", ex.cfg.strategy,
+		     m->seed, ex.depth, ex.cfg.preemptions, m->profile, m->preempt, m->quantum,
+		     m->arch[0] ? m->arch : "x86_64", m->program);
+	for (int i = 0; i < m->nargs && n > 0 && (size_t)n < size; i++)
+		n += snprintf(buf + n, size - n, " %s", m->args[i]);
+	for (int i = 0; i < m->nfail && n > 0 && (size_t)n < size; i++)
+		n += snprintf(buf + n, size - n, " fail=%s", m->fail[i]);
+}
+
+/*
+ * Save the schedule of each failing outcome's first run up to `limit`
+ * (without --keep-going that is the first failure alone), in run order.
+ */
+static void save_failures(struct explorer *e, uint64_t limit)
+{
+	struct sim_tally *t = &e->tally;
+	char strategy[128];
+
+	for (uint64_t run = 0; run < t->nrun && run <= limit; run++) {
+		uint32_t idx = t->run[run];
+		struct sim_outcome *o;
+
+		if (idx == SIM_NO_OUTCOME || !t->o[idx].failed || e->first_run[idx] != run)
+			continue;
+		o = &t->o[idx];
+		snprintf(o->schedule, sizeof(o->schedule), "%s.%" PRIu64 ".schedule",
+			 ex.cfg.save_prefix, run);
+		if (!strcmp(ex.cfg.strategy, "pct"))
+			snprintf(strategy, sizeof(strategy), "pct depth=%d k=%" PRIu64 " run=%"
+				 PRIu64, ex.depth, ex.k, run);
+		else
+			snprintf(strategy, sizeof(strategy), "%s run=%" PRIu64, ex.cfg.strategy, run);
+		save_schedule(o->schedule, &e->first[idx], run_seed(run), strategy);
+	}
+}
+
+static void write_result_file(struct explorer *e)
+{
+	struct sim_tally *t = &e->tally;
+	int err;
+
+	if (!ex.cfg.result_path)
+		return;
+	explore_what(t->what, sizeof(t->what));
+	t->shard = ex.cfg.shard;
+	t->nshards = ex.cfg.nshards ? ex.cfg.nshards : 1;
+	err = sim_tally_write(t, ex.cfg.result_path);
+	if (err)
+		fprintf(stderr, "kvmsim: cannot write %s: %s\n", ex.cfg.result_path,
+			strerror(-err));
+	else
+		fprintf(stderr, "results in %s\n", ex.cfg.result_path);
+}
+
 static void report_explore(struct explorer *e)
 {
-	char path[4200], strategy[128];
+	uint64_t limit = sim_tally_limit(&e->tally);
+	uint64_t first = sim_tally_first_failure(&e->tally);
 
 	progress(e, true);
-	if (e->first_fail == UINT64_MAX) {
+	sim_tally_print(&e->tally, stderr);
+	if (first == SIM_NO_RUN) {
+		write_result_file(e);
 		if (bounded() && q_head == q_tail && e->launched < ex.cfg.runs)
 			fprintf(stderr, "explore: search complete: every schedule with at most %d "
 				"preemptions ran (%" PRIu64 " runs), no failure\n",
@@ -993,17 +1165,12 @@ static void report_explore(struct explorer *e)
 				e->done, ex.cfg.strategy);
 		_exit(0);
 	}
-	fprintf(stderr, "FAILED run %" PRIu64 ": oracle %s: %s\n", e->first_fail,
-		e->fail.oracle, e->fail.message);
-	snprintf(path, sizeof(path), "%s.%" PRIu64 ".schedule", ex.cfg.save_prefix,
-		 e->first_fail);
-	if (!strcmp(ex.cfg.strategy, "pct"))
-		snprintf(strategy, sizeof(strategy), "pct depth=%d k=%" PRIu64 " run=%" PRIu64,
-			 ex.depth, ex.k, e->first_fail);
-	else
-		snprintf(strategy, sizeof(strategy), "%s run=%" PRIu64, ex.cfg.strategy,
-			 e->first_fail);
-	save_schedule(path, &e->fail, e->fail_seed, strategy);
+	fprintf(stderr, "FAILED run %" PRIu64 ": oracle %s: %s\n", first,
+		e->first[e->tally.run[first]].oracle, e->first[e->tally.run[first]].message);
+	save_failures(e, limit);
+	write_result_file(e);
+	fprintf(stderr, "to see it: kvmsim replay --explain %s\n",
+		e->tally.o[e->tally.run[first]].schedule);
 	_exit(1);
 }
 
@@ -1020,9 +1187,10 @@ static void serve_explore(void)
 		return;
 	alloc_explorer(&e);
 	for (;;) {
-		while (free_job() >= 0 && e.launched < ex.cfg.runs &&
-		       e.launched < e.first_fail && next_spec(&e, &spec)) {
-			if (launch(e.launched, &spec))
+		while (free_job() >= 0 && run_number(e.launched) < ex.cfg.runs &&
+		       (ex.cfg.keep_going || run_number(e.launched) < e.first_fail) &&
+		       next_spec(&e, &spec)) {
+			if (launch(run_number(e.launched), &spec))
 				return;
 			e.launched++;
 		}
@@ -1210,7 +1378,7 @@ static bool shrink_search(struct result *best, bool *child)
 static void serve_shrink(void)
 {
 	const struct sim_schedule *m = &ex.cfg.meta;
-	struct result best = { 0 }, r;
+	struct result best = { 0 }, r, orig;
 	bool child = false, changed = true;
 	char path[4200], strategy[160];
 
@@ -1233,6 +1401,15 @@ static void serve_shrink(void)
 		changed |= shrink_choices(&best, &child);
 		if (child)
 			return;
+	}
+	orig = (struct result){ .choices = m->choices, .nchoices = m->nchoices };
+	if (!better(&best, &orig)) {
+		/* nothing smaller fails: a .min.schedule would only be a copy */
+		fprintf(stderr, "shrink: %s is already minimal: %" PRIu64 " choices, %" PRIu64
+			" preemptions (%" PRIu64 " runs found nothing smaller)\n",
+			ex.cfg.schedule_path, m->nchoices,
+			sim_choices_preemptions(m->choices, m->nchoices), shrink_runs);
+		_exit(0);
 	}
 	fprintf(stderr, "shrink: %" PRIu64 " choices, %" PRIu64 " preemptions -> %" PRIu64
 		" choices, %" PRIu64 " preemptions (%" PRIu64 " runs)\n",

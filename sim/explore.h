@@ -32,6 +32,13 @@ struct sim_explore_cfg {
 	int depth;		/* pct: d (d - 1 priority change points) */
 	int preemptions;	/* bounded: at most this many preemptions */
 	uint64_t runs;		/* explore: run budget */
+	/*
+	 * explore --shard I/N: this process makes runs I, I + N, I + 2N...
+	 * of the budget (run r has seed + r whichever process makes it).
+	 */
+	uint32_t shard, nshards;
+	bool keep_going;	/* go on past failures: every outcome tallied */
+	const char *result_path;	/* the outcome tally file, or NULL */
 	int jobs;		/* runs in parallel processes */
 	uint64_t max_choices;	/* per run; more is the "budget" verdict */
 	/*

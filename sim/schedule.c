@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kvmsim/version.h"
 #include "sim/schedule.h"
@@ -74,12 +75,8 @@ static void write_choice(FILE *f, const struct sim_choice *c)
 			c->point, c->ncand, c->mask);
 }
 
-int sim_schedule_write(const struct sim_schedule *s, const char *path)
+static int write_schedule(FILE *f, const struct sim_schedule *s)
 {
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -errno;
 	fprintf(f, "kvmsim-schedule 1\nversion %s\n", KVMSIM_VERSION);
 	put_line(f, "program", s->program);
 	if (s->scenario[0])
@@ -105,9 +102,32 @@ int sim_schedule_write(const struct sim_schedule *s, const char *path)
 	for (uint64_t i = 0; i < s->nchoices; i++)
 		write_choice(f, &s->choices[i]);
 	fprintf(f, "end\n");
-	if (fclose(f))
+	return ferror(f) ? -EIO : 0;
+}
+
+/*
+ * Written to PATH.tmp.PID and renamed over PATH: a reader (a merge, a
+ * replay started meanwhile, a shard on another machine syncing files)
+ * never sees half a schedule.
+ */
+int sim_schedule_write(const struct sim_schedule *s, const char *path)
+{
+	char tmp[4200];
+	FILE *f;
+	int err;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f)
 		return -errno;
-	return 0;
+	err = write_schedule(f, s);
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
 }
 
 struct reader {

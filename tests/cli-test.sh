@@ -37,7 +37,7 @@ for h in -h --help help; do
 	grep -q '^usage: kvmsim COMMAND' "$W/o" || fail "$h: $(cat "$W/o")"
 	grep -q '^  86   an oracle failed' "$W/o" || fail "$h: no exit codes"
 done
-for sub in list run exec explore replay shrink profiles compare step; do
+for sub in list run exec explore replay shrink merge profiles compare step; do
 	expect 0 "$kvmsim" help $sub
 	grep -q "^usage: kvmsim $sub" "$W/o" || fail "help $sub: $(cat "$W/o")"
 	cp "$W/o" "$W/help"

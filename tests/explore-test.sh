@@ -69,6 +69,12 @@ shrink)
 	"$KVMSIM" replay "$min" >"$W/o" 2>"$W/e"
 	[ $? = 134 ] || fail "min replay exit $?: $(cat "$W/e")"
 	grep -q 'counter [0-5]$' "$W/o" || fail "min replay output: $(cat "$W/o")"
+	# shrinking the result again finds nothing smaller: it says so and
+	# writes no copy
+	"$KVMSIM" shrink "$min" 2>"$W/again" || fail "shrink again: $(cat "$W/again")"
+	grep -q "^shrink: $min is already minimal: $3 choices, 1 preemptions ([0-9]* runs found nothing smaller)$" "$W/again" ||
+		fail "already minimal: $(cat "$W/again")"
+	[ -e "${min%.schedule}.min.schedule" ] && fail "a copy of a minimal schedule was written"
 	;;
 jobs)
 	# same seeds, same verdict and schedule whatever --jobs is
@@ -235,10 +241,14 @@ racy-vmm)
 	"$KVMSIM" shrink "$s" 2>"$W/shrink" || fail "shrink: $(cat "$W/shrink")"
 	line=$(grep '^shrink: ' "$W/shrink") || fail "no summary: $(cat "$W/shrink")"
 	set -- $(echo "$line" | sed 's/[^0-9 ]//g')
-	[ "$4" -le "$2" ] && [ "$3" -le "$1" ] || fail "shrink made it bigger: $line"
-	[ "$4" -lt "$2" ] || [ "$3" -lt "$1" ] || [ "$2" = 0 ] || fail "not smaller: $line"
-	"$KVMSIM" replay "${s%.schedule}.min.schedule" >/dev/null 2>"$W/e"
-	grep -q 'FAILED oracle lost-wakeup' "$W/e" || fail "min replay: $(cat "$W/e")"
+	if echo "$line" | grep -q 'already minimal'; then
+		[ -e "${s%.schedule}.min.schedule" ] && fail "minimal, but a copy was written"
+	else
+		[ "$4" -le "$2" ] && [ "$3" -le "$1" ] || fail "shrink made it bigger: $line"
+		[ "$4" -lt "$2" ] || [ "$3" -lt "$1" ] || fail "not smaller: $line"
+		"$KVMSIM" replay "${s%.schedule}.min.schedule" >/dev/null 2>"$W/e"
+		grep -q 'FAILED oracle lost-wakeup' "$W/e" || fail "min replay: $(cat "$W/e")"
+	fi
 	;;
 userfault-race)
 	# hazard 8's race: without the invalidation-sequence check pct finds
@@ -287,6 +297,65 @@ private-convert-race)
 	"$KVMSIM" replay "$s" >"$W/o" 2>"$W/e"
 	grep -q '^memory-fault exit for gpa 0x40000000, flags \(0\|0x8\): a flip overtook the fault$' "$W/o" ||
 		fail "mismatch replay: $(cat "$W/o" "$W/e")"
+	;;
+shard)
+	# 4 shards through GNU parallel find exactly what one process finds:
+	# the same outcome tally (--keep-going: every run), the same first
+	# failure and a byte-identical schedule
+	command -v parallel >/dev/null ||
+		{ echo "SKIP: GNU parallel is not installed (scripts/install-deps.sh)"; exit 77; }
+	for mode in keep stop; do
+		case $mode in
+		keep) prog=racy-counter; opts="--keep-going --strategy pct --seed 5 --runs 240" ;;
+		stop) prog=abba; opts="--strategy pct --seed 0 --runs 400" ;;
+		esac
+		mkdir -p "$W/$mode/one" "$W/$mode/four"
+		"$KVMSIM" explore $opts --shard 0/1 --out "$W/$mode/one" -- "$BIN/$prog" 2>"$W/one.err"
+		[ $? = 1 ] || fail "$mode: one process: $(cat "$W/one.err")"
+		parallel --halt never -j 4 "$KVMSIM" explore $opts --shard {}/4 --out "$W/$mode/four" \
+			-- "$BIN/$prog" ::: 0 1 2 3 2>"$W/four.err"
+		[ "$(ls "$W/$mode/four"/*.result | wc -l)" = 4 ] || fail "$mode: shard files: $(ls "$W/$mode/four")"
+		"$KVMSIM" merge "$W/$mode/one" >/dev/null 2>"$W/m1"
+		[ $? = 1 ] || fail "$mode: merge of one: $(cat "$W/m1")"
+		"$KVMSIM" merge "$W/$mode/four" >/dev/null 2>"$W/m4"
+		[ $? = 1 ] || fail "$mode: merge of four: $(cat "$W/m4")"
+		sed -i -e "s,$W/$mode/one,D," -e 's/^merge: 1 shard of /merge: N of /' "$W/m1"
+		sed -i -e "s,$W/$mode/four,D," -e 's/^merge: 4 shards of /merge: N of /' "$W/m4"
+		cmp -s "$W/m1" "$W/m4" || fail "$mode: merged shards differ: $(diff "$W/m1" "$W/m4")"
+		s=$(sed -n 's,^schedule D/,,p' "$W/m1")
+		[ -n "$s" ] || fail "$mode: no schedule: $(cat "$W/m1")"
+		cmp -s "$W/$mode/one/$s" "$W/$mode/four/$s" || fail "$mode: schedules differ"
+		# what one process prints itself is the same tally
+		"$KVMSIM" explore $opts --out "$W" -- "$BIN/$prog" 2>"$W/plain.err"
+		sed -n '/^outcomes of/,/^FAILED/p' "$W/plain.err" >"$W/p"
+		sed -n '/^outcomes of/,/^FAILED/p' "$W/m1" >"$W/q"
+		cmp -s "$W/p" "$W/q" || fail "$mode: explore's tally differs: $(diff "$W/p" "$W/q")"
+		cp "$W/m4" "$W/$mode.merged"
+	done
+	# keep-going counts every run; both outcomes of racy-counter are there
+	m=$W/keep.merged
+	grep -q '^outcomes of 240 runs:$' "$m" || fail "tally: $(cat "$m")"
+	grep -q '^ *[0-9]*  FAILED oracle program-signal: killed by signal 6 (Aborted) (first run [0-9]*)$' "$m" ||
+		fail "failing outcome: $(cat "$m")"
+	grep -q '^ *[0-9]*  passed, stdout [0-9a-f]\{16\} "counter 6" (first run [0-9]*)$' "$m" ||
+		fail "passing outcome: $(cat "$m")"
+	# without it, the runs up to the first failure, which all shards made
+	m=$W/stop.merged
+	f=$(sed -n 's/^FAILED run \([0-9]*\): oracle deadlock: .*/\1/p' "$m")
+	[ -n "$f" ] && [ "$f" -ge 4 ] || fail "first failure before every shard ran: $(cat "$m")"
+	grep -q "^outcomes of $((f + 1)) runs:$" "$m" || fail "stop tally: $(cat "$m")"
+	# a missing shard, a shard of another exploration, bounded split
+	rm "$W/keep/four/racy-counter.shard-2-of-4.result"
+	"$KVMSIM" merge "$W/keep/four" 2>"$W/e"
+	[ $? = 2 ] || fail "merge with a shard missing"
+	grep -q '^kvmsim: merge: shard 2/4 is missing$' "$W/e" || fail "msg: $(cat "$W/e")"
+	"$KVMSIM" merge "$W/keep/four" "$W/stop/four/abba.shard-2-of-4.result" 2>"$W/e"
+	[ $? = 2 ] || fail "merge of two explorations"
+	grep -q 'not the same exploration' "$W/e" || fail "msg: $(cat "$W/e")"
+	"$KVMSIM" explore --strategy bounded --shard 1/2 -- "$BIN/racy-counter" 2>"$W/e"
+	[ $? = 2 ] || fail "bounded split accepted"
+	"$KVMSIM" explore --shard 4/4 -- "$BIN/racy-counter" 2>"$W/e"
+	[ $? = 2 ] || fail "shard 4/4 accepted"
 	;;
 bad-input)
 	printf 'kvmsim-schedule 1\nprogram /bin/true\nchoices 2\np 1 0 y 2 3\nend\n' >"$W/short.schedule"

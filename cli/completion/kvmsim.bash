@@ -12,7 +12,7 @@ _kvmsim()
 		esac
 	done
 	if [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "list run exec explore replay shrink profiles compare step help --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "list run exec explore replay shrink merge profiles compare step help --help --version" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -30,7 +30,7 @@ _kvmsim()
 		fi
 		return ;;
 	--trace|--timeline|--out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-	--seed|--quantum|--runs|--jobs|--depth|--preemptions|--max-choices|--fail) return ;;
+	--seed|--quantum|--runs|--jobs|--depth|--preemptions|--max-choices|--fail|--shard) return ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$(kvmsim help "$cmd" 2>/dev/null | sed -n 's/^  \(-h, \)\{0,1\}\(--[a-z-]*\).*/\2/p')" -- "$cur"))
@@ -40,7 +40,8 @@ _kvmsim()
 	run|explore|compare|step)
 		COMPREPLY=($(compgen -W "$(kvmsim list 2>/dev/null | awk 'NR > 1 { print $1 }')" -- "$cur")) ;;
 	replay|shrink) COMPREPLY=($(compgen -f -X '!*.schedule' -- "$cur")) ;;
-	help) COMPREPLY=($(compgen -W "list run exec explore replay shrink profiles compare step exit-codes" -- "$cur")) ;;
+	merge) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	help) COMPREPLY=($(compgen -W "list run exec explore replay shrink merge profiles compare step exit-codes" -- "$cur")) ;;
 	exec) COMPREPLY=($(compgen -c -- "$cur")) ;;
 	esac
 }

@@ -83,6 +83,8 @@ static const struct cli_opt opts[] = {
 	  "pct: priority change points + 1 (default 3)" },
 	{ "preemptions", 1, CMD_EXPLORE, "KVMSIM_PREEMPTIONS", V_UNSIGNED, NULL, "B",
 	  "bounded: at most B preemptions (default 2)" },
+	{ "por", 1, CMD_EXPLORE, "KVMSIM_POR", V_CHOICE, "on|off", "on|off",
+	  "bounded: partial-order reduction, sleep sets over objects (default on)" },
 	{ "max-choices", 1, CMD_EXPLORE | CMD_SHRINK, "KVMSIM_MAX_CHOICES", V_UNSIGNED, NULL, "N",
 	  "per-run decision budget (default 1000000)" },
 	{ "max-starve", 1, CMD_EXPLORE | CMD_SHRINK, "KVMSIM_MAX_STARVE", V_UNSIGNED, NULL, "N",

@@ -16,6 +16,7 @@
  *   KVMSIM_STRATEGY, KVMSIM_DEPTH, KVMSIM_PREEMPTIONS, KVMSIM_RUNS,
  *   KVMSIM_JOBS, KVMSIM_MAX_CHOICES, KVMSIM_SAVE_PREFIX, KVMSIM_PROGRESS,
  *   KVMSIM_SHARD (I/N), KVMSIM_KEEP_GOING, KVMSIM_RESULT (tally file),
+ *   KVMSIM_POR (on|off: bounded search's partial-order reduction),
  *   KVMSIM_SCHEDULE, KVMSIM_SCENARIO   explore/replay/shrink settings
  *   KVMSIM_MAX_STARVE  decisions in a row an actor may be runnable and
  *                   not run (default 10000; "budget" verdict)
@@ -266,6 +267,7 @@ static void explore_setup(uint64_t seed)
 	cfg.strategy = (v = getenv("KVMSIM_STRATEGY")) && *v ? v : "random";
 	cfg.depth = env_int("KVMSIM_DEPTH", 3);
 	cfg.preemptions = env_int("KVMSIM_PREEMPTIONS", 2);
+	cfg.por = !(v = getenv("KVMSIM_POR")) || strcmp(v, "off");
 	cfg.runs = env_u64("KVMSIM_RUNS", 1000);
 	cfg.keep_going = env_int("KVMSIM_KEEP_GOING", 0);
 	cfg.result_path = (v = getenv("KVMSIM_RESULT")) && *v ? v : NULL;

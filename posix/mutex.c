@@ -139,7 +139,7 @@ int posix_mutex_timedlock(pthread_mutex_t *m, clockid_t clk,
 	uint64_t deadline = SIM_FOREVER;
 	int r;
 
-	sim_sync_point("pthread_mutex_lock");
+	sim_sync_point_on("pthread_mutex_lock", m, NULL);
 	pm = mutex_get(m);
 	if (mutex_free(pm)) {
 		mutex_take(pm);
@@ -161,7 +161,7 @@ int posix_mutex_trylock(pthread_mutex_t *m)
 {
 	struct posix_mutex *pm;
 
-	sim_sync_point("pthread_mutex_trylock");
+	sim_sync_point_on("pthread_mutex_trylock", m, NULL);
 	pm = mutex_get(m);
 	if (mutex_free(pm)) {
 		mutex_take(pm);
@@ -188,7 +188,7 @@ int posix_mutex_unlock(pthread_mutex_t *m)
 	struct posix_mutex *pm;
 	int kind = mutex_kind(m);
 
-	sim_sync_point("pthread_mutex_unlock");
+	sim_sync_point_on("pthread_mutex_unlock", m, NULL);
 	pm = (struct posix_mutex *)objtab_find(&mutexes, m);
 	if (kind != PTHREAD_MUTEX_NORMAL && (!pm || pm->owner != sim_self()))
 		return EPERM;
@@ -244,7 +244,7 @@ int posix_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 	unsigned int count;
 	bool woken;
 
-	sim_sync_point("pthread_cond_wait");
+	sim_sync_point_on("pthread_cond_wait", c, m);
 	pc = cond_get(c);
 	pm = mutex_get(m);
 	if (abstime && posix_deadline(clk, abstime, true, &deadline))
@@ -261,14 +261,14 @@ int posix_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 
 int posix_cond_signal(pthread_cond_t *c)
 {
-	sim_sync_point("pthread_cond_signal");
+	sim_sync_point_on("pthread_cond_signal", c, NULL);
 	mutex_event("pthread_cond_signal", sim_wake_one(&cond_get(c)->wq));
 	return 0;
 }
 
 int posix_cond_broadcast(pthread_cond_t *c)
 {
-	sim_sync_point("pthread_cond_broadcast");
+	sim_sync_point_on("pthread_cond_broadcast", c, NULL);
 	mutex_event("pthread_cond_broadcast", sim_wake_all(&cond_get(c)->wq));
 	return 0;
 }

@@ -87,7 +87,7 @@ int posix_sem_trywait(sem_t *s)
 {
 	struct posix_sem *ps;
 
-	sim_sync_point("sem_trywait");
+	sim_sync_point_on("sem_trywait", s, NULL);
 	ps = sem_find(s);
 	if (!ps)
 		return -EINVAL;
@@ -102,7 +102,7 @@ int posix_sem_timedwait(sem_t *s, clockid_t clk, const struct timespec *abstime)
 	struct posix_sem *ps;
 	uint64_t deadline = SIM_FOREVER;
 
-	sim_sync_point("sem_wait");
+	sim_sync_point_on("sem_wait", s, NULL);
 	ps = sem_find(s);
 	if (!ps)
 		return -EINVAL;
@@ -121,7 +121,7 @@ int posix_sem_post(sem_t *s)
 {
 	struct posix_sem *ps;
 
-	sim_sync_point("sem_post");
+	sim_sync_point_on("sem_post", s, NULL);
 	ps = sem_find(s);
 	if (!ps)
 		return -EINVAL;

@@ -76,7 +76,7 @@ int posix_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
 	struct posix_rwlock *pl;
 
-	sim_sync_point("pthread_rwlock_tryrdlock");
+	sim_sync_point_on("pthread_rwlock_tryrdlock", l, NULL);
 	pl = rwlock_get(l);
 	if (rd_blocked(l, pl))
 		return EBUSY;
@@ -89,7 +89,7 @@ int posix_rwlock_rdlock(pthread_rwlock_t *l, clockid_t clk, const struct timespe
 	struct posix_rwlock *pl;
 	uint64_t deadline = SIM_FOREVER;
 
-	sim_sync_point("pthread_rwlock_rdlock");
+	sim_sync_point_on("pthread_rwlock_rdlock", l, NULL);
 	pl = rwlock_get(l);
 	if (abstime && posix_deadline(clk, abstime, true, &deadline))
 		return EINVAL;
@@ -106,7 +106,7 @@ int posix_rwlock_trywrlock(pthread_rwlock_t *l)
 {
 	struct posix_rwlock *pl;
 
-	sim_sync_point("pthread_rwlock_trywrlock");
+	sim_sync_point_on("pthread_rwlock_trywrlock", l, NULL);
 	pl = rwlock_get(l);
 	if (pl->writer || pl->readers)
 		return EBUSY;
@@ -120,7 +120,7 @@ int posix_rwlock_wrlock(pthread_rwlock_t *l, clockid_t clk, const struct timespe
 	uint64_t deadline = SIM_FOREVER;
 	bool ok = true;
 
-	sim_sync_point("pthread_rwlock_wrlock");
+	sim_sync_point_on("pthread_rwlock_wrlock", l, NULL);
 	pl = rwlock_get(l);
 	if (abstime && posix_deadline(clk, abstime, true, &deadline))
 		return EINVAL;
@@ -144,7 +144,7 @@ int posix_rwlock_unlock(pthread_rwlock_t *l)
 {
 	struct posix_rwlock *pl = (struct posix_rwlock *)objtab_find(&rwlocks, l);
 
-	sim_sync_point("pthread_rwlock_unlock");
+	sim_sync_point_on("pthread_rwlock_unlock", l, NULL);
 	if (!pl)
 		return EPERM;
 	if (pl->writer == sim_self())
@@ -194,7 +194,7 @@ int posix_barrier_wait(pthread_barrier_t *b)
 	struct posix_barrier *pb = (struct posix_barrier *)objtab_find(&barriers, b);
 	uint64_t round;
 
-	sim_sync_point("pthread_barrier_wait");
+	sim_sync_point_on("pthread_barrier_wait", b, NULL);
 	if (!pb)
 		return EINVAL;
 	if (++pb->arrived == pb->count) {
@@ -221,7 +221,7 @@ int posix_once(pthread_once_t *once, void (*fn)(void))
 {
 	struct sim_ev *ev;
 
-	sim_sync_point("pthread_once");
+	sim_sync_point_on("pthread_once", once, NULL);
 	for (;;) {
 		if (*once & 2)
 			return 0;
@@ -244,7 +244,7 @@ static struct sim_waitq spin_wq = { .name = "pthread_spin_lock" };
 
 int posix_spin_lock(pthread_spinlock_t *l)
 {
-	sim_sync_point("pthread_spin_lock");
+	sim_sync_point_on("pthread_spin_lock", (const void *)(uintptr_t)l, NULL);
 	while (*l)
 		sim_wait(&spin_wq);
 	*l = 1;
@@ -253,7 +253,7 @@ int posix_spin_lock(pthread_spinlock_t *l)
 
 int posix_spin_trylock(pthread_spinlock_t *l)
 {
-	sim_sync_point("pthread_spin_trylock");
+	sim_sync_point_on("pthread_spin_trylock", (const void *)(uintptr_t)l, NULL);
 	if (*l)
 		return EBUSY;
 	*l = 1;
@@ -262,7 +262,7 @@ int posix_spin_trylock(pthread_spinlock_t *l)
 
 int posix_spin_unlock(pthread_spinlock_t *l)
 {
-	sim_sync_point("pthread_spin_unlock");
+	sim_sync_point_on("pthread_spin_unlock", (const void *)(uintptr_t)l, NULL);
 	*l = 0;
 	sim_wake_all(&spin_wq);
 	return 0;

@@ -70,6 +70,11 @@ static struct sim_actor *actor_new(const char *name)
 		grow_tables();
 	a->id = sim_rt.nactors;
 	a->state = SIM_ACTOR_BLOCKED;
+	/*
+	 * Its first step, from its start to its first scheduling point, is
+	 * its own code: it names no object (sim_sync_point_on).
+	 */
+	a->op_obj[0] = SIM_OP_LOCAL;
 	a->name = xstrdup(name);
 	a->exitq_name = exitq_name_for(name);
 	sim_waitq_init(&a->exitq, a->exitq_name);
@@ -101,6 +106,7 @@ void sim_init(uint64_t seed, const char *main_name)
 		sim_rt.strategy = sim_strategy_random;
 	sim_rt.initialized = true;
 	a0 = actor_new(main_name);
+	a0->op_obj[0] = NULL;	/* running already: not at its start */
 	sim_rt.cur = a0;
 	sim_runq_add(a0);
 }

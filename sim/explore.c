@@ -268,6 +268,8 @@ static int explore_pick(const struct sim_sched_point *sp, void *opaque)
 	c.ncand = (uint16_t)sp->n;
 	c.chosen = sp->runnable[idx]->id;
 	c.self = sp->self->id;
+	c.obj[0] = (uintptr_t)sp->runnable[idx]->op_obj[0];
+	c.obj[1] = (uintptr_t)sp->runnable[idx]->op_obj[1];
 	for (int i = 0; i < sp->n; i++)
 		if (sp->runnable[i]->id < 64)
 			c.mask |= 1ull << sp->runnable[i]->id;
@@ -813,10 +815,12 @@ static void setup_server(int njobs)
 struct prefix {
 	struct sim_choice *c;
 	uint64_t n;
+	uint64_t sleep;		/* POR: actors asleep after the prefix (bit per id) */
 };
 
 static struct prefix *queue;
 static uint64_t q_head, q_tail, q_cap;
+static uint64_t por_pruned;	/* branches the sleep sets skipped */
 
 static void push_prefix(struct prefix p)
 {
@@ -828,9 +832,10 @@ static void push_prefix(struct prefix p)
 	queue[q_tail++] = p;
 }
 
-static void enqueue(const struct sim_choice *c, uint64_t n, const struct sim_choice *last)
+static void enqueue(const struct sim_choice *c, uint64_t n, const struct sim_choice *last,
+		    uint64_t sleep)
 {
-	struct prefix p = { malloc((n + 1) * sizeof(*c)), n + 1 };
+	struct prefix p = { malloc((n + 1) * sizeof(*c)), n + 1, sleep };
 
 	SIM_BUG_ON(!p.c);
 	if (n)
@@ -839,14 +844,116 @@ static void enqueue(const struct sim_choice *c, uint64_t n, const struct sim_cho
 	push_prefix(p);
 }
 
-static void expand(const struct result *r, uint64_t from)
+/*
+ * Partial-order reduction (sleep sets, Godefroid): two operations of
+ * different actors that name their objects and share none commute, so
+ * running one before the other reaches the same state either way.  An
+ * operation that names no object (an ioctl, a read, a yield, a quantum
+ * end) could touch anything and commutes with nothing.
+ */
+static bool independent(const uintptr_t *a, const uintptr_t *b)
 {
-	uint64_t pre = 0;
+	const uintptr_t local = (uintptr_t)SIM_OP_LOCAL;
 
-	for (uint64_t j = 0; j < r->nchoices; j++) {
+	if (!a || !b || !a[0] || !b[0])
+		return false;
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2; j++)
+			if (a[i] && a[i] != local && a[i] == b[j])
+				return false;
+	return true;
+}
+
+/*
+ * What each actor does next, along a run: an actor runnable at decision
+ * j does at its next pick what it was about to do at j (it has not
+ * moved), so its operation is the one logged at that pick.
+ */
+struct lookahead {
+	const struct result *r;
+	uint64_t *next;		/* next pick of the same actor, or nchoices */
+	uint64_t at[64];	/* each actor's next pick at or after j */
+};
+
+static void lookahead_init(struct lookahead *l, const struct result *r)
+{
+	uint64_t n = r->nchoices;
+
+	l->r = r;
+	l->next = malloc((n ? n : 1) * sizeof(*l->next));
+	SIM_BUG_ON(!l->next);
+	for (int id = 0; id < 64; id++)
+		l->at[id] = n;
+	for (uint64_t j = n; j-- > 0;) {
 		const struct sim_choice *c = &r->choices[j];
 
+		if (c->kind != 'p' || c->chosen < 0 || c->chosen >= 64)
+			continue;
+		l->next[j] = l->at[c->chosen];
+		l->at[c->chosen] = j;
+	}
+}
+
+/* Past decision j. */
+static void lookahead_step(struct lookahead *l, uint64_t j)
+{
+	const struct sim_choice *c = &l->r->choices[j];
+
+	if (c->kind == 'p' && c->chosen >= 0 && c->chosen < 64 && l->at[c->chosen] == j)
+		l->at[c->chosen] = l->next[j];
+}
+
+/* Actor id's next operation, NULL if the run never picks it again. */
+static const uintptr_t *lookahead_op(const struct lookahead *l, int id)
+{
+	uint64_t j = l->at[id];
+
+	return j < l->r->nchoices ? l->r->choices[j].obj : NULL;
+}
+
+/* The members of `set` whose next operations commute with actor id's. */
+static uint64_t commuting(const struct lookahead *l, uint64_t set, int id)
+{
+	uint64_t z = 0;
+
+	for (int t = 0; t < 64; t++)
+		if ((set >> t & 1) && independent(lookahead_op(l, t), lookahead_op(l, id)))
+			z |= 1ull << t;
+	return z;
+}
+
+/*
+ * New prefixes from run r, whose decisions from `from` on were its own
+ * (nonpreempt), asleep the actors of `sleep` there.
+ *
+ * With POR, at each decision the branches to the other runnable actors
+ * count as explored before the run's own pick (any order is sound for
+ * sleep sets, and this one lets the run's own path, whose later
+ * decisions are expanded from this same result, skip what they cover):
+ * an alternative asleep is skipped; an alternative's prefix carries
+ * asleep what commutes with it of the sleep set and of the alternatives
+ * taken before it; past the decision, the run's own path keeps asleep
+ * what commutes with its pick of the sleep set and of every alternative
+ * taken; and from where it picks an actor asleep, all that follows is
+ * equivalent to a schedule of an earlier branch and is not expanded.
+ */
+static void expand(const struct result *r, uint64_t from, uint64_t sleep, bool por)
+{
+	struct lookahead l;
+	uint64_t pre = 0;
+
+	if (por)
+		lookahead_init(&l, r);
+	for (uint64_t j = 0; j < r->nchoices; j++) {
+		const struct sim_choice *c = &r->choices[j];
+		uint64_t self = c->chosen >= 0 && c->chosen < 64 ? 1ull << c->chosen : 0;
+		uint64_t done = 0;
+
 		if (j >= from && c->kind == 'p') {
+			if (por && (sleep & self)) {
+				por_pruned++;
+				break;
+			}
 			for (int id = 0; id < 64; id++) {
 				struct sim_choice alt = *c;
 
@@ -856,13 +963,26 @@ static void expand(const struct result *r, uint64_t from)
 				if (pre + sim_choice_is_preemption(&alt) >
 				    (uint64_t)ex.cfg.preemptions)
 					continue;
+				if (por && (sleep >> id & 1)) {
+					por_pruned++;
+					continue;
+				}
 				if (q_tail - q_head >= ex.cfg.runs)
-					return;
-				enqueue(r->choices, j, &alt);
+					goto out;
+				enqueue(r->choices, j, &alt,
+					por ? commuting(&l, sleep | done, id) : 0);
+				done |= 1ull << id;
 			}
+			if (por)
+				sleep = commuting(&l, (sleep | done) & ~self, c->chosen);
 		}
 		pre += sim_choice_is_preemption(c);
+		if (por)
+			lookahead_step(&l, j);
 	}
+out:
+	if (por)
+		free(l.next);
 }
 
 struct explorer {
@@ -879,6 +999,7 @@ struct explorer {
 	bool *pending_done;
 	uint64_t expanded;
 	uint64_t *run_from;		/* prefix length of each run */
+	uint64_t *run_sleep;		/* POR: asleep after its prefix */
 	uint64_t started_ns, last_line_ns;	/* plain progress lines */
 };
 
@@ -964,6 +1085,7 @@ static bool next_spec(struct explorer *e, struct run_spec *spec)
 	spec->forced = queue[q_head].c;
 	spec->nforced = queue[q_head].n;
 	e->run_from[e->launched] = queue[q_head].n;
+	e->run_sleep[e->launched] = queue[q_head].sleep;
 	q_head++;
 	return true;
 }
@@ -973,7 +1095,7 @@ static void expand_in_order(struct explorer *e)
 	while (e->expanded < e->launched && e->pending_done[e->expanded]) {
 		struct result *r = &e->pending[e->expanded];
 
-		expand(r, e->run_from[e->expanded]);
+		expand(r, e->run_from[e->expanded], e->run_sleep[e->expanded], ex.cfg.por);
 		free(r->choices);
 		r->choices = NULL;
 		e->expanded++;
@@ -1057,8 +1179,9 @@ static void alloc_explorer(struct explorer *e)
 	e->pending = calloc(ex.cfg.runs, sizeof(*e->pending));
 	e->pending_done = calloc(ex.cfg.runs, sizeof(*e->pending_done));
 	e->run_from = calloc(ex.cfg.runs, sizeof(*e->run_from));
-	SIM_BUG_ON(!e->pending || !e->pending_done || !e->run_from);
-	push_prefix((struct prefix){ NULL, 0 });	/* no preemption at all */
+	e->run_sleep = calloc(ex.cfg.runs, sizeof(*e->run_sleep));
+	SIM_BUG_ON(!e->pending || !e->pending_done || !e->run_from || !e->run_sleep);
+	push_prefix((struct prefix){ NULL, 0, 0 });	/* no preemption at all */
 }
 
 static bool running(void)
@@ -1147,6 +1270,18 @@ static void write_result_file(struct explorer *e)
 		fprintf(stderr, "results in %s\n", ex.cfg.result_path);
 }
 
+/* How much the partial-order reduction saved, for the summary. */
+static const char *por_note(void)
+{
+	static char note[96];
+
+	if (!bounded() || !ex.cfg.por)
+		return ", no partial-order reduction";
+	snprintf(note, sizeof(note), ", partial-order reduction skipped %" PRIu64 " branches",
+		 por_pruned);
+	return note;
+}
+
 static void report_explore(struct explorer *e)
 {
 	uint64_t limit = sim_tally_limit(&e->tally);
@@ -1158,8 +1293,8 @@ static void report_explore(struct explorer *e)
 		write_result_file(e);
 		if (bounded() && q_head == q_tail && e->launched < ex.cfg.runs)
 			fprintf(stderr, "explore: search complete: every schedule with at most %d "
-				"preemptions ran (%" PRIu64 " runs), no failure\n",
-				ex.cfg.preemptions, e->launched);
+				"preemptions ran (%" PRIu64 " runs%s), no failure\n",
+				ex.cfg.preemptions, e->launched, por_note());
 		else
 			fprintf(stderr, "explore: %" PRIu64 " runs (%s), no failure\n",
 				e->done, ex.cfg.strategy);
@@ -1361,7 +1496,7 @@ static bool shrink_search(struct result *best, bool *child)
 		return false;
 	ex.cfg.preemptions = (int)bound - 1;
 	q_head = q_tail = 0;
-	push_prefix((struct prefix){ NULL, 0 });
+	push_prefix((struct prefix){ NULL, 0, 0 });
 	while (q_head < q_tail && budget--) {
 		struct prefix p = queue[q_head++];
 
@@ -1369,7 +1504,7 @@ static bool shrink_search(struct result *best, bool *child)
 			return consider(best, &r);
 		if (*child)
 			return false;
-		expand(&r, p.n);
+		expand(&r, p.n, 0, false);
 		free(r.choices);
 	}
 	return false;

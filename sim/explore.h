@@ -31,6 +31,7 @@ struct sim_explore_cfg {
 	const char *strategy;	/* explore: random | pct | bounded */
 	int depth;		/* pct: d (d - 1 priority change points) */
 	int preemptions;	/* bounded: at most this many preemptions */
+	bool por;		/* bounded: partial-order reduction (sleep sets) */
 	uint64_t runs;		/* explore: run budget */
 	/*
 	 * explore --shard I/N: this process makes runs I, I + N, I + 2N...

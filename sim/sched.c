@@ -321,6 +321,8 @@ void sim_schedule(struct sim_actor *prev, enum sim_sched_kind kind,
 	sim_rt.in_sched = true;
 	next = pick_next(prev, kind, point);
 	sim_rt.in_sched = false;
+	/* picked: what it was about to do is what it does now */
+	next->op_obj[0] = next->op_obj[1] = NULL;
 	if (next != prev) {
 		sim_rt.switches++;
 		sim_timeline_switch(prev, point);
@@ -426,12 +428,23 @@ int sim_preempt_parse(const char *name, enum sim_preempt *p)
 	return 0;
 }
 
+void sim_sync_point_on(const char *point, const void *obj, const void *obj2)
+{
+	struct sim_actor *cur = sim_rt.cur;
+
+	if (sim_rt.preempt != SIM_PREEMPT_SYNC || !sim_rt.initialized ||
+	    sim_rt.in_sched || cur->state != SIM_ACTOR_RUNNABLE)
+		return;
+	/* what this actor does next, while it waits to be picked */
+	cur->op_obj[0] = obj;
+	cur->op_obj[1] = obj2;
+	sim_yield(point);
+	cur->op_obj[0] = cur->op_obj[1] = NULL;
+}
+
 void sim_sync_point(const char *point)
 {
-	if (sim_rt.preempt != SIM_PREEMPT_SYNC || !sim_rt.initialized ||
-	    sim_rt.in_sched || sim_rt.cur->state != SIM_ACTOR_RUNNABLE)
-		return;
-	sim_yield(point);
+	sim_sync_point_on(point, NULL, NULL);
 }
 
 void sim_join(struct sim_actor *a)

@@ -46,6 +46,12 @@ struct sim_choice {
 	int32_t self;		/* actor at the scheduling point */
 	uint32_t site;		/* injection site index (sim_site_name) */
 	uint64_t mask;		/* runnable actor ids < 64, bit per id */
+	/*
+	 * Not in files: the objects of the operation the chosen actor does
+	 * next (sim_sync_point_on; 0, 0: could touch anything), for the
+	 * bounded search's partial-order reduction.
+	 */
+	uintptr_t obj[2];
 };
 
 struct sim_schedule {

@@ -97,6 +97,15 @@ int sim_preempt_parse(const char *name, enum sim_preempt *p);
  * scheduler itself runs (a strategy, a deadlock handler).
  */
 void sim_sync_point(const char *point);
+/*
+ * The same, naming the objects the operation is on (a mutex, the
+ * condition variable and its mutex...): two operations of different
+ * actors on no common object commute, which the bounded search's
+ * partial-order reduction uses to skip equivalent schedules.  A point
+ * without objects (sim_sync_point) is taken to touch everything.  Only
+ * equality of the pointers matters; they never reach a trace.
+ */
+void sim_sync_point_on(const char *point, const void *obj, const void *obj2);
 
 /* ---- timed waits (virtual time) ---- */
 

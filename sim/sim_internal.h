@@ -60,7 +60,15 @@ struct sim_actor {
 	size_t stack_size;
 	void *asan_fake_stack;
 	void *tls;			/* thread pointer (FS base); NULL: actor 0's */
+	/*
+	 * The objects of the operation it is about to do, while it waits at
+	 * a sim_sync_point_on; NULL, NULL (anything) at every other point.
+	 */
+	const void *op_obj[2];
 };
+
+/* op_obj of a step that touches no shared object (a thread's start). */
+#define SIM_OP_LOCAL ((const void *)1)
 
 struct sim_runtime {
 	bool initialized;

@@ -62,6 +62,10 @@ int cmd_schedule(const struct cli_cmd *cmd, int argc, char **argv)
 	if (s.quantum)
 		setenv("KVMSIM_QUANTUM", num, 1);
 	setenv("KVMSIM_PROFILE", s.profile, 1);
+	if (s.max_vtime) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)s.max_vtime);
+		setenv("KVMSIM_MAX_VTIME", num, 1);
+	}
 	if (s.arch[0])
 		setenv("KVMSIM_ARCH", s.arch, 1);
 	setenv("KVMSIM_PREEMPT", s.preempt[0] ? s.preempt : "blocking", 1);

@@ -87,6 +87,9 @@ static const struct cli_opt opts[] = {
 	  "bounded: partial-order reduction, sleep sets over objects (default on)" },
 	{ "max-choices", 1, CMD_EXPLORE | CMD_SHRINK, "KVMSIM_MAX_CHOICES", V_UNSIGNED, NULL, "N",
 	  "per-run decision budget (default 1000000)" },
+	{ "max-vtime", 1, CMD_EXPLORE, "KVMSIM_MAX_VTIME", V_UNSIGNED, NULL, "NS",
+	  "per-run budget in virtual time (a guest advances it 1 ns per translated block); "
+	  "recorded in saved schedules (default 0: none)" },
 	{ "max-starve", 1, CMD_EXPLORE | CMD_SHRINK, "KVMSIM_MAX_STARVE", V_UNSIGNED, NULL, "N",
 	  "per-run budget: decisions in a row an actor may be runnable and not run "
 	  "(default 10000, 0: none)" },

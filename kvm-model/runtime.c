@@ -17,6 +17,7 @@
  *   KVMSIM_JOBS, KVMSIM_MAX_CHOICES, KVMSIM_SAVE_PREFIX, KVMSIM_PROGRESS,
  *   KVMSIM_SHARD (I/N), KVMSIM_KEEP_GOING, KVMSIM_RESULT (tally file),
  *   KVMSIM_POR (on|off: bounded search's partial-order reduction),
+ *   KVMSIM_MAX_VTIME (per-run virtual-time budget, ns; "budget" verdict),
  *   KVMSIM_SCHEDULE, KVMSIM_SCENARIO   explore/replay/shrink settings
  *   KVMSIM_MAX_STARVE  decisions in a row an actor may be runnable and
  *                   not run (default 10000; "budget" verdict)
@@ -286,6 +287,7 @@ static void explore_setup(uint64_t seed)
 	cfg.meta.seed = seed;
 	cfg.meta.run_seed = seed;
 	cfg.meta.quantum = env_u64("KVMSIM_QUANTUM", 0);
+	cfg.meta.max_vtime = env_u64("KVMSIM_MAX_VTIME", 0);
 	snprintf(cfg.meta.profile, sizeof(cfg.meta.profile), "%s",
 		 (v = getenv("KVMSIM_PROFILE")) && *v ? v : "upstream");
 	snprintf(cfg.meta.scenario, sizeof(cfg.meta.scenario), "%s",

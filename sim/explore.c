@@ -363,6 +363,12 @@ bool sim_inject(const char *site)
 
 /* ---- configuration ---- */
 
+static void over_vtime(uint64_t ns, const char *point)
+{
+	sim_oracle_fail("budget", "virtual time passed %" PRIu64 " ns while %s ran (at %s)", ns,
+			sim_actor_name(sim_self()), point ? point : "exit");
+}
+
 void sim_explore_reset(void)
 {
 	ex.started = false;
@@ -426,6 +432,8 @@ int sim_explore_configure(const struct sim_explore_cfg *cfg)
 	}
 	if (cfg->mode != SIM_RUN_PLAIN || ex.narmed)
 		sim_set_strategy(&explore_strategy);
+	if (cfg->mode != SIM_RUN_PLAIN)
+		sim_set_vtime_budget(cfg->meta.max_vtime, over_vtime);
 	return 0;
 }
 

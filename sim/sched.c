@@ -338,7 +338,13 @@ void sim_set_resume_hook(void (*fn)(void))
 	sim_rt.resume_hook = fn;
 }
 
-static struct sim_actor *enter_sched_point(void)
+void sim_set_vtime_budget(uint64_t ns, void (*over)(uint64_t ns, const char *point))
+{
+	sim_rt.vtime_budget = ns;
+	sim_rt.over_budget = over;
+}
+
+static struct sim_actor *enter_sched_point(const char *point)
 {
 	struct sim_actor *self = sim_rt.cur;
 
@@ -346,6 +352,8 @@ static struct sim_actor *enter_sched_point(void)
 	/* Strategies and deadlock handlers run mid-switch: no nesting. */
 	SIM_BUG_ON(sim_rt.in_sched);
 	SIM_BUG_ON(self->state != SIM_ACTOR_RUNNABLE);
+	if (sim_rt.vtime_budget && sim_now() > sim_rt.vtime_budget && sim_rt.over_budget)
+		sim_rt.over_budget(sim_rt.vtime_budget, point);
 	sim_rt.points++;
 	sim_spin_progress(self);
 	return self;
@@ -353,7 +361,7 @@ static struct sim_actor *enter_sched_point(void)
 
 void sim_wait(struct sim_waitq *wq)
 {
-	struct sim_actor *self = enter_sched_point();
+	struct sim_actor *self = enter_sched_point(wq ? wq->name : NULL);
 
 	SIM_BUG_ON(!wq);
 	sim_runq_del(self);
@@ -363,7 +371,7 @@ void sim_wait(struct sim_waitq *wq)
 
 bool sim_wait_until(struct sim_waitq *wq, uint64_t deadline)
 {
-	struct sim_actor *self = enter_sched_point();
+	struct sim_actor *self = enter_sched_point(wq ? wq->name : NULL);
 
 	SIM_BUG_ON(!wq);
 	self->timed_out = false;
@@ -393,7 +401,7 @@ void sim_sleep_until(uint64_t deadline)
 
 void sim_yield(const char *point)
 {
-	struct sim_actor *self = enter_sched_point();
+	struct sim_actor *self = enter_sched_point(point);
 
 	if (sim_rt.ntimers)
 		expire_timers();

@@ -90,6 +90,8 @@ static int write_schedule(FILE *f, const struct sim_schedule *s)
 	fprintf(f, "quantum %" PRIu64 "\n", s->quantum);
 	if (s->preempt[0])
 		put_line(f, "preempt", s->preempt);
+	if (s->max_vtime)
+		fprintf(f, "max-vtime %" PRIu64 "\n", s->max_vtime);
 	for (int i = 0; i < s->nfail; i++)
 		put_line(f, "fail", s->fail[i]);
 	if (s->strategy[0])
@@ -327,6 +329,8 @@ static int parse_header(struct reader *r, struct sim_schedule *s, char *line)
 		return parse_u64(r, v, &s->run_seed);
 	if (!strcmp(line, "quantum"))
 		return parse_u64(r, v, &s->quantum);
+	if (!strcmp(line, "max-vtime"))
+		return parse_u64(r, v, &s->max_vtime);
 	if (!strcmp(line, "profile"))
 		return set_str(r, s->profile, sizeof(s->profile), v);
 	if (!strcmp(line, "arch"))

@@ -19,6 +19,7 @@
  *	quantum N			(0: default)
  *	preempt sync|blocking		(scheduling points; absent: blocking,
  *					 as files from before it was recorded)
+ *	max-vtime N			(optional: the run's virtual-time budget)
  *	fail SPEC			(one line per --fail)
  *	strategy TEXT			(how the schedule was found; informative)
  *	oracle NAME			(the verdict of the run, if it failed)
@@ -65,6 +66,7 @@ struct sim_schedule {
 	char arch[16];		/* "" for the default */
 	uint64_t quantum;
 	char preempt[16];	/* "sync", "blocking"; "": blocking */
+	uint64_t max_vtime;	/* the run's virtual-time budget; 0: none */
 	char *fail[SIM_MAX_FAIL];
 	int nfail;
 	char strategy[128];

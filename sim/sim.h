@@ -107,6 +107,13 @@ void sim_sync_point(const char *point);
  */
 void sim_sync_point_on(const char *point, const void *obj, const void *obj2);
 
+/*
+ * A budget of virtual time: at the first scheduling point (a quantum end
+ * is one, runnable company or not) past `ns`, over() is called with the
+ * point's name; it is meant to end the run.  0: no budget.
+ */
+void sim_set_vtime_budget(uint64_t ns, void (*over)(uint64_t ns, const char *point));
+
 /* ---- timed waits (virtual time) ---- */
 
 #define SIM_FOREVER UINT64_MAX

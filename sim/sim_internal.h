@@ -94,6 +94,8 @@ struct sim_runtime {
 	void (*resume_hook)(void);	/* sim_set_resume_hook */
 	bool (*idle_wait)(void);	/* sim_set_idle_wait */
 	uint64_t points;		/* scheduling points reached (spin.c) */
+	uint64_t vtime_budget;		/* sim_set_vtime_budget; 0: none */
+	void (*over_budget)(uint64_t ns, const char *point);
 	enum sim_preempt preempt;	/* sim_set_preempt */
 };
 

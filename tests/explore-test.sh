@@ -383,6 +383,23 @@ por)
 		[ "$r_on" -le "$r_off" ] || fail "$p: $r_on runs with POR, $r_off without"
 	done
 	;;
+vtime-budget)
+	# a per-run budget of virtual time (a guest moves it 1 ns per block):
+	# racy-vmm -f ends near 800 ns; with 100 every run is over it, the
+	# saved schedule records it and replay gives the same verdict
+	explore --max-vtime 100 --runs 20 --out "$W" racy-vmm -- -f
+	[ $rc = 1 ] || fail "exit $rc: $(cat "$W/err")"
+	grep -q '^FAILED run 0: oracle budget: virtual time passed 100 ns while [a-z0-9]* ran (at [a-z_]*)$' "$W/err" ||
+		fail "verdict: $(cat "$W/err")"
+	s=$(ls "$W"/racy-vmm.*.schedule)
+	grep -q '^max-vtime 100$' "$s" || fail "budget not recorded"
+	"$KVMSIM" replay "$s" >/dev/null 2>"$W/e"
+	[ $? = 86 ] || fail "replay exit: $(cat "$W/e")"
+	grep -q 'FAILED oracle budget: virtual time passed 100 ns' "$W/e" || fail "replay: $(cat "$W/e")"
+	rm -f "$W"/*.schedule
+	explore --max-vtime 100000 --runs 20 --out "$W" racy-vmm -- -f
+	[ $rc = 0 ] || fail "within budget: $(cat "$W/err")"
+	;;
 bad-input)
 	printf 'kvmsim-schedule 1\nprogram /bin/true\nchoices 2\np 1 0 y 2 3\nend\n' >"$W/short.schedule"
 	"$KVMSIM" replay "$W/short.schedule" 2>"$W/e"

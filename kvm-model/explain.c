@@ -54,6 +54,8 @@ static const struct narration narrations[] = {
 	{ "kvm_prepare_memory_fault_exit", 3, "kvm_prepare_memory_fault_exit: fill kvm_run.memory_fault" },
 	{ "kvm_try_async_get_page", 3, "kvm_try_async_get_page: fault the page in from a worker (async PF)" },
 	{ "kvm_mmu_hugepage_adjust", 2, "kvm_mmu_hugepage_adjust: choose the mapping level" },
+	{ "mmu_invalidate_seq_snapshot", 3, "mmu_invalidate_seq snapshot: an invalidation after this makes the fault stale" },
+	{ "mmu_invalidate_retry_gfn", 2, "mmu_invalidate_retry_gfn: did an invalidation overtake the lookup?" },
 	{ "is_page_fault_stale", 2, "is_page_fault_stale: an invalidation raced with us, retry" },
 	{ "kvm_tdp_mmu_map", 2, "kvm_tdp_mmu_map: install the SPTE" },
 	{ "kvm_mmu_track_write", 0, "kvm_mmu_track_write: the guest wrote one of its page tables, the translations made from it are dropped" },

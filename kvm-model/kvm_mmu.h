@@ -97,6 +97,19 @@ int kvm_mmu_do_page_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t error_co
  */
 void *kvm_vcpu_gpa_to_hva(struct kvm_vcpu *vcpu, uint64_t gpa, bool write);
 
+/*
+ * The invalidation sequence in the trace: a fault's snapshot of
+ * mmu_invalidate_seq before it looks the page up, and its check before
+ * installing (mmu_invalidate_retry_gfn, which is_page_fault_stale and
+ * user_mem_abort use).  `addr_key` is "gpa" or "ipa"; `checked` false when
+ * the profile skips the check (+skip-mmu-seq-check).  With the zap
+ * events' mmu_invalidate_seq, a trace shows which invalidation overtook
+ * which lookup.
+ */
+void kvm_trace_seq_snapshot(const char *addr_key, uint64_t addr, uint64_t mmu_seq);
+void kvm_trace_seq_check(const char *addr_key, uint64_t addr, uint64_t mmu_seq, uint64_t now,
+			 bool checked);
+
 /* Zap stage-2 over [gfn_start, gfn_end) and every vCPU's installed translations. */
 void kvm_mmu_zap_gfn_range(struct kvm *kvm, uint64_t gfn_start, uint64_t gfn_end,
 			   const char *why);

@@ -498,6 +498,28 @@ static int vm_maps_range(struct kvm *kvm, void *opaque)
 	return 0;
 }
 
+void kvm_trace_seq_snapshot(const char *addr_key, uint64_t addr, uint64_t mmu_seq)
+{
+	struct sim_ev *ev = sim_ev_begin("mmu_invalidate_seq_snapshot");
+
+	sim_ev_hex(ev, addr_key, addr);
+	sim_ev_int(ev, "mmu_seq", (int64_t)mmu_seq);
+	sim_ev_end(ev);
+}
+
+void kvm_trace_seq_check(const char *addr_key, uint64_t addr, uint64_t mmu_seq, uint64_t now,
+			 bool checked)
+{
+	struct sim_ev *ev = sim_ev_begin("mmu_invalidate_retry_gfn");
+
+	sim_ev_hex(ev, addr_key, addr);
+	sim_ev_int(ev, "mmu_seq", (int64_t)mmu_seq);
+	sim_ev_int(ev, "mmu_invalidate_seq", (int64_t)now);
+	sim_ev_bool(ev, "stale", mmu_seq != now);
+	sim_ev_bool(ev, "checked", checked);
+	sim_ev_end(ev);
+}
+
 void kvm_mmu_notifier_invalidate_range(uint64_t hva_start, uint64_t hva_end)
 {
 	struct notifier_range r = { hva_start, hva_end };

@@ -261,8 +261,26 @@ userfault-race)
 		fail "verdict: $(cat "$W/err")"
 	s=$(ls "$W"/userfault-race.*.schedule)
 	grep -q '^profile userfault-v3+skip-mmu-seq-check$' "$s" || fail "profile not recorded"
-	"$KVMSIM" replay "$s" >/dev/null 2>"$W/e"
+	"$KVMSIM" replay --trace "$W/t.jsonl" "$s" >/dev/null 2>"$W/e"
 	grep -q 'FAILED oracle stale-spte' "$W/e" || fail "replay: $(cat "$W/e")"
+	# the trace shows the race: the fault's sequence snapshot, the
+	# invalidation of its page that overtook it (by another actor), and
+	# the check the profile skipped, then the verdict naming that one
+	python3 - "$W/t.jsonl" <<'PY' || fail "invalidation sequence events"
+import json, re, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{"seq"')]
+i = max(k for k, e in enumerate(ev) if e["event"] == "oracle")
+chk = [k for k in range(i) if ev[k]["event"] == "mmu_invalidate_retry_gfn"][-1]
+c = ev[chk]
+assert c["stale"] and not c["checked"], c
+g, s, who = c["gpa"], c["mmu_seq"], c["actor"]
+snap = [k for k in range(chk) if ev[k]["event"] == "mmu_invalidate_seq_snapshot"
+        and ev[k]["gpa"] == g and ev[k]["actor"] == who][-1]
+assert ev[snap]["mmu_seq"] == s, ev[snap]
+n = int(re.search(r"invalidation (\d+)", ev[i]["message"]).group(1))
+z = [e for e in ev[snap:chk] if e.get("mmu_invalidate_seq") == n and "zapped" in e]
+assert len(z) == 1 and z[0]["gpa"] == g and z[0]["actor"] != who and n > s, z
+PY
 	rm -f "$W"/*.schedule
 	explore --strategy pct --runs 500 --profile userfault-v3 --out "$W" userfault-race
 	[ $rc = 0 ] || fail "upstream check failed: $(cat "$W/err")"

@@ -237,6 +237,7 @@ static int user_mem_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 	pf->slot = f->slot;
 	/* smp_rmb() before GUP: a later invalidation makes this fault stale */
 	pf->mmu_seq = vcpu->kvm->mmu_invalidate_seq;
+	kvm_trace_seq_snapshot("ipa", f->ipa, pf->mmu_seq);
 	r = __gfn_to_pfn_memslot(vcpu, pf);
 	if (r) {
 		r = user_mem_abort_error(vcpu, f, r);
@@ -248,6 +249,8 @@ static int user_mem_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 	if ((f->slot->flags & KVM_MEM_READONLY) || (logging && !f->write))
 		pf->map_writable = false;
 	sim_yield("fault_install_window");
+	kvm_trace_seq_check("ipa", f->ipa, pf->mmu_seq, vcpu->kvm->mmu_invalidate_seq,
+			    !kvm_rule_on(RULE_SKIP_MMU_SEQ_CHECK));
 	if (pf->mmu_seq != vcpu->kvm->mmu_invalidate_seq &&
 	    !kvm_rule_on(RULE_SKIP_MMU_SEQ_CHECK)) {
 		vcpu->kvm->stat.fault_retries++;

@@ -98,6 +98,7 @@ static int kvm_faultin_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 
 	fault->mmu_seq = vcpu->kvm->mmu_invalidate_seq;
 	trace_gpa("kvm_faultin_pfn", fault->addr);
+	kvm_trace_seq_snapshot("gpa", fault->addr, fault->mmu_seq);
 	/* with the sequence snapshot taken, a private/shared mismatch exits */
 	if (fault->is_private != kvm_mem_is_private(vcpu->kvm, fault->gfn))
 		return kvm_mmu_prepare_memory_fault_exit(vcpu, fault);
@@ -234,7 +235,11 @@ static int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 
 static bool is_page_fault_stale(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
-	if (kvm_rule_on(RULE_SKIP_MMU_SEQ_CHECK))
+	bool checked = !kvm_rule_on(RULE_SKIP_MMU_SEQ_CHECK);
+
+	kvm_trace_seq_check("gpa", fault->addr, fault->mmu_seq, vcpu->kvm->mmu_invalidate_seq,
+			    checked);
+	if (!checked)
 		return false;
 	return fault->mmu_seq != vcpu->kvm->mmu_invalidate_seq;
 }
@@ -404,6 +409,7 @@ void kvm_mmu_zap_gfn_range(struct kvm *kvm, uint64_t gfn_start, uint64_t gfn_end
 	sim_ev_hex(ev, "gpa", gfn_start << PAGE_SHIFT);
 	sim_ev_hex(ev, "size", (gfn_end - gfn_start) << PAGE_SHIFT);
 	sim_ev_int(ev, "zapped", (int64_t)n);
+	sim_ev_int(ev, "mmu_invalidate_seq", (int64_t)kvm->mmu_invalidate_seq);
 	sim_ev_end(ev);
 }
 

@@ -139,17 +139,21 @@ static long userfaultfd_dev_ioctl(unsigned long cmd, unsigned long flags)
 long kvmsim_fd_ioctl(int fd, unsigned long cmd, unsigned long arg)
 {
 	struct kvm_file *f = &files[fd];
-	int new_fd = -1;
+	int new_fd = -1, ctx;
 	long r;
 
 	switch (f->kind) {
 	case KVMSIM_FILE_DEV:
 		return kvm_dev_ioctl(cmd, arg);
 	case KVMSIM_FILE_VM:
+		ctx = kvm_vm_ctx_enter(f->obj);
 		r = kvm_vm_ioctl(f->obj, cmd, arg, &new_fd);
+		kvm_vm_ctx_leave(ctx);
 		break;
 	case KVMSIM_FILE_VCPU:
+		ctx = kvm_vm_ctx_enter(((struct kvm_vcpu *)f->obj)->kvm);
 		r = kvm_vcpu_ioctl(f->obj, cmd, arg);
+		kvm_vm_ctx_leave(ctx);
 		break;
 	case KVMSIM_FILE_UFFD_DEV:
 		return userfaultfd_dev_ioctl(cmd, arg);

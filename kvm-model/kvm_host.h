@@ -362,6 +362,15 @@ int copy_to_user(void *udst, const void *src, size_t n);
 void kvm_register_vm(struct kvm *kvm);
 void kvm_unregister_vm(struct kvm *kvm);
 int kvm_for_each_vm(int (*fn)(struct kvm *kvm, void *opaque), void *opaque);
+
+/*
+ * The VM the current actor works for (a vCPU's, or the one whose ioctl
+ * the VMM thread is in): every trace event carries it as "vm".
+ * kvm_vm_ctx_enter returns what kvm_vm_ctx_leave restores.
+ */
+int kvm_vm_ctx_enter(struct kvm *kvm);
+void kvm_vm_ctx_leave(int old);
+int64_t kvm_vm_ctx_tag(void);
 /* host_caps.c: the running kernel's answers, for the host-caps rule */
 int kvm_host_check_extension(bool vm, long ext);
 uint64_t kvm_host_probe_rules(uint64_t rules);

@@ -323,11 +323,50 @@ static void check_run_return(struct kvm_vcpu *vcpu, int ret)
 				   "exited with a memory-fault exit");
 }
 
+/* vm_id + 1 per actor id; 0: none */
+#define VM_CTX_ACTORS 4096
+static int vm_ctx[VM_CTX_ACTORS];
+
+static int *vm_ctx_slot(void)
+{
+	struct sim_actor *self = sim_self();
+	int id = self ? sim_actor_id(self) : -1;
+
+	return id >= 0 && id < VM_CTX_ACTORS ? &vm_ctx[id] : NULL;
+}
+
+int kvm_vm_ctx_enter(struct kvm *kvm)
+{
+	int *slot = vm_ctx_slot(), old;
+
+	if (!slot)
+		return 0;
+	old = *slot;
+	*slot = kvm->vm_id + 1;
+	return old;
+}
+
+void kvm_vm_ctx_leave(int old)
+{
+	int *slot = vm_ctx_slot();
+
+	if (slot)
+		*slot = old;
+}
+
+int64_t kvm_vm_ctx_tag(void)
+{
+	int *slot = vm_ctx_slot();
+
+	return slot ? *slot - 1 : -1;
+}
+
 static void kvm_vcpu_actor(void *arg)
 {
 	struct kvm_vcpu *vcpu = arg;
 	struct sim_ev *ev;
 
+	kvm_vm_ctx_enter(vcpu->kvm);	/* for good: the actor is the vCPU */
 	for (;;) {
 		while (!vcpu->run_requested && !vcpu->dying)
 			sim_wait(&vcpu->run_wq);

@@ -450,6 +450,7 @@ void kvmsim_runtime_init(void)
 	sim_trace_set_recording(print_hash);
 	atexit(at_exit);
 	sim_set_finish_outputs_hook(at_exit);
+	sim_trace_set_tag("vm", kvm_vm_ctx_tag);
 }
 
 /* ---- MMU notifiers: the VMM changed memory behind a memslot ---- */
@@ -472,6 +473,7 @@ static bool slot_hva_overlap(const struct kvm_memory_slot *s, const struct notif
 static int invalidate_vm(struct kvm *kvm, void *opaque)
 {
 	struct kvm_memslots *slots = &kvm->memslots[0];
+	int ctx = kvm_vm_ctx_enter(kvm);
 
 	for (int i = 0; i < slots->nr; i++) {
 		struct kvm_memory_slot *s = slots->by_gfn[i];
@@ -484,6 +486,7 @@ static int invalidate_vm(struct kvm *kvm, void *opaque)
 						     PAGE_SHIFT),
 				      "kvm_mmu_notifier_invalidate_range_start");
 	}
+	kvm_vm_ctx_leave(ctx);
 	return 0;
 }
 

@@ -330,6 +330,12 @@ typedef void (*sim_trace_sink_fn)(const struct sim_ev *ev, void *opaque);
 void sim_trace_set_sink(sim_trace_sink_fn fn, void *opaque);
 
 /*
+ * A field every event gets, last, unless it has one of that name: fn's
+ * value when it is >= 0 (kvm-model: "vm", the VM the actor works for).
+ */
+void sim_trace_set_tag(const char *key, int64_t (*fn)(void));
+
+/*
  * Chrome trace-event timeline of the run (see timeline.c); written at
  * exit or at an oracle failure.  Turns event recording on.  0 or -errno.
  */

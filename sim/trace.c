@@ -359,10 +359,23 @@ static void write_line(const char *line, size_t len)
 	}
 }
 
+static const char *tag_key;
+static int64_t (*tag_fn)(void);
+
+void sim_trace_set_tag(const char *key, int64_t (*fn)(void))
+{
+	tag_key = key;
+	tag_fn = fn;
+}
+
 void sim_ev_end(struct sim_ev *ev)
 {
+	int64_t tag;
+
 	if (idle(ev))
 		return;
+	if (tag_fn && !sim_ev_find(ev, tag_key) && (tag = tag_fn()) >= 0)
+		sim_ev_int(ev, tag_key, tag);
 	check_ev(ev);
 	if (ev->truncated) {
 		/* The reserve guarantees room for this. */

@@ -418,6 +418,25 @@ vtime-budget)
 	explore --max-vtime 100000 --runs 20 --out "$W" racy-vmm -- -f
 	[ $rc = 0 ] || fail "within budget: $(cat "$W/err")"
 	;;
+vm-ids)
+	# every event an actor makes for a VM names it: a vCPU's, and the
+	# VMM thread's inside a VM or vCPU ioctl (private-mem-exits has two VMs)
+	"$KVMSIM" run --trace "$W/t.jsonl" private-mem-exits >/dev/null 2>"$W/e" ||
+		fail "run: $(cat "$W/e")"
+	python3 - "$W/t.jsonl" <<'PY' || fail "vm ids"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{"seq"')]
+want = {"vcpu0": 0, "vm1.vcpu0": 1}
+for e in ev:
+    if e["actor"] in want:
+        assert e.get("vm") == want[e["actor"]], e
+    if e["event"].startswith("kvm_") or e["event"].startswith("mmu_invalidate"):
+        assert "vm" in e, e
+vmm = {e["vm"] for e in ev if e["actor"] == "vmm" and e["event"] == "kvm_set_memslot"}
+assert vmm == {0, 1}, vmm
+assert sum(1 for e in ev if e["actor"] == "vm1.vcpu0") > 10
+PY
+	;;
 bad-input)
 	printf 'kvmsim-schedule 1\nprogram /bin/true\nchoices 2\np 1 0 y 2 3\nend\n' >"$W/short.schedule"
 	"$KVMSIM" replay "$W/short.schedule" 2>"$W/e"

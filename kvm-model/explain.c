@@ -309,8 +309,10 @@ static void print_line(FILE *f, const struct sim_ev *ev, const struct narration 
 	out = f;
 	fprintf(out, "%-9s %*s%s ", sim_ev_actor(ev), n ? 2 * n->depth : 0, "",
 		n ? n->text : sim_ev_name(ev));
+	/* the VM tag: the actor's name says it already (vm1.vcpu0) */
 	for (int i = 0; i < sim_ev_nfields(ev); i++)
-		print_field(sim_ev_field(ev, i));
+		if (!sim_ev_field(ev, i)->tag)
+			print_field(sim_ev_field(ev, i));
 	describe(ev);
 	fputc('\n', out);
 	out = saved;

@@ -310,6 +310,7 @@ struct sim_ev_field {
 	enum sim_ev_kind kind;
 	uint64_t u;		/* HEX; INT as int64_t; BOOL 0/1 */
 	const char *s;		/* STR */
+	bool tag;		/* added by sim_trace_set_tag's hook */
 };
 
 const char *sim_ev_name(const struct sim_ev *ev);

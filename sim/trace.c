@@ -213,6 +213,7 @@ static void ev_field(struct sim_ev *ev, const char *key, enum sim_ev_kind kind, 
 	f->kind = kind;
 	f->u = u;
 	f->s = str ? pool_dup(ev, str) : NULL;
+	f->tag = false;
 	if (f->key && (!str || f->s))
 		ev->nfields++;
 }
@@ -374,8 +375,13 @@ void sim_ev_end(struct sim_ev *ev)
 
 	if (idle(ev))
 		return;
-	if (tag_fn && !sim_ev_find(ev, tag_key) && (tag = tag_fn()) >= 0)
+	if (tag_fn && !sim_ev_find(ev, tag_key) && (tag = tag_fn()) >= 0) {
+		int n = ev->nfields;
+
 		sim_ev_int(ev, tag_key, tag);
+		if (ev->nfields > n)
+			ev->fields[n].tag = true;
+	}
 	check_ev(ev);
 	if (ev->truncated) {
 		/* The reserve guarantees room for this. */

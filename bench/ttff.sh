@@ -25,6 +25,8 @@ cases="abba|1000|-- $ex/abba
 check-then-wait|1000|-- $ex/check-then-wait
 lost-wakeup|1000|-- $ex/lost-wakeup
 racy-counter|1000|-- $ex/racy-counter
+abba-cycle|1000|-- $ex/abba-cycle
+signal-unlocked|1000|-- $ex/signal-unlocked
 racy-vmm|3000|racy-vmm
 userfault-race (+skip-mmu-seq-check)|3000|--profile userfault-v3+skip-mmu-seq-check userfault-race
 private-convert-race (+skip-mmu-seq-check)|3000|--quantum 4000 --profile upstream+skip-mmu-seq-check private-convert-race"

@@ -104,9 +104,12 @@ sync-points)
 	# --preempt sync (the default): an ABBA lock order and a check-then-wait
 	# lost wakeup with no yield in them are found by every strategy,
 	# replayed, and not found at all with blocking points only
-	for p in abba check-then-wait; do
+	# (two shapes of each: a 3-thread lock-order cycle, a signal sent
+	# without the mutex between the waiter's check and its wait)
+	for p in abba check-then-wait abba-cycle signal-unlocked; do
 		case $p in
 		abba) want='vmm on thread1.exit, thread1 on pthread_mutex, thread2 on pthread_mutex$' ;;
+		abba-cycle) want='vmm on thread1.exit, thread1 on pthread_mutex, thread2 on pthread_mutex, thread3 on pthread_mutex$' ;;
 		*) want='vmm on pthread_cond$' ;;
 		esac
 		for s in random pct bounded; do

@@ -102,6 +102,7 @@ struct kvm_x86_uc {
 	uc_engine *uc;		/* one UC_MODE_64 engine runs every CPU mode */
 	uc_context *ctx;	/* CPU state carried to the segment loader and back */
 	uc_context *step_ctx;	/* CPU state before an MMIO step, to roll back */
+	unsigned int steps;	/* MMIO steps since the translations were last flushed */
 
 	struct uc_region *regions;
 	int nr_regions;

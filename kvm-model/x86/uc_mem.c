@@ -802,6 +802,8 @@ static void fill_mmio_exit(struct kvm_vcpu *vcpu, uint64_t gpa, const void *data
 	sim_ev_end(ev);
 }
 
+#define STEP_FLUSH_INTERVAL	1024
+
 /*
  * Run exactly the instruction at RIP, its MMIO page translated to the
  * callback page: Unicorn stops at the next instruction's address (an exit
@@ -831,6 +833,16 @@ static uc_err step_once(struct kvm_vcpu *vcpu, struct mmio_step *m, uint64_t rip
 	a->stepping = false;
 	x86_tlb_flush(a);
 	uc_ctl_remove_cache(a->uc, start, start + 1);
+	/*
+	 * Every step translates fresh blocks.  Unicorn crashes when its
+	 * translation buffer fills up during a run (tb_set_jmp_target on a
+	 * flushed block, after ~9,000 steps with a 4 MiB buffer): flush all
+	 * translations here, outside any run, well before it is full.
+	 */
+	if (++a->steps >= STEP_FLUSH_INTERVAL) {
+		a->steps = 0;
+		uc_ctl_flush_tb(a->uc);
+	}
 	return err;
 }
 

@@ -55,11 +55,29 @@ guest_coal_start:
 	out	%al, $0x90
 	mov	MMIO, %rbx
 	in	$0x10, %al
-	/* 6: after KVM_UNREGISTER_COALESCED_MMIO */
+	/* 6: 24,000 writes through many ring fills */
+	call	many
+	/* 7: after KVM_UNREGISTER_COALESCED_MMIO: the same, each one exiting */
+	call	many
 	mov	$0x6000, %eax
 	mov	%rax, MMIO
 	out	%eax, $0x80
 	hlt
+	/* 24,000 writes: MMIO and port 0x80 in turn, then a report */
+many:	xor	%ecx, %ecx
+	mov	$0x80, %edx
+	mov	$MMIO, %esi
+7:	lea	0x7000(%rcx), %eax
+	test	$1, %ecx
+	jz	8f
+	out	%eax, (%dx)
+	jmp	9f
+8:	mov	%rax, (%rsi)
+9:	inc	%ecx
+	cmp	$24000, %ecx
+	jne	7b
+	in	$0x10, %al
+	ret
 msg:	.ascii	"xyz"
 guest_coal_end:
 

@@ -174,6 +174,9 @@ static long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd,
 		return vcpu_interrupt(vcpu, (void *)arg);
 	case KVM_NMI:
 		return kvm_vcpu_ioctl_nmi(vcpu);
+	case KVM_GET_DEBUGREGS:
+	case KVM_SET_DEBUGREGS:
+		return kvm_vcpu_ioctl_debugregs(vcpu, cmd == KVM_SET_DEBUGREGS, (void *)arg);
 	case KVM_GET_LAPIC:
 	case KVM_SET_LAPIC:
 		return vcpu_lapic(vcpu, cmd == KVM_SET_LAPIC, (void *)arg);
@@ -217,6 +220,7 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_X86_USER_SPACE_MSR:
 	case KVM_CAP_X86_MSR_FILTER:
 	case KVM_CAP_COALESCED_PIO:
+	case KVM_CAP_DEBUGREGS:
 		return 1;
 	case KVM_CAP_X2APIC_API:
 		return KVM_X2APIC_API_VALID_FLAGS;

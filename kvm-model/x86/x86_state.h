@@ -158,6 +158,9 @@ int kvm_enable_exit_hypercall(struct kvm *kvm, uint64_t mask);
 long kvm_vcpu_ioctl_state(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg);
 bool kvm_vcpu_state_ioctl(unsigned int cmd);
 
+/* debugregs.c: KVM_GET_DEBUGREGS / KVM_SET_DEBUGREGS */
+long kvm_vcpu_ioctl_debugregs(struct kvm_vcpu *vcpu, bool set, void *uarg);
+
 /* msr_filter.c */
 int kvm_vm_ioctl_set_msr_filter(struct kvm *kvm, void *arg);
 void kvm_x86_msr_filter_free(struct kvm *kvm);

@@ -42,6 +42,7 @@ endif()
 # on a host whose /dev/kvm lacks one, the native check skips and says so.
 set(VMM_HOST_REQUIRES_vmm-gmem "GUEST_MEMFD=234")
 set(VMM_HOST_REQUIRES_vmm-irq "USER_NMI=22")
+set(VMM_HOST_REQUIRES_vmm-apic-timer "TSC_DEADLINE_TIMER=72 X86_APIC_BUS_CYCLES_NS=237")
 
 add_executable(kvm-host-has ${VMM_DIR}/kvm-host-has.c)
 set_target_properties(kvm-host-has PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${VMM_OUT_DIR})

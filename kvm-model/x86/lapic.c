@@ -776,8 +776,13 @@ void kvm_lapic_reset(struct kvm_vcpu *vcpu, bool init_event)
 	struct kvm_lapic *apic = vcpu_apic(vcpu);
 	uint32_t id = kvm_lapic_get_reg(apic, APIC_ID);
 	bool x2apic = apic_x2apic_mode(vcpu);
+	/* INIT keeps a SIPI that came with it (kvm_apic_accept_events acts on it next) */
+	unsigned int pending = init_event ? apic->pending_events : 0;
+	uint8_t sipi_vector = apic->sipi_vector;
 
 	memset(apic, 0, sizeof(*apic));
+	apic->pending_events = pending;
+	apic->sipi_vector = sipi_vector;
 	/* the xAPIC ID is set at RESET; INIT keeps it (and x2APIC's) */
 	if (init_event)
 		kvm_lapic_set_reg(apic, APIC_ID, id);

@@ -864,7 +864,10 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 			r = 0;
 			continue;
 		}
-		r = kvm_x86_prepare_entry(vcpu);
+		/* an INIT or SIPI taken while blocked reset the sregs */
+		r = load_sregs(vcpu);
+		if (!r)
+			r = kvm_x86_prepare_entry(vcpu);
 		/* another actor ran since the check: another vCPU or a VMM thread may have written code */
 		if (!r && sim_switches() != to_uc(vcpu)->code_checked_at)
 			r = check_code(vcpu);

@@ -296,6 +296,14 @@ START_TEST(test_init_sipi)
 	ck_assert_uint_eq(s.cs.base, 0x9000);
 	ck_assert_uint_eq(regs.rip, 0);
 	ck_assert_uint_eq(regs.rdx, 0x600);
+	/* INIT and SIPI both pending when the AP looks: both are acted on */
+	x86_state(ap)->mp_state = KVM_MP_STATE_UNINITIALIZED;
+	mmio_write(vcpus[1], 0x300, 0x4500);
+	mmio_write(vcpus[1], 0x300, 0x460a);
+	kvm_apic_accept_events(ap);
+	ck_assert_uint_eq(x86_state(ap)->mp_state, KVM_MP_STATE_RUNNABLE);
+	kvm_arch_vcpu_get_sregs(ap, &s);
+	ck_assert_uint_eq(s.cs.base, 0xa000);
 	/* a level de-assert INIT is ignored */
 	mmio_write(vcpus[1], 0x300, 0x8500);
 	ck_assert(!kvm_apic_has_pending_init_or_sipi(ap));

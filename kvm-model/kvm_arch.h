@@ -53,6 +53,8 @@ struct kvm_arch_ops {
 	/* kvm_set_routing_entry: what a GSI route does; 0 or -EINVAL */
 	int (*set_routing_entry)(struct kvm *kvm, struct kvm_kernel_irq_routing_entry *e,
 				 const struct kvm_irq_routing_entry *ue);
+	/* kvm_vcpu_kick: wake the vCPU if it sleeps in KVM_RUN (NULL: none) */
+	void (*vcpu_kick)(struct kvm_vcpu *vcpu);
 };
 
 extern const struct kvm_arch_ops kvm_x86_arch_ops;

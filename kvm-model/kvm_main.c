@@ -722,6 +722,27 @@ static void send_sig_mceerr(struct kvm_vcpu *vcpu)
 	syscall(SYS_rt_tgsigqueueinfo, getpid(), getpid(), SIGBUS, &info);
 }
 
+/*
+ * A signal for a thread inside KVM_RUN: the vCPU it runs is kicked, so
+ * a vCPU blocked in the kernel (HLT, waiting for INIT/SIPI) sees it and
+ * KVM_RUN ends with -EINTR (signal_wake_up -> kvm_vcpu_check_block).
+ */
+static int kick_caller(struct kvm *kvm, void *thread)
+{
+	for (int i = 0; i < kvm->nr_vcpus; i++) {
+		struct kvm_vcpu *v = kvm->vcpus[i];
+
+		if (v && v->run_caller == thread && !v->run_done && !v->dying && kvm_arch()->vcpu_kick)
+			kvm_arch()->vcpu_kick(v);
+	}
+	return 0;
+}
+
+static void kvm_kick_thread(struct sim_actor *thread)
+{
+	kvm_for_each_vm(kick_caller, thread);
+}
+
 /* KVM_RUN from the VMM's actor: hand over to the vCPU's actor, wait for the exit. */
 static long kvm_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 {
@@ -730,6 +751,7 @@ static long kvm_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	vcpu->run_done = false;
 	vcpu->run_caller = sim_self();
 	/* the caller's handlers run when the ioctl returns, not inside it */
+	posix_set_kernel_kick(kvm_kick_thread);
 	posix_kernel_enter();
 	if (!sim_wake_one(&vcpu->run_wq))
 		sim_make_runnable(vcpu->actor);

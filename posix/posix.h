@@ -192,6 +192,12 @@ int posix_sigtimedwait(const sigset_t *set, siginfo_t *info, uint64_t deadline);
  */
 void posix_kernel_enter(void);
 void posix_kernel_leave(void);
+/*
+ * The kernel's signal_wake_up for a thread inside such an ioctl: fn is
+ * called with the thread a signal was sent to, so the layer above can
+ * wake what sleeps on its behalf (a vCPU blocked in KVM_RUN).
+ */
+void posix_set_kernel_kick(void (*fn)(struct sim_actor *thread));
 /* Around an interruptible wait: posix_intr_end says a signal cut it short. */
 void posix_intr_begin(void);
 bool posix_intr_check(void);

@@ -50,6 +50,7 @@ struct sigthread {
 };
 
 static struct sigthread **threads;	/* by actor id */
+static void (*kernel_kick)(struct sim_actor *thread);
 static int nr_threads;
 static sigset_t initial_mask;
 
@@ -275,8 +276,15 @@ int posix_signal_send(struct sim_actor *a, int sig, int code, const union sigval
 	} else if (st->interruptible && sigismember(&st->blocked, sig) != 1) {
 		st->interrupted = true;
 		sim_make_runnable(a);
+	} else if (st->kernel_depth && kernel_kick) {
+		kernel_kick(a);
 	}
 	return 0;
+}
+
+void posix_set_kernel_kick(void (*fn)(struct sim_actor *thread))
+{
+	kernel_kick = fn;
 }
 
 /* complete_signal: the main thread unless it blocks sig, else the first that does not */

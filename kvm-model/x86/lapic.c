@@ -33,6 +33,7 @@
 
 #include "kvm-model/x86/uc_internal.h"
 #include "kvm-model/x86/x86_state.h"
+#include "posix/posix.h"
 
 #define APIC_BASE_BSP		(1ull << 8)
 #define APIC_BASE_EXTD		(1ull << 10)
@@ -1131,7 +1132,14 @@ static bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
  * a deadlock).  Another vCPU's IPI may land just before the check or
  * while asleep: a synchronization point first.
  */
-void kvm_vcpu_halt(struct kvm_vcpu *vcpu)
+static bool kvm_vcpu_signal_pending(struct kvm_vcpu *vcpu)
+{
+	return vcpu->run_caller &&
+	       posix_signal_pending(vcpu->run_caller,
+				    vcpu->sigmask_active ? &vcpu->sigmask : NULL);
+}
+
+static void __kvm_vcpu_block(struct kvm_vcpu *vcpu, bool interruptible)
 {
 	struct kvm_lapic *apic = vcpu_apic(vcpu);
 	struct sim_ev *ev = sim_ev_begin("kvm_vcpu_block");
@@ -1141,6 +1149,9 @@ void kvm_vcpu_halt(struct kvm_vcpu *vcpu)
 	sim_sync_point("kvm_vcpu_block");
 	kvm_lapic_expired_timer(vcpu);
 	while (!kvm_arch_vcpu_runnable(vcpu)) {
+		/* kvm_vcpu_check_block: a signal ends the sleep (KVM_RUN: -EINTR) */
+		if (interruptible && kvm_vcpu_signal_pending(vcpu))
+			break;
 		if (apic->target_expiration)
 			sim_wait_until(&to_uc(vcpu)->apf.wq, apic->target_expiration);
 		else
@@ -1150,6 +1161,11 @@ void kvm_vcpu_halt(struct kvm_vcpu *vcpu)
 	ev = sim_ev_begin("kvm_vcpu_wakeup");
 	sim_ev_str(ev, "vcpu", vcpu->name);
 	sim_ev_end(ev);
+}
+
+void kvm_vcpu_halt(struct kvm_vcpu *vcpu)
+{
+	__kvm_vcpu_block(vcpu, false);
 }
 
 /*
@@ -1166,8 +1182,12 @@ void kvm_x86_vcpu_block(struct kvm_vcpu *vcpu)
 {
 	struct x86_vcpu_state *st = x86_state(vcpu);
 
-	if (!kvm_arch_vcpu_runnable(vcpu))
-		kvm_vcpu_halt(vcpu);
+	if (!kvm_arch_vcpu_runnable(vcpu)) {
+		__kvm_vcpu_block(vcpu, true);
+		/* woken by a signal: serve it, the activity state stays */
+		if (!kvm_arch_vcpu_runnable(vcpu))
+			return;
+	}
 	kvm_apic_accept_events(vcpu);
 	switch (st->mp_state) {
 	case KVM_MP_STATE_HALTED:

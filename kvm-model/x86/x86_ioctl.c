@@ -391,4 +391,5 @@ const struct kvm_arch_ops kvm_x86_arch_ops = {
 	.irqchip_in_kernel = kvm_x86_irqchip_in_kernel,
 	.irqfd_allowed = kvm_x86_irqfd_allowed,
 	.set_routing_entry = kvm_x86_set_routing_entry,
+	.vcpu_kick = kvm_vcpu_kick,
 };

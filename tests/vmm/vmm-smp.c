@@ -5,8 +5,11 @@
  * thread per vCPU.
  *
  * Checks: with KVM_CREATE_IRQCHIP the APs start UNINITIALIZED and the
- * BSP RUNNABLE (KVM_GET_MP_STATE); each AP's KVM_RUN blocks until INIT
- * and then fails once with EAGAIN, the next KVM_RUN waits for the SIPI
+ * BSP RUNNABLE (KVM_GET_MP_STATE); a signal for AP1's thread, which
+ * blocks it outside KVM_RUN (KVM_SET_SIGNAL_MASK lets it in), ends the
+ * KVM_RUN that waits for INIT with EINTR and KVM_EXIT_INTR (the thread
+ * then takes it with sigwaitinfo, as QEMU does); each AP's KVM_RUN
+ * blocks until INIT and then fails once with EAGAIN, the next KVM_RUN waits for the SIPI
  * and runs the real-mode trampoline at vector << 12 (0x9000); both APs
  * start (count and ID mask in guest memory); fixed IPIs by physical ID,
  * by logical x2APIC cluster bits, and to all-but-self reach exactly the
@@ -18,6 +21,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +47,8 @@ struct ap {
 	int fd;
 	struct kvm_run *run;
 	int eagain;		/* KVM_RUN calls that failed with EAGAIN */
+	int eintr;		/* ... with EINTR */
+	uint32_t eintr_exit;
 	int ret, err;		/* the last KVM_RUN */
 	uint32_t exit_reason;
 	uint16_t port;
@@ -50,6 +56,9 @@ struct ap {
 };
 
 static struct ap aps[NR_AP];
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int interrupted;
 
 static void set_cpuid(int kvm_fd, int vcpu_fd)
 {
@@ -81,6 +90,21 @@ static void *ap_thread(void *arg)
 			ap->eagain++;
 			continue;
 		}
+		if (ap->ret == -1 && errno == EINTR) {
+			sigset_t set;
+			siginfo_t info;
+
+			ap->eintr++;
+			ap->eintr_exit = ap->run->exit_reason;
+			sigemptyset(&set);
+			sigaddset(&set, SIGUSR1);
+			sigwaitinfo(&set, &info);
+			pthread_mutex_lock(&lock);
+			interrupted = 1;
+			pthread_cond_signal(&cond);
+			pthread_mutex_unlock(&lock);
+			continue;
+		}
 		break;
 	}
 	ap->exit_reason = ap->run->exit_reason;
@@ -102,6 +126,8 @@ int main(void)
 {
 	char *ram = vmm_alloc(RAM_SIZE);
 	pthread_t threads[NR_AP];
+	struct kvm_signal_mask *mask = calloc(1, sizeof(*mask) + 8);
+	sigset_t usr1;
 	struct kvm_sregs sregs;
 	uint16_t w[2];
 	uint32_t d[2];
@@ -146,9 +172,21 @@ int main(void)
 	vmm_set_sregs(&v, &sregs);
 	vmm_set_regs(&v, CODE_GPA, STACK_TOP);
 
+	/* SIGUSR1 reaches AP1's thread only inside KVM_RUN */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	mask->len = 8;
+	memset(mask->sigset, 0, 8);
+	xioctl(aps[0].fd, KVM_SET_SIGNAL_MASK, mask);
 	for (int i = 0; i < NR_AP; i++)
 		if (pthread_create(&threads[i], NULL, ap_thread, &aps[i]))
 			fatal("pthread_create");
+	pthread_kill(threads[0], SIGUSR1);
+	pthread_mutex_lock(&lock);
+	while (!interrupted)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
 	r = ioctl(v.vcpu_fd, KVM_RUN, 0);
 	printf("BSP KVM_RUN: %d %s exit %s", r, r ? errno_name(errno) : "",
 	       exit_reason_name(v.run->exit_reason));
@@ -157,7 +195,10 @@ int main(void)
 	printf("\n");
 	for (int i = 0; i < NR_AP; i++) {
 		pthread_join(threads[i], NULL);
-		printf("AP%d: EAGAIN %d, then KVM_RUN %d %s exit %s port 0x%x data %u\n", i + 1,
+		printf("AP%d: EINTR %d", i + 1, aps[i].eintr);
+		if (aps[i].eintr)
+			printf(" (exit %s)", exit_reason_name(aps[i].eintr_exit));
+		printf(", EAGAIN %d, then KVM_RUN %d %s exit %s port 0x%x data %u\n",
 		       aps[i].eagain, aps[i].ret, aps[i].ret ? errno_name(aps[i].err) : "",
 		       exit_reason_name(aps[i].exit_reason), aps[i].port, aps[i].data);
 	}

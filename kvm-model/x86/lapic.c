@@ -15,13 +15,8 @@
  * INIT_RECEIVED (the BSP to RUNNABLE), a SIPI then starts it at
  * vector << 12.  The ICR sends IPIs between vCPUs.
  *
- * The timer runs on the virtual clock: one-shot and periodic modes count
- * TMICT bus cycles (kvm->arch.apic_bus_cycle_ns, 1 ns unless
- * KVM_CAP_X86_APIC_BUS_CYCLES_NS says otherwise, times TDCR's divisor);
- * TSC-deadline mode (when the guest's CPUID has it) fires when the
- * guest's TSC reaches IA32_TSC_DEADLINE.  An expiry is seen when the vCPU
- * looks: each entry (a quantum never runs past the next expiry), the halt
- * loop (which sleeps exactly until it), a TMCCT read, KVM_GET_LAPIC.
+ * The timer is in lapic_timer.c, blocking (HLT, waiting for INIT/SIPI)
+ * in lapic_block.c.
  *
  * Races between vCPUs are scheduling choices: an IPI's delivery and a
  * vCPU's check before it blocks, and an EOI against the timer, are
@@ -31,126 +26,17 @@
 #include <linux/kvm.h>
 #include <string.h>
 
-#include "kvm-model/x86/uc_internal.h"
-#include "kvm-model/x86/x86_state.h"
-#include "posix/posix.h"
+#include "kvm-model/x86/lapic_internal.h"
 
-#define APIC_BASE_BSP		(1ull << 8)
-#define APIC_BASE_EXTD		(1ull << 10)
-#define APIC_BASE_ENABLE	(1ull << 11)
-#define APIC_BASE_ADDR_MASK	0xfffff000ull
-#define APIC_SPIV_APIC_ENABLED	(1u << 8)
-#define APIC_SPIV_DIRECTED_EOI	(1u << 12)
-#define APIC_LVR_DIRECTED_EOI	(1u << 24)
-#define X86_EFLAGS_IF		(1ull << 9)
-#define LAPIC_MMIO_LENGTH	0x1000
-
-/* register page offsets (apicdef.h) */
-#define APIC_ID		0x20
-#define APIC_LVR	0x30
-#define APIC_TASKPRI	0x80
-#define APIC_ARBPRI	0x90
-#define APIC_PROCPRI	0xa0
-#define APIC_EOI	0xb0
-#define APIC_LDR	0xd0
-#define APIC_DFR	0xe0
-#define APIC_SPIV	0xf0
-#define APIC_ISR	0x100
-#define APIC_TMR	0x180
-#define APIC_IRR	0x200
-#define APIC_ESR	0x280
-#define APIC_ICR	0x300
-#define APIC_ICR2	0x310
-#define APIC_LVTT	0x320
-#define APIC_LVTTHMR	0x330
-#define APIC_LVTPC	0x340
-#define APIC_LVT0	0x350
-#define APIC_LVT1	0x360
-#define APIC_LVTERR	0x370
-#define APIC_TMICT	0x380
-#define APIC_TMCCT	0x390
-#define APIC_TDCR	0x3e0
-#define APIC_SELF_IPI	0x3f0
-
-#define APIC_LVT_MASKED		(1u << 16)
-#define APIC_SEND_PENDING	(1u << 12)
-#define APIC_INPUT_POLARITY	(1u << 13)
-#define APIC_LVT_REMOTE_IRR	(1u << 14)
-#define APIC_LVT_LEVEL_TRIGGER	(1u << 15)
-#define APIC_LVT_TIMER_ONESHOT	(0u << 17)
-#define APIC_LVT_TIMER_PERIODIC	(1u << 17)
-#define APIC_LVT_TIMER_TSCDEADLINE (2u << 17)
-#define APIC_DFR_FLAT		0xffffffffu
-#define APIC_DFR_CLUSTER	0x0fffffffu
-#define APIC_LDR_MASK		(0xffu << 24)
-
-#define LVT_MASK	(APIC_LVT_MASKED | APIC_SEND_PENDING | APIC_VECTOR_MASK)
-#define LINT_MASK	(LVT_MASK | APIC_MODE_MASK | APIC_INPUT_POLARITY | \
-			 APIC_LVT_REMOTE_IRR | APIC_LVT_LEVEL_TRIGGER)
 /* what each LVT keeps (timer: plus its mode bits), from LVTT to LVTERR */
 static const uint32_t apic_lvt_mask[] = {
 	LVT_MASK, LVT_MASK | APIC_MODE_MASK, LVT_MASK | APIC_MODE_MASK,
 	LINT_MASK, LINT_MASK, LVT_MASK,
 };
-#define NR_LVT	6
-
-/* version 0x14, five LVT entries past the first (no CMCI) */
-#define KVM_APIC_VERSION	0x50014
-/* x86.c's min_timer_period_us: shorter periodic timers are stretched */
-#define MIN_TIMER_PERIOD_NS	200000ull
-/* CPUID.1:ECX.TSC_DEADLINE_TIMER */
-#define CPUID_1_ECX_TSC_DEADLINE	24
-
-static struct kvm_lapic *vcpu_apic(struct kvm_vcpu *vcpu)
-{
-	return &to_uc(vcpu)->lapic;
-}
-
-static uint32_t kvm_lapic_get_reg(struct kvm_lapic *apic, int off)
-{
-	uint32_t v;
-
-	memcpy(&v, apic->regs + off, sizeof(v));
-	return v;
-}
-
-static void kvm_lapic_set_reg(struct kvm_lapic *apic, int off, uint32_t v)
-{
-	memcpy(apic->regs + off, &v, sizeof(v));
-}
-
-/* The 256-bit IRR/ISR/TMR: eight registers 16 bytes apart. */
-static void apic_vector_set(struct kvm_lapic *apic, int base, int vector, bool on)
-{
-	int off = base + (vector / 32) * 0x10;
-	uint32_t v = kvm_lapic_get_reg(apic, off), bit = 1u << (vector % 32);
-
-	kvm_lapic_set_reg(apic, off, on ? v | bit : v & ~bit);
-}
-
-static bool apic_test_vector(struct kvm_lapic *apic, int base, int vector)
-{
-	return kvm_lapic_get_reg(apic, base + (vector / 32) * 0x10) & (1u << (vector % 32));
-}
-
-static struct kvm_x86_vm_state *vm_state(struct kvm_vcpu *vcpu)
-{
-	return vcpu->kvm->x86;
-}
 
 bool lapic_in_kernel(struct kvm_vcpu *vcpu)
 {
 	return vcpu->kvm && vcpu->kvm->irqchip_kernel;
-}
-
-static bool kvm_apic_hw_enabled(struct kvm_vcpu *vcpu)
-{
-	return vcpu->sregs.apic_base & APIC_BASE_ENABLE;
-}
-
-static bool kvm_apic_sw_enabled(struct kvm_lapic *apic)
-{
-	return kvm_lapic_get_reg(apic, APIC_SPIV) & APIC_SPIV_APIC_ENABLED;
 }
 
 bool kvm_lapic_enabled(struct kvm_vcpu *vcpu)
@@ -219,224 +105,6 @@ static int find_highest(struct kvm_lapic *apic, int base)
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
 {
 	sim_wake_all(&to_uc(vcpu)->apf.wq);
-}
-
-/* ---- the timer ---- */
-
-/* apic->lapic_timer.timer_mode_mask: TSC-deadline only if CPUID has it */
-static uint32_t timer_mode_mask(struct kvm_vcpu *vcpu)
-{
-	return guest_cpuid_has(vcpu, 1, 0, CPUID_ECX, CPUID_1_ECX_TSC_DEADLINE) ? 3u << 17 :
-										     1u << 17;
-}
-
-static uint32_t apic_lvtt_mode(struct kvm_lapic *apic)
-{
-	return apic->timer_mode;
-}
-
-static bool apic_lvtt_period(struct kvm_lapic *apic)
-{
-	return apic_lvtt_mode(apic) == APIC_LVT_TIMER_PERIODIC;
-}
-
-static bool apic_lvtt_tscdeadline(struct kvm_lapic *apic)
-{
-	return apic_lvtt_mode(apic) == APIC_LVT_TIMER_TSCDEADLINE;
-}
-
-/* update_divide_count: TDCR bits 0, 1 and 3 */
-static void update_divide_count(struct kvm_lapic *apic)
-{
-	uint32_t tdcr = kvm_lapic_get_reg(apic, APIC_TDCR);
-	uint32_t t = ((tdcr & 3) | ((tdcr & 8) >> 1)) + 1;
-
-	apic->divide_count = 1u << (t & 7);
-}
-
-static uint64_t tmict_to_ns(struct kvm_vcpu *vcpu, uint32_t count)
-{
-	struct kvm_lapic *apic = vcpu_apic(vcpu);
-
-	return (uint64_t)count * vm_state(vcpu)->apic_bus_cycle_ns * apic->divide_count;
-}
-
-static void cancel_apic_timer(struct kvm_lapic *apic)
-{
-	apic->target_expiration = 0;
-}
-
-/* apic_update_lvtt: leaving or entering TSC-deadline mode stops the timer */
-static void apic_update_lvtt(struct kvm_vcpu *vcpu)
-{
-	struct kvm_lapic *apic = vcpu_apic(vcpu);
-	uint32_t mode = kvm_lapic_get_reg(apic, APIC_LVTT) & timer_mode_mask(vcpu);
-
-	if (apic->timer_mode == mode)
-		return;
-	if (apic_lvtt_tscdeadline(apic) != (mode == APIC_LVT_TIMER_TSCDEADLINE)) {
-		cancel_apic_timer(apic);
-		kvm_lapic_set_reg(apic, APIC_TMICT, 0);
-		apic->period = 0;
-		apic->tscdeadline = 0;
-	}
-	apic->timer_mode = mode;
-	if (apic_lvtt_period(apic) && apic->period && apic->period < MIN_TIMER_PERIOD_NS)
-		apic->period = MIN_TIMER_PERIOD_NS;
-}
-
-/*
- * set_target_expiration: the period TMICT gives (periodic mode stretched
- * to min_timer_period_us) and the first expiry, from count_reg (TMICT, or
- * TMCCT when KVM_SET_LAPIC restores a running timer).
- */
-static void set_target_expiration(struct kvm_vcpu *vcpu, int count_reg)
-{
-	struct kvm_lapic *apic = vcpu_apic(vcpu);
-	uint64_t deadline;
-
-	apic->period = tmict_to_ns(vcpu, kvm_lapic_get_reg(apic, APIC_TMICT));
-	if (!apic->period) {
-		apic->target_expiration = 0;
-		return;
-	}
-	if (apic_lvtt_period(apic) && apic->period < MIN_TIMER_PERIOD_NS)
-		apic->period = MIN_TIMER_PERIOD_NS;
-	deadline = apic->period;
-	if (count_reg != APIC_TMICT) {
-		deadline = tmict_to_ns(vcpu, kvm_lapic_get_reg(apic, count_reg));
-		if (!deadline && apic_lvtt_period(apic))
-			deadline = apic->period;
-		else if (deadline > apic->period)
-			deadline = apic->period;
-		if (!deadline) {
-			apic->target_expiration = 0;
-			return;
-		}
-	}
-	apic->target_expiration = sim_now() + deadline;
-}
-
-/* start_sw_tscdeadline: when the guest TSC reaches the deadline */
-static void start_sw_tscdeadline(struct kvm_vcpu *vcpu)
-{
-	struct kvm_lapic *apic = vcpu_apic(vcpu);
-	uint32_t khz = x86_state(vcpu)->virtual_tsc_khz;
-	uint64_t guest_tsc = kvm_read_l1_tsc(vcpu), ns;
-
-	apic->target_expiration = 0;
-	if (!apic->tscdeadline || !khz)
-		return;
-	if (apic->tscdeadline <= guest_tsc) {
-		apic->target_expiration = sim_now();
-		return;
-	}
-	ns = (uint64_t)((unsigned __int128)(apic->tscdeadline - guest_tsc) * 1000000u / khz);
-	apic->target_expiration = sim_now() + (ns ? ns : 1);
-}
-
-/* __start_apic_timer */
-static void start_apic_timer(struct kvm_vcpu *vcpu, int count_reg)
-{
-	struct kvm_lapic *apic = vcpu_apic(vcpu);
-
-	if (apic_lvtt_tscdeadline(apic))
-		start_sw_tscdeadline(vcpu);
-	else
-		set_target_expiration(vcpu, count_reg);
-	if (apic->target_expiration) {
-		struct sim_ev *ev = sim_ev_begin("start_apic_timer");
-
-		sim_ev_str(ev, "vcpu", vcpu->name);
-		sim_ev_str(ev, "mode", apic_lvtt_tscdeadline(apic) ? "tsc-deadline" :
-				       apic_lvtt_period(apic) ? "periodic" : "one-shot");
-		sim_ev_int(ev, "expires", apic->target_expiration);
-		sim_ev_end(ev);
-	}
-}
-
-/* apic_get_tmcct: bus cycles left in this period (0 when stopped) */
-static uint32_t apic_get_tmcct(struct kvm_vcpu *vcpu)
-{
-	struct kvm_lapic *apic = vcpu_apic(vcpu);
-	uint64_t now = sim_now(), remaining, cycle;
-
-	if (!kvm_lapic_get_reg(apic, APIC_TMICT) || !apic->period || !apic->target_expiration)
-		return 0;
-	remaining = apic->target_expiration > now ? apic->target_expiration - now : 0;
-	remaining %= apic->period;
-	cycle = vm_state(vcpu)->apic_bus_cycle_ns * apic->divide_count;
-	return remaining / cycle;
-}
-
-uint64_t kvm_lapic_next_expiry(struct kvm_vcpu *vcpu)
-{
-	if (!lapic_in_kernel(vcpu))
-		return 0;
-	return vcpu_apic(vcpu)->target_expiration;
-}
-
-/* kvm_apic_local_deliver: an unmasked LVT entry's interrupt to this APIC */
-static int __apic_accept_irq(struct kvm_vcpu *vcpu, uint32_t delivery_mode, int vector,
-			     bool level, uint32_t trig_mode);
-
-static int kvm_apic_local_deliver(struct kvm_vcpu *vcpu, int lvt)
-{
-	uint32_t reg = kvm_lapic_get_reg(vcpu_apic(vcpu), lvt);
-
-	if (!kvm_apic_hw_enabled(vcpu) || (reg & APIC_LVT_MASKED))
-		return 0;
-	return __apic_accept_irq(vcpu, reg & APIC_MODE_MASK, reg & APIC_VECTOR_MASK, true,
-				 reg & APIC_LVT_LEVEL_TRIGGER);
-}
-
-/*
- * apic_timer_expired + kvm_apic_inject_pending_timer_irqs: the LVT's
- * interrupt (unless masked), then a one-shot or TSC deadline is spent and
- * a periodic timer moves to its next period (missed periods coalesce into
- * this one interrupt, as the hrtimer's pending count does).
- */
-void kvm_lapic_expired_timer(struct kvm_vcpu *vcpu)
-{
-	struct kvm_lapic *apic = vcpu_apic(vcpu);
-	uint64_t now = sim_now();
-	struct sim_ev *ev;
-
-	if (!lapic_in_kernel(vcpu) || !apic->target_expiration || now < apic->target_expiration)
-		return;
-	ev = sim_ev_begin("apic_timer_expired");
-	sim_ev_str(ev, "vcpu", vcpu->name);
-	sim_ev_int(ev, "masked", !!(kvm_lapic_get_reg(apic, APIC_LVTT) & APIC_LVT_MASKED));
-	sim_ev_end(ev);
-	kvm_apic_local_deliver(vcpu, APIC_LVTT);
-	if (apic_lvtt_period(apic) && apic->period) {
-		uint64_t missed = (now - apic->target_expiration) / apic->period;
-
-		apic->target_expiration += (missed + 1) * apic->period;
-		return;
-	}
-	apic->target_expiration = 0;
-	apic->tscdeadline = 0;
-}
-
-uint64_t kvm_get_lapic_tscdeadline_msr(struct kvm_vcpu *vcpu)
-{
-	struct kvm_lapic *apic = vcpu_apic(vcpu);
-
-	if (!lapic_in_kernel(vcpu) || !apic_lvtt_tscdeadline(apic))
-		return 0;
-	kvm_lapic_expired_timer(vcpu);
-	return apic->tscdeadline;
-}
-
-void kvm_set_lapic_tscdeadline_msr(struct kvm_vcpu *vcpu, uint64_t data)
-{
-	struct kvm_lapic *apic = vcpu_apic(vcpu);
-
-	if (!lapic_in_kernel(vcpu) || !apic_lvtt_tscdeadline(apic))
-		return;
-	apic->tscdeadline = data;
-	start_apic_timer(vcpu, APIC_TMICT);
 }
 
 /* ---- priorities, acceptance and delivery ---- */
@@ -530,6 +198,17 @@ static int __apic_accept_irq(struct kvm_vcpu *vcpu, uint32_t delivery_mode, int 
 	trace_vector(event, vcpu, vector);
 	kvm_vcpu_kick(vcpu);
 	return 1;
+}
+
+/* kvm_apic_local_deliver: an unmasked LVT entry's interrupt to this APIC */
+int kvm_apic_local_deliver(struct kvm_vcpu *vcpu, int lvt)
+{
+	uint32_t reg = kvm_lapic_get_reg(vcpu_apic(vcpu), lvt);
+
+	if (!kvm_apic_hw_enabled(vcpu) || (reg & APIC_LVT_MASKED))
+		return 0;
+	return __apic_accept_irq(vcpu, reg & APIC_MODE_MASK, reg & APIC_VECTOR_MASK, true,
+				 reg & APIC_LVT_LEVEL_TRIGGER);
 }
 
 int kvm_apic_set_irq(struct kvm_vcpu *vcpu, const struct kvm_lapic_irq *irq)
@@ -720,7 +399,7 @@ bool kvm_apic_has_pending_init_or_sipi(struct kvm_vcpu *vcpu)
 	return lapic_in_kernel(vcpu) && vcpu_apic(vcpu)->pending_events;
 }
 
-static void kvm_set_mp_state(struct kvm_vcpu *vcpu, uint32_t mp_state)
+void kvm_set_mp_state(struct kvm_vcpu *vcpu, uint32_t mp_state)
 {
 	struct sim_ev *ev = sim_ev_begin("kvm_set_mp_state");
 
@@ -875,25 +554,6 @@ static void apic_lvt_write(struct kvm_vcpu *vcpu, uint32_t reg, uint32_t val)
 	kvm_lapic_set_reg(apic, reg, val & mask);
 	if (reg == APIC_LVTT)
 		apic_update_lvtt(vcpu);
-}
-
-/* APIC_TDCR: a running timer keeps its elapsed share at the new rate */
-static void apic_tdcr_write(struct kvm_vcpu *vcpu, uint32_t val)
-{
-	struct kvm_lapic *apic = vcpu_apic(vcpu);
-	uint32_t old_divisor = apic->divide_count;
-	uint64_t now = sim_now(), remaining;
-
-	kvm_lapic_set_reg(apic, APIC_TDCR, val & 0xb);
-	update_divide_count(apic);
-	if (apic->divide_count == old_divisor || !apic->period || !apic->target_expiration)
-		return;
-	remaining = apic->target_expiration > now ? apic->target_expiration - now : 0;
-	remaining = remaining * apic->divide_count / old_divisor;
-	apic->period = tmict_to_ns(vcpu, kvm_lapic_get_reg(apic, APIC_TMICT));
-	if (apic_lvtt_period(apic) && apic->period < MIN_TIMER_PERIOD_NS)
-		apic->period = MIN_TIMER_PERIOD_NS;
-	apic->target_expiration = now + remaining;
 }
 
 /* kvm_lapic_reg_write: 0, or 1 when the write is refused (#GP in x2APIC) */
@@ -1075,127 +735,6 @@ bool kvm_lapic_mmio_write(struct kvm_vcpu *vcpu, uint64_t gpa, int len, const vo
 	trace_apic_mmio(vcpu, "kvm_apic_write", off, val);
 	kvm_lapic_reg_write(vcpu, off & 0xff0, val);
 	return true;
-}
-
-/* ---- interrupt windows and blocking ---- */
-
-void kvm_set_interrupt_shadow(struct kvm_vcpu *vcpu, uint64_t next_rip)
-{
-	struct kvm_lapic *apic = vcpu_apic(vcpu);
-
-	apic->irq_shadow = true;
-	apic->shadow_rip = next_rip;
-	apic->shadow_insns = vcpu->insns;
-}
-
-/*
- * The STI shadow ends once the instruction after STI ran: RIP moved, or
- * instructions were retired since (a quantum ended).
- */
-static bool in_interrupt_shadow(struct kvm_vcpu *vcpu)
-{
-	struct kvm_lapic *apic = vcpu_apic(vcpu);
-
-	if (apic->irq_shadow && (x86_reg_read(vcpu, UC_X86_REG_RIP) != apic->shadow_rip ||
-				 vcpu->insns != apic->shadow_insns))
-		apic->irq_shadow = false;
-	return apic->irq_shadow;
-}
-
-bool kvm_arch_interrupt_allowed(struct kvm_vcpu *vcpu)
-{
-	return (x86_reg_read(vcpu, UC_X86_REG_RFLAGS) & X86_EFLAGS_IF) &&
-	       !in_interrupt_shadow(vcpu);
-}
-
-/*
- * kvm_arch_vcpu_runnable: running (RUNNABLE, not in the async-PF halt),
- * or an event that ends a halt (kvm_vcpu_has_events): completed async
- * work, INIT/SIPI, an NMI, an interrupt RFLAGS.IF lets in.
- */
-static bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
-{
-	struct kvm_vcpu_apf *apf = &to_uc(vcpu)->apf;
-	uint32_t mp_state = x86_state(vcpu)->mp_state;
-
-	if (mp_state == KVM_MP_STATE_RUNNABLE && !apf->halted)
-		return true;
-	if (apf->done || to_uc(vcpu)->events.nmi_pending || kvm_apic_has_pending_init_or_sipi(vcpu))
-		return true;
-	return kvm_cpu_has_interrupt(vcpu) &&
-	       (x86_reg_read(vcpu, UC_X86_REG_RFLAGS) & X86_EFLAGS_IF);
-}
-
-/*
- * kvm_vcpu_block: sleep until something can wake the vCPU; an armed
- * timer bounds the sleep (its expiry is a wake-up on virtual time, never
- * a deadlock).  Another vCPU's IPI may land just before the check or
- * while asleep: a synchronization point first.
- */
-static bool kvm_vcpu_signal_pending(struct kvm_vcpu *vcpu)
-{
-	return vcpu->run_caller &&
-	       posix_signal_pending(vcpu->run_caller,
-				    vcpu->sigmask_active ? &vcpu->sigmask : NULL);
-}
-
-static void __kvm_vcpu_block(struct kvm_vcpu *vcpu, bool interruptible)
-{
-	struct kvm_lapic *apic = vcpu_apic(vcpu);
-	struct sim_ev *ev = sim_ev_begin("kvm_vcpu_block");
-
-	sim_ev_str(ev, "vcpu", vcpu->name);
-	sim_ev_end(ev);
-	sim_sync_point("kvm_vcpu_block");
-	kvm_lapic_expired_timer(vcpu);
-	while (!kvm_arch_vcpu_runnable(vcpu)) {
-		/* kvm_vcpu_check_block: a signal ends the sleep (KVM_RUN: -EINTR) */
-		if (interruptible && kvm_vcpu_signal_pending(vcpu))
-			break;
-		if (apic->target_expiration)
-			sim_wait_until(&to_uc(vcpu)->apf.wq, apic->target_expiration);
-		else
-			sim_wait(&to_uc(vcpu)->apf.wq);
-		kvm_lapic_expired_timer(vcpu);
-	}
-	ev = sim_ev_begin("kvm_vcpu_wakeup");
-	sim_ev_str(ev, "vcpu", vcpu->name);
-	sim_ev_end(ev);
-}
-
-void kvm_vcpu_halt(struct kvm_vcpu *vcpu)
-{
-	__kvm_vcpu_block(vcpu, false);
-}
-
-/*
- * kvm_vcpu_running / vcpu_block: a vCPU that is not RUNNABLE (halted,
- * waiting for INIT or SIPI) sleeps until an event, then INIT/SIPI are
- * acted on and a halt ends.
- */
-bool kvm_vcpu_running(struct kvm_vcpu *vcpu)
-{
-	return x86_state(vcpu)->mp_state == KVM_MP_STATE_RUNNABLE;
-}
-
-void kvm_x86_vcpu_block(struct kvm_vcpu *vcpu)
-{
-	struct x86_vcpu_state *st = x86_state(vcpu);
-
-	if (!kvm_arch_vcpu_runnable(vcpu)) {
-		__kvm_vcpu_block(vcpu, true);
-		/* woken by a signal: serve it, the activity state stays */
-		if (!kvm_arch_vcpu_runnable(vcpu))
-			return;
-	}
-	kvm_apic_accept_events(vcpu);
-	switch (st->mp_state) {
-	case KVM_MP_STATE_HALTED:
-	case KVM_MP_STATE_AP_RESET_HOLD:
-		if (!kvm_apic_has_pending_init_or_sipi(vcpu))
-			kvm_set_mp_state(vcpu, KVM_MP_STATE_RUNNABLE);
-		break;
-	}
 }
 
 /* ---- KVM_GET_LAPIC / KVM_SET_LAPIC ---- */

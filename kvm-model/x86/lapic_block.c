@@ -11,8 +11,6 @@
 #include "kvm-model/x86/lapic_internal.h"
 #include "posix/posix.h"
 
-#define X86_EFLAGS_IF		(1ull << 9)
-
 void kvm_set_interrupt_shadow(struct kvm_vcpu *vcpu, uint64_t next_rip)
 {
 	struct kvm_lapic *apic = vcpu_apic(vcpu);

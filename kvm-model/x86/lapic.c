@@ -409,6 +409,11 @@ void kvm_set_mp_state(struct kvm_vcpu *vcpu, uint32_t mp_state)
 	x86_state(vcpu)->mp_state = mp_state;
 }
 
+void kvm_apic_set_sipi_pending(struct kvm_vcpu *vcpu)
+{
+	vcpu_apic(vcpu)->pending_events |= KVM_APIC_SIPI;
+}
+
 void kvm_apic_accept_events(struct kvm_vcpu *vcpu)
 {
 	struct kvm_lapic *apic = vcpu_apic(vcpu);

@@ -116,6 +116,8 @@ int kvm_get_apic_interrupt(struct kvm_vcpu *vcpu);
 bool kvm_apic_has_pending_init_or_sipi(struct kvm_vcpu *vcpu);
 /* kvm_apic_accept_events: INIT resets the vCPU, SIPI starts it. */
 void kvm_apic_accept_events(struct kvm_vcpu *vcpu);
+/* KVM_SET_MP_STATE(SIPI_RECEIVED): the SIPI (its last vector) is pending */
+void kvm_apic_set_sipi_pending(struct kvm_vcpu *vcpu);
 
 /* IA32_APIC_BASE changed (guest or host): the IDs follow the mode. */
 void kvm_lapic_set_base(struct kvm_vcpu *vcpu, uint64_t old_value);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "kvm-model/x86/lapic.h"
 #include "kvm-model/x86/x86_state.h"
 
 struct x86_vcpu_state *x86_state(struct kvm_vcpu *vcpu)
@@ -66,15 +67,23 @@ static long set_mp_state(struct kvm_vcpu *vcpu, void *uarg)
 		return -EINVAL;
 	}
 	/* a SIPI is latched as INIT_RECEIVED plus a pending SIPI */
-	if (mp.mp_state == KVM_MP_STATE_SIPI_RECEIVED)
+	if (mp.mp_state == KVM_MP_STATE_SIPI_RECEIVED) {
 		mp.mp_state = KVM_MP_STATE_INIT_RECEIVED;
+		kvm_apic_set_sipi_pending(vcpu);
+	}
 	x86_state(vcpu)->mp_state = mp.mp_state;
+	kvm_vcpu_kick(vcpu);
 	return 0;
 }
 
+/* kvm_arch_vcpu_ioctl_get_mpstate: a latched INIT or SIPI is acted on first */
 static long get_mp_state(struct kvm_vcpu *vcpu, void *uarg)
 {
-	struct kvm_mp_state mp = { .mp_state = x86_state(vcpu)->mp_state };
+	struct kvm_mp_state mp;
+
+	if (vcpu->kvm->irqchip_kernel)
+		kvm_apic_accept_events(vcpu);
+	mp.mp_state = x86_state(vcpu)->mp_state;
 
 	return copy_to_user(uarg, &mp, sizeof(mp)) ? -EFAULT : 0;
 }

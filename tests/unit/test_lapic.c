@@ -304,6 +304,18 @@ START_TEST(test_init_sipi)
 	ck_assert_uint_eq(x86_state(ap)->mp_state, KVM_MP_STATE_RUNNABLE);
 	kvm_arch_vcpu_get_sregs(ap, &s);
 	ck_assert_uint_eq(s.cs.base, 0xa000);
+	/* KVM_SET_MP_STATE(SIPI_RECEIVED): INIT_RECEIVED and the SIPI pending */
+	{
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_SIPI_RECEIVED };
+
+		ck_assert_int_eq(kvm_vcpu_ioctl_state(ap, KVM_SET_MP_STATE, &mp), 0);
+		ck_assert_uint_eq(x86_state(ap)->mp_state, KVM_MP_STATE_INIT_RECEIVED);
+		/* KVM_GET_MP_STATE acts on it first: vector 0xa from before */
+		ck_assert_int_eq(kvm_vcpu_ioctl_state(ap, KVM_GET_MP_STATE, &mp), 0);
+		ck_assert_uint_eq(mp.mp_state, KVM_MP_STATE_RUNNABLE);
+		kvm_arch_vcpu_get_sregs(ap, &s);
+		ck_assert_uint_eq(s.cs.base, 0xa000);
+	}
 	/* a level de-assert INIT is ignored */
 	mmio_write(vcpus[1], 0x300, 0x8500);
 	ck_assert(!kvm_apic_has_pending_init_or_sipi(ap));

@@ -483,7 +483,7 @@ static int emulate_mov_cr(struct kvm_vcpu *vcpu, const cs_insn *insn)
 		return x86_internal_error(vcpu, "cannot decode '%s'", text);
 	if (!to_cr) {
 		uint64_t val = n == 0 ? s->cr0 : n == 2 ? vcpu->cr2 : n == 3 ? s->cr3 :
-			       n == 4 ? s->cr4 : n == 8 ? s->cr8 : 0;
+			       n == 4 ? s->cr4 : n == 8 ? kvm_get_cr8(vcpu) : 0;
 
 		x86_reg_write(vcpu, gpr, x86_long_mode(vcpu) ? val : (uint32_t)val);
 		return 0;
@@ -502,7 +502,10 @@ static int emulate_mov_cr(struct kvm_vcpu *vcpu, const cs_insn *insn)
 	case 4:
 		return set_control(vcpu, s->cr0, v, s->efer);
 	case 8:
-		s->cr8 = v;
+		/* kvm_set_cr8: TPR bits 7:4 with the LAPIC in the kernel */
+		if (v & ~0xfull)
+			return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
+		kvm_set_cr8(vcpu, v);
 		return 0;
 	}
 	return kvm_inject_exception(vcpu, UD_VECTOR, false, 0, false);

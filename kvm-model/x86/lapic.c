@@ -409,6 +409,25 @@ void kvm_set_mp_state(struct kvm_vcpu *vcpu, uint32_t mp_state)
 	x86_state(vcpu)->mp_state = mp_state;
 }
 
+uint64_t kvm_get_cr8(struct kvm_vcpu *vcpu)
+{
+	if (!lapic_in_kernel(vcpu))
+		return vcpu->sregs.cr8;
+	return (kvm_lapic_get_reg(vcpu_apic(vcpu), APIC_TASKPRI) & 0xf0) >> 4;
+}
+
+void kvm_set_cr8(struct kvm_vcpu *vcpu, uint64_t cr8)
+{
+	struct kvm_lapic *apic = vcpu_apic(vcpu);
+
+	if (!lapic_in_kernel(vcpu)) {
+		vcpu->sregs.cr8 = cr8;
+		return;
+	}
+	kvm_lapic_set_reg(apic, APIC_TASKPRI, (cr8 & 0x0f) << 4);
+	apic_update_ppr(apic);
+}
+
 void kvm_apic_set_sipi_pending(struct kvm_vcpu *vcpu)
 {
 	vcpu_apic(vcpu)->pending_events |= KVM_APIC_SIPI;

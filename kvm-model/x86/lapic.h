@@ -127,6 +127,9 @@ int kvm_x2apic_msr_read(struct kvm_vcpu *vcpu, uint32_t msr, uint64_t *data);
 /* The xAPIC page: true if gpa is the APIC's (then handled, as KVM does). */
 bool kvm_lapic_mmio_read(struct kvm_vcpu *vcpu, uint64_t gpa, int len, void *data);
 bool kvm_lapic_mmio_write(struct kvm_vcpu *vcpu, uint64_t gpa, int len, const void *data);
+/* CR8 (kvm_get_cr8 / kvm_set_cr8): the TPR's class with the LAPIC in the kernel */
+uint64_t kvm_get_cr8(struct kvm_vcpu *vcpu);
+void kvm_set_cr8(struct kvm_vcpu *vcpu, uint64_t cr8);
 /* IA32_TSC_DEADLINE */
 uint64_t kvm_get_lapic_tscdeadline_msr(struct kvm_vcpu *vcpu);
 void kvm_set_lapic_tscdeadline_msr(struct kvm_vcpu *vcpu, uint64_t data);

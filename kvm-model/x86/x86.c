@@ -426,6 +426,7 @@ int kvm_arch_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	sync_sregs_from_engine(vcpu);
 	vcpu->sregs.cr2 = vcpu->cr2;
 	*sregs = vcpu->sregs;
+	sregs->cr8 = kvm_get_cr8(vcpu);
 	return 0;
 }
 
@@ -465,6 +466,7 @@ int kvm_arch_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs
 	if (kvm_apic_set_base(vcpu, sregs->apic_base, true))
 		return -EINVAL;
 	vcpu->sregs = *sregs;
+	kvm_set_cr8(vcpu, sregs->cr8);
 	vcpu->cr2 = sregs->cr2;
 	x86_clear_exception_state(vcpu);
 	to_uc(vcpu)->dt_in_engine = false;

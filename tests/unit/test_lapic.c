@@ -179,6 +179,13 @@ START_TEST(test_priority_and_eoi)
 	ck_assert_int_eq(kvm_x2apic_msr_write(vcpu, X2APIC_TPR, 0x50), 0);
 	ck_assert_int_eq(kvm_apic_has_interrupt(vcpu), -1);
 	ck_assert_int_eq(kvm_x2apic_msr_write(vcpu, X2APIC_TPR, 0x3f), 0);
+	/* CR8 is the TPR's class */
+	ck_assert_uint_eq(kvm_get_cr8(vcpu), 3);
+	kvm_set_cr8(vcpu, 4);
+	ck_assert_int_eq(kvm_x2apic_msr_read(vcpu, X2APIC_TPR, &irr), 0);
+	ck_assert_uint_eq(irr, 0x40);
+	ck_assert_int_eq(kvm_apic_has_interrupt(vcpu), -1);
+	kvm_set_cr8(vcpu, 3);
 	ck_assert_int_eq(kvm_get_apic_interrupt(vcpu), 0x41);
 	ck_assert_int_eq(kvm_get_apic_interrupt(vcpu), -1);
 }

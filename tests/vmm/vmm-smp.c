@@ -179,6 +179,7 @@ int main(void)
 	mask->len = 8;
 	memset(mask->sigset, 0, 8);
 	xioctl(aps[0].fd, KVM_SET_SIGNAL_MASK, mask);
+	free(mask);
 	for (int i = 0; i < NR_AP; i++)
 		if (pthread_create(&threads[i], NULL, ap_thread, &aps[i]))
 			fatal("pthread_create");

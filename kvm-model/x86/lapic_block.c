@@ -54,7 +54,7 @@ static bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
 		return true;
 	if (apf->done || to_uc(vcpu)->events.nmi_pending || kvm_apic_has_pending_init_or_sipi(vcpu))
 		return true;
-	return kvm_apic_has_interrupt(vcpu) >= 0 &&
+	return kvm_cpu_has_interrupt(vcpu) &&
 	       (x86_reg_read(vcpu, UC_X86_REG_RFLAGS) & X86_EFLAGS_IF);
 }
 

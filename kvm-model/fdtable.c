@@ -59,6 +59,8 @@ static void get_obj(enum kvmsim_file_kind kind, void *obj)
 		kvm_gmem_get(obj);
 	else if (kind == KVMSIM_FILE_STATS)
 		kvm_stats_get(obj);
+	else if (kind == KVMSIM_FILE_DEVICE)
+		kvm_get_kvm(((struct kvm_device *)obj)->kvm);
 }
 
 static void put_obj(enum kvmsim_file_kind kind, void *obj)
@@ -71,6 +73,8 @@ static void put_obj(enum kvmsim_file_kind kind, void *obj)
 		kvm_gmem_put(obj);
 	else if (kind == KVMSIM_FILE_STATS)
 		kvm_stats_put(obj);
+	else if (kind == KVMSIM_FILE_DEVICE)
+		kvm_put_kvm(((struct kvm_device *)obj)->kvm);
 }
 
 int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj)
@@ -102,6 +106,8 @@ int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj)
 		kvm_gmem_get(obj);
 	else if (kind == KVMSIM_FILE_STATS)
 		kvm_stats_get(obj);
+	else if (kind == KVMSIM_FILE_DEVICE)
+		kvm_get_kvm(((struct kvm_device *)obj)->kvm);
 	files[fd] = (struct kvm_file){ kind, obj };
 	return fd;
 }
@@ -161,6 +167,9 @@ long kvmsim_fd_ioctl(int fd, unsigned long cmd, unsigned long arg)
 		return -ENOTTY;	/* kvm_stat_fops has no ioctl */
 	case KVMSIM_FILE_GMEM:
 		return -ENOTTY;	/* kvm_gmem_fops has no unlocked_ioctl */
+	case KVMSIM_FILE_DEVICE:
+		r = kvm_device_ioctl(f->obj, cmd, arg);
+		break;
 	default:
 		return -EBADF;
 	}
@@ -173,7 +182,7 @@ long kvmsim_fd_ioctl(int fd, unsigned long cmd, unsigned long arg)
 static bool kind_is_anon_inode(enum kvmsim_file_kind kind)
 {
 	return kind == KVMSIM_FILE_VM || kind == KVMSIM_FILE_VCPU || kind == KVMSIM_FILE_GMEM ||
-	       kind == KVMSIM_FILE_STATS;
+	       kind == KVMSIM_FILE_STATS || kind == KVMSIM_FILE_DEVICE;
 }
 
 /*

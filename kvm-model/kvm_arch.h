@@ -18,6 +18,7 @@ struct kvm_vcpu;
 struct kvm_enable_cap;
 struct kvm_irq_routing_entry;
 struct kvm_kernel_irq_routing_entry;
+struct kvm_device_ops;
 
 struct kvm_arch_ops {
 	const char *name;		/* "x86_64", "arm64": as --arch spells it */
@@ -42,6 +43,8 @@ struct kvm_arch_ops {
 	int (*vm_enable_cap)(struct kvm *kvm, struct kvm_enable_cap *cap);
 	/* kvm_vm_ioctl_check_extension: the arch's answer for a capability */
 	int (*check_extension)(struct kvm *kvm, long ext);
+	/* kvm_device_ops_table: the device KVM_CREATE_DEVICE makes of type (NULL: none) */
+	const struct kvm_device_ops *(*device_ops)(uint32_t type);
 	/* drop a vCPU's installed translations derived from these gfns */
 	void (*flush_gfns)(struct kvm_vcpu *vcpu, uint64_t gfn_start, uint64_t gfn_end);
 	/* a gfn became a guest page-table page: catch its writes again */

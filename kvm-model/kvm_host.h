@@ -154,6 +154,32 @@ struct kvm {
 	struct kvm_irq *irq;		/* routes, I/O buses, irqfds (kvm_irq.h) */
 	struct kvm_x86_vm_state *x86;	/* kvm-model/x86/x86_state.h */
 	struct kvm_coalesced_io *coalesced;	/* coalesced_mmio.c: zones and ring */
+	struct kvm_arm64_vm *arm64;	/* kvm-model/arm64/arm64.h: vGIC, timer offsets */
+	struct kvm_device *devices;	/* KVM_CREATE_DEVICE's, newest first */
+};
+
+/*
+ * KVM_CREATE_DEVICE (virt/kvm/kvm_main.c): a device the arch offers by
+ * type.  It lives as long as its VM (kvm_destroy_devices); its fd holds a
+ * reference on the VM.  A NULL accessor makes that ioctl EPERM.
+ */
+struct kvm_device;
+struct kvm_device_attr;
+
+struct kvm_device_ops {
+	const char *name;
+	int (*create)(struct kvm_device *dev, uint32_t type);
+	void (*destroy)(struct kvm_device *dev);
+	int (*set_attr)(struct kvm_device *dev, struct kvm_device_attr *attr);
+	int (*get_attr)(struct kvm_device *dev, struct kvm_device_attr *attr);
+	int (*has_attr)(struct kvm_device *dev, struct kvm_device_attr *attr);
+};
+
+struct kvm_device {
+	const struct kvm_device_ops *ops;
+	struct kvm *kvm;
+	void *private;
+	struct kvm_device *next;
 };
 
 
@@ -289,6 +315,11 @@ int kvm_efault(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size);
 int kvm_fault_path_ret(int r);
 /* A signal pending at guest entry (fault injection): KVM_EXIT_INTR. */
 bool kvm_signal_pending(struct kvm_vcpu *vcpu);
+
+/* ---- kvm_device.c ---- */
+int kvm_ioctl_create_device(struct kvm *kvm, void *uarg);
+long kvm_device_ioctl(struct kvm_device *dev, unsigned int cmd, unsigned long arg);
+void kvm_destroy_devices(struct kvm *kvm);
 
 /* ---- memslot.c ---- */
 int kvm_set_memory_region(struct kvm *kvm,

@@ -160,6 +160,7 @@ void kvm_put_kvm(struct kvm *kvm)
 	kvm_free_memslots(kvm);
 	/* kvm_irqfd_release before the irqchip goes: resamplers lower their lines */
 	kvm_irq_destroy(kvm);
+	kvm_destroy_devices(kvm);
 	kvm_arch()->destroy_vm(kvm);
 	kvm_coalesced_mmio_free(kvm);
 	tdp_mmu_destroy(kvm->tdp);
@@ -693,6 +694,8 @@ long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new
 		return kvm_irqfd(kvm, (void *)arg);
 	case KVM_IOEVENTFD:
 		return kvm_ioeventfd(kvm, (void *)arg);
+	case KVM_CREATE_DEVICE:
+		return kvm_ioctl_create_device(kvm, (void *)arg);
 	default:
 		return kvm_arch()->vm_ioctl(kvm, cmd, arg);
 	}

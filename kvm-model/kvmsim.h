@@ -19,6 +19,7 @@ enum kvmsim_file_kind {
 	KVMSIM_FILE_UFFD_DEV,	/* /dev/userfaultfd */
 	KVMSIM_FILE_GMEM,	/* a guest_memfd */
 	KVMSIM_FILE_STATS,	/* a VM's or vCPU's binary statistics */
+	KVMSIM_FILE_DEVICE,	/* KVM_CREATE_DEVICE's (struct kvm_device) */
 };
 
 /* Runtime: seed, trace, explain and hash options from the environment. */

@@ -44,6 +44,25 @@ if(TARGET scenario_lib_arm64)
 		FAIL_REGULAR_EXPRESSION "MISMATCH")
 endif()
 
+# the vGICv3 device, KVM_IRQ_LINE, the timer's attributes and ONE_REGs:
+# errnos and values as arm64 Linux gives them
+if(TARGET scenario_lib_arm64)
+	add_executable(vmm-vgic arm64/vmm-vgic.c)
+	target_link_libraries(vmm-vgic PRIVATE scenario_lib_arm64)
+	add_test(NAME arm64/vmm-vgic
+		COMMAND $<TARGET_FILE:kvmsim> exec --arch arm64 -- $<TARGET_FILE:vmm-vgic>)
+	set_tests_properties(arm64/vmm-vgic PROPERTIES TIMEOUT 120
+		PASS_REGULAR_EXPRESSION "all checks passed"
+		FAIL_REGULAR_EXPRESSION "MISMATCH")
+endif()
+
+# vgic-timer's deliveries in its trace: counts, INTIDs, tick spacing, SGI order
+if("vgic-timer" IN_LIST arm64_scenarios)
+	add_test(NAME scenario-arm64/vgic-timer/trace
+		COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/arm64-vgic-trace.sh $<TARGET_FILE:kvmsim>)
+	set_tests_properties(scenario-arm64/vgic-timer/trace PROPERTIES TIMEOUT 120)
+endif()
+
 # an EL0 task's faults through its guest kernel, in the trace's order
 if("el0-uffd" IN_LIST arm64_scenarios)
 	add_test(NAME scenario-arm64/el0-uffd/trace

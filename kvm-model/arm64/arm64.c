@@ -65,15 +65,23 @@ static uint64_t vcpu_mpidr(int vcpu_id)
 
 static int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 {
-	struct kvm_arm64_vcpu *a = calloc(1, sizeof(*a));
+	struct kvm_arm64_vcpu *a;
 	const char *q = getenv("KVMSIM_QUANTUM");
 
+	/* kvm_arch_vcpu_precreate: no new vCPU once the vGIC is sized */
+	if (irqchip_in_kernel(vcpu->kvm) && vcpu->kvm->arm64->vgic_initialized)
+		return -EBUSY;
+	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
 	vcpu->arch = a;
 	a->quantum = q && atoll(q) > 0 ? (uint64_t)atoll(q) : DEFAULT_QUANTUM;
 	a->mpidr = vcpu_mpidr(vcpu->vcpu_id);
 	sim_waitq_init(&a->power_wq, "kvm_vcpu_power_off");
+	sim_waitq_init(&a->wfi_wq, "kvm_vcpu_block");
+	a->timer_deadline = SIM_FOREVER;
+	kvm_vgic_vcpu_init(vcpu);
+	kvm_timer_vcpu_init(vcpu);
 	return arm64_engine_open(vcpu);
 }
 
@@ -103,6 +111,7 @@ static void kvm_reset_vcpu(struct kvm_vcpu *vcpu)
 	arm64_set_pstate(vcpu, PSR_MODE_EL1h | PSR_DAIF_MASK);
 	a->mmio.active = false;
 	a->power_off = a->features & (1u << KVMSIM_ARM_VCPU_POWER_OFF);
+	kvm_timer_vcpu_reset(vcpu);
 	/* a VMM that resets a vCPU may have loaded new code: translate afresh */
 	a->code_stale = true;
 }
@@ -249,14 +258,53 @@ static int handle_exception(struct kvm_vcpu *vcpu)
 	return arm64_internal_error(vcpu, "unicorn exception", pc);
 }
 
-/* wfi: no interrupt controller is modelled, so it completes at once. */
+/* kvm_arch_vcpu_runnable: an interrupt the vGIC would signal (masked or not) */
+static bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
+{
+	kvm_timer_sync_state(vcpu);
+	return kvm_vgic_vcpu_pending_irq(vcpu);
+}
+
+/*
+ * kvm_vcpu_block: sleep until an interrupt is pending.  A timer armed
+ * bounds the sleep on the virtual clock (never a deadlock verdict); with
+ * nothing that can wake it, the wfi sleeps for ever, as on KVM.
+ */
+static void kvm_vcpu_block(struct kvm_vcpu *vcpu)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	struct sim_ev *ev;
+
+	/* an SGI or KVM_IRQ_LINE from another thread may come first */
+	sim_sync_point("kvm_vcpu_block");
+	if (kvm_arch_vcpu_runnable(vcpu)) {
+		sim_yield("kvm_vcpu_block");	/* another vCPU may run here */
+		return;
+	}
+	ev = sim_ev_begin("kvm_vcpu_block");
+	sim_ev_str(ev, "vcpu", vcpu->name);
+	sim_ev_end(ev);
+	do {
+		uint64_t deadline = kvm_timer_next_deadline(vcpu);
+
+		if (deadline == SIM_FOREVER)
+			sim_wait(&a->wfi_wq);
+		else
+			sim_wait_until(&a->wfi_wq, deadline);
+	} while (!kvm_arch_vcpu_runnable(vcpu));
+	ev = sim_ev_begin("kvm_vcpu_wakeup");
+	sim_ev_str(ev, "vcpu", vcpu->name);
+	sim_ev_end(ev);
+}
+
+/* kvm_handle_wfx: wfi blocks the vCPU until an interrupt is pending */
 static int kvm_handle_wfx(struct kvm_vcpu *vcpu)
 {
 	struct sim_ev *ev = sim_ev_begin("kvm_handle_wfx");
 
 	sim_ev_hex(ev, "pc", arm64_reg_read(vcpu, UC_ARM64_REG_PC) - 4);
 	sim_ev_end(ev);
-	sim_yield("kvm_vcpu_block");
+	kvm_vcpu_block(vcpu);
 	return 0;
 }
 
@@ -277,15 +325,50 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 		sim_yield("quantum");
 		return 0;
 	}
+	if (a->stop == ARM64_STOP_IRQ)
+		return 0;	/* the next entry takes it */
 	/* wfi ends uc_emu_start with PC past it */
 	if (arm64_fetch_insn(vcpu, pc - 4, &insn) && insn == INSN_WFI)
 		return kvm_handle_wfx(vcpu);
 	return arm64_internal_error(vcpu, "engine stopped for no reason", pc);
 }
 
+/*
+ * Before entry (kvm_timer_sync_user + kvm_vgic_flush_hwstate): the timers'
+ * lines at this instant, an interrupt taken if one is signalled and
+ * unmasked; what the block hook must watch while the guest runs.
+ */
 static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 {
-	return handle_stop(vcpu, arm64_engine_run(vcpu));
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+	uc_err err;
+
+	kvm_timer_sync_state(vcpu);
+	kvm_vgic_flush_hwstate(vcpu);
+	a->irq_deliverable = vgic_v3_irq_deliverable(vcpu);
+	a->timer_deadline = kvm_timer_next_deadline(vcpu);
+	err = arm64_engine_run(vcpu);
+	if (a->sync_point) {
+		const char *point = a->sync_point;
+
+		a->sync_point = NULL;
+		sim_sync_point(point);
+	}
+	return handle_stop(vcpu, err);
+}
+
+/* kvm_arch_vcpu_run_pid_change: the vGIC's frames and the timer's PPIs are fixed */
+static int kvm_arch_vcpu_first_run_init(struct kvm_vcpu *vcpu)
+{
+	int r = kvm_vgic_map_resources(vcpu->kvm);
+
+	if (r)
+		return r;
+	r = kvm_timer_enable(vcpu);
+	if (r)
+		return r;
+	to_arm64(vcpu)->has_run_once = true;
+	return 0;
 }
 
 static int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
@@ -295,6 +378,11 @@ static int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 
 	if (!a->initialized)
 		return -ENOEXEC;
+	if (!a->has_run_once) {
+		r = kvm_arch_vcpu_first_run_init(vcpu);
+		if (r)
+			return r;
+	}
 	r = kvm_handle_mmio_return(vcpu);
 	if (r)
 		return r;
@@ -495,8 +583,14 @@ static int kvm_arm_one_reg(struct kvm_vcpu *vcpu, unsigned long arg, bool set)
 		r = core_reg_access(vcpu, reg.id, val, set);
 		break;
 	case KVMSIM_REG_ARM64_SYSREG:
-		r = (reg.id & KVMSIM_REG_SIZE_MASK) != KVMSIM_REG_SIZE_U64 ? -ENOENT :
-		    sys_reg_access(vcpu, reg.id, (uint64_t *)val, set);
+		if ((reg.id & KVMSIM_REG_SIZE_MASK) != KVMSIM_REG_SIZE_U64)
+			r = -ENOENT;
+		else if (set)
+			r = kvm_arm_timer_set_reg(vcpu, reg.id, *(uint64_t *)val);
+		else
+			r = kvm_arm_timer_get_reg(vcpu, reg.id, (uint64_t *)val);
+		if (r == -ENOENT)
+			r = sys_reg_access(vcpu, reg.id, (uint64_t *)val, set);
 		break;
 	default:
 		r = -ENOENT;
@@ -505,6 +599,11 @@ static int kvm_arm_one_reg(struct kvm_vcpu *vcpu, unsigned long arg, bool set)
 		return -EFAULT;
 	return r;
 }
+
+static const uint64_t timer_regs[] = {
+	KVMSIM_REG_ARM_TIMER_CTL, KVMSIM_REG_ARM_TIMER_CNT, KVMSIM_REG_ARM_TIMER_CVAL,
+	KVMSIM_REG_ARM_PTIMER_CTL, KVMSIM_REG_ARM_PTIMER_CNT, KVMSIM_REG_ARM_PTIMER_CVAL,
+};
 
 /* Every core register id, then the system registers, as KVM lists them. */
 static int fill_reg_list(uint64_t *ids)
@@ -524,6 +623,10 @@ static int fill_reg_list(uint64_t *ids)
 	for (int i = 0; i < NR_SYSREGS; i++, n++)
 		if (ids)
 			ids[n] = sysregs[i].id;
+	/* kvm_arm_copy_timer_indices */
+	for (int i = 0; i < (int)(sizeof(timer_regs) / sizeof(timer_regs[0])); i++, n++)
+		if (ids)
+			ids[n] = timer_regs[i];
 	return n;
 }
 
@@ -592,6 +695,41 @@ static int kvm_arch_vcpu_ioctl_vcpu_init(struct kvm_vcpu *vcpu, unsigned long ar
 
 /* ---- ioctls and the ops table ---- */
 
+/* kvm_arm_vcpu_finalize: only SVE has something to finalize, and there is no SVE */
+static long kvm_arm_vcpu_finalize(struct kvm_vcpu *vcpu, unsigned long arg)
+{
+	int what;
+
+	if (!to_arm64(vcpu)->initialized)
+		return -ENOEXEC;
+	if (copy_from_user(&what, (void *)arg, sizeof(what)))
+		return -EFAULT;
+	return -EINVAL;
+}
+
+/* kvm_arm_vcpu_arch_{set,get,has}_attr: the timer's PPIs; no PMU, no PV time */
+static long kvm_arm_vcpu_attr(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg)
+{
+	struct kvm_device_attr attr;
+	int op = cmd == KVM_SET_DEVICE_ATTR ? 0 : cmd == KVM_GET_DEVICE_ATTR ? 1 : 2;
+
+	if (copy_from_user(&attr, (void *)arg, sizeof(attr)))
+		return -EFAULT;
+	switch (attr.group) {
+	case KVMSIM_ARM_VCPU_PMU_V3_CTRL:
+		return op == 2 ? -ENXIO : -ENODEV;	/* !kvm_vcpu_has_pmu */
+	case KVMSIM_ARM_VCPU_TIMER_CTRL:
+		return kvm_arm_timer_attr(vcpu, &attr, op);
+	default:
+		return -ENXIO;
+	}
+}
+
+static const struct kvm_device_ops *kvm_arm_device_ops(uint32_t type)
+{
+	return type == KVM_DEV_TYPE_ARM_VGIC_V3 ? &kvm_arm_vgic_v3_ops : NULL;
+}
+
 static long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg)
 {
 	bool initialized = to_arm64(vcpu)->initialized;
@@ -608,6 +746,12 @@ static long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd, unsigne
 		if (!initialized)
 			return -ENOEXEC;
 		return kvm_arm_copy_reg_indices(vcpu, arg);
+	case KVM_ARM_VCPU_FINALIZE:
+		return kvm_arm_vcpu_finalize(vcpu, arg);
+	case KVM_SET_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_HAS_DEVICE_ATTR:
+		return kvm_arm_vcpu_attr(vcpu, cmd, arg);
 	default:
 		/* KVM_GET_REGS, KVM_SET_SREGS ... are -EINVAL on arm64 */
 		return -EINVAL;
@@ -618,9 +762,15 @@ static long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long a
 {
 	struct kvm_vcpu_init init = { .target = KVMSIM_ARM_TARGET_GENERIC_V8 };
 
-	if (cmd != KVM_ARM_PREFERRED_TARGET)
+	switch (cmd) {
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS:
+		return kvm_vm_ioctl_irq_line(kvm, arg, cmd == KVM_IRQ_LINE_STATUS);
+	case KVM_ARM_PREFERRED_TARGET:
+		return copy_to_user((void *)arg, &init, sizeof(init)) ? -EFAULT : 0;
+	default:
 		return -EINVAL;
-	return copy_to_user((void *)arg, &init, sizeof(init)) ? -EFAULT : 0;
+	}
 }
 
 static long kvm_arch_dev_ioctl(unsigned int cmd, unsigned long arg)
@@ -636,7 +786,11 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_ONE_REG:
 	case KVM_CAP_SYNC_MMU:
 	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_DEVICE_CTRL:
+	case KVM_CAP_ARM_IRQ_LINE_LAYOUT_2:
 		return 1;
+	case KVM_CAP_IRQCHIP:
+		return kvm && irqchip_in_kernel(kvm);
 	case KVM_CAP_ARM_VM_IPA_SIZE:
 		return ARM64_IPA_LIMIT;
 	case KVM_CAP_NR_VCPUS:
@@ -656,11 +810,12 @@ static int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 		return -EINVAL;
 	if (ipa && (ipa < 32 || ipa > ARM64_IPA_LIMIT))
 		return -EINVAL;
-	return 0;
+	kvm->arm64 = calloc(1, sizeof(*kvm->arm64));
+	return kvm->arm64 ? 0 : -ENOMEM;
 }
 
 /* kvm_phys_shift: the IPA bits KVM_CREATE_VM's type asked for */
-static unsigned int kvm_phys_shift(const struct kvm *kvm)
+unsigned int arm64_phys_shift(const struct kvm *kvm)
 {
 	unsigned int ipa = kvm->type & KVMSIM_VM_TYPE_ARM_IPA_SIZE_MASK;
 
@@ -669,13 +824,18 @@ static unsigned int kvm_phys_shift(const struct kvm *kvm)
 
 static void kvm_arch_destroy_vm(struct kvm *kvm)
 {
+	if (!kvm->arm64)
+		return;
+	kvm_vgic_destroy(kvm);
+	free(kvm->arm64);
+	kvm->arm64 = NULL;
 }
 
 /* No memslot past the VM's IPA size. */
 static int kvm_arch_prepare_memory_region(struct kvm *kvm, uint64_t base_gfn,
 					  uint64_t npages)
 {
-	return base_gfn + npages > (1ull << (kvm_phys_shift(kvm) - PAGE_SHIFT)) ? -EFAULT : 0;
+	return base_gfn + npages > (1ull << (arm64_phys_shift(kvm) - PAGE_SHIFT)) ? -EFAULT : 0;
 }
 
 const struct kvm_arch_ops kvm_arm64_arch_ops = {
@@ -690,6 +850,7 @@ const struct kvm_arch_ops kvm_arm64_arch_ops = {
 	.vm_ioctl = kvm_arch_vm_ioctl,
 	.vcpu_ioctl = kvm_arch_vcpu_ioctl,
 	.check_extension = kvm_arch_check_extension,
+	.device_ops = kvm_arm_device_ops,
 	.prepare_memory_region = kvm_arch_prepare_memory_region,
 	.slot_apply_flags = arm64_slot_apply_flags,
 	.flush_gfns = arm64_flush_gfns,

@@ -54,6 +54,8 @@
 #define PSR_MODE_EL1h		0x5
 #define PSR_MODE_MASK		0xf
 #define PSR_DAIF_MASK		0x3c0
+#define PSR_I_BIT		(1u << 7)
+#define PSR_F_BIT		(1u << 6)
 
 /* A memslot as the engine maps it: one region at its IPA. */
 struct arm64_slot_map {
@@ -77,6 +79,74 @@ enum arm64_stop {
 	ARM64_STOP_NONE,	/* wfi, or a failed fill (a->fault) */
 	ARM64_STOP_QUANTUM,	/* the block hook spent the quantum */
 	ARM64_STOP_EXCEPTION,	/* Unicorn raised an exception: intno */
+	ARM64_STOP_IRQ,		/* an IRQ can be taken, or a timer's deadline passed */
+};
+
+/* ---- vGICv3 (vgic-v3.c) and the arch timer (arch_timer.c) ---- */
+
+#define VGIC_NR_SGIS		16
+#define VGIC_NR_PRIVATE_IRQS	32
+#define VGIC_MAX_RESERVED	1023
+#define VGIC_NR_IRQS_LEGACY	256
+#define VGIC_V3_MAX_CPUS	512
+#define VGIC_ADDR_UNDEF		(~0ull)
+#define VGIC_PRI_BITS		5	/* ICH_VTR_EL2.PRIbits + 1 of the model */
+#define VGIC_PRI_MASK		0xf8	/* the priority bits kept */
+#define ICC_IAR1_SPURIOUS	1023
+
+/* struct vgic_irq: one interrupt's state, as the distributor keeps it */
+struct vgic_irq {
+	uint32_t intid;
+	uint8_t priority;
+	bool enabled;
+	bool pending_latch;	/* edge, or ISPENDR / SGI */
+	bool line_level;	/* level-sensitive input */
+	bool active;
+	bool group;		/* 1: group 1 */
+	bool level;		/* config: level-sensitive (PPIs, ICFGR) */
+	uint64_t mpidr;		/* SPI: GICD_IROUTER Aff2.Aff1.Aff0 */
+	struct kvm_vcpu *target_vcpu;	/* SPI: the vCPU it is routed to, or NULL */
+};
+
+/* The virtual CPU interface (ICH_VMCR_EL2 and ICH_AP1R0_EL2's worth) */
+struct vgic_cpu {
+	struct vgic_irq private_irqs[VGIC_NR_PRIVATE_IRQS];
+	uint8_t pmr;
+	uint8_t bpr0, bpr1;
+	bool cbpr, eoimode, grpen0, grpen1;
+	uint32_t ap0r, ap1r;	/* active priorities: bit n = group priority n << 3 */
+};
+
+enum kvm_arch_timers {
+	TIMER_PTIMER,
+	TIMER_VTIMER,
+	NR_KVM_TIMERS,
+};
+
+/* CNT{P,V}_CTL_EL0 */
+#define ARCH_TIMER_CTRL_ENABLE	(1u << 0)
+#define ARCH_TIMER_CTRL_IT_MASK	(1u << 1)
+#define ARCH_TIMER_CTRL_IT_STAT	(1u << 2)
+
+struct arch_timer_context {
+	uint64_t cval;
+	uint32_t ctl;		/* ENABLE and IMASK; ISTATUS is computed */
+	bool irq_level;		/* what the vGIC was last told */
+};
+
+/* A VM's vGICv3 (struct vgic_dist) and timer offsets (timer_data). */
+struct kvm_arm64_vm {
+	bool vgic_in_kernel;	/* KVM_CREATE_DEVICE of a VGIC_V3 */
+	bool vgic_initialized;	/* KVM_DEV_ARM_VGIC_CTRL_INIT */
+	bool vgic_ready;	/* kvm_vgic_map_resources at the first KVM_RUN */
+	bool enabled;		/* GICD_CTLR.EnableGrp1 */
+	bool enabled_grp0;	/* GICD_CTLR.EnableGrp0 */
+	uint64_t dist_base, redist_base;
+	uint32_t nr_spis;
+	struct vgic_irq *spis;
+	uint32_t timer_ppi[NR_KVM_TIMERS];
+	bool timer_ppis_immutable;
+	uint64_t voffset, poffset;	/* CNTVOFF, and the physical counter's */
 };
 
 /* An MMIO read waiting for userspace (kvm_handle_mmio_return). */
@@ -130,11 +200,26 @@ struct kvm_arm64_vcpu {
 	uint32_t intno;
 	struct arm64_mmio_pending mmio;
 	uint64_t system_event;	/* 0, or KVM_SYSTEM_EVENT_* pending */
+
+	bool has_run_once;	/* kvm_arch_vcpu_run_pid_change done */
+	struct vgic_cpu vgic;
+	struct arch_timer_context timers[NR_KVM_TIMERS];
+	struct sim_waitq wfi_wq;	/* kvm_vcpu_block: wfi waits for an interrupt */
+	uint64_t now_at_entry;		/* sim_now() when uc_emu_start began */
+	uint32_t irq_deliverable;	/* PSR_I_BIT / PSR_F_BIT: an IRQ / FIQ is signalled */
+	uint32_t irq_lines;		/* KVM_IRQ_LINE type CPU, no vGIC: bit 0 IRQ, 1 FIQ */
+	uint64_t timer_deadline;	/* virtual ns a timer's line rises, or SIM_FOREVER */
+	const char *sync_point;		/* after this stop: sim_sync_point (an SGI was sent) */
 };
 
 static inline struct kvm_arm64_vcpu *to_arm64(struct kvm_vcpu *vcpu)
 {
 	return vcpu->arch;
+}
+
+static inline bool irqchip_in_kernel(const struct kvm *kvm)
+{
+	return kvm->arm64 && kvm->arm64->vgic_in_kernel;
 }
 
 /* The stage-1 access kind (ARM64_ACC_*) of a Unicorn fill. */
@@ -150,6 +235,7 @@ static inline unsigned arm64_access(uc_mem_type type, bool el0)
 }
 
 /* arm64.c */
+unsigned int arm64_phys_shift(const struct kvm *kvm);
 uint64_t arm64_reg_read(struct kvm_vcpu *vcpu, int uc_reg);
 void arm64_reg_write(struct kvm_vcpu *vcpu, int uc_reg, uint64_t v);
 uint64_t arm64_xreg_read(struct kvm_vcpu *vcpu, int n);	/* 31 = XZR */
@@ -187,5 +273,41 @@ bool arm64_translate(struct kvm_vcpu *vcpu, uint64_t va, unsigned acc,
 void arm64_inject_exception(struct kvm_vcpu *vcpu, uint32_t esr, uint64_t far,
 			    uint64_t elr, bool set_far);
 void kvm_inject_undefined(struct kvm_vcpu *vcpu);
+/* the CPU takes an IRQ (VBAR_EL1 + 0x80 of the vector group) or FIQ (+0x100), ESR unchanged */
+void arm64_take_irq(struct kvm_vcpu *vcpu, bool fiq);
+
+/* vgic-v3.c */
+extern const struct kvm_device_ops kvm_arm_vgic_v3_ops;
+void kvm_vgic_vcpu_init(struct kvm_vcpu *vcpu);
+int kvm_vgic_map_resources(struct kvm *kvm);
+int kvm_vgic_inject_irq(struct kvm *kvm, struct kvm_vcpu *vcpu, uint32_t intid, bool level);
+int kvm_vm_ioctl_irq_line(struct kvm *kvm, unsigned long arg, bool line_status);
+/* pending, enabled, not active, above the priority mask: what wakes a wfi */
+bool kvm_vgic_vcpu_pending_irq(struct kvm_vcpu *vcpu);
+/* what the CPU interface would signal now (PSTATE.I aside) */
+uint32_t vgic_v3_irq_deliverable(struct kvm_vcpu *vcpu);
+/* vgic_flush_lr_state + the CPU: take an IRQ if one is signalled and unmasked */
+void kvm_vgic_flush_hwstate(struct kvm_vcpu *vcpu);
+/* MMIO to the distributor or a redistributor: true if it was the vGIC's */
+bool vgic_mmio_access(struct kvm_vcpu *vcpu, uint64_t gpa, int len, bool write, uint64_t *val);
+/* ICC_* system registers (EL1): true if handled */
+bool vgic_v3_sysreg(struct kvm_vcpu *vcpu, const uc_arm64_cp_reg *cp, bool write, uint64_t *val);
+void kvm_vgic_destroy(struct kvm *kvm);
+
+/* arch_timer.c */
+void kvm_timer_vcpu_init(struct kvm_vcpu *vcpu);
+void kvm_timer_vcpu_reset(struct kvm_vcpu *vcpu);
+int kvm_timer_enable(struct kvm_vcpu *vcpu);
+uint64_t kvm_arm_timer_now(struct kvm_vcpu *vcpu);
+uint64_t kvm_arm_counter(struct kvm_vcpu *vcpu, enum kvm_arch_timers t);
+/* sample both timers; a changed line goes to the vGIC (kvm_timer_update_irq) */
+void kvm_timer_sync_state(struct kvm_vcpu *vcpu);
+/* virtual ns at which a timer's line rises next, SIM_FOREVER if none */
+uint64_t kvm_timer_next_deadline(struct kvm_vcpu *vcpu);
+bool kvm_arm_timer_sysreg(struct kvm_vcpu *vcpu, const uc_arm64_cp_reg *cp, bool write,
+			  uint64_t *val);
+int kvm_arm_timer_get_reg(struct kvm_vcpu *vcpu, uint64_t id, uint64_t *val);
+int kvm_arm_timer_set_reg(struct kvm_vcpu *vcpu, uint64_t id, uint64_t val);
+int kvm_arm_timer_attr(struct kvm_vcpu *vcpu, struct kvm_device_attr *attr, int op);
 
 #endif

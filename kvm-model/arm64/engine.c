@@ -349,6 +349,34 @@ static void trace_sysreg(const char *event, const uc_arm64_cp_reg *cp, uint64_t 
 }
 
 /*
+ * A timer or ICC access may let an interrupt in (an EOI, a PMR write, a
+ * timer that fires at once): stop after this instruction so the entry
+ * path can take it.
+ */
+static uint32_t arm64_sysreg_done(struct kvm_vcpu *vcpu)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+
+	if (a->sync_point || (a->irq_deliverable & ~arm64_reg_read(vcpu, UC_ARM64_REG_PSTATE))) {
+		a->stop = ARM64_STOP_IRQ;
+		uc_emu_stop(a->uc);
+	}
+	return 1;
+}
+
+/*
+ * The ICC_* registers are unknown to Unicorn's CPU (it has no GIC): a
+ * skipped access to an unknown register ends the translation block as if
+ * it had raised UNDEFINED, without moving PC, and the block would run
+ * again for ever.  So move PC past it here; Unicorn restarts there.
+ */
+static uint32_t arm64_skip_unknown_sysreg(struct kvm_vcpu *vcpu)
+{
+	arm64_reg_write(vcpu, UC_ARM64_REG_PC, arm64_reg_read(vcpu, UC_ARM64_REG_PC) + 4);
+	return arm64_sysreg_done(vcpu);
+}
+
+/*
  * Unicorn calls these hooks before its own access checks: at EL0 leave
  * every EL1 register to Unicorn, which makes the access UNDEFINED.
  */
@@ -357,7 +385,12 @@ static uint32_t msr_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg 
 {
 	struct kvm_vcpu *vcpu = opaque;
 	uint64_t *shadow = shadow_sysreg(to_arm64(vcpu), cp);
+	uint64_t v = cp->val;
 
+	if (kvm_arm_timer_sysreg(vcpu, cp, true, &v))
+		return arm64_sysreg_done(vcpu);
+	if (vgic_v3_sysreg(vcpu, cp, true, &v))
+		return arm64_skip_unknown_sysreg(vcpu);
 	if (!shadow || arm64_from_el0(vcpu))
 		return 0;
 	trace_sysreg("access_vm_reg", cp, cp->val);
@@ -372,10 +405,13 @@ static uint32_t mrs_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg 
 	uint64_t *shadow = shadow_sysreg(to_arm64(vcpu), cp);
 	uint64_t v;
 
-	if (sysreg_is(cp, (struct sysreg_enc){ 3, 3, 14, 0, 1 }) ||
-	    sysreg_is(cp, (struct sysreg_enc){ 3, 3, 14, 0, 2 })) {
-		/* CNTPCT/CNTVCT: host time would leak; count guest instructions */
-		v = vcpu->insns;
+	if (kvm_arm_timer_sysreg(vcpu, cp, false, &v)) {
+		/* counters and timers on the virtual clock */
+		uc_reg_write(uc, reg, &v);
+		return arm64_sysreg_done(vcpu);
+	} else if (vgic_v3_sysreg(vcpu, cp, false, &v)) {
+		uc_reg_write(uc, reg, &v);
+		return arm64_skip_unknown_sysreg(vcpu);
 	} else if (arm64_from_el0(vcpu)) {
 		return 0;
 	} else if (shadow) {
@@ -429,6 +465,24 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *opaque)
 }
 
 /*
+ * The block about to run (n instructions, already counted) does not
+ * run: the IRQ is taken before it.  A deadline is judged at the block's
+ * start.
+ */
+static bool arm64_irq_stop(struct kvm_vcpu *vcpu, struct kvm_arm64_vcpu *a, uint64_t n)
+{
+	uint64_t now = a->now_at_entry + (vcpu->insns - n - a->insns_at_entry);
+
+	if (now < a->timer_deadline &&
+	    !(a->irq_deliverable & ~arm64_reg_read(vcpu, UC_ARM64_REG_PSTATE)))
+		return false;
+	vcpu->insns -= n;
+	a->stop = ARM64_STOP_IRQ;
+	uc_emu_stop(a->uc);
+	return true;
+}
+
+/*
  * The scheduling quantum, counted in instructions of the blocks entered
  * (a block hook costs far less than counting each instruction, and is as
  * repeatable: a fault inside a block still counts the whole block).
@@ -440,6 +494,14 @@ static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 	uint64_t n = size / 4;
 
 	vcpu->insns += n;
+	/*
+	 * An interrupt the vGIC signals is taken at a block start once
+	 * PSTATE.I is clear; a timer deadline passed stops the guest too
+	 * (the entry path samples the timer and takes the IRQ).
+	 */
+	if (__builtin_expect(a->irq_deliverable || a->timer_deadline != SIM_FOREVER, 0) &&
+	    arm64_irq_stop(vcpu, a, n))
+		return;
 	if (a->quantum_left > n) {
 		a->quantum_left -= n;
 		return;
@@ -522,6 +584,7 @@ uc_err arm64_engine_run(struct kvm_vcpu *vcpu)
 	if (!a->quantum_left)
 		a->quantum_left = a->quantum;
 	a->insns_at_entry = vcpu->insns;
+	a->now_at_entry = sim_now();
 	a->in_emu = true;
 	err = uc_emu_start(a->uc, pc, 0, 0, 0);
 	a->in_emu = false;

@@ -49,8 +49,7 @@ static const uc_arm64_cp_reg spsr_el1 = { .crn = 4, .crm = 0, .op0 = 3, .op1 = 0
  * (current EL with SP_EL0, current EL with SP_ELx, lower EL), saving
  * PSTATE in SPSR_EL1 and the return address in ELR_EL1.
  */
-void arm64_inject_exception(struct kvm_vcpu *vcpu, uint32_t esr, uint64_t far,
-			    uint64_t elr, bool set_far)
+static void arm64_enter_vector(struct kvm_vcpu *vcpu, uint64_t elr, uint64_t type)
 {
 	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
 	uint64_t pstate = arm64_reg_read(vcpu, UC_ARM64_REG_PSTATE);
@@ -58,12 +57,10 @@ void arm64_inject_exception(struct kvm_vcpu *vcpu, uint32_t esr, uint64_t far,
 	uint64_t offset = mode == PSR_MODE_EL1h ? 0x200 : mode == PSR_MODE_EL1t ? 0 : 0x400;
 	uc_arm64_cp_reg spsr = spsr_el1;
 
+	offset += type;
 	spsr.val = pstate;
 	uc_reg_write(a->uc, UC_ARM64_REG_CP_REG, &spsr);
 	arm64_reg_write(vcpu, UC_ARM64_REG_ELR_EL1, elr);
-	arm64_reg_write(vcpu, UC_ARM64_REG_ESR_EL1, esr);
-	if (set_far)
-		arm64_reg_write(vcpu, UC_ARM64_REG_FAR_EL1, far);
 	if (mode != PSR_MODE_EL1h) {
 		/* Unicorn's PSTATE write does not switch stack pointers */
 		uint64_t sp = arm64_reg_read(vcpu, UC_ARM64_REG_SP);
@@ -74,6 +71,21 @@ void arm64_inject_exception(struct kvm_vcpu *vcpu, uint32_t esr, uint64_t far,
 	arm64_set_pstate(vcpu, PSR_MODE_EL1h | PSR_DAIF_MASK);
 	arm64_reg_write(vcpu, UC_ARM64_REG_PC,
 			arm64_reg_read(vcpu, UC_ARM64_REG_VBAR_EL1) + offset);
+}
+
+void arm64_inject_exception(struct kvm_vcpu *vcpu, uint32_t esr, uint64_t far,
+			    uint64_t elr, bool set_far)
+{
+	arm64_reg_write(vcpu, UC_ARM64_REG_ESR_EL1, esr);
+	if (set_far)
+		arm64_reg_write(vcpu, UC_ARM64_REG_FAR_EL1, far);
+	arm64_enter_vector(vcpu, elr, 0);
+}
+
+/* An IRQ or FIQ: the vectors after the synchronous one, ELR the next instruction. */
+void arm64_take_irq(struct kvm_vcpu *vcpu, bool fiq)
+{
+	arm64_enter_vector(vcpu, arm64_reg_read(vcpu, UC_ARM64_REG_PC), fiq ? 0x100 : 0x80);
 }
 
 /* inject_abt64: a data or prefetch abort at `addr` with this status code */
@@ -268,6 +280,27 @@ static int user_mem_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 
 /* ---- MMIO: io_mem_abort and its completion ---- */
 
+/*
+ * kvm_io_bus_read/write: the vGIC's frames are handled in the kernel;
+ * the access completes (kvm_handle_mmio_return) without an exit.
+ */
+static bool vgic_io_access(struct kvm_vcpu *vcpu, uint64_t ipa, struct arm64_mmio_pending *d,
+			   bool write)
+{
+	uint64_t v = write ? arm64_xreg_read(vcpu, d->rt) : 0;
+
+	if (write && d->len < 8)
+		v &= (1ull << (8 * d->len)) - 1;
+	if (!vgic_mmio_access(vcpu, ipa, d->len, write, &v))
+		return false;
+	if (!write)
+		memcpy(vcpu->run->mmio.data, &v, d->len);
+	d->active = true;
+	to_arm64(vcpu)->mmio = *d;
+	kvm_handle_mmio_return(vcpu);
+	return true;
+}
+
 static int io_mem_abort(struct kvm_vcpu *vcpu, uint64_t ipa, bool write)
 {
 	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
@@ -284,6 +317,8 @@ static int io_mem_abort(struct kvm_vcpu *vcpu, uint64_t ipa, bool write)
 	if (!isv || d.read == write)
 		/* kvm_pr_unimpl: "Data abort outside memslots with no valid syndrome info" */
 		return -ENOSYS;
+	if (vgic_io_access(vcpu, ipa, &d, write))
+		return 0;
 	kvm_run_set_exit(vcpu, KVM_EXIT_MMIO);
 	run->mmio.phys_addr = ipa;
 	run->mmio.len = d.len;

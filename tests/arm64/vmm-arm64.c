@@ -99,7 +99,7 @@ static void check_ioctls(void)
 	CHECK_EQ("KVM_ARM_VCPU_INIT PSCI_0_2", xioctl(vcpu, KVM_ARM_VCPU_INIT, &init), 0);
 	CHECK_EQ("KVM_GET_REGS: -EINVAL", xioctl(vcpu, KVM_GET_REGS, &regs), -EINVAL);
 	CHECK_EQ("KVM_GET_REG_LIST n=1: -E2BIG", xioctl(vcpu, KVM_GET_REG_LIST, &list), -E2BIG);
-	CHECK_EQ("  .n (75 core + 11 system registers)", list.l.n, 86);
+	CHECK_EQ("  .n (75 core + 11 system + 6 timer registers)", list.l.n, 92);
 	CHECK_EQ("KVM_GET_ONE_REG SCTLR_EL1", xioctl(vcpu, KVM_GET_ONE_REG, &reg), 0);
 	CHECK_EQ("  reset value (MMU off)", val, 0x30d00800);
 	reg.id = ARM64_SYS_REG(3, 0, 0, 0, 5);

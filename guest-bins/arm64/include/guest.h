@@ -33,6 +33,8 @@ typedef void (*guest_handler_t)(struct ex_regs *regs);
 
 /* Handler for synchronous exceptions of class ec (ESR_EL1[31:26]). */
 void guest_install_handler(unsigned int ec, guest_handler_t fn);
+/* Handler for IRQs (taken from EL1 or EL0); it acknowledges them itself. */
+void guest_install_irq_handler(guest_handler_t fn);
 
 void guest_main(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
 
@@ -75,6 +77,7 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 
 #define read_sysreg(r) ({ u64 __v; asm volatile("mrs %0, " #r : "=r"(__v)); __v; })
+#define write_sysreg(v, r) asm volatile("msr " #r ", %0" : : "r"((u64)(v)))
 
 static inline void halt(void)
 {

@@ -21,9 +21,20 @@ void guest_install_handler(unsigned int ec, guest_handler_t fn)
  * ("current EL with SP_ELx"), vector 8 from EL0 ("lower EL, AArch64");
  * the ESR's class tells them apart where it matters (DABT_LOW/DABT_CUR).
  */
+static guest_handler_t irq_handler;
+
+void guest_install_irq_handler(guest_handler_t fn)
+{
+	irq_handler = fn;
+}
+
 void guest_exception(struct ex_regs *regs, u64 vector)
 {
 	guest_handler_t fn = vector == 4 || vector == 8 ? handlers[ESR_EC(regs->esr)] : NULL;
+
+	/* IRQ: vector 5 from EL1 itself (SP_ELx), 9 from EL0 */
+	if (vector == 5 || vector == 9)
+		fn = irq_handler;
 
 	if (!fn)
 		guest_abort(__FILE_NAME__, __LINE__,

@@ -63,6 +63,14 @@ if("vgic-timer" IN_LIST arm64_scenarios)
 	set_tests_properties(scenario-arm64/vgic-timer/trace PROPERTIES TIMEOUT 120)
 endif()
 
+# sgi-wakeup's planted lost wakeup (an SGI between a flag test and wfi):
+# explore finds it, replay shows it twice with one hash
+if("sgi-wakeup" IN_LIST arm64_scenarios)
+	add_test(NAME scenario-arm64/sgi-wakeup/explore
+		COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/arm64-sgi-explore.sh $<TARGET_FILE:kvmsim>)
+	set_tests_properties(scenario-arm64/sgi-wakeup/explore PROPERTIES TIMEOUT 300)
+endif()
+
 # an EL0 task's faults through its guest kernel, in the trace's order
 if("el0-uffd" IN_LIST arm64_scenarios)
 	add_test(NAME scenario-arm64/el0-uffd/trace

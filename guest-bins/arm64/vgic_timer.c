@@ -50,7 +50,10 @@ static struct percpu {
 	volatile u64 intids[32];
 	volatile u64 nr_intids;
 	volatile u64 next_cval;
+	volatile u64 last_elr, last_latency;	/* of the last tick */
 } pcpu[2];
+
+extern char after_unmask[];
 
 static struct percpu *this_cpu(void)
 {
@@ -106,11 +109,15 @@ static void irq_handler(struct ex_regs *regs)
 	if (p->nr_intids < 32)
 		p->intids[p->nr_intids++] = intid;
 	if (intid == VTIMER_PPI) {
-		if (read_sysreg(cntvct_el0) < p->next_cval)
+		u64 now = read_sysreg(cntvct_el0), cval = read_sysreg(cntv_cval_el0);
+
+		if (now < cval)
 			p->late++;	/* a tick taken before its deadline */
 		p->ticks++;
-		if (p->ticks == TICKS) {
-			write_sysreg(0, cntv_ctl_el0);
+		p->last_elr = regs->elr;
+		p->last_latency = now - cval;
+		if (p->ticks >= TICKS) {
+			write_sysreg(0, cntv_ctl_el0);	/* one-shot from then on */
 		} else {
 			p->next_cval += PERIOD;
 			write_sysreg(p->next_cval, cntv_cval_el0);
@@ -202,5 +209,29 @@ void guest_main(u64 role, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	guest_sync(3, p->ticks, p->spis, p->sgis, p->nr_intids, p->spurious);
 	for (u64 i = 0; i < p->nr_intids; i++)
 		guest_sync(5, i, p->intids[i], 0, 0, 0);
+
+	/*
+	 * masked: the line rises, nothing is taken until PSTATE.I clears,
+	 * then at once (the tick's ELR is the instruction after the msr)
+	 */
+	asm volatile("msr daifset, #2" : : : "memory");
+	write_sysreg(read_sysreg(cntvct_el0) + 1000, cntv_cval_el0);
+	write_sysreg(1, cntv_ctl_el0);
+	while (read_sysreg(cntvct_el0) < read_sysreg(cntv_cval_el0) + 5000)
+		;
+	{
+		u64 masked = p->ticks - TICKS, elr_ok;
+
+		asm volatile("msr daifclr, #2\n"
+			     ".globl after_unmask\n"
+			     "after_unmask:\n\tnop" : : : "memory");
+		elr_ok = p->ticks == TICKS + 1 && p->last_elr == (u64)after_unmask;
+		/* running: a deadline passes in the middle of a loop */
+		write_sysreg(read_sysreg(cntvct_el0) + 50000, cntv_cval_el0);
+		write_sysreg(1, cntv_ctl_el0);
+		while (p->ticks < TICKS + 2)
+			;
+		guest_sync(6, masked, p->ticks, elr_ok, p->last_latency < 1000, 0);
+	}
 	GUEST_DONE();
 }

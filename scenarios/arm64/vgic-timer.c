@@ -125,6 +125,11 @@ int main(void)
 		if (v[0].sync[i].args[0] == 5)
 			printf(" %llu", (unsigned long long)v[0].sync[i].args[2]);
 	printf("\n");
+	s = find_sync(&v[0], 6);
+	printf("vCPU 0: %llu ticks taken while masked, %llu in all, the masked one taken right after "
+	       "unmasking: %llu, one taken mid-loop within 1000 ns of its deadline: %llu\n",
+	       (unsigned long long)s->args[1], (unsigned long long)s->args[2],
+	       (unsigned long long)s->args[3], (unsigned long long)s->args[4]);
 	s = find_sync(&v[1], 4);
 	printf("vCPU 1: %llu SGI, first INTID %llu, %llu interrupts, %llu spurious\n",
 	       (unsigned long long)s->args[1], (unsigned long long)s->args[2],

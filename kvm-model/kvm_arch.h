@@ -12,13 +12,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct kvm_device_ops;
 struct kvm;
 struct kvm_memory_slot;
 struct kvm_vcpu;
 struct kvm_enable_cap;
 struct kvm_irq_routing_entry;
 struct kvm_kernel_irq_routing_entry;
-struct kvm_device_ops;
 
 struct kvm_arch_ops {
 	const char *name;		/* "x86_64", "arm64": as --arch spells it */

@@ -143,6 +143,8 @@ struct kvm {
 	bool vcpu_created_once;		/* identity map address is fixed after */
 	struct gfn_set pt_gfns;
 	struct kvm_stats stat;
+	struct kvm_arm64_vm *arm64;	/* kvm-model/arm64/arm64.h: vGIC, timer offsets */
+	struct kvm_device *devices;	/* KVM_CREATE_DEVICE's, newest first */
 	bool has_private_mem;		/* KVM_X86_SW_PROTECTED_VM */
 	/* KVM_X86_SW_PROTECTED_VM: the attributes are the source of truth */
 	struct kvm_mem_attrs mem_attrs;
@@ -154,8 +156,6 @@ struct kvm {
 	struct kvm_irq *irq;		/* routes, I/O buses, irqfds (kvm_irq.h) */
 	struct kvm_x86_vm_state *x86;	/* kvm-model/x86/x86_state.h */
 	struct kvm_coalesced_io *coalesced;	/* coalesced_mmio.c: zones and ring */
-	struct kvm_arm64_vm *arm64;	/* kvm-model/arm64/arm64.h: vGIC, timer offsets */
-	struct kvm_device *devices;	/* KVM_CREATE_DEVICE's, newest first */
 };
 
 /*

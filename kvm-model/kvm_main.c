@@ -160,12 +160,12 @@ void kvm_put_kvm(struct kvm *kvm)
 	kvm_free_memslots(kvm);
 	/* kvm_irqfd_release before the irqchip goes: resamplers lower their lines */
 	kvm_irq_destroy(kvm);
-	kvm_destroy_devices(kvm);
 	kvm_arch()->destroy_vm(kvm);
 	kvm_coalesced_mmio_free(kvm);
 	tdp_mmu_destroy(kvm->tdp);
 	gfn_set_free(&kvm->pt_gfns);
 	kvm_mem_attrs_free(kvm);
+	kvm_destroy_devices(kvm);
 	for (int i = 0; i < kvm->nr_vcpus; i++)
 		kvm_vcpu_destroy(kvm->vcpus[i]);
 	free(kvm);
@@ -664,6 +664,8 @@ long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new
 			return err;
 		*new_fd = kvmsim_install_fd(KVMSIM_FILE_VCPU, vcpu);
 		return *new_fd;
+	case KVM_CREATE_DEVICE:
+		return kvm_ioctl_create_device(kvm, (void *)arg);
 	case KVM_SET_USER_MEMORY_REGION:
 	case KVM_SET_USER_MEMORY_REGION2:
 		return vm_set_memory_region(kvm, cmd, arg);
@@ -694,8 +696,6 @@ long kvm_vm_ioctl(struct kvm *kvm, unsigned int cmd, unsigned long arg, int *new
 		return kvm_irqfd(kvm, (void *)arg);
 	case KVM_IOEVENTFD:
 		return kvm_ioeventfd(kvm, (void *)arg);
-	case KVM_CREATE_DEVICE:
-		return kvm_ioctl_create_device(kvm, (void *)arg);
 	default:
 		return kvm_arch()->vm_ioctl(kvm, cmd, arg);
 	}

@@ -788,9 +788,8 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_DEVICE_CTRL:
 	case KVM_CAP_ARM_IRQ_LINE_LAYOUT_2:
+	case KVM_CAP_IRQCHIP:		/* vgic_present: the host can give a VM a vGIC */
 		return 1;
-	case KVM_CAP_IRQCHIP:
-		return kvm && irqchip_in_kernel(kvm);
 	case KVM_CAP_ARM_VM_IPA_SIZE:
 		return ARM64_IPA_LIMIT;
 	case KVM_CAP_NR_VCPUS:

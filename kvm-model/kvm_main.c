@@ -493,6 +493,8 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_CHECK_EXTENSION_VM:
 	case KVM_CAP_USER_MEMORY2:
 	case KVM_CAP_BINARY_STATS_FD:
+	/* kvm_run.internal carries ndata and data[] (how many are valid) */
+	case KVM_CAP_INTERNAL_ERROR_DATA:
 		return 1;
 	/* CONFIG_HAVE_KVM_IRQ_ROUTING, CONFIG_HAVE_KVM_IRQFD, CONFIG_HAVE_KVM_MSI */
 	case KVM_CAP_IRQ_ROUTING:

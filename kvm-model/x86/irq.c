@@ -40,6 +40,7 @@ void kvm_x86_events_init(struct kvm_vcpu *vcpu)
 	ev->interrupt_nr = -1;
 	ev->pending_external_vector = -1;
 	ev->pending_ioapic_eoi = -1;
+	ev->exception_nr = -1;
 	ev->nmi_pending = 0;
 	ev->window_wanted = false;
 }
@@ -71,6 +72,7 @@ long kvm_vcpu_ioctl_interrupt(struct kvm_vcpu *vcpu, const struct kvm_interrupt 
 		return 0;
 	}
 	ev->interrupt_nr = irq->irq;
+	ev->interrupt_last_nr = irq->irq;
 	trace_vector("kvm_queue_interrupt", irq->irq);
 	return 0;
 }
@@ -133,6 +135,37 @@ static int kvm_check_irq_window(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * What userspace queued with KVM_SET_VCPU_EVENTS or KVM_X86_SET_MCE goes
+ * in first (kvm_check_and_inject_events: a triple fault, the injected
+ * exception, the injected NMI): 0, or 1 with an exit ready.
+ */
+static int inject_queued_exception(struct kvm_vcpu *vcpu, struct kvm_x86_events *ev)
+{
+	int vector = ev->exception_nr, r;
+
+	if (ev->triple_fault) {
+		ev->triple_fault = false;
+		trace_vector("kvm_triple_fault", -1);
+		kvm_run_set_exit(vcpu, KVM_EXIT_SHUTDOWN);
+		to_uc(vcpu)->shutdown = true;
+		return 1;
+	}
+	if (vector >= 0) {
+		ev->exception_nr = -1;
+		r = kvm_inject_exception(vcpu, vector, ev->exception_has_error,
+					 ev->exception_error_code, false);
+		if (r)
+			return r;
+	}
+	if (ev->nmi_injected) {
+		ev->nmi_injected = false;
+		trace_vector("kvm_inj_nmi", NMI_VECTOR);
+		return kvm_inject_irq(vcpu, NMI_VECTOR);
+	}
+	return 0;
+}
+
 int kvm_x86_inject_queued_events(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_events *ev = vcpu_events(vcpu);
@@ -152,6 +185,9 @@ int kvm_x86_inject_queued_events(struct kvm_vcpu *vcpu)
 
 	/* a queued exception first, as kvm_check_and_inject_events does */
 	r = kvm_deliver_queued_exception(vcpu);
+	if (r)
+		return r;
+	r = inject_queued_exception(vcpu, ev);
 	if (r)
 		return r;
 	if (vector >= 0) {

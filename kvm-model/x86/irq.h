@@ -19,6 +19,17 @@ struct kvm_x86_events {
 	int interrupt_nr;		/* KVM_INTERRUPT's vector (interrupt.injected), or -1 */
 	unsigned int nmi_pending;	/* KVM_NMI calls not delivered yet (at most 2) */
 	/*
+	 * What KVM_SET_VCPU_EVENTS and KVM_X86_SET_MCE queue (vcpu_events.c):
+	 * an exception (vector or -1), an NMI being injected, the NMI mask,
+	 * a triple fault (KVM_REQ_TRIPLE_FAULT); the last vectors stay
+	 * readable as KVM's vcpu->arch.{exception,interrupt}.nr do.
+	 */
+	int exception_nr;
+	int exception_last_nr, interrupt_last_nr;
+	bool exception_pending, exception_has_error;
+	uint32_t exception_error_code;
+	bool nmi_injected, nmi_masked, triple_fault;
+	/*
 	 * Userspace waits for an interrupt window the guest has not opened
 	 * yet: the block hook stops the engine at the first block that starts
 	 * with RFLAGS.IF=1, except the one at window_skip (the instruction in
@@ -50,6 +61,16 @@ bool kvm_x86_irq_window_opened(struct kvm_x86_events *ev, uc_engine *uc, uint64_
 /* The devices in the kernel on the MMIO path: true if one took the access. */
 bool vcpu_mmio_read(struct kvm_vcpu *vcpu, uint64_t gpa, int len, void *data);
 bool vcpu_mmio_write(struct kvm_vcpu *vcpu, uint64_t gpa, int len, const void *data);
+
+/* vcpu_events.c: KVM_GET/SET_VCPU_EVENTS, KVM_GET/SET_DEBUGREGS, the MCE ioctls */
+bool kvm_x86_events_ioctl(unsigned int cmd);
+long kvm_vcpu_ioctl_x86_events(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg);
+long kvm_dev_ioctl_get_mce_cap(void *uarg);
+int kvm_x86_mce_cap(void);
+/* fpu.c: KVM_GET/SET_XSAVE, and the FPU state of a new vCPU */
+void kvm_x86_fpu_reset(struct kvm_vcpu *vcpu);
+bool kvm_x86_xsave_ioctl(unsigned int cmd);
+long kvm_vcpu_ioctl_x86_xsave(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg);
 /* KVM_RUN, then post_kvm_run_save: if_flag, ready_for_interrupt_injection. */
 int kvm_x86_vcpu_run(struct kvm_vcpu *vcpu);
 

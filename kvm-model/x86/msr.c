@@ -20,6 +20,8 @@
 #define MSR_IA32_ARCH_CAPABILITIES	0x0000010a
 #define MSR_PLATFORM_INFO		0x000000ce
 #define MSR_MISC_FEATURES_ENABLES	0x00000140
+#define MSR_KVM_WALL_CLOCK		0x00000011
+#define MSR_KVM_SYSTEM_TIME		0x00000012
 #define MSR_IA32_MCG_CAP		0x00000179
 #define MSR_IA32_MCG_STATUS		0x0000017a
 #define MSR_IA32_MCG_CTL		0x0000017b
@@ -58,6 +60,7 @@ static const uint32_t msrs_to_save[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_TSC_AUX, MSR_IA32_TSC_DEADLINE,
+	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
 	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 	MSR_KVM_ASYNC_PF_EN, MSR_KVM_ASYNC_PF_INT, MSR_KVM_ASYNC_PF_ACK,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_ARCH_CAPABILITIES, MSR_IA32_PERF_CAPABILITIES,
@@ -185,7 +188,7 @@ static int set_msr_mce(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t data, bool 
 	return 0;
 }
 
-static int get_msr_mce(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data)
+static int get_msr_mce(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data, bool host)
 {
 	struct x86_vcpu_state *st = x86_state(vcpu);
 	unsigned banks = st->mcg_cap & 0xff;
@@ -198,7 +201,8 @@ static int get_msr_mce(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data)
 		*data = st->mcg_status;
 		return 0;
 	case MSR_IA32_MCG_CTL:
-		if (!(st->mcg_cap & MCG_CTL_P))
+		/* the host reads it (state save) whatever MCG_CAP says */
+		if (!(st->mcg_cap & MCG_CTL_P) && !host)
 			return 1;
 		*data = st->mcg_ctl;
 		return 0;
@@ -388,9 +392,12 @@ static int set_msr_state(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t data, boo
 	case MSR_IA32_MCG_STATUS:
 		return set_msr_mce(vcpu, idx, data, host);
 	/* PV features are not enforced (no KVM_CAP_ENFORCE_PV_FEATURE_CPUID) */
+	/* the pre-2010 numbers, the same clock (QEMU 10.0 always sets them) */
+	case MSR_KVM_SYSTEM_TIME:
 	case MSR_KVM_SYSTEM_TIME_NEW:
 		kvm_write_system_time(vcpu, data);
 		return 0;
+	case MSR_KVM_WALL_CLOCK:
 	case MSR_KVM_WALL_CLOCK_NEW:
 		kvm_write_wall_clock(vcpu, data);
 		return 0;
@@ -464,9 +471,11 @@ static int get_msr_state(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data, bo
 	case MSR_SMI_COUNT:
 		*data = st->smi_count;
 		return 0;
+	case MSR_KVM_SYSTEM_TIME:
 	case MSR_KVM_SYSTEM_TIME_NEW:
 		*data = st->system_time;
 		return 0;
+	case MSR_KVM_WALL_CLOCK:
 	case MSR_KVM_WALL_CLOCK_NEW:
 		*data = kvm_x86_vm(vcpu->kvm)->wall_clock;
 		return 0;
@@ -477,7 +486,7 @@ static int get_msr_state(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data, bo
 	}
 	if (idx == MSR_IA32_MCG_CAP || idx == MSR_IA32_MCG_STATUS || idx == MSR_IA32_MCG_CTL ||
 	    (idx >= MSR_IA32_MC0_CTL && idx < MSR_IA32_MC0_CTL + 4 * KVM_MAX_MCE_BANKS))
-		return get_msr_mce(vcpu, idx, data);
+		return get_msr_mce(vcpu, idx, data, host);
 	slot = mtrr_slot(st, idx);
 	if (!slot)
 		slot = plain_slot(vcpu, idx);

@@ -275,6 +275,7 @@ static int engine_open(struct kvm_vcpu *vcpu)
 	if (uc_reg_write(uc, UC_X86_REG_RIP, &rip) || uc_reg_write(uc, UC_X86_REG_RFLAGS, &rflags) ||
 	    uc_reg_write(uc, UC_X86_REG_RDX, &rdx))
 		return -ENOMEM;
+	kvm_x86_fpu_reset(vcpu);
 	return 0;
 }
 

@@ -23,6 +23,8 @@ static long kvm_arch_dev_ioctl(unsigned int cmd, unsigned long arg)
 	case KVM_GET_MSR_FEATURE_INDEX_LIST:
 	case KVM_GET_MSRS:
 		return kvm_dev_ioctl_msr(cmd, (void *)arg);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED:
+		return kvm_dev_ioctl_get_mce_cap((void *)arg);
 	}
 	return -EINVAL;
 }
@@ -183,6 +185,10 @@ static long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd,
 	default:
 		if (kvm_vcpu_state_ioctl(cmd))
 			return kvm_vcpu_ioctl_state(vcpu, cmd, (void *)arg);
+		if (kvm_x86_events_ioctl(cmd))
+			return kvm_vcpu_ioctl_x86_events(vcpu, cmd, (void *)arg);
+		if (kvm_x86_xsave_ioctl(cmd))
+			return kvm_vcpu_ioctl_x86_xsave(vcpu, cmd, (void *)arg);
 		return -EINVAL;
 	}
 }
@@ -221,6 +227,8 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_X86_MSR_FILTER:
 	case KVM_CAP_COALESCED_PIO:
 	case KVM_CAP_DEBUGREGS:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_XSAVE:
 		return 1;
 	case KVM_CAP_X2APIC_API:
 		return KVM_X2APIC_API_VALID_FLAGS;
@@ -230,6 +238,14 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	/* the ring's page in the vCPU mapping (kvm-model/coalesced_mmio.c) */
 	case KVM_CAP_COALESCED_MMIO:
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;
+	/*
+	 * It qualifies KVM_SET_GUEST_DEBUG's single-step, which is not
+	 * offered (KVM_CAP_SET_GUEST_DEBUG answers 0): vacuously robust.
+	 */
+	case KVM_CAP_X86_ROBUST_SINGLESTEP:
+		return 1;
+	case KVM_CAP_MCE:
+		return kvm_x86_mce_cap();
 	case KVM_CAP_EXIT_HYPERCALL:
 		return kvm_exit_hypercall_valid_mask();
 	case KVM_CAP_ADJUST_CLOCK:

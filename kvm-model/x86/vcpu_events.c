@@ -2,9 +2,9 @@
 /*
  * The vCPU state a VMM saves and restores around every run that is not in
  * the registers (arch/x86/kvm/x86.c): KVM_GET/SET_VCPU_EVENTS (the queued
- * exception, interrupt and NMIs, the interrupt shadow),
- * and the machine-check ioctls (KVM_GET/SET_DEBUGREGS: debugregs.c)
- * (KVM_X86_GET_MCE_CAP_SUPPORTED, KVM_X86_SETUP_MCE, KVM_X86_SET_MCE).
+ * exception, interrupt and NMIs, the interrupt shadow) and the machine-check
+ * ioctls (KVM_X86_GET_MCE_CAP_SUPPORTED, KVM_X86_SETUP_MCE, KVM_X86_SET_MCE);
+ * KVM_GET/SET_DEBUGREGS are in debugregs.c.
  * QEMU 8 and later require all of them (kvm_arch_required_capabilities).
  *
  * Where the model is coarser than KVM: an exception the guest raises is

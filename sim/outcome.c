@@ -13,6 +13,7 @@
 
 #include "kvmsim/version.h"
 #include "sim/outcome.h"
+#include "sim/sim_internal.h"
 
 void sim_tally_init(struct sim_tally *t)
 {
@@ -201,24 +202,15 @@ static int write_tally(FILE *f, const struct sim_tally *t)
 	return ferror(f) ? -EIO : 0;
 }
 
+static int write_tally_arg(FILE *f, const void *t)
+{
+	return write_tally(f, t);
+}
+
+/* PATH.tmp.PID renamed over PATH, as schedules are (sim_write_file_atomic) */
 int sim_tally_write(const struct sim_tally *t, const char *path)
 {
-	char tmp[4200];
-	FILE *f;
-	int err;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	err = write_tally(f, t);
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return sim_write_file_atomic(path, write_tally_arg, t);
 }
 
 struct reader {

@@ -110,9 +110,10 @@ static int write_schedule(FILE *f, const struct sim_schedule *s)
 /*
  * Written to PATH.tmp.PID and renamed over PATH: a reader (a merge, a
  * replay started meanwhile, a shard on another machine syncing files)
- * never sees half a schedule.
+ * never sees half a file.  Schedules and tallies are written this way.
  */
-int sim_schedule_write(const struct sim_schedule *s, const char *path)
+int sim_write_file_atomic(const char *path, int (*write)(FILE *f, const void *arg),
+			  const void *arg)
 {
 	char tmp[4200];
 	FILE *f;
@@ -122,7 +123,7 @@ int sim_schedule_write(const struct sim_schedule *s, const char *path)
 	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
-	err = write_schedule(f, s);
+	err = write(f, arg);
 	if (fclose(f) && !err)
 		err = -errno;
 	if (!err && rename(tmp, path))
@@ -130,6 +131,16 @@ int sim_schedule_write(const struct sim_schedule *s, const char *path)
 	if (err)
 		unlink(tmp);
 	return err;
+}
+
+static int write_schedule_arg(FILE *f, const void *s)
+{
+	return write_schedule(f, s);
+}
+
+int sim_schedule_write(const struct sim_schedule *s, const char *path)
+{
+	return sim_write_file_atomic(path, write_schedule_arg, s);
 }
 
 struct reader {

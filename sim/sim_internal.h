@@ -149,4 +149,8 @@ void sim_fiber_release(struct sim_actor *a);
 void sim_reap_dead(void);
 void sim_actor_exit(struct sim_actor *self) __attribute__((noreturn));
 
+/* schedule.c: write(f, arg) to PATH.tmp.PID, renamed over PATH; 0 or -errno */
+int sim_write_file_atomic(const char *path, int (*write)(FILE *f, const void *arg),
+			  const void *arg);
+
 #endif

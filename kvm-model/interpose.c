@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -367,6 +368,39 @@ void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	}
 	RESOLVE(mremap);
 	return REAL(mremap)(old, old_len, new_len, flags, new_addr);
+}
+
+/*
+ * SIGBUS belongs to kvmsim once a userfaultfd range is registered on the
+ * host (kvm-model/userfaultfd_host.h: a VMM thread's userfault arrives as
+ * one): the program's disposition is kept and answered here, and every
+ * SIGBUS that is not a userfault goes to it.
+ */
+static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
+
+int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (sig == SIGBUS && kvmsim_enabled() && kvmsim_owns_sigbus())
+		return kvmsim_sigbus_action(act, old);
+	RESOLVE(sigaction);
+	return REAL(sigaction)(sig, act, old);
+}
+
+/* glibc's signal() calls its internal sigaction: BSD semantics, as it has */
+sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction act = { .sa_handler = handler, .sa_flags = SA_RESTART }, old;
+
+	if (sig != SIGBUS || !kvmsim_enabled() || !kvmsim_owns_sigbus()) {
+		static sighandler_t (*real_signal)(int, sighandler_t);
+
+		RESOLVE(signal);
+		return REAL(signal)(sig, handler);
+	}
+	sigemptyset(&act.sa_mask);
+	sigaddset(&act.sa_mask, sig);
+	kvmsim_sigbus_action(&act, &old);
+	return old.sa_handler;
 }
 
 /* Punching a hole or truncating a file unmaps its pages everywhere. */

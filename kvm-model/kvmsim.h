@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 enum kvmsim_file_kind {
@@ -67,6 +68,9 @@ void kvmsim_host_vma_gone(unsigned long start, size_t len);
 
 /* userfaultfd(2) and /dev/userfaultfd: fd or -errno. */
 int kvmsim_userfaultfd(int flags);
+/* SIGBUS while the host userfaultfd owns it (kvm-model/userfaultfd_host.h) */
+bool kvmsim_owns_sigbus(void);
+int kvmsim_sigbus_action(const struct sigaction *act, struct sigaction *old);
 int kvmsim_open_userfaultfd_dev(void);
 
 #endif

@@ -69,7 +69,7 @@ static int faultin_page(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 	for (;;) {
 		struct userfaultfd_ctx *ctx = NULL;
 		unsigned long reason = userfaultfd_must_fault(fault->hva, &ctx);
-		struct uffd_fault_who who = { vcpu->vcpu_idx, fault->gfn << PAGE_SHIFT };
+		struct uffd_fault_who who = { .vcpu = vcpu->vcpu_idx, .gpa = fault->gfn << PAGE_SHIFT };
 
 		if (!reason)
 			return 0;

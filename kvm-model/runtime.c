@@ -47,6 +47,7 @@
 #include "kvm-model/cost.h"
 #include "kvm-model/profile.h"
 #include "kvm-model/userfaultfd.h"
+#include "kvm-model/userfaultfd_host.h"
 #include "kvm-model/walk_trace.h"
 #include "mmu-model/hostmem.h"
 #include "posix/posix.h"
@@ -609,6 +610,16 @@ void kvmsim_host_vma_gone(unsigned long start, size_t len)
 int kvmsim_userfaultfd(int flags)
 {
 	return userfaultfd_new(flags);
+}
+
+bool kvmsim_owns_sigbus(void)
+{
+	return uffd_host_owns_sigbus();
+}
+
+int kvmsim_sigbus_action(const struct sigaction *act, struct sigaction *old)
+{
+	return uffd_host_sigbus_action(act, old);
 }
 
 void kvmsim_host_changed(void)

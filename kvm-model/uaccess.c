@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kvm-model/kvm_host.h"
+#include "kvm-model/userfaultfd.h"
 #include "mmu-model/hostmem.h"
 
 /* Not cached: explore forks, and a child must not write into its parent. */
@@ -30,6 +31,9 @@ int copy_from_user(void *dst, const void *usrc, size_t n)
 
 	if (!n)
 		return 0;
+	/* a registered missing page: the userfault first, as the kernel's fault */
+	if (userfaultfd_fault_in(usrc, n, false))
+		return -EFAULT;
 	if (hostmem_anon_accessible((uintptr_t)usrc, n, false)) {
 		memcpy(dst, usrc, n);
 	} else if (process_vm_readv(self_pid(), &local, 1, &remote, 1, 0) != (ssize_t)n) {
@@ -45,6 +49,8 @@ int copy_to_user(void *udst, const void *src, size_t n)
 
 	if (!n)
 		return 0;
+	if (userfaultfd_fault_in(udst, n, true))
+		return -EFAULT;
 	if (hostmem_anon_accessible((uintptr_t)udst, n, true)) {
 		memcpy(udst, src, n);
 	} else if (process_vm_writev(self_pid(), &local, 1, &remote, 1, 0) != (ssize_t)n) {

@@ -20,9 +20,11 @@
 
 #include "kvm-model/kvm_host.h"
 #include "kvm-model/userfaultfd.h"
+#include "kvm-model/userfaultfd_host.h"
 #include "kvm-model/cost.h"
 #include "sim/cost.h"
 #include "mmu-model/hostmem.h"
+#include "posix/posix.h"
 #include "posix/simfd.h"
 #include "sim/oracle.h"
 
@@ -119,6 +121,7 @@ struct uffd_range {
 	uint64_t start, end;
 	unsigned long flags;
 	struct userfaultfd_ctx *ctx;
+	bool host;		/* the host userfaultfd holds it too */
 };
 
 static struct uffd_range *ranges;
@@ -144,6 +147,18 @@ static void ev_where(struct sim_ev *ev, uint64_t hva)
 		}
 	}
 	sim_ev_str(ev, "where", "unregistered");
+}
+
+/* the faulting side of an event: a vCPU and its gpa, or a thread and where */
+static void ev_who(struct sim_ev *ev, const struct uffd_fault_who *who)
+{
+	if (who->thread) {
+		sim_ev_str(ev, "thread", who->thread);
+		ev_where(ev, who->hva);
+		return;
+	}
+	sim_ev_int(ev, "vcpu", who->vcpu);
+	sim_ev_hex(ev, "gpa", who->gpa);
 }
 
 /* ---- registrations (the vmas' uffd state) ---- */
@@ -231,7 +246,7 @@ static bool same_host_vma(uint64_t a, uint64_t b)
 
 /* Insert a range (the caller cleared its span), merging like vma_merge. */
 static int ranges_insert(uint64_t start, uint64_t end, unsigned long flags,
-			 struct userfaultfd_ctx *ctx)
+			 struct userfaultfd_ctx *ctx, bool host)
 {
 	int pos = 0;
 
@@ -240,11 +255,12 @@ static int ranges_insert(uint64_t start, uint64_t end, unsigned long flags,
 	while (pos < nr_ranges && ranges[pos].start < start)
 		pos++;
 	if (pos > 0 && ranges[pos - 1].end == start && ranges[pos - 1].ctx == ctx &&
-	    ranges[pos - 1].flags == flags && same_host_vma(start - 1, start)) {
+	    ranges[pos - 1].flags == flags && ranges[pos - 1].host == host &&
+	    same_host_vma(start - 1, start)) {
 		ranges[pos - 1].end = end;
 		if (pos < nr_ranges && ranges[pos].start == end &&
 		    ranges[pos].ctx == ctx && ranges[pos].flags == flags &&
-		    same_host_vma(end - 1, end)) {
+		    ranges[pos].host == host && same_host_vma(end - 1, end)) {
 			ranges[pos - 1].end = ranges[pos].end;
 			memmove(&ranges[pos], &ranges[pos + 1],
 				(nr_ranges - pos - 1) * sizeof(*ranges));
@@ -253,12 +269,13 @@ static int ranges_insert(uint64_t start, uint64_t end, unsigned long flags,
 		return 0;
 	}
 	if (pos < nr_ranges && ranges[pos].start == end && ranges[pos].ctx == ctx &&
-	    ranges[pos].flags == flags && same_host_vma(end - 1, end)) {
+	    ranges[pos].flags == flags && ranges[pos].host == host &&
+	    same_host_vma(end - 1, end)) {
 		ranges[pos].start = start;
 		return 0;
 	}
 	memmove(&ranges[pos + 1], &ranges[pos], (nr_ranges - pos) * sizeof(*ranges));
-	ranges[pos] = (struct uffd_range){ start, end, flags, ctx };
+	ranges[pos] = (struct uffd_range){ start, end, flags, ctx, host };
 	nr_ranges++;
 	return 0;
 }
@@ -342,8 +359,7 @@ static int __wake_userfault(struct userfaultfd_ctx *ctx, uint64_t start, uint64_
 			sim_wake_one(&uwq->wq);
 			woken++;
 			ev = sim_ev_begin("userfaultfd_wake");
-			sim_ev_int(ev, "vcpu", uwq->who.vcpu);
-			sim_ev_hex(ev, "gpa", uwq->who.gpa);
+			ev_who(ev, &uwq->who);
 			sim_ev_bool(ev, "was_read", q == 1);
 			sim_ev_end(ev);
 		}
@@ -387,7 +403,7 @@ int handle_userfault(struct userfaultfd_ctx *ctx, uint64_t hva, unsigned long re
 
 	if (ctx->released)
 		return 0;	/* VM_FAULT_NOPAGE: the retry finds no registration */
-	if (ctx->flags & UFFD_USER_MODE_ONLY)
+	if ((ctx->flags & UFFD_USER_MODE_ONLY) && !who->user)
 		return -EFAULT;	/* a kernel (GUP) fault: VM_FAULT_SIGBUS */
 
 	memset(&uwq, 0, sizeof(uwq));
@@ -407,8 +423,7 @@ int handle_userfault(struct userfaultfd_ctx *ctx, uint64_t hva, unsigned long re
 	list_add_tail(&uwq.entry, &ctx->fault_pending_wqh);
 
 	ev = sim_ev_begin("handle_userfault");
-	sim_ev_int(ev, "vcpu", who->vcpu);
-	sim_ev_hex(ev, "gpa", who->gpa);
+	ev_who(ev, who);
 	sim_ev_str(ev, "reason", reason & VM_UFFD_MINOR ? "minor" : "missing");
 	sim_ev_bool(ev, "write", write);
 	sim_ev_end(ev);
@@ -423,11 +438,67 @@ int handle_userfault(struct userfaultfd_ctx *ctx, uint64_t hva, unsigned long re
 
 	sim_charge(SIM_COST_WAKEUP);
 	ev = sim_ev_begin("handle_userfault_woken");
-	sim_ev_int(ev, "vcpu", who->vcpu);
-	sim_ev_hex(ev, "gpa", who->gpa);
+	ev_who(ev, who);
 	sim_ev_end(ev);
 	userfaultfd_ctx_put(ctx);
 	return 0;
+}
+
+/* A thread's userfault at hva, described for traces. */
+static struct uffd_fault_who thread_who(uint64_t hva, bool user)
+{
+	struct uffd_fault_who who = { .vcpu = -1, .hva = hva, .user = user };
+	struct sim_actor *self = sim_self();
+
+	who.thread = self ? sim_actor_name(self) : "main";
+	kvm_hva_to_gpa(hva, &who.gpa);
+	return who;
+}
+
+bool handle_userfault_user(uint64_t hva, bool write)
+{
+	struct userfaultfd_ctx *ctx = NULL;
+	unsigned long reason = userfaultfd_must_fault(hva, &ctx);
+	struct uffd_fault_who who;
+
+	if (!reason && userfaultfd_armed(hva)) {
+		/* the snapshot says mapped, the host says missing: ask again */
+		hostmem_forget_ptes(hva & PAGE_MASK, PAGE_SIZE);
+		reason = userfaultfd_must_fault(hva, &ctx);
+	}
+	if (!reason)
+		return false;
+	who = thread_who(hva, true);
+	return handle_userfault(ctx, hva, reason, write, &who) == 0;
+}
+
+int userfaultfd_fault_in(const void *uaddr, uint64_t len, bool write)
+{
+	uint64_t a = (uintptr_t)uaddr & PAGE_MASK, end = (uintptr_t)uaddr + len;
+
+	if (!nr_ranges || !len)
+		return 0;
+	for (; a < end; a += PAGE_SIZE) {
+		struct userfaultfd_ctx *ctx = NULL;
+		unsigned long reason;
+
+		while ((reason = userfaultfd_must_fault(a, &ctx))) {
+			struct uffd_fault_who who = thread_who(a, false);
+
+			if (handle_userfault(ctx, a, reason, write, &who))
+				return -EFAULT;
+		}
+	}
+	return 0;
+}
+
+void userfaultfd_host_reregister(void)
+{
+	for (int i = 0; i < nr_ranges; i++)
+		if (ranges[i].host)
+			ranges[i].host = uffd_host_register(ranges[i].start,
+							    ranges[i].end - ranges[i].start,
+							    ranges[i].flags);
 }
 
 /*
@@ -445,6 +516,19 @@ static void userfaultfd_quiesce(void *opaque)
 		struct userfaultfd_wait_queue *uwq =
 			(void *)((char *)n - offsetof(struct userfaultfd_wait_queue, entry));
 
+		if (uwq->who.thread) {
+			uint64_t gpa;
+			struct uffd_range *r = find_range(uwq->who.hva);
+
+			if (kvm_hva_to_gpa(uwq->who.hva, &gpa))
+				sim_oracle_fail("lost-wakeup",
+						"thread %s blocked in handle_userfault on gpa 0x%llx, nothing can wake it",
+						uwq->who.thread, (unsigned long long)gpa);
+			sim_oracle_fail("lost-wakeup",
+					"thread %s blocked in handle_userfault at offset 0x%llx of its range, nothing can wake it",
+					uwq->who.thread,
+					(unsigned long long)(r ? uwq->who.hva - r->start : 0));
+		}
 		sim_oracle_fail("lost-wakeup",
 				"vCPU %d blocked in handle_userfault on gpa 0x%llx, nothing can wake it",
 				uwq->who.vcpu, (unsigned long long)uwq->who.gpa);
@@ -471,8 +555,7 @@ static int userfaultfd_ctx_read(struct userfaultfd_ctx *ctx, bool no_wait,
 			list_add_tail(&uwq->entry, &ctx->fault_wqh);
 			*msg = uwq->msg;
 			ev = sim_ev_begin("userfaultfd_ctx_read");
-			sim_ev_int(ev, "vcpu", uwq->who.vcpu);
-			sim_ev_hex(ev, "gpa", uwq->who.gpa);
+			ev_who(ev, &uwq->who);
 			sim_ev_hex(ev, "flags", msg->arg.pagefault.flags);
 			sim_ev_end(ev);
 			return 0;
@@ -634,11 +717,14 @@ static int register_apply(const struct hostmem_vma *vma, uint64_t lo, uint64_t h
 {
 	struct register_args *a = opaque;
 	int r = ranges_clear(lo, hi);
+	bool host;
 
 	/* from now on only the model maps pages here: read them afresh once */
 	hostmem_forget_ptes(lo, hi - lo);
-	if (!r)
-		r = ranges_insert(lo, hi, a->vm_flags, a->ctx);
+	if (r)
+		return r;
+	host = uffd_host_register(lo, hi - lo, a->vm_flags);
+	r = ranges_insert(lo, hi, a->vm_flags, a->ctx, host);
 	/*
 	 * The host kernel does not know about the registration: keep it
 	 * from backing a missing page with a transparent huge page when we
@@ -735,6 +821,8 @@ static int userfaultfd_unregister(struct userfaultfd_ctx *ctx, unsigned long arg
 		uint64_t a = r->start > start ? r->start : start;
 		uint64_t b = r->end < end ? r->end : end;
 
+		if (a < b && r->host)
+			uffd_host_unregister(a, b - a);
 		if (a < b && (r->flags & VM_UFFD_MISSING))
 			wake_userfault(r->ctx, a, b - a);
 	}
@@ -816,9 +904,31 @@ static int touch_page(uint64_t dst, const struct hostmem_vma *vma)
 	return 0;
 }
 
+/*
+ * The host's own fill where it holds the registration (a missing page is
+ * not ours to touch there), else the page written or touched directly.
+ */
+static int fill_copy(bool host, uint64_t dst, const void *page, const struct hostmem_vma *vma)
+{
+	int r = host ? uffd_host_copy(dst, page, PAGE_SIZE) : -ENOSYS;
+
+	return r == -ENOSYS ? poke_page(dst, page, vma) : r;
+}
+
+static int fill_touch(bool host, enum mfill_mode mode, uint64_t dst,
+		      const struct hostmem_vma *vma)
+{
+	int r = -ENOSYS;
+
+	if (host)
+		r = mode == MFILL_ATOMIC_CONTINUE ? uffd_host_continue(dst, PAGE_SIZE) :
+						    uffd_host_zeropage(dst, PAGE_SIZE);
+	return r == -ENOSYS ? touch_page(dst, vma) : r;
+}
+
 /* mfill_atomic_pte: one page.  0, or -EEXIST / -EFAULT. */
 static int mfill_atomic_pte_one(enum mfill_mode mode, const struct hostmem_vma *vma,
-				uint64_t dst, uint64_t src)
+				bool host, uint64_t dst, uint64_t src)
 {
 	uint8_t page[PAGE_SIZE];
 
@@ -834,18 +944,18 @@ static int mfill_atomic_pte_one(enum mfill_mode mode, const struct hostmem_vma *
 	case MFILL_ATOMIC_CONTINUE:
 		if (!hostmem_page_cached(dst))
 			return -EFAULT;	/* no folio in the page cache */
-		return touch_page(dst, vma);
+		return fill_touch(host, mode, dst, vma);
 	case MFILL_ATOMIC_COPY:
 		/* shmem_mfill_atomic_pte: the page cache already has one */
 		if (vma->shared && hostmem_page_cached(dst))
 			return -EEXIST;
 		if (copy_from_user(page, (void *)(uintptr_t)src, PAGE_SIZE))
 			return -EFAULT;
-		return poke_page(dst, page, vma);
+		return fill_copy(host, dst, page, vma);
 	case MFILL_ATOMIC_ZEROPAGE:
 		if (vma->shared && hostmem_page_cached(dst))
 			return -EEXIST;
-		return touch_page(dst, vma);
+		return fill_touch(host, mode, dst, vma);
 	case MFILL_ATOMIC_POISON:
 		/* a PTE marker: present to userfaultfd, -EHWPOISON to GUP */
 		hostmem_poison(dst, PAGE_SIZE);
@@ -855,9 +965,9 @@ static int mfill_atomic_pte_one(enum mfill_mode mode, const struct hostmem_vma *
 }
 
 static int mfill_atomic_pte(enum mfill_mode mode, const struct hostmem_vma *vma,
-			    uint64_t dst, uint64_t src)
+			    bool host, uint64_t dst, uint64_t src)
 {
-	int r = mfill_atomic_pte_one(mode, vma, dst, src);
+	int r = mfill_atomic_pte_one(mode, vma, host, dst, src);
 
 	if (!r && mode != MFILL_ATOMIC_POISON)
 		hostmem_note_mapped(dst, PAGE_SIZE);
@@ -884,7 +994,7 @@ static int64_t mfill_atomic(struct userfaultfd_ctx *ctx, enum mfill_mode mode,
 		err = -EINVAL;
 	while (!err && copied < len) {
 		sim_charge(COST_UFFD_COPY);
-		err = mfill_atomic_pte(mode, &vma, dst_start + copied,
+		err = mfill_atomic_pte(mode, &vma, r->host, dst_start + copied,
 				       src_start + copied);
 		if (!err)
 			copied += PAGE_SIZE;
@@ -1016,9 +1126,12 @@ static void userfaultfd_release(struct simfd *f)
 
 	ctx->released = true;
 	ctx->file = NULL;
-	for (int i = 0; i < nr_ranges; i++)
+	for (int i = 0; i < nr_ranges; i++) {
 		if (ranges[i].ctx != ctx)
 			ranges[out++] = ranges[i];
+		else if (ranges[i].host)
+			uffd_host_unregister(ranges[i].start, ranges[i].end - ranges[i].start);
+	}
 	nr_ranges = out;
 	__wake_userfault(ctx, 0, 0);
 	sim_wake_all(&ctx->fd_wqh);
@@ -1044,6 +1157,7 @@ int userfaultfd_new(int flags)
 	if (!once) {
 		once = true;
 		sim_oracle_add_quiesce(userfaultfd_quiesce, NULL);
+		posix_set_uaccess_hook(userfaultfd_fault_in);
 	}
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)

@@ -10,10 +10,10 @@
  * Host pages are the VMM's own: a registered page is "missing" iff the
  * host kernel has no PTE for it (/proc/self/pagemap), so UFFDIO_COPY and
  * friends write or touch the real page, and MADV_DONTNEED makes it
- * missing again exactly as on Linux.  The host kernel itself never sees
- * the registration: kvmsim must not touch a registered missing page
- * before deciding, and a VMM thread that touches one gets a zero page
- * instead of blocking (only vCPU accesses are intercepted).
+ * missing again exactly as on Linux.  The host kernel holds the same
+ * registrations on a userfaultfd of its own (userfaultfd_host.h), so a
+ * VMM thread touching a missing page gets a SIGBUS that becomes its
+ * userfault (handle_userfault_user), and the fills are the real ioctls.
  */
 #ifndef KVMSIM_USERFAULTFD_H
 #define KVMSIM_USERFAULTFD_H
@@ -32,6 +32,9 @@ struct userfaultfd_ctx;
 struct uffd_fault_who {
 	int vcpu;		/* vcpu index, or -1 */
 	uint64_t gpa;
+	const char *thread;	/* not a vCPU: the simulated thread faulting, */
+	uint64_t hva;		/* at this address (traces show its gpa or offset) */
+	bool user;		/* a user-mode access (not refused by USER_MODE_ONLY) */
 };
 
 /* userfaultfd(2) and ioctl(/dev/userfaultfd, USERFAULTFD_IOC_NEW): fd or -errno. */
@@ -59,6 +62,25 @@ bool userfaultfd_armed(uint64_t hva);
  */
 int handle_userfault(struct userfaultfd_ctx *ctx, uint64_t hva, unsigned long reason,
 		     bool write, const struct uffd_fault_who *who);
+
+/*
+ * A VMM thread's own load or store of hva, which the host refused
+ * (userfaultfd_host.c's SIGBUS): the userfault of a user-mode access.
+ * True when it slept and the access is to be run again; false when the
+ * page needs no userfault (the SIGBUS is someone else's).
+ */
+bool handle_userfault_user(uint64_t hva, bool write);
+
+/*
+ * The kernel touching user memory (copy_{from,to}_user, a system call's
+ * buffer): sleep in handle_userfault for each registered page of
+ * [uaddr, uaddr + len) that would fault.  0, or -EFAULT when a userfault
+ * was refused (UFFD_USER_MODE_ONLY).
+ */
+int userfaultfd_fault_in(const void *uaddr, uint64_t len, bool write);
+
+/* A fork's child: register every range on the new host userfaultfd. */
+void userfaultfd_host_reregister(void);
 
 /* munmap / mremap: the vmas are gone, and their registrations with them. */
 void userfaultfd_unmap(uint64_t start, uint64_t len);

@@ -859,6 +859,10 @@ REAL_DECL(ssize_t, write, int, const void *, size_t);
 REAL_DECL(ssize_t, readv, int, const struct iovec *, int);
 REAL_DECL(ssize_t, writev, int, const struct iovec *, int);
 REAL_DECL(ssize_t, __read_chk, int, void *, size_t, size_t);
+REAL_DECL(ssize_t, pread, int, void *, size_t, off_t);
+REAL_DECL(ssize_t, pread64, int, void *, size_t, off_t);
+REAL_DECL(ssize_t, pwrite, int, const void *, size_t, off_t);
+REAL_DECL(ssize_t, pwrite64, int, const void *, size_t, off_t);
 REAL_DECL(int, poll, struct pollfd *, nfds_t, int);
 REAL_DECL(int, __poll_chk, struct pollfd *, nfds_t, int, size_t);
 REAL_DECL(int, ppoll, struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
@@ -908,17 +912,58 @@ int pipe(int fds[2])
 	return (int)ret_errno(posix_pipe2(fds, 0));
 }
 
+/*
+ * read/write's buffer: the kernel's copy to or from it sleeps on a
+ * userfaultfd-registered missing page (or fails, UFFD_USER_MODE_ONLY),
+ * which the host kernel, where only the model registers, refuses with
+ * EFAULT.  The model's userfault comes first, before the call (on Linux
+ * it comes when the copy reaches the page, after any wait for data).
+ */
+static void host_buffer(uintptr_t buf, size_t n, bool write)
+{
+	if (ACTIVE())
+		posix_uaccess_fault_in((const void *)buf, n, write);
+}
+
 ssize_t read(int fd, void *buf, size_t n)
 {
+	host_buffer((uintptr_t)buf, n, true);
 	if (!ACTIVE() || !simfd_get(fd))
 		return REAL(read)(fd, buf, n);
 	return ret_errno(posix_read(fd, buf, n));
 }
 
+ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	host_buffer((uintptr_t)buf, n, true);
+	return REAL(pread)(fd, buf, n, off);
+}
+
+ssize_t pread64(int fd, void *buf, size_t n, off_t off)
+{
+	host_buffer((uintptr_t)buf, n, true);
+	return REAL(pread64)(fd, buf, n, off);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	host_buffer((uintptr_t)buf, n, false);
+	return REAL(pwrite)(fd, buf, n, off);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+	host_buffer((uintptr_t)buf, n, false);
+	return REAL(pwrite64)(fd, buf, n, off);
+}
+
 ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 {
-	if (!ACTIVE() || !simfd_get(fd))
+	if (!ACTIVE() || !simfd_get(fd)) {
+		if (n <= buflen)
+			host_buffer((uintptr_t)buf, n, true);
 		return REAL(__read_chk)(fd, buf, n, buflen);
+	}
 	if (n > buflen)
 		return REAL(__read_chk)(fd, buf, n, buflen);	/* the fortify abort */
 	return ret_errno(posix_read(fd, buf, n));
@@ -926,6 +971,7 @@ ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 
 ssize_t write(int fd, const void *buf, size_t n)
 {
+	host_buffer((uintptr_t)buf, n, false);
 	if (!ACTIVE() || !simfd_get(fd))
 		return REAL(write)(fd, buf, n);
 	return ret_errno(posix_write(fd, buf, n));

@@ -198,6 +198,13 @@ void posix_kernel_leave(void);
  * wake what sleeps on its behalf (a vCPU blocked in KVM_RUN).
  */
 void posix_set_kernel_kick(void (*fn)(struct sim_actor *thread));
+/*
+ * The kernel touching a host fd's read/write buffer: the layer above may
+ * sleep the thread on a page only it can provide (a userfaultfd-registered
+ * missing page) before the real call sees EFAULT.
+ */
+void posix_set_uaccess_hook(int (*fn)(const void *buf, uint64_t len, bool write));
+void posix_uaccess_fault_in(const void *buf, size_t len, bool write);
 /* Around an interruptible wait: posix_intr_end says a signal cut it short. */
 void posix_intr_begin(void);
 bool posix_intr_check(void);

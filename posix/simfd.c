@@ -387,3 +387,17 @@ long posix_fd_ioctl(int fd, unsigned long cmd, unsigned long arg)
 	simfd_put(f);
 	return r;
 }
+
+static int (*uaccess_hook)(const void *buf, uint64_t len, bool write);
+
+void posix_set_uaccess_hook(int (*fn)(const void *buf, uint64_t len, bool write))
+{
+	uaccess_hook = fn;
+}
+
+void posix_uaccess_fault_in(const void *buf, size_t len, bool write)
+{
+	/* only a simulated thread can sleep */
+	if (uaccess_hook && sim_self())
+		uaccess_hook(buf, len, write);
+}

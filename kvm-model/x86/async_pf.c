@@ -289,7 +289,8 @@ void kvm_check_async_pf_completion(struct kvm_vcpu *vcpu)
  */
 static int get_user_pages_remote(struct kvm_async_pf *work)
 {
-	struct uffd_fault_who who = { work->vcpu->vcpu_idx, work->gfn << PAGE_SHIFT };
+	struct uffd_fault_who who = { .vcpu = work->vcpu->vcpu_idx,
+				      .gpa = work->gfn << PAGE_SHIFT };
 	uint64_t hva = work->addr;
 	int prot;
 

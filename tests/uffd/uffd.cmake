@@ -60,3 +60,19 @@ endforeach()
 add_test(NAME uffd/lost-wakeup
 	COMMAND sh ${UFFD_DIR}/lost-wakeup.sh $<TARGET_FILE:kvmsim> $<TARGET_FILE:uffd-lost-wakeup>)
 set_tests_properties(uffd/lost-wakeup PROPERTIES TIMEOUT 60)
+
+# a VMM thread's own loads, stores, memcpy and read(2) on missing pages
+# block until a handler thread resolves them (same transcript natively);
+# nobody resolving is a deadlock verdict (kvmsim only: Linux hangs)
+add_executable(uffd-thread-fault ${UFFD_DIR}/uffd-thread-fault.c)
+set_target_properties(uffd-thread-fault PROPERTIES
+	RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/uffd)
+foreach(mode native kvmsim)
+	add_test(NAME uffd/thread-fault/${mode}
+		COMMAND sh ${UFFD_DIR}/run.sh $<TARGET_FILE:kvmsim> ${mode}
+			${UFFD_DIR}/expected/uffd-thread-fault.out $<TARGET_FILE:uffd-thread-fault>)
+	set_tests_properties(uffd/thread-fault/${mode} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
+endforeach()
+add_test(NAME uffd/thread-fault/unhandled
+	COMMAND sh ${UFFD_DIR}/thread-fault.sh $<TARGET_FILE:kvmsim> $<TARGET_FILE:uffd-thread-fault>)
+set_tests_properties(uffd/thread-fault/unhandled PROPERTIES TIMEOUT 60)

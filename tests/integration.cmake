@@ -121,3 +121,14 @@ add_test(NAME vmm/vmm-misuse/kvmsim-seed1
 		${vmm_kvmsim})
 set_tests_properties(vmm/vmm-misuse/kvmsim-seed1 PROPERTIES
 	TIMEOUT 120 LABELS "vmm;kvmsim")
+
+# vmm-vtime's exact bounds (VMM_VTIME_EXACT): on the virtual clock a
+# guest's TSC spans agree with the VMM's CLOCK_MONOTONIC within 100 us,
+# which this host's PVM guest TSC (stopped while descheduled) does not.
+add_test(NAME vmm/vmm-vtime/kvmsim-exact
+	COMMAND env VMM_VTIME_EXACT=1
+		sh ${VMM_DIR}/run-diff.sh kvmsim ${VMM_DIR}/expected/vmm-vtime.exact.kvmsim.out
+		${VMM_OUT_DIR}/actual/vmm-vtime.exact.out $<TARGET_FILE:vmm-vtime>
+		${vmm_kvmsim})
+set_tests_properties(vmm/vmm-vtime/kvmsim-exact PROPERTIES
+	TIMEOUT 120 LABELS "vmm;kvmsim")

@@ -54,29 +54,151 @@ static bool insn_is_trapped(const cs_insn *insn)
 	}
 }
 
+/* ---- RDTSC and the clock-polling rule ---- */
+
+/*
+ * A guest that reads the TSC again after running only a few blocks of
+ * its own is polling the clock: udelay(), a timeout loop around a flag
+ * another vCPU sets.  On a real CPU such a loop spins until wall time
+ * has passed; here virtual time moves one ns per block, so it would need
+ * billions of reads.  After TSC_POLL_FREE close reads in a row, each
+ * further one spends virtual time, from TSC_POLL_MIN_NS doubling up to
+ * TSC_POLL_MAX_NS (below the quantum: a poller still ends its quantum
+ * and lets the others run).  A read TSC_POLL_GAP or more blocks after
+ * the previous one starts over.  The rule counts only the vCPU's own
+ * blocks and reads: the same run gives the same TSC values.
+ */
+#define TSC_POLL_GAP		16
+#define TSC_POLL_FREE		16
+#define TSC_POLL_MIN_NS		64
+#define TSC_POLL_MAX_NS		16384
+
+static uint64_t kvm_tsc_poll_cost(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uint64_t blocks = x86_vcpu_blocks(vcpu), n;
+
+	if (blocks - a->tsc_read_blocks < TSC_POLL_GAP) {
+		if (a->tsc_polls < UINT_MAX)
+			a->tsc_polls++;
+	} else {
+		a->tsc_polls = 0;
+	}
+	a->tsc_read_blocks = blocks;
+	if (a->tsc_polls <= TSC_POLL_FREE)
+		return 0;
+	n = a->tsc_polls - TSC_POLL_FREE - 1;
+	return n >= 8 ? TSC_POLL_MAX_NS : TSC_POLL_MIN_NS << n;
+}
+
+/* RDTSC/RDTSCP: EDX:EAX = the guest TSC (and ECX = TSC_AUX) */
+static void kvm_emulate_rdtsc(struct kvm_vcpu *vcpu, bool rdtscp)
+{
+	uint64_t tsc;
+
+	x86_spend_ns(vcpu, kvm_tsc_poll_cost(vcpu));
+	tsc = kvm_read_l1_tsc_at(vcpu, x86_vcpu_now(vcpu));
+	x86_reg_write(vcpu, UC_X86_REG_RAX, (uint32_t)tsc);
+	x86_reg_write(vcpu, UC_X86_REG_RDX, tsc >> 32);
+	if (rdtscp)
+		x86_reg_write(vcpu, UC_X86_REG_RCX, (uint32_t)vcpu->msr_tsc_aux);
+}
+
+/*
+ * An unprefixed RDTSC (0f 31) or RDTSCP (0f 01 f9) is emulated inside
+ * its code hook, the engine going on at the next instruction: leaving
+ * and re-entering Unicorn costs some 40 us of host time per trap (the
+ * block at the restart address is translated again), which a polling
+ * loop would pay on every read.  With CR4.TSD set (a #GP at CPL > 0) it
+ * takes the general path.  The bytes are checked, as the hook stays on
+ * the address if the guest rewrites its code during the run.
+ */
+static bool rdtsc_in_hook(struct kvm_vcpu *vcpu, uint64_t addr, uint32_t size)
+{
+	static const uint8_t rdtsc[] = { 0x0f, 0x31 }, rdtscp[] = { 0x0f, 0x01, 0xf9 };
+	uint8_t code[3];
+
+	if ((size != sizeof(rdtsc) && size != sizeof(rdtscp)) ||
+	    (vcpu->sregs.cr4 & X86_CR4_TSD) ||
+	    x86_read_code(vcpu, addr, code, size) != (int)size ||
+	    memcmp(code, size == sizeof(rdtsc) ? rdtsc : rdtscp, size))
+		return false;
+	kvm_emulate_rdtsc(vcpu, size == sizeof(rdtscp));
+	/* Unicorn resumes at the new RIP without leaving uc_emu_start */
+	x86_reg_write(vcpu, UC_X86_REG_RIP, x86_reg_read(vcpu, UC_X86_REG_RIP) + size);
+	return true;
+}
+
+/* ---- trapping ---- */
+
 static void trap_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
-	struct kvm_x86_uc *a = opaque;
+	struct kvm_vcpu *vcpu = opaque;
+	struct kvm_x86_uc *a = to_uc(vcpu);
 
+	if (a->stop == STOP_NONE && !a->stepping && rdtsc_in_hook(vcpu, addr, size))
+		return;
 	a->stop = STOP_SPECIAL;
 	a->special_rip = addr;
 	uc_emu_stop(uc);
 }
 
-static void add_trap(struct kvm_x86_uc *a, uint64_t addr)
+static void add_trap(struct kvm_vcpu *vcpu, uint64_t addr)
 {
+	struct kvm_x86_uc *a = to_uc(vcpu);
 	struct trap_hook *n;
 	uc_hook h;
 
 	if (!gfn_set_add(&a->trapped, addr))
 		return;
-	if (uc_hook_add(a->uc, &h, UC_HOOK_CODE, trap_hook, a, addr, addr))
+	if (uc_hook_add(a->uc, &h, UC_HOOK_CODE, trap_hook, vcpu, addr, addr))
 		return;
 	n = realloc(a->hooks, (a->nr_hooks + 1) * sizeof(*n));
 	if (!n)
 		return;
 	a->hooks = n;
 	a->hooks[a->nr_hooks++] = (struct trap_hook){ addr, h };
+}
+
+/* ---- scanning ---- */
+
+static struct scan_memo **scan_memo_slot(struct kvm_x86_uc *a, uint64_t gva_page)
+{
+	return &a->scan_memo[(gva_page >> PAGE_SHIFT) % SCAN_MEMO_SIZE];
+}
+
+static void scan_memo_forget(struct kvm_x86_uc *a, uint64_t gva_page)
+{
+	struct scan_memo *m = *scan_memo_slot(a, gva_page);
+
+	if (m && m->gva_page == gva_page)
+		m->mode = -1;
+}
+
+/*
+ * Was this page scanned in this mode with these very bytes?  Every trap
+ * that scan hooked is still there (x86_drop_trap forgets the page), so a
+ * TLB flush (every MMIO step makes two) costs a 4 KiB compare instead of
+ * a capstone pass over the page.  Otherwise remember it for next time.
+ */
+static bool scan_memo_hit(struct kvm_x86_uc *a, uint64_t gva_page, int mode,
+			  const uint8_t *bytes)
+{
+	struct scan_memo **slot = scan_memo_slot(a, gva_page), *m = *slot;
+
+	if (m && m->gva_page == gva_page && m->mode == mode &&
+	    !memcmp(m->bytes, bytes, PAGE_SIZE))
+		return true;
+	if (!m) {
+		m = malloc(sizeof(*m));
+		if (!m)
+			return false;
+		*slot = m;
+	}
+	m->gva_page = gva_page;
+	m->mode = mode;
+	memcpy(m->bytes, bytes, PAGE_SIZE);
+	return false;
 }
 
 /*
@@ -96,6 +218,8 @@ void x86_drop_trap(struct kvm_vcpu *vcpu, uint64_t addr)
 	}
 	gfn_set_del(&a->trapped, addr);
 	uc_ctl_remove_cache(a->uc, addr, addr + 1);
+	/* the page's hooks no longer match its scan */
+	scan_memo_forget(a, addr & PAGE_MASK);
 }
 
 /*
@@ -138,9 +262,13 @@ static bool trap_opcode(const uint8_t *p)
 void x86_scan_code(struct kvm_vcpu *vcpu, uint64_t gva, const uint8_t *bytes, size_t len)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
-	csh cs = a->cs[x86_cpu_mode(vcpu)];
-	cs_insn *insn = cs_malloc(cs);
+	int mode = x86_cpu_mode(vcpu);
+	csh cs = a->cs[mode];
+	cs_insn *insn;
 
+	if (len == PAGE_SIZE && !(gva & ~PAGE_MASK) && scan_memo_hit(a, gva, mode, bytes))
+		return;
+	insn = cs_malloc(cs);
 	for (size_t i = 0; i < len; i++) {
 		if (i + 1 == len ? !one_byte_trap(bytes[i]) : !trap_opcode(bytes + i))
 			continue;
@@ -153,7 +281,7 @@ void x86_scan_code(struct kvm_vcpu *vcpu, uint64_t gva, const uint8_t *bytes, si
 			    start + insn->size <= i)
 				continue;
 			if (insn_is_trapped(insn))
-				add_trap(a, gva + start);
+				add_trap(vcpu, gva + start);
 		}
 	}
 	cs_free(insn, 1);
@@ -881,8 +1009,6 @@ static int emulate_pio(struct kvm_vcpu *vcpu, const cs_insn *insn)
 
 static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 {
-	uint64_t tsc;
-
 	*skip = true;
 	switch (insn->id) {
 	case X86_INS_HLT:
@@ -896,11 +1022,9 @@ static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 		return emulate_msr(vcpu, insn, skip);
 	case X86_INS_RDTSC:
 	case X86_INS_RDTSCP:
-		tsc = kvm_read_l1_tsc(vcpu);
-		x86_reg_write(vcpu, UC_X86_REG_RAX, (uint32_t)tsc);
-		x86_reg_write(vcpu, UC_X86_REG_RDX, tsc >> 32);
-		if (insn->id == X86_INS_RDTSCP)
-			x86_reg_write(vcpu, UC_X86_REG_RCX, (uint32_t)vcpu->msr_tsc_aux);
+		if ((vcpu->sregs.cr4 & X86_CR4_TSD) && x86_cpl(vcpu))
+			return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
+		kvm_emulate_rdtsc(vcpu, insn->id == X86_INS_RDTSCP);
 		return 0;
 	case X86_INS_CPUID:
 		emulate_cpuid(vcpu);

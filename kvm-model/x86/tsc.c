@@ -35,10 +35,16 @@ static uint64_t kvm_scale_tsc(uint64_t tsc, uint64_t ratio)
 	return (uint64_t)(((unsigned __int128)tsc * ratio) >> KVM_TSC_RATIO_FRAC_BITS);
 }
 
+/* The guest TSC when the virtual clock reads now (a running vCPU's own view). */
+uint64_t kvm_read_l1_tsc_at(struct kvm_vcpu *vcpu, uint64_t now)
+{
+	/* KVMSIM_TSC_KHZ is 1 GHz: the host TSC is virtual ns */
+	return kvm_scale_tsc(now, x86_state(vcpu)->tsc_scaling_ratio) + vcpu->tsc_offset;
+}
+
 uint64_t kvm_read_l1_tsc(struct kvm_vcpu *vcpu)
 {
-	return kvm_scale_tsc(rdtsc_host(), x86_state(vcpu)->tsc_scaling_ratio) +
-	       vcpu->tsc_offset;
+	return kvm_read_l1_tsc_at(vcpu, rdtsc_host());
 }
 
 /* kvm_compute_l1_tsc_offset: the offset that makes the TSC read target now */

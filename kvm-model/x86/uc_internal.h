@@ -22,6 +22,18 @@ struct code_page {
 };
 #define MAX_CODE_PAGES	256
 
+/*
+ * A code page as it was when its trapped instructions were hooked
+ * (emulate.c): the hooks outlive TLB flushes, so a page scanned again
+ * with the same bytes in the same mode needs no new scan.
+ */
+struct scan_memo {
+	uint64_t gva_page;
+	int mode;
+	uint8_t bytes[PAGE_SIZE];
+};
+#define SCAN_MEMO_SIZE	16
+
 /* A trap hook and the address it is bound to. */
 struct trap_hook {
 	uint64_t addr;
@@ -130,6 +142,8 @@ struct kvm_x86_uc {
 	uint64_t code_checked_at;
 	/* linear pages scanned for them since the last TLB flush */
 	struct gfn_set scanned;
+	/* pages scanned before, by linear page (emulate.c: x86_scan_code) */
+	struct scan_memo *scan_memo[SCAN_MEMO_SIZE];
 	/* the last code page read for decoding, valid until a TLB flush */
 	uint64_t code_page;
 	const uint8_t *code_hva;
@@ -141,6 +155,10 @@ struct kvm_x86_uc {
 	uint64_t quantum;		/* translated blocks per scheduling quantum */
 	uint64_t budget;		/* this run's: the quantum, or less before a timer expiry */
 	uint64_t blocks;		/* blocks entered during this uc_emu_start */
+	uint64_t poll_ns;		/* virtual ns clock polls spent during it (tsc.c) */
+	/* the clock-polling rule (tsc.c: kvm_tsc_poll_cost) */
+	uint64_t tsc_read_blocks;	/* the vCPU's blocks at its last TSC read */
+	unsigned int tsc_polls;		/* reads in a row, each close after the last */
 	bool shutdown;
 	bool engine_failed;	/* uc_open failed: KVM_RUN says -ENOMEM */
 
@@ -156,6 +174,11 @@ static inline struct kvm_x86_uc *to_uc(struct kvm_vcpu *vcpu)
 
 /* x86.c: the vCPU's engine, opened at its first use */
 uc_engine *x86_uc(struct kvm_vcpu *vcpu);
+
+/* x86.c: virtual time as the running guest sees it, and spending it */
+uint64_t x86_vcpu_now(struct kvm_vcpu *vcpu);
+uint64_t x86_vcpu_blocks(struct kvm_vcpu *vcpu);
+void x86_spend_ns(struct kvm_vcpu *vcpu, uint64_t ns);
 
 /* uc_mem.c */
 void x86_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start, uint64_t gfn_end);

@@ -365,6 +365,8 @@ void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 	free(a->code);
 	free(a->hooks);
 	free(a->insns);
+	for (int i = 0; i < SCAN_MEMO_SIZE; i++)
+		free(a->scan_memo[i]);
 	gfn_set_free(&a->trapped);
 	gfn_set_free(&a->scanned);
 	free(a);
@@ -758,6 +760,55 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 }
 
 /*
+ * Virtual time as the vCPU sees it: inside a run, the blocks it entered
+ * and the clock polls it spent are not yet on the clock (sim_advance at
+ * the run's end).
+ */
+uint64_t x86_vcpu_now(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+
+	return sim_now() + (a->in_run ? a->blocks + a->poll_ns : 0);
+}
+
+/* Blocks the vCPU has entered since it was created. */
+uint64_t x86_vcpu_blocks(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+
+	return vcpu->insns + (a->in_run ? a->blocks : 0);
+}
+
+/*
+ * The guest spends ns of virtual time without running blocks (a clock
+ * poll, tsc.c).  Never past the LAPIC timer's next expiry, so the timer
+ * still fires when it is due; inside a run it uses up the quantum, and
+ * a used-up quantum ends there (a scheduling point).
+ */
+void x86_spend_ns(struct kvm_vcpu *vcpu, uint64_t ns)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uint64_t now = x86_vcpu_now(vcpu), exp = kvm_lapic_next_expiry(vcpu);
+
+	if (exp && exp > now && exp - now < ns)
+		ns = exp - now;
+	if (!a->in_run) {
+		sim_advance(ns);
+		return;
+	}
+	a->poll_ns += ns;
+	if (a->budget > a->blocks + ns) {
+		a->budget -= ns;
+		return;
+	}
+	a->budget = a->blocks;
+	if (a->stop == STOP_NONE && !a->stepping) {
+		a->stop = STOP_QUANTUM;
+		uc_emu_stop(a->uc);
+	}
+}
+
+/*
  * A quantum never runs past the LAPIC timer's next expiry (one block is
  * one virtual ns), so the expiry is seen at the entry that follows.
  */
@@ -788,13 +839,14 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	a->stop = STOP_NONE;
 	a->fault.valid = false;
 	a->blocks = 0;
+	a->poll_ns = 0;
 	a->budget = quantum_budget(vcpu);
 	a->in_run = true;
 	err = uc_emu_start(a->uc, x86_reg_read(vcpu, UC_X86_REG_RIP), 0, 0, 0);
 	a->in_run = false;
 	x86_sync_segments(vcpu);
 	vcpu->insns += a->blocks;
-	sim_advance(a->blocks);
+	sim_advance(a->blocks + a->poll_ns);
 	return handle_stop(vcpu, err);
 }
 

@@ -109,6 +109,7 @@ void kvm_x86_state_destroy(struct kvm_vcpu *vcpu);
 
 /* tsc.c */
 uint64_t kvm_read_l1_tsc(struct kvm_vcpu *vcpu);
+uint64_t kvm_read_l1_tsc_at(struct kvm_vcpu *vcpu, uint64_t now);
 void kvm_synchronize_tsc(struct kvm_vcpu *vcpu, uint64_t data);
 void kvm_guest_write_tsc(struct kvm_vcpu *vcpu, uint64_t data);
 void kvm_guest_adjust_tsc(struct kvm_vcpu *vcpu, uint64_t adjust);

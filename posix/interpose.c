@@ -108,6 +108,9 @@ REAL_DECL(int, pthread_setaffinity_np, pthread_t, size_t, const cpu_set_t *);
 REAL_DECL(int, pthread_getaffinity_np, pthread_t, size_t, cpu_set_t *);
 REAL_DECL(int, pthread_kill, pthread_t, int);
 REAL_DECL(int, pthread_cancel, pthread_t);
+REAL_DECL(void, pthread_testcancel);
+REAL_DECL(int, pthread_setcancelstate, int, int *);
+REAL_DECL(int, pthread_setcanceltype, int, int *);
 REAL_DECL(int, pthread_sigqueue, pthread_t, int, const union sigval);
 
 int pthread_create(pthread_t *t, const pthread_attr_t *attr,
@@ -308,8 +311,32 @@ int pthread_cancel(pthread_t t)
 {
 	if (!ACTIVE())
 		return REAL(pthread_cancel)(t);
-	posix_warn_once("pthread_cancel", "the thread is not cancelled (ENOSYS)");
-	return posix_thread_check(t) ? ESRCH : ENOSYS;
+	return posix_thread_cancel(posix_thread_actor(t));
+}
+
+void pthread_testcancel(void)
+{
+	if (!ACTIVE()) {
+		REAL(pthread_testcancel)();
+		return;
+	}
+	posix_testcancel();
+	/* a thread polling for its cancellation lets the others run */
+	posix_sched_yield();
+}
+
+int pthread_setcancelstate(int state, int *old)
+{
+	if (!ACTIVE())
+		return REAL(pthread_setcancelstate)(state, old);
+	return posix_setcancelstate(state, old);
+}
+
+int pthread_setcanceltype(int type, int *old)
+{
+	if (!ACTIVE())
+		return REAL(pthread_setcanceltype)(type, old);
+	return posix_setcanceltype(type, old);
 }
 
 /* ---- thread-specific data: created threads' values live in the model ---- */
@@ -755,6 +782,7 @@ int clock_gettime(clockid_t clk, struct timespec *ts)
 {
 	if (!ACTIVE())
 		return REAL(clock_gettime)(clk, ts);
+	posix_clock_poll();
 	return (int)ret_errno(posix_clock_gettime(clk, ts));
 }
 
@@ -765,6 +793,7 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 
 	if (!ACTIVE())
 		return REAL(gettimeofday)(tv, tz);
+	posix_clock_poll();
 	posix_clock_gettime(CLOCK_REALTIME, &ts);
 	/* glibc declares tv nonnull; the kernel accepts NULL */
 	__asm__("" : "+r"(out));
@@ -783,6 +812,7 @@ time_t time(time_t *t)
 
 	if (!ACTIVE())
 		return REAL(time)(t);
+	posix_clock_poll();
 	posix_clock_gettime(CLOCK_REALTIME, &ts);
 	if (t)
 		*t = ts.tv_sec;
@@ -793,6 +823,7 @@ int timespec_get(struct timespec *ts, int base)
 {
 	if (!ACTIVE())
 		return REAL(timespec_get)(ts, base);
+	posix_clock_poll();
 	if (base != TIME_UTC)
 		return 0;
 	posix_clock_gettime(CLOCK_REALTIME, ts);

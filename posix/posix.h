@@ -158,6 +158,7 @@ int posix_sem_getvalue(sem_t *s, int *value);
 
 /* clock_gettime for every clock: 0 or -EINVAL. */
 int posix_clock_gettime(clockid_t clk, struct timespec *ts);
+void posix_clock_poll(void);
 /*
  * A timespec on clock clk (absolute, or relative to now) as a virtual
  * deadline; -EINVAL for a bad clock or tv_nsec out of range.
@@ -181,6 +182,12 @@ void posix_signal_thread_created(struct sim_actor *a);
 int posix_signal_send(struct sim_actor *a, int sig, int code, const union sigval *val);
 /* Has a a pending signal that mask (NULL: its own mask) lets through? */
 bool posix_signal_pending(struct sim_actor *a, const sigset_t *mask);
+int posix_thread_cancel(struct sim_actor *a);
+void posix_testcancel(void);
+void posix_cancel_async_point(void);
+bool posix_in_kernel(void);
+int posix_setcancelstate(int state, int *old);
+int posix_setcanceltype(int type, int *old);
 /* Run the current thread's deliverable handlers (unless in an ioctl). */
 void posix_signal_deliver(void);
 int posix_sigmask(int how, const sigset_t *set, sigset_t *old);

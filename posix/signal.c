@@ -47,6 +47,11 @@ struct sigthread {
 	bool interrupted;
 	int kernel_depth;		/* inside an ioctl that delivers on return */
 	struct sim_waitq sigq;
+	/* pthread_cancel (nptl's SIGCANCEL, see "Cancellation" below) */
+	bool cancel_pending;
+	bool cancel_signal;		/* SIGCANCEL not yet taken */
+	bool cancel_disabled;		/* PTHREAD_CANCEL_DISABLE */
+	bool cancel_async;		/* PTHREAD_CANCEL_ASYNCHRONOUS */
 };
 
 static struct sigthread **threads;	/* by actor id */
@@ -150,6 +155,102 @@ static int next_signal(const struct sigthread *st, const sigset_t *mask)
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sigismember(&st->pending, sig) == 1 && sigismember(mask, sig) != 1)
 			return sig;
+	return 0;
+}
+
+/* ---- Cancellation ----
+ *
+ * nptl's pthread_cancel marks the target and sends it SIGCANCEL, which
+ * interrupts a blocking system call (an ioctl such as KVM_RUN fails with
+ * EINTR); the handler ends the thread at once if its cancel type is
+ * asynchronous; a deferred thread ends at a cancellation point.  The
+ * model: the request is a pending SIGCANCEL while cancellation is enabled
+ * (a thread in KVM_RUN is kicked and its KVM_RUN fails with
+ * EINTR/KVM_EXIT_INTR once, the signal being taken as the ioctl
+ * returns), and the thread ends with PTHREAD_CANCELED (thread-specific
+ * data destructors run; handlers pushed with pthread_cleanup_push do
+ * not) at pthread_testcancel, or, if asynchronous, also when an ioctl
+ * returns, at its sched_yield or clock polls (posix_cancel_async_point)
+ * and when it enables cancellation or asynchronous type with a request
+ * pending.  A thread blocked in another call (nanosleep, sem_wait,
+ * pthread_cond_wait: cancellation points in POSIX) is not woken by the
+ * request; it ends at its next such point.
+ */
+static bool cancel_due(const struct sigthread *st)
+{
+	return st && st->cancel_pending && !st->cancel_disabled;
+}
+
+/* at_point: the thread is at a cancellation point (or asynchronous) */
+static void act_on_cancel(struct sigthread *st, bool at_point)
+{
+	if (!cancel_due(st) || st->kernel_depth || !(at_point || st->cancel_async) ||
+	    !posix_actor_is_thread(sim_self()))
+		return;
+	st->cancel_pending = false;
+	st->cancel_signal = false;
+	signal_event("pthread_cancel_act", sim_self(), 0);
+	posix_thread_exit(PTHREAD_CANCELED);
+}
+
+int posix_thread_cancel(struct sim_actor *a)
+{
+	struct sigthread *st;
+
+	if (!a || !sim_actor_alive(a) || !posix_actor_is_thread(a))
+		return ESRCH;
+	st = sigthread_of(a);
+	st->cancel_pending = true;
+	signal_event("pthread_cancel", a, 0);
+	if (st->cancel_disabled)
+		return 0;
+	if (a == sim_self()) {
+		act_on_cancel(st, false);
+		return 0;
+	}
+	st->cancel_signal = true;
+	if (st->kernel_depth && kernel_kick)
+		kernel_kick(a);
+	return 0;
+}
+
+void posix_testcancel(void)
+{
+	act_on_cancel(current(), true);
+}
+
+void posix_cancel_async_point(void)
+{
+	act_on_cancel(current(), false);
+}
+
+int posix_setcancelstate(int state, int *old)
+{
+	struct sigthread *st = current();
+
+	if (state != PTHREAD_CANCEL_ENABLE && state != PTHREAD_CANCEL_DISABLE)
+		return EINVAL;
+	if (!st)
+		return 0;
+	if (old)
+		*old = st->cancel_disabled ? PTHREAD_CANCEL_DISABLE : PTHREAD_CANCEL_ENABLE;
+	st->cancel_disabled = state == PTHREAD_CANCEL_DISABLE;
+	act_on_cancel(st, false);
+	return 0;
+}
+
+int posix_setcanceltype(int type, int *old)
+{
+	struct sigthread *st = current();
+
+	if (type != PTHREAD_CANCEL_DEFERRED && type != PTHREAD_CANCEL_ASYNCHRONOUS)
+		return EINVAL;
+	if (!st)
+		return 0;
+	if (old)
+		*old = st->cancel_async ? PTHREAD_CANCEL_ASYNCHRONOUS : PTHREAD_CANCEL_DEFERRED;
+	st->cancel_async = type == PTHREAD_CANCEL_ASYNCHRONOUS;
+	act_on_cancel(st, false);
 	return 0;
 }
 
@@ -311,6 +412,9 @@ bool posix_signal_pending(struct sim_actor *a, const sigset_t *mask)
 {
 	struct sigthread *st = a ? sigthread_of(a) : NULL;
 
+	/* SIGCANCEL is never blocked (nptl keeps it out of every mask) */
+	if (st && st->cancel_signal && !st->cancel_disabled)
+		return true;
 	if (!st || !st->used)
 		return false;
 	return next_signal(st, mask ? mask : &st->blocked) != 0;
@@ -389,12 +493,24 @@ void posix_kernel_enter(void)
 		st->kernel_depth++;
 }
 
+/* Inside a simulated ioctl (the model's code, not the program's). */
+bool posix_in_kernel(void)
+{
+	struct sigthread *st = current();
+
+	return st && st->kernel_depth;
+}
+
 void posix_kernel_leave(void)
 {
 	struct sigthread *st = current();
 
-	if (st && !--st->kernel_depth)
+	if (st && !--st->kernel_depth) {
+		/* SIGCANCEL taken on the way out: an asynchronous thread ends */
+		st->cancel_signal = false;
+		act_on_cancel(st, false);
 		posix_signal_deliver();
+	}
 }
 
 void posix_intr_begin(void)

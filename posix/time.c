@@ -8,6 +8,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "posix/posix.h"
 #include "sim/sim.h"
@@ -46,6 +48,68 @@ int posix_clock_gettime(clockid_t clk, struct timespec *ts)
 	ts->tv_sec = (time_t)(ns / POSIX_NSEC_PER_SEC);
 	ts->tv_nsec = (long)(ns % POSIX_NSEC_PER_SEC);
 	return 0;
+}
+
+/*
+ * A thread polling the clock: on Linux a loop around clock_gettime() or
+ * time() (recalc_apic_map_test's `while (time(NULL) < t)`) ends because
+ * wall time passes while it spins; on the virtual clock nothing would
+ * move it.  The rule, as for a guest polling its TSC (x86 emulate.c):
+ * after CLOCK_POLL_FREE reads in a row by a thread that has not waited
+ * since the first of them, every further read spends virtual time, from
+ * CLOCK_POLL_MIN_NS doubling up to CLOCK_POLL_MAX_NS, and is a scheduling
+ * point (the spinner lets the others run, as a preemptive scheduler
+ * would).  Counted per thread from its reads and waits only: the same
+ * seed gives the same times.  Reads by kvmsim itself (inside an ioctl, by
+ * Unicorn on a vCPU's actor, by explore's progress line) are not counted.
+ */
+#define CLOCK_POLL_FREE		16
+#define CLOCK_POLL_MIN_NS	64
+#define CLOCK_POLL_MAX_NS	16384
+
+struct clock_poll {
+	uint64_t blocked;	/* sim_actor_times_blocked at the last read */
+	unsigned int reads;	/* reads in a row since it last waited */
+};
+
+static struct clock_poll *polls;
+static int nr_polls;
+
+void posix_clock_poll(void)
+{
+	struct sim_actor *self = sim_self();
+	int id = sim_actor_id(self);
+	uint64_t blocked = sim_actor_times_blocked(self);
+	struct clock_poll *p;
+	unsigned int n;
+
+	/* Unicorn's, the model's and explore's own clock reads come here too */
+	if (sim_in_scheduler() || !posix_actor_is_thread(self) || posix_in_kernel())
+		return;
+
+	if (id >= nr_polls) {
+		int nr = id + 16;
+		struct clock_poll *q = realloc(polls, nr * sizeof(*q));
+
+		if (!q)
+			return;
+		memset(q + nr_polls, 0, (nr - nr_polls) * sizeof(*q));
+		polls = q;
+		nr_polls = nr;
+	}
+	p = &polls[id];
+	if (p->blocked != blocked) {
+		p->blocked = blocked;
+		p->reads = 0;
+	}
+	if (++p->reads <= CLOCK_POLL_FREE)
+		return;
+	n = p->reads - CLOCK_POLL_FREE - 1;
+	sim_advance(n >= 8 ? CLOCK_POLL_MAX_NS : CLOCK_POLL_MIN_NS << n);
+	sim_yield("clock_poll");
+	/* a yield that let others run is no wait: the streak goes on */
+	p->blocked = sim_actor_times_blocked(self);
+	posix_cancel_async_point();
 }
 
 int posix_deadline(clockid_t clk, const struct timespec *ts, bool absolute,
@@ -95,5 +159,6 @@ int posix_sched_yield(void)
 
 	sim_ev_end(ev);
 	sim_yield("sched_yield");
+	posix_cancel_async_point();
 	return 0;
 }

@@ -40,6 +40,17 @@ void sim_runq_del(struct sim_actor *a)
 		sim_rt.runq[i] = sim_rt.runq[i + 1];
 	sim_rt.nrun--;
 	a->state = SIM_ACTOR_BLOCKED;
+	a->times_blocked++;
+}
+
+bool sim_in_scheduler(void)
+{
+	return sim_rt.in_sched;
+}
+
+uint64_t sim_actor_times_blocked(const struct sim_actor *a)
+{
+	return a->times_blocked;
 }
 
 void sim_sched_reset(void)

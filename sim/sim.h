@@ -157,6 +157,10 @@ void sim_reset(uint64_t seed);
 void sim_set_stack_size(size_t bytes);
 
 bool sim_actor_alive(const struct sim_actor *a);
+/* How often the actor has left the run queue to wait (it polls if this stays). */
+uint64_t sim_actor_times_blocked(const struct sim_actor *a);
+/* Inside the scheduler (a strategy's choice): no scheduling point may be taken. */
+bool sim_in_scheduler(void);
 int sim_actor_count(void);			/* ids are 0 .. count - 1 */
 struct sim_actor *sim_actor_get(int id);	/* NULL if out of range */
 /* The waitq a blocked actor sleeps on, NULL if none. */

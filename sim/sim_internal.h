@@ -38,6 +38,7 @@ struct sim_actor {
 	sim_actor_fn fn;
 	void *arg;
 
+	uint64_t times_blocked;		/* left the run queue (sim_actor_times_blocked) */
 	struct sim_waitq *waiting_on;	/* NULL unless sleeping on a waitq */
 	struct sim_actor *wq_next;	/* FIFO link inside waiting_on */
 

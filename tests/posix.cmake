@@ -70,6 +70,7 @@ posix_test(herd)
 posix_test(yield)
 posix_test(warn)
 posix_test(c11)
+posix_test(cancel)
 
 # A 10 s poll, 5 s epoll_wait, sleeps...: virtual time, not host time.
 add_test(NAME posix/time/hosttime

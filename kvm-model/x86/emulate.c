@@ -54,41 +54,54 @@ static bool insn_is_trapped(const cs_insn *insn)
 	}
 }
 
-/* ---- RDTSC and the clock-polling rule ---- */
+/* ---- RDTSC and the polling rule ---- */
 
 /*
  * A guest that reads the TSC again after running only a few blocks of
  * its own is polling the clock: udelay(), a timeout loop around a flag
  * another vCPU sets.  On a real CPU such a loop spins until wall time
  * has passed; here virtual time moves one ns per block, so it would need
- * billions of reads.  After TSC_POLL_FREE close reads in a row, each
- * further one spends virtual time, from TSC_POLL_MIN_NS doubling up to
- * TSC_POLL_MAX_NS (below the quantum: a poller still ends its quantum
- * and lets the others run).  A read TSC_POLL_GAP or more blocks after
- * the previous one starts over.  The rule counts only the vCPU's own
- * blocks and reads: the same run gives the same TSC values.
+ * billions of reads.  After POLL_FREE close reads in a row, each further
+ * one spends virtual time, from POLL_MIN_NS doubling up to a ceiling
+ * (TSC_POLL_MAX_NS, below the quantum: a poller still ends its quantum
+ * and lets the others run).  A read POLL_GAP or more blocks after the
+ * previous one, or of something else, starts over.  The same holds for a
+ * guest that reads one MMIO address again and again, each read an exit
+ * to userspace (a device's status register; set_memory_region_test's
+ * spin on a deleted memslot): up to MMIO_POLL_MAX_NS per exit, a device
+ * (and a VMM) that answers that slowly.  The rule counts only the
+ * vCPU's own blocks and reads: the same run gives the same times.
  */
-#define TSC_POLL_GAP		16
-#define TSC_POLL_FREE		16
-#define TSC_POLL_MIN_NS		64
+#define POLL_GAP		16
+#define POLL_FREE		16
+#define POLL_MIN_NS		64
 #define TSC_POLL_MAX_NS		16384
+#define MMIO_POLL_MAX_NS	1048576
 
-static uint64_t kvm_tsc_poll_cost(struct kvm_vcpu *vcpu)
+uint64_t x86_poll_cost(struct kvm_vcpu *vcpu, struct x86_poll *p, uint64_t what,
+		       uint64_t max_ns)
 {
-	struct kvm_x86_uc *a = to_uc(vcpu);
-	uint64_t blocks = x86_vcpu_blocks(vcpu), n;
+	uint64_t blocks = x86_vcpu_blocks(vcpu), ns;
 
-	if (blocks - a->tsc_read_blocks < TSC_POLL_GAP) {
-		if (a->tsc_polls < UINT_MAX)
-			a->tsc_polls++;
+	if (blocks - p->blocks < POLL_GAP && what == p->what) {
+		if (p->reads < UINT_MAX)
+			p->reads++;
 	} else {
-		a->tsc_polls = 0;
+		p->reads = 0;
 	}
-	a->tsc_read_blocks = blocks;
-	if (a->tsc_polls <= TSC_POLL_FREE)
+	p->blocks = blocks;
+	p->what = what;
+	if (p->reads <= POLL_FREE)
 		return 0;
-	n = a->tsc_polls - TSC_POLL_FREE - 1;
-	return n >= 8 ? TSC_POLL_MAX_NS : TSC_POLL_MIN_NS << n;
+	ns = p->reads - POLL_FREE - 1 >= 32 ? max_ns :
+	     (uint64_t)POLL_MIN_NS << (p->reads - POLL_FREE - 1);
+	return ns < max_ns ? ns : max_ns;
+}
+
+uint64_t x86_mmio_poll_cost(struct kvm_vcpu *vcpu, uint64_t gpa, int len)
+{
+	return x86_poll_cost(vcpu, &to_uc(vcpu)->mmio_poll, gpa << 4 | (uint64_t)len,
+			     MMIO_POLL_MAX_NS);
 }
 
 /* RDTSC/RDTSCP: EDX:EAX = the guest TSC (and ECX = TSC_AUX) */
@@ -96,7 +109,7 @@ static void kvm_emulate_rdtsc(struct kvm_vcpu *vcpu, bool rdtscp)
 {
 	uint64_t tsc;
 
-	x86_spend_ns(vcpu, kvm_tsc_poll_cost(vcpu));
+	x86_spend_ns(vcpu, x86_poll_cost(vcpu, &to_uc(vcpu)->tsc_poll, 0, TSC_POLL_MAX_NS));
 	tsc = kvm_read_l1_tsc_at(vcpu, x86_vcpu_now(vcpu));
 	x86_reg_write(vcpu, UC_X86_REG_RAX, (uint32_t)tsc);
 	x86_reg_write(vcpu, UC_X86_REG_RDX, tsc >> 32);

@@ -27,6 +27,13 @@ struct code_page {
  * (emulate.c): the hooks outlive TLB flushes, so a page scanned again
  * with the same bytes in the same mode needs no new scan.
  */
+/* Reads in a row of one thing, each soon after the last (x86_poll_cost). */
+struct x86_poll {
+	uint64_t what;		/* what was read: an MMIO gpa and length */
+	uint64_t blocks;	/* the vCPU's blocks at the last read */
+	unsigned int reads;
+};
+
 struct scan_memo {
 	uint64_t gva_page;
 	int mode;
@@ -155,10 +162,10 @@ struct kvm_x86_uc {
 	uint64_t quantum;		/* translated blocks per scheduling quantum */
 	uint64_t budget;		/* this run's: the quantum, or less before a timer expiry */
 	uint64_t blocks;		/* blocks entered during this uc_emu_start */
-	uint64_t poll_ns;		/* virtual ns clock polls spent during it (tsc.c) */
-	/* the clock-polling rule (tsc.c: kvm_tsc_poll_cost) */
-	uint64_t tsc_read_blocks;	/* the vCPU's blocks at its last TSC read */
-	unsigned int tsc_polls;		/* reads in a row, each close after the last */
+	uint64_t poll_ns;		/* virtual ns polls spent during it (emulate.c) */
+	/* the polling rule (emulate.c: x86_poll_cost) */
+	struct x86_poll tsc_poll;	/* RDTSC/RDTSCP */
+	struct x86_poll mmio_poll;	/* MMIO read exits to userspace */
 	bool shutdown;
 	bool engine_failed;	/* uc_open failed: KVM_RUN says -ENOMEM */
 
@@ -179,6 +186,10 @@ uc_engine *x86_uc(struct kvm_vcpu *vcpu);
 uint64_t x86_vcpu_now(struct kvm_vcpu *vcpu);
 uint64_t x86_vcpu_blocks(struct kvm_vcpu *vcpu);
 void x86_spend_ns(struct kvm_vcpu *vcpu, uint64_t ns);
+/* emulate.c: the polling rule */
+uint64_t x86_poll_cost(struct kvm_vcpu *vcpu, struct x86_poll *p, uint64_t what,
+		       uint64_t max_ns);
+uint64_t x86_mmio_poll_cost(struct kvm_vcpu *vcpu, uint64_t gpa, int len);
 
 /* uc_mem.c */
 void x86_flush_gfns(struct kvm_vcpu *vcpu, uint64_t gfn_start, uint64_t gfn_end);

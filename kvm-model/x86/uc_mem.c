@@ -788,6 +788,8 @@ static void fill_mmio_exit(struct kvm_vcpu *vcpu, uint64_t gpa, const void *data
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	if (is_write)
 		memcpy(run->mmio.data, data, len);
+	else
+		x86_spend_ns(vcpu, x86_mmio_poll_cost(vcpu, gpa, len));
 	vcpu->kvm->stat.mmio_exits++;
 	ev = sim_ev_begin("kvm_mmio");
 	sim_ev_str(ev, "type", is_write ? "write" : "read");
@@ -949,12 +951,151 @@ static int mmio_step_run(struct kvm_vcpu *vcpu, struct mmio_step *m)
 	return 0;
 }
 
+/* ---- MMIO to a device in the kernel by a plain MOV ---- */
+
+/* The general-purpose registers, in encoding order, by operand size. */
+static const x86_reg gpr_by_size[4][16] = {
+	{ X86_REG_AL, X86_REG_CL, X86_REG_DL, X86_REG_BL, X86_REG_SPL, X86_REG_BPL,
+	  X86_REG_SIL, X86_REG_DIL, X86_REG_R8B, X86_REG_R9B, X86_REG_R10B, X86_REG_R11B,
+	  X86_REG_R12B, X86_REG_R13B, X86_REG_R14B, X86_REG_R15B },
+	{ X86_REG_AX, X86_REG_CX, X86_REG_DX, X86_REG_BX, X86_REG_SP, X86_REG_BP,
+	  X86_REG_SI, X86_REG_DI, X86_REG_R8W, X86_REG_R9W, X86_REG_R10W, X86_REG_R11W,
+	  X86_REG_R12W, X86_REG_R13W, X86_REG_R14W, X86_REG_R15W },
+	{ X86_REG_EAX, X86_REG_ECX, X86_REG_EDX, X86_REG_EBX, X86_REG_ESP, X86_REG_EBP,
+	  X86_REG_ESI, X86_REG_EDI, X86_REG_R8D, X86_REG_R9D, X86_REG_R10D, X86_REG_R11D,
+	  X86_REG_R12D, X86_REG_R13D, X86_REG_R14D, X86_REG_R15D },
+	{ X86_REG_RAX, X86_REG_RCX, X86_REG_RDX, X86_REG_RBX, X86_REG_RSP, X86_REG_RBP,
+	  X86_REG_RSI, X86_REG_RDI, X86_REG_R8, X86_REG_R9, X86_REG_R10, X86_REG_R11,
+	  X86_REG_R12, X86_REG_R13, X86_REG_R14, X86_REG_R15 },
+};
+
+static const int uc_gpr[16] = {
+	UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+	UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+};
+
+/* The 64-bit register (Unicorn's id) of a capstone GPR of size bytes, or -1. */
+static int gpr_of(x86_reg reg, int size)
+{
+	int row = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : size == 8 ? 3 : -1;
+
+	for (int i = 0; row >= 0 && i < 16; i++)
+		if (gpr_by_size[row][i] == reg)
+			return uc_gpr[i];
+	return -1;
+}
+
+/* A 64-bit address register's value (RIP-relative: the next RIP), or false. */
+static bool addr_reg(struct kvm_vcpu *vcpu, x86_reg reg, uint64_t next_rip, uint64_t *val)
+{
+	int r;
+
+	if (reg == X86_REG_INVALID) {
+		*val = 0;
+		return true;
+	}
+	if (reg == X86_REG_RIP) {
+		*val = next_rip;
+		return true;
+	}
+	r = gpr_of(reg, 8);
+	if (r < 0)
+		return false;
+	*val = x86_reg_read(vcpu, r);
+	return true;
+}
+
+/*
+ * KVM's emulator runs an MMIO instruction against the device; kvmsim
+ * steps it in Unicorn, which costs two full TLB flushes per step (and a
+ * probe step first).  For the common case, a 64-bit-mode MOV between a
+ * general-purpose register (or an immediate) and memory with a 64-bit
+ * address and no segment override, to a device in the kernel (the local
+ * APIC's page, an I/O bus device), the access is made here: the operand
+ * decoded by capstone, the register merged as the CPU merges it (a
+ * 32-bit destination zero-extends, 8/16-bit ones keep the rest).  Returns
+ * 0 when done, -1 to take the step path (anything else, an access the
+ * faulting page does not hold, or no device in the kernel took it: a
+ * device that declines has done nothing).
+ */
+static int mmio_fast_mov(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa, unsigned access)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP), next, base, index, addr, val = 0;
+	const cs_x86_op *mem, *other;
+	const cs_x86 *x;
+	const uint8_t *code;
+	uint8_t buf[16];
+	size_t n;
+	cs_insn *insn;
+	int size, reg = -1, ok = -1;
+
+	if (x86_cpu_mode(vcpu) != MODE_64 ||
+	    (x86_reg_read(vcpu, UC_X86_REG_RFLAGS) & X86_EFLAGS_TF))
+		return -1;
+	n = (size_t)x86_read_code(vcpu, x86_linear_rip(vcpu), buf, sizeof(buf));
+	code = buf;
+	insn = cs_malloc(a->cs[MODE_64]);
+	if (!insn)
+		return -1;
+	next = rip;
+	if (!cs_disasm_iter(a->cs[MODE_64], &code, &n, &next, insn) || insn->id != X86_INS_MOV)
+		goto out;
+	x = &insn->detail->x86;
+	if (x->op_count != 2)
+		goto out;
+	mem = &x->operands[(access & X86_ACC_WRITE) ? 0 : 1];
+	other = &x->operands[(access & X86_ACC_WRITE) ? 1 : 0];
+	size = mem->size;
+	if (mem->type != X86_OP_MEM || mem->mem.segment != X86_REG_INVALID ||
+	    !addr_reg(vcpu, mem->mem.base, next, &base) ||
+	    !addr_reg(vcpu, mem->mem.index, next, &index))
+		goto out;
+	addr = base + index * (uint64_t)mem->mem.scale + (uint64_t)mem->mem.disp;
+	if ((addr & PAGE_MASK) != (gva & PAGE_MASK) || (addr & ~PAGE_MASK) + size > PAGE_SIZE)
+		goto out;
+	if (other->type == X86_OP_REG) {
+		reg = gpr_of(other->reg, size);
+		if (reg < 0)
+			goto out;
+	} else if (other->type != X86_OP_IMM || !(access & X86_ACC_WRITE)) {
+		goto out;
+	}
+	gpa = (gpa & PAGE_MASK) | (addr & ~PAGE_MASK);
+	if (access & X86_ACC_WRITE) {
+		val = reg >= 0 ? x86_reg_read(vcpu, reg) : (uint64_t)other->imm;
+		if (!vcpu_mmio_write(vcpu, gpa, size, &val))
+			goto out;
+	} else {
+		uint64_t old = x86_reg_read(vcpu, reg), mask;
+
+		if (!vcpu_mmio_read(vcpu, gpa, size, &val))
+			goto out;
+		mask = size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+		val &= mask;
+		if (size < 4)
+			val |= old & ~mask;
+		x86_reg_write(vcpu, reg, val);
+	}
+	x86_reg_write(vcpu, UC_X86_REG_RIP, next);
+	ok = 0;
+out:
+	cs_free(insn, 1);
+	return ok;
+}
+
 static int begin_mmio_step(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa,
 			   unsigned access)
 {
 	struct mmio_step *m = &to_uc(vcpu)->mmio_pending;
 	struct kvm_memory_slot *slot = gfn_to_memslot(vcpu->kvm, gpa >> PAGE_SHIFT);
 	int r;
+
+	/* no memslot behind it: a device in the kernel may take a MOV at once */
+	if (!slot && !mmio_fast_mov(vcpu, gva, gpa, access))
+		return 0;
 
 	memset(m, 0, sizeof(*m));
 	m->gva_page = gva & PAGE_MASK;

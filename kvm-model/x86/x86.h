@@ -19,6 +19,7 @@
 #define X86_CR0_NE	(1ull << 5)
 #define X86_CR0_WP	(1ull << 16)
 #define X86_CR0_PG	(1ull << 31)
+#define X86_EFLAGS_TF	(1ull << 8)
 #define X86_EFLAGS_RF	(1ull << 16)
 #define X86_CR4_TSD	(1ull << 2)
 #define X86_CR4_PSE	(1ull << 4)

@@ -17,8 +17,11 @@
  *	timeout; OUT 0x11
  *   phase 2: a udelay loop: spin on RDTSC until 50 ms of TSC passed,
  *	OUT 0x12
+ *   phase 3: read MMIO (no memslot) until the VMM answers non-zero, as a
+ *	driver polls a status register; OUT 0x13
  */
 #define RES	0x20000
+#define MMIO	0x1000000	/* no memslot: MMIO exits */
 
 	.section .rodata.guest, "a"
 	.code64
@@ -62,6 +65,13 @@ guest_vtime_start:
 	or	%rdx, %rax
 	mov	%rax, 0x30(%r15)
 	mov	$0x12, %dx
+	out	%al, (%dx)
+
+	mov	$MMIO, %ebx
+3:	mov	(%rbx), %rax
+	test	%rax, %rax
+	jz	3b
+	mov	$0x13, %dx
 	out	%al, (%dx)
 	hlt
 guest_vtime_end:

@@ -10,11 +10,13 @@
  * CLOCK_MONOTONIC across both KVM_RUNs saw at least 20 ms, and the
  * guest's TSC span (inside it) is not longer; phase 2, a 50 ms
  * udelay-style spin on RDTSC ends and the VMM's clock across that
- * KVM_RUN saw at least as much.  Natively (this host's PVM guest TSC
+ * KVM_RUN saw at least as much; phase 3, the guest reads an MMIO address
+ * (each read an exit) until the VMM answers non-zero, which it does once
+ * another thread's 20 ms nanosleep ended.  Natively (this host's PVM guest TSC
  * stops while the vCPU thread is descheduled, so it may fall behind the
  * VMM's clock by any amount) nothing more holds; under kvmsim the spins
- * end only if reading the clock in a loop lets virtual time pass and the
- * sleeping thread run, and with VMM_VTIME_EXACT set the program also
+ * end only if reading the clock (or one MMIO address) in a loop lets
+ * virtual time pass and the sleeping thread run, and with VMM_VTIME_EXACT set the program also
  * prints the exact checks a deterministic clock meets: the guest saw the
  * whole 20 ms, and both spans agree within 100 us.
  */
@@ -34,6 +36,7 @@
 #define STACK_TOP	0x7000
 #define CODE_GPA	0x8000
 #define RES_GPA		0x20000
+#define MMIO_GPA	0x1000000
 
 #define SLEEP_MS	20
 #define SPIN_MS		50
@@ -87,7 +90,7 @@ int main(void)
 	volatile uint64_t *res = (volatile uint64_t *)(ram + RES_GPA);
 	/* VMM_VTIME_EXACT: the bounds a deterministic clock must meet */
 	int exact = getenv("VMM_VTIME_EXACT") != NULL;
-	uint64_t khz, t0, t1, guest_us, vmm_us;
+	uint64_t khz, t0, t1, guest_us, vmm_us, reads = 0;
 	pthread_t thread;
 	struct vmm v;
 
@@ -129,6 +132,29 @@ int main(void)
 		printf("phase 2 exact: within %d us of the VMM clock: %s, overshoot below %d us: %s\n",
 		       EXACT_US, yes(vmm_us - guest_us < EXACT_US), EXACT_US,
 		       yes(guest_us < SPIN_MS * 1000 + EXACT_US));
+
+	/* phase 3: answer the guest's MMIO reads with the flag a sleeper sets */
+	res[1] = 0;
+	if (pthread_create(&thread, NULL, sleeper, (void *)&res[1]))
+		fatal("pthread_create failed");
+	t0 = now_ns();
+	for (;;) {
+		if (ioctl(v.vcpu_fd, KVM_RUN, 0))
+			fatal("KVM_RUN: errno=%s", errno_name(errno));
+		if (v.run->exit_reason != KVM_EXIT_MMIO || v.run->mmio.is_write ||
+		    v.run->mmio.phys_addr != MMIO_GPA || v.run->mmio.len != 8)
+			break;
+		memcpy(v.run->mmio.data, (const void *)&res[1], 8);
+		reads++;
+	}
+	t1 = now_ns();
+	pthread_join(thread, NULL);
+	printf("phase 3: exit %s", exit_reason_name(v.run->exit_reason));
+	if (v.run->exit_reason == KVM_EXIT_IO)
+		printf(" port 0x%x", v.run->io.port);
+	printf(" after MMIO reads until a VMM thread's %d ms sleep ended: VMM clock >= %d ms: %s, "
+	       "more than one read: %s\n", SLEEP_MS, SLEEP_MS,
+	       yes((t1 - t0) / 1000 >= SLEEP_MS * 1000), yes(reads > 1));
 	vmm_close(&v);
 	return 0;
 }

@@ -164,13 +164,13 @@ static int next_signal(const struct sigthread *st, const sigset_t *mask)
  * interrupts a blocking system call (an ioctl such as KVM_RUN fails with
  * EINTR); the handler ends the thread at once if its cancel type is
  * asynchronous; a deferred thread ends at a cancellation point.  The
- * model: the request is a pending SIGCANCEL while cancellation is enabled
- * (a thread in KVM_RUN is kicked and its KVM_RUN fails with
- * EINTR/KVM_EXIT_INTR once, the signal being taken as the ioctl
+ * model: a thread in KVM_RUN with cancellation enabled is kicked and its
+ * KVM_RUN fails with EINTR/KVM_EXIT_INTR (SIGCANCEL taken as it
  * returns), and the thread ends with PTHREAD_CANCELED (thread-specific
  * data destructors run; handlers pushed with pthread_cleanup_push do
- * not) at pthread_testcancel, or, if asynchronous, also when an ioctl
- * returns, at its sched_yield or clock polls (posix_cancel_async_point)
+ * not) at pthread_testcancel, or, if asynchronous, also when KVM_RUN
+ * is entered or returns, at its sched_yield or clock polls
+ * (posix_cancel_async_point)
  * and when it enables cancellation or asynchronous type with a request
  * pending.  A thread blocked in another call (nanosleep, sem_wait,
  * pthread_cond_wait: cancellation points in POSIX) is not woken by the
@@ -208,9 +208,11 @@ int posix_thread_cancel(struct sim_actor *a)
 		act_on_cancel(st, false);
 		return 0;
 	}
-	st->cancel_signal = true;
-	if (st->kernel_depth && kernel_kick)
+	/* outside KVM_RUN the signal is taken at once (a no-op if deferred) */
+	if (st->kernel_depth && kernel_kick) {
+		st->cancel_signal = true;
 		kernel_kick(a);
+	}
 	return 0;
 }
 
@@ -489,6 +491,8 @@ void posix_kernel_enter(void)
 {
 	struct sigthread *st = current();
 
+	/* an asynchronous thread cancelled meanwhile never makes the call */
+	act_on_cancel(st, false);
 	if (st)
 		st->kernel_depth++;
 }

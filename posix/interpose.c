@@ -108,7 +108,7 @@ REAL_DECL(int, pthread_setaffinity_np, pthread_t, size_t, const cpu_set_t *);
 REAL_DECL(int, pthread_getaffinity_np, pthread_t, size_t, cpu_set_t *);
 REAL_DECL(int, pthread_kill, pthread_t, int);
 REAL_DECL(int, pthread_cancel, pthread_t);
-REAL_DECL(void, pthread_testcancel);
+REAL_DECL(void, pthread_testcancel, void);
 REAL_DECL(int, pthread_setcancelstate, int, int *);
 REAL_DECL(int, pthread_setcanceltype, int, int *);
 REAL_DECL(int, pthread_sigqueue, pthread_t, int, const union sigval);

@@ -93,6 +93,9 @@ static void at_exit(void)
 	if (done)
 		return;
 	done = true;
+	/* a child the program forked: the VMs, trace and hash are the parent's */
+	if (sim_in_forked_child())
+		return;
 	/* VMs the program never closed */
 	kvm_for_each_vm(print_vm_stats, NULL);
 	if (print_hash)

@@ -94,3 +94,8 @@ void posix_hrtimer_read(const struct posix_hrtimer *t, struct itimerspec *cur)
 	cur->it_value = ns_to_ts(!t->queued || t->deadline == SIM_FOREVER ? 0 :
 				 t->deadline > now ? t->deadline - now : 1);
 }
+
+bool posix_hrtimer_actor(const struct sim_actor *a)
+{
+	return a && a == hrtimer;
+}

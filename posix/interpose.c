@@ -1405,13 +1405,13 @@ pid_t fork(void)
 {
 	bool program = ACTIVE() && !called_from_kvmsim(__builtin_return_address(0));
 	pid_t pid;
+	int r;
 
-	if (program && posix_threads_alive())
-		posix_warn_once("fork", "the child gets every simulated thread, "
-				"not only the calling one");
-	pid = REAL(fork)();
 	/* the explorer's forked runs are the same process, as far as the program knows */
+	if (program && (r = posix_fork_prepare()) < 0)
+		return (pid_t)ret_errno(r);
+	pid = REAL(fork)();
 	if (!pid && program)
-		posix_mm_generation_bump();
+		posix_fork_child();
 	return pid;
 }

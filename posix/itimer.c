@@ -236,3 +236,15 @@ int posix_timer_delete(timer_t id)
 	it->used = false;
 	return 0;
 }
+
+/* fork: the child inherits neither the interval timers nor POSIX timers */
+void posix_itimers_after_fork(void)
+{
+	posix_hrtimer_cancel(&real_timer.timer);
+	for (int i = 0; i < MAX_TIMERS; i++) {
+		if (!timers[i].used)
+			continue;
+		posix_hrtimer_cancel(&timers[i].timer);
+		timers[i].used = false;
+	}
+}

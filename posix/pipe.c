@@ -3,7 +3,8 @@
  * Pipes (fs/pipe.c) as a 64 KiB byte ring shared by a read-end and a
  * write-end file.  Writes of at most PIPE_BUF bytes are atomic; reading
  * an empty pipe with no writer left is EOF; writing with no reader left
- * is EPIPE (and SIGPIPE, see simfd.c).
+ * is EPIPE (and SIGPIPE, see simfd.c).  When the program forks, each
+ * becomes a host pipe (hostpipe.c), which the child shares.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include "posix/posix.h"
 #include "posix/real.h"
@@ -29,6 +31,8 @@ struct pipe_inode_info {
 };
 
 REAL_DECL(int, close, int);
+REAL_DECL(ssize_t, write, int, const void *, size_t);
+REAL_DECL(int, pipe2, int *, int);
 
 static size_t pipe_space(const struct pipe_inode_info *p)
 {
@@ -193,5 +197,58 @@ int posix_pipe2(int fds[2], int flags)
 	p->wr_file = simfd_get(wr);
 	fds[0] = rd;
 	fds[1] = wr;
+	return 0;
+}
+
+/*
+ * A pipe the program may share with a process it forks becomes a host
+ * pipe (hostpipe.c): the bytes it holds first, then each open end.
+ */
+static int pipe_to_host(struct pipe_inode_info *p)
+{
+	int hp[2], r;
+
+	if (REAL(pipe2)(hp, O_CLOEXEC))
+		return -errno;
+	/* at most PIPE_SIZE bytes: a new host pipe holds as much */
+	while (p->len) {
+		size_t chunk = PIPE_SIZE - p->head < p->len ? PIPE_SIZE - p->head : p->len;
+		ssize_t w = REAL(write)(hp[1], p->buf + p->head, chunk);
+
+		if (w <= 0) {
+			r = w < 0 ? -errno : -EIO;
+			goto fail;
+		}
+		p->head = (p->head + (size_t)w) % PIPE_SIZE;
+		p->len -= (size_t)w;
+	}
+	if (p->rd_file && (r = host_pipe_attach(p->rd_file, hp[0], true)))
+		goto fail;
+	if (!p->rd_file)
+		REAL(close)(hp[0]);
+	if (p->wr_file && (r = host_pipe_attach(p->wr_file, hp[1], false)))
+		return r;	/* the read end is a host one already */
+	if (!p->wr_file)
+		REAL(close)(hp[1]);
+	free(p);
+	return 0;
+fail:
+	REAL(close)(hp[0]);
+	REAL(close)(hp[1]);
+	return r;
+}
+
+int posix_pipes_to_host(void)
+{
+	for (int fd = 0; fd < simfd_nr_fds(); fd++) {
+		struct simfd *f = simfd_get(fd);
+		int r;
+
+		if (!f || (f->ops != &pipe_read_fops && f->ops != &pipe_write_fops))
+			continue;
+		r = pipe_to_host(simfd_priv(f));
+		if (r)
+			return r;
+	}
 	return 0;
 }

@@ -28,6 +28,8 @@
 #include <sys/uio.h>
 #include <time.h>
 
+#include "sim/sim.h"
+
 /* CLOCK_REALTIME reads this (2026-01-01T00:00:00Z) plus virtual time. */
 #define POSIX_EPOCH_SEC 1767225600ull
 #define POSIX_NSEC_PER_SEC 1000000000ull
@@ -49,6 +51,28 @@ void posix_warn_once(const char *call, const char *why);
  */
 unsigned long posix_mm_generation(void);
 void posix_mm_generation_bump(void);
+
+/*
+ * The program forks (fork.c): prepare in the parent before the real
+ * fork (simulated pipes become host pipes both processes share; 0 or
+ * -errno), after_fork in the child (only the calling thread goes on).
+ */
+int posix_fork_prepare(void);
+void posix_fork_child(void);
+int posix_pipes_to_host(void);
+void posix_threads_after_fork(void);
+void posix_itimers_after_fork(void);
+void posix_signal_after_fork(void);
+bool posix_hrtimer_actor(const struct sim_actor *a);
+/*
+ * Wait in the host for what comes from outside the run (hostpipe.c):
+ * host pipes a thread waits on, and with signals a signal (every signal
+ * unblocked meanwhile), for at most max_ns of real time (SIM_FOREVER: no
+ * limit).  True if it waited; false if there was nothing to wait for.
+ * check: the same with no wait, now and then while actors run.
+ */
+bool posix_host_wait(uint64_t max_ns, bool signals);
+void posix_host_check(void);
 
 /* ---- threads (thread.c) ---- */
 

@@ -270,6 +270,7 @@ void posix_signal_deliver(void)
 
 static void resume_hook(void)
 {
+	posix_host_check();
 	posix_signal_deliver();
 }
 
@@ -282,29 +283,24 @@ static void resume_hook(void)
  */
 static void term_by_signal(int sig);
 
-static bool wait_for_outside(void)
+/* Does the program handle a signal that comes from outside? */
+static bool handles_outside_signal(void)
 {
 	static const int from_outside[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
-	static bool said;
 	struct sigaction sa;
-	sigset_t none;
-	bool handled = false;
 
 	for (size_t i = 0; i < sizeof(from_outside) / sizeof(from_outside[0]); i++)
 		if (sigaction(from_outside[i], NULL, &sa) == 0 &&
 		    sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN &&
 		    sa.sa_handler != term_by_signal)
-			handled = true;
-	if (!handled)
-		return false;
-	if (!said) {
-		fprintf(stderr, "kvmsim: every thread waits, no timer is armed: waiting for "
-			"a signal from outside (the program handles SIGTERM, SIGINT...)\n");
-		said = true;
-	}
-	sigemptyset(&none);
-	sigsuspend(&none);
-	return true;
+			return true;
+	return false;
+}
+
+/* max_ns: SIM_FOREVER when no timer is armed (sim_set_idle_wait) */
+static bool wait_for_outside(uint64_t max_ns)
+{
+	return posix_host_wait(max_ns, max_ns == SIM_FOREVER && handles_outside_signal());
 }
 
 /*
@@ -567,4 +563,13 @@ int posix_signal_dequeue(const sigset_t *set, siginfo_t *info)
 		signal_event("signalfd_dequeue", sim_self(), sig);
 	}
 	return sig;
+}
+
+/* fork: the child's pending signals are empty; its mask is the caller's */
+void posix_signal_after_fork(void)
+{
+	struct sigthread *st = current();
+
+	if (st)
+		sigemptyset(&st->pending);
 }

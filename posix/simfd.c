@@ -25,6 +25,8 @@
 #include "posix/simfd_internal.h"
 
 REAL_DECL(int, close, int);
+REAL_DECL(int, dup3, int, int, int);
+REAL_DECL(int, fcntl, int, int, ...);
 
 static struct simfd **fdtab;
 static int nr_fdtab;
@@ -83,6 +85,26 @@ int simfd_install_mode(const struct simfd_ops *ops, void *priv, int flags, int a
 	f->refs = 1;
 	fdtab[fd] = f;
 	return fd;
+}
+
+int simfd_nr_fds(void)
+{
+	return nr_fdtab;
+}
+
+int simfd_replace_host_fd(struct simfd *f, int host_fd)
+{
+	for (int fd = 0; fd < nr_fdtab; fd++) {
+		int fdflags;
+
+		if (fdtab[fd] != f)
+			continue;
+		fdflags = REAL(fcntl)(fd, F_GETFD);
+		if (fdflags < 0 ||
+		    REAL(dup3)(host_fd, fd, (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+			return -errno;
+	}
+	return 0;
 }
 
 int simfd_install(const struct simfd_ops *ops, void *priv, int flags)
@@ -270,7 +292,8 @@ ssize_t posix_read(int fd, void *buf, size_t n)
 		return -EBADF;
 	simfd_get_ref(f);
 	r = file_read(f, buf, n);
-	fd_event("read", fd, f, r);
+	if (!f->host)
+		fd_event("read", fd, f, r);
 	simfd_put(f);
 	return r;
 }
@@ -286,7 +309,8 @@ ssize_t posix_write(int fd, const void *buf, size_t n)
 		return -EBADF;
 	simfd_get_ref(f);
 	r = file_write(f, buf, n);
-	fd_event("write", fd, f, r);
+	if (!f->host)
+		fd_event("write", fd, f, r);
 	simfd_put(f);
 	return r;
 }

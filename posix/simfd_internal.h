@@ -30,6 +30,7 @@ struct simfd {
 	int flags;			/* O_ACCMODE bits | O_NONBLOCK */
 	int refs;			/* fds and calls in progress */
 	struct simfd_wait *head, *tail;	/* non-exclusive first */
+	bool host;			/* a host pipe end (hostpipe.c): I/O not traced */
 };
 
 /* Install with an access mode (O_RDONLY, O_WRONLY, O_RDWR). */
@@ -40,6 +41,17 @@ void simfd_get_ref(struct simfd *f);
 void simfd_put(struct simfd *f);
 /* Block until f is woken with one of `events` (interest); a scheduling point. */
 void simfd_wait_event(struct simfd *f, uint32_t events, const char *what);
+
+/*
+ * The program's fds for f become dups of the host fd (each keeping its
+ * close-on-exec flag): what the program passes on (exec) is the real file.
+ */
+int simfd_replace_host_fd(struct simfd *f, int host_fd);
+/* The highest fd number that may be simulated, plus one. */
+int simfd_nr_fds(void);
+
+/* hostpipe.c: f, a pipe end, uses host_fd from now on (its own fd). */
+int host_pipe_attach(struct simfd *f, int host_fd, bool reader);
 
 /* epoll.c: is f an epoll file (for EPOLL_CTL_ADD loop checks). */
 bool ep_is_epoll(const struct simfd *f);

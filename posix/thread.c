@@ -31,6 +31,7 @@ struct posix_thread {
 	bool joining;		/* someone is in pthread_join on it */
 	bool exited;
 	bool is_main;
+	bool gone;		/* not in this forked child */
 	int nr;			/* creation order, from 1: gettid */
 	struct sim_waitq joinq;	/* joiners; woken at exit */
 	char joinq_name[40];	/* "thread1.exit": what a deadlock verdict names */
@@ -237,6 +238,9 @@ void posix_thread_exit(void *ret)
 	t->ret = ret;
 	t->exited = true;
 	nr_alive--;
+	/* a forked child's last thread: the process ends (do_exit, no atexit) */
+	if (main_thread->gone && !nr_alive)
+		_exit(0);
 	thread_event("pthread_exit", t);
 	sim_wake_all(&t->joinq);
 	if (t->detached)
@@ -289,7 +293,7 @@ int posix_thread_timedjoin(pthread_t id, void **ret, uint64_t deadline)
 		return EINVAL;
 	if (t == thread_current())
 		return EDEADLK;
-	if (t->is_main)
+	if (t->is_main || t->gone)
 		return join_main(deadline);
 	t->joining = true;
 	thread_event("pthread_join", t);
@@ -309,7 +313,8 @@ int posix_thread_tryjoin(pthread_t id, void **ret)
 {
 	struct posix_thread *t = thread_find(id);
 
-	if (t && !t->exited && !t->detached && !t->joining && t != thread_current())
+	if (t && (!t->exited || t->gone) && !t->detached && !t->joining &&
+	    t != thread_current())
 		return EBUSY;
 	return posix_thread_timedjoin(id, ret, 0);
 }
@@ -420,4 +425,29 @@ bool posix_actor_is_thread(struct sim_actor *a)
 	struct posix_thread *t = sim_actor_user(a);
 
 	return t && !t->exited;
+}
+
+/*
+ * fork: the child has only the calling thread.  The others are gone:
+ * pthread_kill and the like find no thread (ESRCH), a join waits for
+ * ever (their tid never clears, as in a glibc child).
+ */
+void posix_threads_after_fork(void)
+{
+	struct posix_thread *self = thread_current();
+
+	nr_alive = 0;
+	for (int id = 0; id < sim_actor_count(); id++) {
+		struct posix_thread *t = sim_actor_user(sim_actor_get(id));
+
+		if (!t || t == self || t->exited)
+			continue;
+		t->exited = true;
+		t->gone = true;
+	}
+	/* the caller is the child's main thread now: its tid is the pid */
+	if (self && !self->is_main) {
+		nr_alive = 1;
+		self->nr = 0;
+	}
 }

@@ -249,6 +249,8 @@ const struct sim_waitq *sim_actor_waitq(const struct sim_actor *a)
 
 static const char *state_name(const struct sim_actor *a)
 {
+	if (a->gone)
+		return "gone (the forked child has only the thread that forked)";
 	if (a == sim_rt.cur && a->state == SIM_ACTOR_RUNNABLE)
 		return "running";
 	switch (a->state) {
@@ -273,7 +275,7 @@ void sim_dump_actors(FILE *out)
 		if (a->waiting_on)
 			fprintf(out, " on \"%s\"", a->waiting_on->name ?
 				a->waiting_on->name : "(unnamed)");
-		else if (a->state == SIM_ACTOR_BLOCKED)
+		else if (a->state == SIM_ACTOR_BLOCKED && !a->gone)
 			fputs(" (not on a waitq: never made runnable?)", out);
 		if (a == sim_rt.cur)
 			fputs(" [current]", out);

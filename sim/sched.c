@@ -99,12 +99,17 @@ static void waitq_remove(struct sim_waitq *wq, struct sim_actor *a)
 	a->waiting_on = NULL;
 }
 
+void sim_waitq_remove(struct sim_waitq *wq, struct sim_actor *a)
+{
+	waitq_remove(wq, a);
+}
+
 /* Also the way out of a waitq for a non-FIFO wakeup (deadlock handlers). */
 void sim_make_runnable(struct sim_actor *a)
 {
 	SIM_BUG_ON(!a);
 	SIM_BUG_ON(a->state == SIM_ACTOR_DEAD);
-	if (a->state == SIM_ACTOR_RUNNABLE)
+	if (a->state == SIM_ACTOR_RUNNABLE || a->gone)
 		return;
 	sim_timer_disarm(a);
 	if (a->waiting_on)
@@ -183,14 +188,15 @@ void sim_set_deadlock_handler(void (*fn)(void *opaque), void *opaque)
 	sim_rt.deadlock_opaque = opaque;
 }
 
-void sim_set_idle_wait(bool (*fn)(void))
+void sim_set_idle_wait(bool (*fn)(uint64_t max_ns))
 {
 	sim_rt.idle_wait = fn;
 }
 
 static void handle_deadlock(void)
 {
-	while (!sim_rt.nrun && !sim_rt.ntimers && sim_rt.idle_wait && sim_rt.idle_wait())
+	while (!sim_rt.nrun && !sim_rt.ntimers && sim_rt.idle_wait &&
+	       sim_rt.idle_wait(SIM_FOREVER))
 		;
 	if (sim_rt.nrun)
 		return;
@@ -248,6 +254,9 @@ static void run_timers(void)
 	if (!sim_rt.ntimers)
 		return;
 	expire_timers();
+	/* what comes from outside the run meanwhile (host pipes) may not wait */
+	if (sim_rt.nrun == 0 && sim_rt.idle_wait && (a = earliest_timer()))
+		sim_rt.idle_wait(a->deadline - sim_now());
 	if (sim_rt.nrun == 0 && (a = earliest_timer())) {
 		sim_advance(a->deadline - sim_now());
 		expire_timers();

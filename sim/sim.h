@@ -237,13 +237,26 @@ void sim_set_deadlock_handler(void (*fn)(void *opaque), void *opaque);
 void sim_set_resume_hook(void (*fn)(void));
 
 /*
- * Called when no actor is runnable and no timer is armed, before the
- * deadlock handler: it may wait for something from outside the run (a
- * host signal) that makes an actor runnable, and returns true if it
- * waited (the scheduler looks again), false to let the deadlock verdict
- * stand.  It must not reach a scheduling point.  NULL: none.
+ * Called when no actor is runnable: it may wait for something from
+ * outside the run (a host signal, a host pipe) that makes an actor
+ * runnable.  With no timer armed max_ns is SIM_FOREVER and it comes
+ * before the deadlock handler: true if it waited (the scheduler looks
+ * again), false to let the deadlock verdict stand.  With timers armed,
+ * before time jumps to the next one: max_ns is the virtual time until
+ * it, the longest it may wait in real time (0 if nothing outside is
+ * awaited).  It must not reach a scheduling point.  NULL: none.
  */
-void sim_set_idle_wait(bool (*fn)(void));
+void sim_set_idle_wait(bool (*fn)(uint64_t max_ns));
+
+/*
+ * The program forks (fork_prepare in the parent, before).  In the child,
+ * only the calling actor and those keep() says to keep go on: the rest
+ * vanish (never run or woken again), and the trace, timeline and
+ * narration stay the parent's (the child records nothing).
+ */
+void sim_fork_prepare(void);
+void sim_fork_child(bool (*keep)(struct sim_actor *a));
+bool sim_in_forked_child(void);
 
 /*
  * Finish the trace and timeline files now (a signal is about to end the

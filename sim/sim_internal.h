@@ -66,6 +66,7 @@ struct sim_actor {
 	 * a sim_sync_point_on; NULL, NULL (anything) at every other point.
 	 */
 	const void *op_obj[2];
+	bool gone;			/* sim_fork_child: not in this process */
 };
 
 /* op_obj of a step that touches no shared object (a thread's start). */
@@ -93,7 +94,7 @@ struct sim_runtime {
 	bool in_sched;			/* inside pick or deadlock handler */
 	int ntimers;			/* actors with timer_armed */
 	void (*resume_hook)(void);	/* sim_set_resume_hook */
-	bool (*idle_wait)(void);	/* sim_set_idle_wait */
+	bool (*idle_wait)(uint64_t max_ns);	/* sim_set_idle_wait */
 	uint64_t points;		/* scheduling points reached (spin.c) */
 	uint64_t vtime_budget;		/* sim_set_vtime_budget; 0: none */
 	void (*over_budget)(uint64_t ns, const char *point);
@@ -109,12 +110,14 @@ void sim_clock_reset(void);
 /* trace.c */
 void sim_trace_reset(void);
 void sim_trace_flush(void);
+void sim_trace_after_fork(void);
 
 /* sched.c */
 void sim_sched_reset(void);
 void sim_runq_add(struct sim_actor *a);
 void sim_runq_del(struct sim_actor *a);
 void sim_timer_disarm(struct sim_actor *a);
+void sim_waitq_remove(struct sim_waitq *wq, struct sim_actor *a);
 void sim_schedule(struct sim_actor *prev, enum sim_sched_kind kind,
 		  const char *point);
 
@@ -123,6 +126,8 @@ bool sim_timeline_on(void);
 void sim_timeline_switch(const struct sim_actor *prev, const char *point);
 void sim_timeline_event(const struct sim_ev *ev);
 void sim_timeline_wake(const struct sim_actor *waker, const struct sim_actor *wakee);
+void sim_timeline_flush(void);
+void sim_timeline_after_fork(void);
 
 /* explore.c */
 void sim_explore_reset(void);

@@ -200,6 +200,20 @@ static void timeline_close(const char *oracle, const char *message, void *opaque
 	tl = NULL;
 }
 
+void sim_timeline_flush(void)
+{
+	if (tl)
+		fflush(tl);
+}
+
+/* In a forked child: the parent's file (flushed), left as it is. */
+void sim_timeline_after_fork(void)
+{
+	if (tl)
+		fclose(tl);
+	tl = NULL;
+}
+
 static void timeline_atexit(void)
 {
 	timeline_close(NULL, NULL, NULL);

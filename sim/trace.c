@@ -480,6 +480,20 @@ void sim_trace_close(void)
 	trace_file = NULL;
 }
 
+/*
+ * In a forked child: the trace file is the parent's (flushed before the
+ * fork, so closing writes nothing) and so are the sinks; the child's
+ * events are not recorded.
+ */
+void sim_trace_after_fork(void)
+{
+	if (trace_file)
+		fclose(trace_file);
+	trace_file = NULL;
+	sink_fn = NULL;
+	recording = false;
+}
+
 static void trace_atexit(void)
 {
 	sim_trace_close();

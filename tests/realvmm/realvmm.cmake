@@ -52,6 +52,7 @@ rv_test(rv-spin)
 rv_test(rv-escape)
 rv_test(rv-timers)
 rv_test(rv-fork)
+rv_test(rv-fork-pipe)
 
 # SIGTERM from outside: the default action, with the trace file complete.
 add_executable(rv-sigterm ${RV_DIR}/rv-sigterm.c)

@@ -976,9 +976,14 @@ static int emulate_sti(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 		*skip = false;
 		return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
 	}
-	if (!(fl & (1u << 9)))
-		kvm_set_interrupt_shadow(vcpu, insn->address + insn->size);
 	x86_reg_write(vcpu, UC_X86_REG_RFLAGS, fl | (1u << 9));
+	if (!(fl & (1u << 9))) {
+		kvm_set_interrupt_shadow(vcpu, insn->address + insn->size);
+		/* RIP at the shadowed instruction while its end is found */
+		x86_reg_write(vcpu, UC_X86_REG_RIP, insn->address + insn->size);
+		x86_watch_shadow_end(vcpu);
+		x86_reg_write(vcpu, UC_X86_REG_RIP, insn->address);
+	}
 	return 0;
 }
 

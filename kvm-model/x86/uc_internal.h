@@ -130,6 +130,12 @@ struct kvm_x86_uc {
 
 	struct uc_fault fault;
 	enum uc_stop stop;
+	/*
+	 * Where the block hook stopped the engine (the linear address of the
+	 * block it kept from running): Unicorn leaves RIP stale after a stop
+	 * requested from a block hook while code hooks exist.
+	 */
+	uint64_t stop_pc;
 	bool in_run;		/* inside uc_emu_start (fills may fail) */
 	bool unmapping;		/* inside uc_mem_unmap (fills are identity) */
 	bool stepping;		/* an MMIO step: no quantum stop */
@@ -141,6 +147,7 @@ struct kvm_x86_uc {
 
 	/* linear addresses that carry a trapped-instruction code hook */
 	struct gfn_set trapped;
+	struct gfn_set shadow_ends;	/* x86_watch_shadow_end's hooks */
 	struct trap_hook *hooks;
 	size_t nr_hooks;
 	struct code_page *code;
@@ -251,6 +258,8 @@ void x86_reg_write(struct kvm_vcpu *vcpu, int uc_reg, uint64_t v);
 bool x86_long_mode(struct kvm_vcpu *vcpu);
 enum x86_cpu_mode x86_cpu_mode(struct kvm_vcpu *vcpu);
 int x86_set_control(struct kvm_vcpu *vcpu, uint64_t cr0, uint64_t cr4, uint64_t efer);
+/* STI opened IF: stop the engine where the shadow after RIP ends, if needed then */
+void x86_watch_shadow_end(struct kvm_vcpu *vcpu);
 void kvm_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event);
 void kvm_vcpu_deliver_sipi_vector(struct kvm_vcpu *vcpu, uint8_t vector);
 

@@ -76,6 +76,14 @@ enum x86_cpu_mode x86_cpu_mode(struct kvm_vcpu *vcpu)
 	return s->cs.db ? MODE_32 : MODE_16;
 }
 
+/* RIP for a linear address of code (the inverse of x86_linear_rip) */
+static uint64_t x86_mode_rip(struct kvm_vcpu *vcpu, uint64_t linear)
+{
+	if (x86_cpu_mode(vcpu) == MODE_64)
+		return linear;
+	return (uint32_t)(linear - vcpu->sregs.cs.base);
+}
+
 /* The linear address of RIP (code hooks and the TLB see linear addresses). */
 uint64_t x86_linear_rip(struct kvm_vcpu *vcpu)
 {
@@ -186,11 +194,13 @@ static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 	if (a->events.window_wanted && a->stop == STOP_NONE &&
 	    kvm_x86_irq_window_opened(&a->events, uc, addr)) {
 		a->stop = STOP_IRQ_WINDOW;
+		a->stop_pc = addr;
 		uc_emu_stop(uc);
 		return;
 	}
 	if (++a->blocks >= a->budget && a->stop == STOP_NONE && !a->stepping) {
 		a->stop = STOP_QUANTUM;
+		a->stop_pc = addr;
 		uc_emu_stop(uc);
 	}
 }
@@ -368,6 +378,7 @@ void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 	for (int i = 0; i < SCAN_MEMO_SIZE; i++)
 		free(a->scan_memo[i]);
 	gfn_set_free(&a->trapped);
+	gfn_set_free(&a->shadow_ends);
 	gfn_set_free(&a->scanned);
 	free(a);
 	vcpu->arch = NULL;
@@ -685,6 +696,15 @@ int kvm_fast_pio(struct kvm_vcpu *vcpu, bool in, uint16_t port, int size, uint64
 		memcpy((char *)run + run->io.data_offset, &rax, size);
 		vcpu->pending = PENDING_PIO_OUT;
 	}
+	/*
+	 * KVM_X86_QUIRK_OUT_7E_INC_RIP (on: KVM_CAP_DISABLE_QUIRKS is not
+	 * offered): OUT to port 0x7e exits with RIP already past it, for
+	 * QEMU's kvmvapic option ROM, which relies on it.
+	 */
+	if (!in && port == 0x7e) {
+		x86_reg_write(vcpu, UC_X86_REG_RIP, next_rip);
+		vcpu->pending = PENDING_NONE;
+	}
 	vcpu->pending_size = size;
 	ev = sim_ev_begin("kvm_pio");
 	sim_ev_str(ev, "rw", in ? "read" : "write");
@@ -827,6 +847,54 @@ static uint64_t quantum_budget(struct kvm_vcpu *vcpu)
  * exception, or the end of the quantum.  Counting is off: virtual time
  * and the guest TSC advance by one per translated block entered.
  */
+/*
+ * The instruction after the one in an STI's shadow, where interrupts are
+ * first allowed.  Unicorn's blocks do not end there by themselves (`sti;
+ * nop; cli` is SeaBIOS's yield), so the block-start check would never see
+ * the window open: a code hook there stops the engine when userspace waits
+ * for the window or the in-kernel LAPIC may have something to deliver.
+ */
+static void shadow_end_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+	struct kvm_vcpu *vcpu = opaque;
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uint64_t fl = 0;
+
+	/* only where an STI shadow just ended: not again when the run resumes here */
+	if (a->stop != STOP_NONE || a->stepping || !a->lapic.irq_shadow)
+		return;
+	if (!a->events.window_wanted && !lapic_in_kernel(vcpu))
+		return;
+	uc_reg_read(uc, UC_X86_REG_RFLAGS, &fl);
+	if (!(fl & (1ull << 9)))	/* RFLAGS.IF */
+		return;
+	a->lapic.irq_shadow = false;
+	a->stop = STOP_IRQ_WINDOW;
+	a->stop_pc = addr;
+	uc_emu_stop(uc);
+}
+
+/* STI opened IF at RIP (the shadowed instruction): watch where the shadow ends */
+void x86_watch_shadow_end(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uint64_t start = x86_linear_rip(vcpu), end;
+	uint8_t code[16];
+	int len;
+	uc_hook h;
+
+	len = x86_insn_length(vcpu, code, x86_read_code(vcpu, start, code, sizeof(code)));
+	if (len <= 0)
+		return;
+	end = start + len;
+	if (!gfn_set_add(&a->shadow_ends, end))
+		return;
+	if (uc_hook_add(a->uc, &h, UC_HOOK_CODE, shadow_end_hook, vcpu, end, end))
+		return;
+	/* a block translated before the hook would run past it */
+	uc_ctl_remove_cache(a->uc, end, end + 1);
+}
+
 static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
@@ -845,6 +913,9 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	err = uc_emu_start(a->uc, x86_reg_read(vcpu, UC_X86_REG_RIP), 0, 0, 0);
 	a->in_run = false;
 	x86_sync_segments(vcpu);
+	/* the stopped block has not run: resume at its start */
+	if (a->stop == STOP_QUANTUM || a->stop == STOP_IRQ_WINDOW)
+		x86_reg_write(vcpu, UC_X86_REG_RIP, x86_mode_rip(vcpu, a->stop_pc));
 	vcpu->insns += a->blocks;
 	sim_advance(a->blocks + a->poll_ns);
 	return handle_stop(vcpu, err);

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest for vmm-quantum: 64-bit code at 0x8000, entered with RCX = the
+ * iteration count and RBX = RSI = 0.  A loop of two blocks joined only
+ * by direct branches (no instruction in it writes RIP indirectly), each
+ * counting in its own register; then the counts go to MMIO and the
+ * guest halts (the hlt carries a trapped-instruction hook).
+ */
+	.section .rodata.guest, "a"
+	.code64
+	.globl guest_quantum_start, guest_quantum_end
+guest_quantum_start:
+1:	inc	%ebx
+	jmp	2f
+2:	inc	%esi
+	dec	%ecx
+	jnz	1b
+	mov	$0x10000000, %edx	/* no moffs store: one encoding for every assembler */
+	mov	%ebx, (%rdx)
+	mov	%esi, 4(%rdx)
+	hlt
+guest_quantum_end:
+
+	.section .note.GNU-stack, "", @progbits

@@ -136,6 +136,9 @@ struct kvm_x86_uc {
 	 * requested from a block hook while code hooks exist.
 	 */
 	uint64_t stop_pc;
+	bool stopped_at_block;	/* stop_pc is valid (handle_stop resumes there) */
+	/* blocks run since the vCPU last reached a scheduling point */
+	uint64_t quantum_used;
 	bool in_run;		/* inside uc_emu_start (fills may fail) */
 	bool unmapping;		/* inside uc_mem_unmap (fills are identity) */
 	bool stepping;		/* an MMIO step: no quantum stop */

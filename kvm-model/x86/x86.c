@@ -195,12 +195,14 @@ static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 	    kvm_x86_irq_window_opened(&a->events, uc, addr)) {
 		a->stop = STOP_IRQ_WINDOW;
 		a->stop_pc = addr;
+		a->stopped_at_block = true;
 		uc_emu_stop(uc);
 		return;
 	}
 	if (++a->blocks >= a->budget && a->stop == STOP_NONE && !a->stepping) {
 		a->stop = STOP_QUANTUM;
 		a->stop_pc = addr;
+		a->stopped_at_block = true;
 		uc_emu_stop(uc);
 	}
 }
@@ -378,8 +380,8 @@ void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 	for (int i = 0; i < SCAN_MEMO_SIZE; i++)
 		free(a->scan_memo[i]);
 	gfn_set_free(&a->trapped);
-	gfn_set_free(&a->shadow_ends);
 	gfn_set_free(&a->scanned);
+	gfn_set_free(&a->shadow_ends);
 	free(a);
 	vcpu->arch = NULL;
 }
@@ -748,6 +750,17 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 
+	/*
+	 * Stopped by the block hook: that block has not run, and Unicorn
+	 * leaves RIP stale when code hooks exist (cpu_tb_exec does not
+	 * synchronize_from_tb then): resume at the block's start.
+	 */
+	if (a->stopped_at_block) {
+		a->stopped_at_block = false;
+		x86_reg_write(vcpu, UC_X86_REG_RIP, x86_mode_rip(vcpu, a->stop_pc));
+	}
+	a->quantum_used += a->blocks;
+
 	switch (a->stop) {
 	case STOP_UNTRAPPED_PIO:
 		return x86_internal_error(vcpu, "port I/O near 0x%llx escaped the trap scan",
@@ -764,6 +777,7 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 		return 0;
 	case STOP_QUANTUM:
 		/* the quantum ran out (or a timer expires now): a scheduling point */
+		a->quantum_used = 0;
 		sim_yield("quantum");
 		return 0;
 	case STOP_NONE:
@@ -831,10 +845,15 @@ void x86_spend_ns(struct kvm_vcpu *vcpu, uint64_t ns)
 /*
  * A quantum never runs past the LAPIC timer's next expiry (one block is
  * one virtual ns), so the expiry is seen at the entry that follows.
+ * It counts the blocks of every entry since the vCPU last reached a
+ * scheduling point, so a guest whose exits the kernel handles (a trapped
+ * `sti` in a wait loop) still ends its quantum and lets the others run.
  */
 static uint64_t quantum_budget(struct kvm_vcpu *vcpu)
 {
-	uint64_t q = to_uc(vcpu)->quantum, exp = kvm_lapic_next_expiry(vcpu), now = sim_now();
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uint64_t q = a->quantum > a->quantum_used ? a->quantum - a->quantum_used : 1;
+	uint64_t exp = kvm_lapic_next_expiry(vcpu), now = sim_now();
 
 	if (exp && exp > now && exp - now < q)
 		q = exp - now;
@@ -870,7 +889,6 @@ static void shadow_end_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *o
 		return;
 	a->lapic.irq_shadow = false;
 	a->stop = STOP_IRQ_WINDOW;
-	a->stop_pc = addr;
 	uc_emu_stop(uc);
 }
 
@@ -913,9 +931,6 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	err = uc_emu_start(a->uc, x86_reg_read(vcpu, UC_X86_REG_RIP), 0, 0, 0);
 	a->in_run = false;
 	x86_sync_segments(vcpu);
-	/* the stopped block has not run: resume at its start */
-	if (a->stop == STOP_QUANTUM || a->stop == STOP_IRQ_WINDOW)
-		x86_reg_write(vcpu, UC_X86_REG_RIP, x86_mode_rip(vcpu, a->stop_pc));
 	vcpu->insns += a->blocks;
 	sim_advance(a->blocks + a->poll_ns);
 	return handle_stop(vcpu, err);
@@ -953,6 +968,8 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		kvm_x86_vcpu_block(vcpu);
 		return kvm_signal_pending(vcpu) ? -EINTR : -EAGAIN;
 	}
+	/* the VMM's thread ran since the last exit: a fresh quantum */
+	to_uc(vcpu)->quantum_used = 0;
 	r = complete_userspace_io(vcpu);
 	if (r > 0)
 		goto out;
@@ -987,6 +1004,7 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		/* halted, or an AP waiting for INIT/SIPI: vcpu_block */
 		if (!kvm_vcpu_running(vcpu)) {
 			kvm_x86_vcpu_block(vcpu);
+			to_uc(vcpu)->quantum_used = 0;
 			r = 0;
 			continue;
 		}

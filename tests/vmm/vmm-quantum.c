@@ -9,8 +9,17 @@
  * back at a stop requested from a block hook while code hooks exist, and
  * nothing in this loop writes it, so a stop before the second block
  * resumed at the first one and counted it once more.)
+ *
+ * Then the guest spins on cpuid, an exit the kernel handles, until a
+ * VMM thread that sleeps 200 us first sets a flag in guest memory: the
+ * quantum counts the blocks of every entry, so the vCPU still lets the
+ * sleeper run.  (kvmsim counted each entry's blocks from zero: a guest
+ * trapping every few blocks never ended a quantum, and the sleeper never
+ * woke.)
  */
+#include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "vmm-lib.h"
 
@@ -21,11 +30,21 @@
 #define CODE_GPA	0x8000
 #define ITERATIONS	200000
 
-extern const char guest_quantum_start[], guest_quantum_end[];
+#define FLAG_GPA	0x9000
+
+extern const char guest_quantum_start[], guest_quantum_end[], guest_trap_spin[];
+
+static void *set_flag(void *ram)
+{
+	usleep(200);
+	__atomic_store_n((int *)((char *)ram + FLAG_GPA), 1, __ATOMIC_RELEASE);
+	return NULL;
+}
 
 int main(void)
 {
 	struct kvm_regs regs;
+	pthread_t t;
 	struct vmm v;
 	char *ram;
 
@@ -45,6 +64,16 @@ int main(void)
 	if (vmm_run(&v) != KVM_EXIT_HLT)
 		fatal("expected hlt");
 	vmm_print_regs(&v);
+
+	printf("# the guest spins on cpuid until a sleeping VMM thread sets a flag\n");
+	vmm_set_regs(&v, CODE_GPA + (uint64_t)(guest_trap_spin - guest_quantum_start), STACK_TOP);
+	if (pthread_create(&t, NULL, set_flag, ram))
+		fatal("pthread_create");
+	if (vmm_run(&v) != KVM_EXIT_MMIO)
+		fatal("expected the report on MMIO");
+	if (vmm_run(&v) != KVM_EXIT_HLT)
+		fatal("expected hlt");
+	pthread_join(t, NULL);
 	vmm_close(&v);
 	return 0;
 }

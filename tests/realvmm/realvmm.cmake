@@ -87,6 +87,27 @@ add_test(NAME realvmm/qemu-microvm/sigterm
 set_tests_properties(realvmm/qemu-microvm/native realvmm/qemu-microvm/kvmsim
 	realvmm/qemu-microvm/sigterm PROPERTIES TIMEOUT 120 LABELS realvmm SKIP_RETURN_CODE 77)
 
+# QEMU -M pc,kernel-irqchip=off: its own SeaBIOS boots a boot sector of
+# ours from a floppy image.  Under kvmsim that takes minutes (README, "Real
+# VMMs"): only in make test's first build (gcc, RelWithDebInfo), as the
+# selftests.
+add_custom_command(OUTPUT ${RV_OUT}/rv-boot.img
+	COMMAND ${CMAKE_C_COMPILER} -m32 -c -o rv-boot.o ${RV_DIR}/qemu/rv-boot.S
+	COMMAND ${CMAKE_LINKER} -m elf_i386 -Ttext 0x7c00 -e 0x7c00 --oformat binary
+		-o rv-boot.img rv-boot.o
+	DEPENDS ${RV_DIR}/qemu/rv-boot.S WORKING_DIRECTORY ${RV_OUT} VERBATIM)
+add_custom_target(rv-boot ALL DEPENDS ${RV_OUT}/rv-boot.img)
+add_test(NAME realvmm/qemu-pc/native
+	COMMAND sh ${RV_DIR}/qemu/run.sh pc-native ${rv_kvmsim} ${RV_OUT}/rv-boot.img)
+set_tests_properties(realvmm/qemu-pc/native PROPERTIES
+	TIMEOUT 300 LABELS realvmm SKIP_RETURN_CODE 77)
+if(CMAKE_BUILD_TYPE STREQUAL "RelWithDebInfo" AND CMAKE_C_COMPILER_ID STREQUAL "GNU")
+	add_test(NAME realvmm/qemu-pc/kvmsim
+		COMMAND sh ${RV_DIR}/qemu/run.sh pc-kvmsim ${rv_kvmsim} ${RV_OUT}/rv-boot.img)
+	set_tests_properties(realvmm/qemu-pc/kvmsim PROPERTIES
+		TIMEOUT 1500 LABELS realvmm SKIP_RETURN_CODE 77)
+endif()
+
 
 # A statically linked program cannot get libkvmsim.so: refused, not run
 # on the real /dev/kvm.

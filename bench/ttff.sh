@@ -29,7 +29,8 @@ abba-cycle|1000|-- $ex/abba-cycle
 signal-unlocked|1000|-- $ex/signal-unlocked
 racy-vmm|3000|racy-vmm
 userfault-race (+skip-mmu-seq-check)|3000|--profile userfault-v3+skip-mmu-seq-check userfault-race
-private-convert-race (+skip-mmu-seq-check)|3000|--quantum 4000 --profile upstream+skip-mmu-seq-check private-convert-race"
+private-convert-race (+skip-mmu-seq-check)|3000|--quantum 4000 --profile upstream+skip-mmu-seq-check private-convert-race
+ipi-wakeup|1000|ipi-wakeup"
 
 now() { date +%s%N; }
 

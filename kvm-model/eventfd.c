@@ -250,6 +250,8 @@ static int kvm_irqfd_assign(struct kvm *kvm, const struct kvm_irqfd *args)
 	uint32_t events = 0;
 	int err;
 
+	if (kvm_arch()->intc_initialized && !kvm_arch()->intc_initialized(kvm))
+		return -EAGAIN;
 	if (!kvm_arch()->irqfd_allowed || !kvm_arch()->irqfd_allowed(kvm, resample))
 		return -EINVAL;
 	eventfd = eventfd_ctx_fdget(args->fd, &err);

@@ -33,7 +33,7 @@ void kvm_irq_destroy(struct kvm *kvm)
 	if (!kvm->irq)
 		return;
 	kvm_eventfd_release(kvm);
-	free(kvm->irq->routing);
+	kvm_free_irq_routing(kvm->irq->routing);
 	for (int i = 0; i < KVM_NR_BUSES; i++)
 		free(kvm->irq->buses[i].range);
 	/* the kworker actor, if any, ends by itself: it owns the struct now */
@@ -125,7 +125,7 @@ static int setup_routing_entry(struct kvm *kvm, struct kvm_irq_routing_table *rt
 	if (r)
 		return r;
 	if (e->type == KVM_IRQ_ROUTING_IRQCHIP)
-		rt->chip[e->irqchip.irqchip][e->irqchip.pin] = e->gsi;
+		rt->chip[e->irqchip.irqchip * kvm_arch()->irqchip_num_pins + e->irqchip.pin] = e->gsi;
 	rt->nr++;
 	return 0;
 }
@@ -135,6 +135,7 @@ int kvm_set_irq_routing(struct kvm *kvm, const struct kvm_irq_routing_entry *ue,
 {
 	struct kvm_irq_routing_table *new;
 	uint32_t nr_rt_entries = 0;
+	unsigned int nr_pins;
 	struct sim_ev *ev;
 	int r;
 
@@ -149,7 +150,13 @@ int kvm_set_irq_routing(struct kvm *kvm, const struct kvm_irq_routing_entry *ue,
 	if (!new)
 		return -ENOMEM;
 	new->nr_rt_entries = nr_rt_entries + 1;
-	memset(new->chip, -1, sizeof(new->chip));
+	nr_pins = kvm_arch()->nr_irqchips * kvm_arch()->irqchip_num_pins;
+	new->chip = malloc(nr_pins * sizeof(new->chip[0]));
+	if (!new->chip) {
+		free(new);
+		return -ENOMEM;
+	}
+	memset(new->chip, -1, nr_pins * sizeof(new->chip[0]));
 	for (unsigned int i = 0; i < nr; i++) {
 		uint32_t valid = ue[i].type == KVM_IRQ_ROUTING_MSI ? KVM_MSI_VALID_DEVID : 0;
 
@@ -160,24 +167,32 @@ int kvm_set_irq_routing(struct kvm *kvm, const struct kvm_irq_routing_entry *ue,
 		if (r)
 			goto out;
 	}
-	free(kvm_irq(kvm)->routing);
+	kvm_free_irq_routing(kvm_irq(kvm)->routing);
 	kvm->irq->routing = new;
 	ev = sim_ev_begin("kvm_set_irq_routing");
 	sim_ev_int(ev, "entries", nr);
 	sim_ev_end(ev);
 	return 0;
 out:
-	free(new);
+	kvm_free_irq_routing(new);
 	return r;
+}
+
+void kvm_free_irq_routing(struct kvm_irq_routing_table *rt)
+{
+	if (!rt)
+		return;
+	free(rt->chip);
+	free(rt);
 }
 
 int kvm_irq_map_chip_pin(struct kvm *kvm, unsigned int irqchip, unsigned int pin)
 {
 	struct kvm_irq_routing_table *rt = kvm->irq ? kvm->irq->routing : NULL;
 
-	if (!rt || irqchip >= KVM_NR_IRQCHIPS || pin >= KVM_IRQCHIP_NUM_PINS)
+	if (!rt || irqchip >= kvm_arch()->nr_irqchips || pin >= kvm_arch()->irqchip_num_pins)
 		return -1;
-	return rt->chip[irqchip][pin];
+	return rt->chip[irqchip * kvm_arch()->irqchip_num_pins + pin];
 }
 
 void kvm_notify_acked_gsi(struct kvm *kvm, int gsi)
@@ -270,7 +285,7 @@ long kvm_vm_ioctl_set_gsi_routing(struct kvm *kvm, void *uarg)
 
 	if (copy_from_user(&routing, uarg, sizeof(routing)))
 		return -EFAULT;
-	if (!kvm_arch()->irqchip_in_kernel || !kvm_arch()->irqchip_in_kernel(kvm))
+	if (kvm_arch()->can_set_irq_routing && !kvm_arch()->can_set_irq_routing(kvm))
 		return -EINVAL;
 	if (routing.nr > KVM_MAX_IRQ_ROUTES || routing.flags)
 		return -EINVAL;

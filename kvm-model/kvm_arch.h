@@ -49,10 +49,16 @@ struct kvm_arch_ops {
 	void (*flush_gfns)(struct kvm_vcpu *vcpu, uint64_t gfn_start, uint64_t gfn_end);
 	/* a gfn became a guest page-table page: catch its writes again */
 	void (*protect_gfn)(struct kvm_vcpu *vcpu, uint64_t gfn);
-	/* kvm_arch_irqchip_in_kernel: routes, MSIs and irqfds work (NULL: never) */
+	/* kvm_arch_irqchip_in_kernel: KVM_SIGNAL_MSI works (NULL: never) */
 	bool (*irqchip_in_kernel)(struct kvm *kvm);
-	/* kvm_arch_irqfd_allowed, for a resampling irqfd or not */
+	/* kvm_arch_can_set_irq_routing (NULL: always, the kernel's weak default) */
+	bool (*can_set_irq_routing)(struct kvm *kvm);
+	/* kvm_arch_intc_initialized: else KVM_IRQFD is -EAGAIN (NULL: always) */
+	bool (*intc_initialized)(struct kvm *kvm);
+	/* kvm_arch_irqfd_allowed, for a resampling irqfd or not (NULL: never) */
 	bool (*irqfd_allowed)(struct kvm *kvm, bool resample);
+	/* KVM_NR_IRQCHIPS and KVM_IRQCHIP_NUM_PINS: the routing table's chip map */
+	unsigned int nr_irqchips, irqchip_num_pins;
 	/* kvm_set_routing_entry: what a GSI route does; 0 or -EINVAL */
 	int (*set_routing_entry)(struct kvm *kvm, struct kvm_kernel_irq_routing_entry *e,
 				 const struct kvm_irq_routing_entry *ue);

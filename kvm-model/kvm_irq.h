@@ -24,8 +24,6 @@ struct kvm_irq_routing_entry;
 #define KVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID	1
 
 #define KVM_MAX_IRQ_ROUTES	4096
-#define KVM_NR_IRQCHIPS		3
-#define KVM_IRQCHIP_NUM_PINS	24
 
 struct kvm_kernel_irq_routing_entry {
 	uint32_t gsi;
@@ -44,8 +42,13 @@ struct kvm_kernel_irq_routing_entry {
 	};
 };
 
+/*
+ * The kernel's chip[KVM_NR_IRQCHIPS][KVM_IRQCHIP_NUM_PINS], sized by the
+ * architecture (kvm_arch_ops.nr_irqchips x irqchip_num_pins: x86 3 x 24,
+ * arm64 1 x 988): pin -> gsi, or -1.
+ */
 struct kvm_irq_routing_table {
-	int chip[KVM_NR_IRQCHIPS][KVM_IRQCHIP_NUM_PINS];	/* pin -> gsi, or -1 */
+	int *chip;
 	uint32_t nr_rt_entries;		/* highest gsi + 1 */
 	uint32_t nr;
 	struct kvm_kernel_irq_routing_entry e[];	/* in the order given */
@@ -126,6 +129,7 @@ int kvm_set_irq(struct kvm *kvm, int irq_source_id, uint32_t irq, int level,
 		bool line_status);
 int kvm_set_irq_routing(struct kvm *kvm, const struct kvm_irq_routing_entry *ue,
 			unsigned int nr, unsigned int flags);
+void kvm_free_irq_routing(struct kvm_irq_routing_table *rt);
 /* The gsi routed to an irqchip pin, or -1. */
 int kvm_irq_map_chip_pin(struct kvm *kvm, unsigned int irqchip, unsigned int pin);
 void kvm_notify_acked_irq(struct kvm *kvm, unsigned int irqchip, unsigned int pin);

@@ -56,6 +56,21 @@ if(TARGET scenario_lib_arm64)
 		FAIL_REGULAR_EXPRESSION "MISMATCH")
 endif()
 
+# KVM_IRQFD / KVM_SET_GSI_ROUTING to the vGIC's SPIs: errnos, then a guest
+# taking SPIs a device thread raises through eventfds (edge, resampled level)
+if(TARGET scenario_lib_arm64)
+	add_executable(vmm-irqfd-arm64 arm64/vmm-irqfd.c)
+	set_target_properties(vmm-irqfd-arm64 PROPERTIES OUTPUT_NAME vmm-irqfd
+		RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/arm64)
+	target_link_libraries(vmm-irqfd-arm64 PRIVATE scenario_lib_arm64 pthread)
+	add_dependencies(vmm-irqfd-arm64 guest_bins)
+	add_test(NAME arm64/vmm-irqfd
+		COMMAND $<TARGET_FILE:kvmsim> exec --arch arm64 -- $<TARGET_FILE:vmm-irqfd-arm64>)
+	set_tests_properties(arm64/vmm-irqfd PROPERTIES TIMEOUT 120
+		PASS_REGULAR_EXPRESSION "all checks passed"
+		FAIL_REGULAR_EXPRESSION "MISMATCH")
+endif()
+
 # vgic-timer's deliveries in its trace: counts, INTIDs, tick spacing, SGI order
 if("vgic-timer" IN_LIST arm64_scenarios)
 	add_test(NAME scenario-arm64/vgic-timer/trace

@@ -854,4 +854,10 @@ const struct kvm_arch_ops kvm_arm64_arch_ops = {
 	.slot_apply_flags = arm64_slot_apply_flags,
 	.flush_gfns = arm64_flush_gfns,
 	.protect_gfn = arm64_protect_gfn,
+	.irqchip_in_kernel = kvm_arm64_irqchip_in_kernel,
+	.intc_initialized = kvm_arm64_intc_initialized,
+	.irqfd_allowed = kvm_arm64_irqfd_allowed,
+	.set_routing_entry = kvm_arm64_set_routing_entry,
+	.nr_irqchips = KVM_ARM64_NR_IRQCHIPS,
+	.irqchip_num_pins = KVM_ARM64_IRQCHIP_NUM_PINS,
 };

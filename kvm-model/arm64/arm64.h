@@ -93,6 +93,9 @@ enum arm64_stop {
 #define VGIC_PRI_BITS		5	/* ICH_VTR_EL2.PRIbits + 1 of the model */
 #define VGIC_PRI_MASK		0xf8	/* the priority bits kept */
 #define ICC_IAR1_SPURIOUS	1023
+/* include/kvm/arm_vgic.h: one irqchip for GSI routing, pin N = SPI N + 32 */
+#define KVM_ARM64_NR_IRQCHIPS		1
+#define KVM_ARM64_IRQCHIP_NUM_PINS	(1020 - 32)
 
 /* struct vgic_irq: one interrupt's state, as the distributor keeps it */
 struct vgic_irq {
@@ -293,6 +296,17 @@ bool vgic_mmio_access(struct kvm_vcpu *vcpu, uint64_t gpa, int len, bool write, 
 /* ICC_* system registers (EL1): true if handled */
 bool vgic_v3_sysreg(struct kvm_vcpu *vcpu, const uc_arm64_cp_reg *cp, bool write, uint64_t *val);
 void kvm_vgic_destroy(struct kvm *kvm);
+
+/* vgic-irqfd.c: GSI routing to the vGIC (kvm_arch_ops hooks) */
+struct kvm_kernel_irq_routing_entry;
+struct kvm_irq_routing_entry;
+int kvm_arm64_set_routing_entry(struct kvm *kvm, struct kvm_kernel_irq_routing_entry *e,
+				const struct kvm_irq_routing_entry *ue);
+int kvm_vgic_setup_default_irq_routing(struct kvm *kvm);
+void vgic_notify_acked_spi(struct kvm *kvm, uint32_t intid);
+bool kvm_arm64_irqchip_in_kernel(struct kvm *kvm);
+bool kvm_arm64_intc_initialized(struct kvm *kvm);
+bool kvm_arm64_irqfd_allowed(struct kvm *kvm, bool resample);
 
 /* arch_timer.c */
 void kvm_timer_vcpu_init(struct kvm_vcpu *vcpu);

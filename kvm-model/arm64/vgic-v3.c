@@ -256,12 +256,20 @@ static uint64_t vgic_v3_read_iar(struct kvm_vcpu *vcpu)
 	return irq->intid;
 }
 
+/*
+ * A level interrupt's list register asks for an EOI maintenance
+ * interrupt (ICH_LR_EOI): its deactivation is when vgic_v3_fold_lr_state
+ * tells the ack notifiers (irqfd resamplers) of a valid SPI.
+ */
 static void vgic_deactivate(struct kvm_vcpu *vcpu, uint32_t intid)
 {
 	struct vgic_irq *irq = vgic_get_irq(vcpu->kvm, vcpu, intid);
 
-	if (irq)
-		irq->active = false;
+	if (!irq || !irq->active)
+		return;
+	irq->active = false;
+	if (irq->level)
+		vgic_notify_acked_spi(vcpu->kvm, intid);
 }
 
 /* __vgic_v3_write_eoir: drop the running priority; EOImode 0 also deactivates */
@@ -960,6 +968,7 @@ static int kvm_vgic_addr(struct kvm *kvm, struct kvm_device_attr *attr, bool wri
 static int vgic_init(struct kvm *kvm)
 {
 	struct kvm_arm64_vm *d = vgic_dist(kvm);
+	int r;
 
 	if (d->vgic_initialized)
 		return 0;
@@ -976,6 +985,10 @@ static int vgic_init(struct kvm *kvm)
 	for (int i = 0; i < kvm->nr_vcpus; i++)
 		for (int j = 0; j < VGIC_NR_PRIVATE_IRQS; j++)
 			to_arm64(kvm->vcpus[i])->vgic.private_irqs[j].group = true;
+	/* the default routes, before initialized is set, as vgic_init orders it */
+	r = kvm_vgic_setup_default_irq_routing(kvm);
+	if (r)
+		return r;
 	d->vgic_initialized = true;
 	{
 		struct sim_ev *ev = sim_ev_begin("vgic_init");

@@ -87,6 +87,10 @@ bool kvm_cpu_has_extint(struct kvm_vcpu *vcpu);
 bool kvm_cpu_has_interrupt(struct kvm_vcpu *vcpu);
 int kvm_cpu_get_interrupt(struct kvm_vcpu *vcpu);
 
+/* arch/x86/include/asm/kvm_host.h: the routing table's irqchips (PIC x2, IOAPIC) */
+#define KVM_NR_IRQCHIPS		3
+#define KVM_IRQCHIP_NUM_PINS	KVM_IOAPIC_NUM_PINS
+
 /* irq_comm.c (delivery to the LAPICs: lapic.h's kvm_irq_delivery_to_apic) */
 int kvm_x86_set_routing_entry(struct kvm *kvm, struct kvm_kernel_irq_routing_entry *e,
 			      const struct kvm_irq_routing_entry *ue);

@@ -405,7 +405,10 @@ const struct kvm_arch_ops kvm_x86_arch_ops = {
 	.flush_gfns = x86_flush_gfns,
 	.protect_gfn = x86_protect_gfn,
 	.irqchip_in_kernel = kvm_x86_irqchip_in_kernel,
+	.can_set_irq_routing = kvm_x86_irqchip_in_kernel,
 	.irqfd_allowed = kvm_x86_irqfd_allowed,
+	.nr_irqchips = KVM_NR_IRQCHIPS,
+	.irqchip_num_pins = KVM_IRQCHIP_NUM_PINS,
 	.set_routing_entry = kvm_x86_set_routing_entry,
 	.vcpu_kick = kvm_vcpu_kick,
 };

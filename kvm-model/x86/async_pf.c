@@ -608,5 +608,10 @@ int kvm_x86_prepare_entry(struct kvm_vcpu *vcpu)
 	kvm_apf_halt(vcpu);
 	kvm_check_async_pf_completion(vcpu);
 	r = kvm_x86_inject_queued_events(vcpu);
-	return r ? r : inject_pending_event(vcpu);
+	if (!r)
+		r = inject_pending_event(vcpu);
+	/* after injection, as vcpu_enter_guest orders it */
+	if (!r)
+		kvm_lapic_sync_to_vapic(vcpu);
+	return r;
 }

@@ -102,6 +102,11 @@ static int find_highest(struct kvm_lapic *apic, int base)
 	return -1;
 }
 
+int apic_find_highest_vector(struct kvm_lapic *apic, int base)
+{
+	return find_highest(apic, base);
+}
+
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
 {
 	sim_wake_all(&to_uc(vcpu)->apf.wq);
@@ -118,6 +123,12 @@ static uint32_t apic_update_ppr(struct kvm_lapic *apic)
 
 	kvm_lapic_set_reg(apic, APIC_PROCPRI, ppr);
 	return ppr;
+}
+
+void apic_set_tpr(struct kvm_lapic *apic, uint32_t tpr)
+{
+	kvm_lapic_set_reg(apic, APIC_TASKPRI, tpr);
+	apic_update_ppr(apic);
 }
 
 /* apic_update_ppr + apic_has_interrupt_for_ppr */
@@ -593,8 +604,7 @@ static int kvm_lapic_reg_write(struct kvm_vcpu *vcpu, uint32_t reg, uint32_t val
 		kvm_apic_set_xapic_id(vcpu, val >> 24);
 		return 0;
 	case APIC_TASKPRI:
-		kvm_lapic_set_reg(apic, reg, val & 0xff);
-		apic_update_ppr(apic);
+		apic_set_tpr(apic, val & 0xff);
 		return 0;
 	case APIC_EOI:
 		/* x2APIC: a non-zero EOI write is #GP */

@@ -82,6 +82,7 @@ struct kvm_lapic {
 	bool irq_shadow;		/* STI blocks interrupts for one instruction */
 	uint64_t shadow_rip;
 	uint64_t shadow_insns;
+	uint64_t vapic_addr;		/* KVM_SET_VAPIC_ADDR; 0: none (no KVM_APIC_CHECK_VAPIC) */
 };
 
 /* ---- lapic.c ---- */
@@ -107,6 +108,13 @@ bool kvm_apic_accept_pic_intr(struct kvm_vcpu *vcpu);
 /* The IOAPIC's EOI hook for level-triggered vectors (NULL: none). */
 void kvm_lapic_set_eoi_notifier(struct kvm *kvm,
 				void (*fn)(struct kvm_vcpu *vcpu, int vector, bool level));
+
+/* ---- lapic_vapic.c: KVM_SET_VAPIC_ADDR and the TPR/IRR/ISR word it names ---- */
+long kvm_vcpu_ioctl_set_vapic_addr(struct kvm_vcpu *vcpu, void *uarg);
+/* before an entry: TPR | (ISR class) << 8 | highest IRR << 24 to the word */
+void kvm_lapic_sync_to_vapic(struct kvm_vcpu *vcpu);
+/* after the guest ran: the word's low byte becomes the TPR */
+void kvm_lapic_sync_from_vapic(struct kvm_vcpu *vcpu);
 
 /* An interrupt the APIC would deliver now (ignoring RFLAGS.IF): vector or -1. */
 int kvm_apic_has_interrupt(struct kvm_vcpu *vcpu);

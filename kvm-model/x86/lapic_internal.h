@@ -123,6 +123,10 @@ static inline bool kvm_apic_sw_enabled(struct kvm_lapic *apic)
 }
 
 /* lapic.c */
+/* apic_find_highest_irr / _isr: the highest vector set in IRR or ISR, or -1 */
+int apic_find_highest_vector(struct kvm_lapic *apic, int base);
+/* apic_set_tpr: TPR, then the processor priority */
+void apic_set_tpr(struct kvm_lapic *apic, uint32_t tpr);
 /* kvm_apic_local_deliver: an unmasked LVT entry's interrupt to this APIC */
 int kvm_apic_local_deliver(struct kvm_vcpu *vcpu, int lvt);
 void kvm_set_mp_state(struct kvm_vcpu *vcpu, uint32_t mp_state);

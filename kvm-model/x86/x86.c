@@ -933,6 +933,8 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	x86_sync_segments(vcpu);
 	vcpu->insns += a->blocks;
 	sim_advance(a->blocks + a->poll_ns);
+	/* apic_attention: the guest may have written its TPR in the vapic word */
+	kvm_lapic_sync_from_vapic(vcpu);
 	return handle_stop(vcpu, err);
 }
 

@@ -182,6 +182,8 @@ static long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd,
 	case KVM_GET_LAPIC:
 	case KVM_SET_LAPIC:
 		return vcpu_lapic(vcpu, cmd == KVM_SET_LAPIC, (void *)arg);
+	case KVM_SET_VAPIC_ADDR:
+		return kvm_vcpu_ioctl_set_vapic_addr(vcpu, (void *)arg);
 	default:
 		if (kvm_vcpu_state_ioctl(cmd))
 			return kvm_vcpu_ioctl_state(vcpu, cmd, (void *)arg);
@@ -202,6 +204,7 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_VAPIC:
 	case KVM_CAP_ASYNC_PF:
 	case KVM_CAP_ASYNC_PF_INT:
 	case KVM_CAP_HLT:

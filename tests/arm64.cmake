@@ -71,6 +71,20 @@ if(TARGET scenario_lib_arm64)
 		FAIL_REGULAR_EXPRESSION "MISMATCH")
 endif()
 
+# a signal for the thread in KVM_RUN ends a wfi sleep (and a powered-off wait)
+if(TARGET scenario_lib_arm64)
+	add_executable(vmm-wfi-signal arm64/vmm-wfi-signal.c)
+	set_target_properties(vmm-wfi-signal PROPERTIES
+		RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/arm64)
+	target_link_libraries(vmm-wfi-signal PRIVATE scenario_lib_arm64 pthread)
+	add_dependencies(vmm-wfi-signal guest_bins)
+	add_test(NAME arm64/vmm-wfi-signal
+		COMMAND $<TARGET_FILE:kvmsim> exec --arch arm64 -- $<TARGET_FILE:vmm-wfi-signal>)
+	set_tests_properties(arm64/vmm-wfi-signal PROPERTIES TIMEOUT 120
+		PASS_REGULAR_EXPRESSION "all checks passed"
+		FAIL_REGULAR_EXPRESSION "MISMATCH")
+endif()
+
 # vgic-timer's deliveries in its trace: counts, INTIDs, tick spacing, SGI order
 if("vgic-timer" IN_LIST arm64_scenarios)
 	add_test(NAME scenario-arm64/vgic-timer/trace

@@ -12,6 +12,7 @@
 
 #include "kvm-model/arm64/arm64.h"
 #include "kvm-model/kvm_arch.h"
+#include "posix/posix.h"
 
 #define UNTIL_NEVER		((uint64_t)-1)
 #define DEFAULT_QUANTUM		100000
@@ -265,10 +266,32 @@ static bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
 	return kvm_vgic_vcpu_pending_irq(vcpu);
 }
 
+/* a signal the thread in KVM_RUN may take (KVM_SET_SIGNAL_MASK's mask inside) */
+static bool kvm_vcpu_signal_pending(struct kvm_vcpu *vcpu)
+{
+	return vcpu->run_caller &&
+	       posix_signal_pending(vcpu->run_caller,
+				    vcpu->sigmask_active ? &vcpu->sigmask : NULL);
+}
+
+/*
+ * kvm_vcpu_kick: a signal for the thread in KVM_RUN wakes its vCPU from
+ * a wfi or a powered-off sleep (signal_wake_up -> kvm_vcpu_check_block).
+ */
+static void kvm_arm64_vcpu_kick(struct kvm_vcpu *vcpu)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+
+	sim_wake_all(&a->wfi_wq);
+	sim_wake_all(&a->power_wq);
+}
+
 /*
  * kvm_vcpu_block: sleep until an interrupt is pending.  A timer armed
  * bounds the sleep on the virtual clock (never a deadlock verdict); with
- * nothing that can wake it, the wfi sleeps for ever, as on KVM.
+ * nothing that can wake it, the wfi sleeps for ever, as on KVM, unless
+ * a signal comes: kvm_vcpu_check_block ends the sleep, the wfi is done
+ * (PC past it) and KVM_RUN returns -EINTR with KVM_EXIT_INTR.
  */
 static void kvm_vcpu_block(struct kvm_vcpu *vcpu)
 {
@@ -287,6 +310,8 @@ static void kvm_vcpu_block(struct kvm_vcpu *vcpu)
 	do {
 		uint64_t deadline = kvm_timer_next_deadline(vcpu);
 
+		if (kvm_vcpu_signal_pending(vcpu))
+			break;
 		if (deadline == SIM_FOREVER)
 			sim_wait(&a->wfi_wq);
 		else
@@ -389,8 +414,8 @@ static int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	if (vcpu->run->immediate_exit)
 		return -EINTR;
 	do {
-		/* a powered-off vCPU sleeps until PSCI CPU_ON */
-		while (a->power_off)
+		/* a powered-off vCPU sleeps until PSCI CPU_ON, or a signal */
+		while (a->power_off && !kvm_vcpu_signal_pending(vcpu))
 			sim_wait(&a->power_wq);
 		if (kvm_signal_pending(vcpu))
 			return -EINTR;
@@ -854,6 +879,7 @@ const struct kvm_arch_ops kvm_arm64_arch_ops = {
 	.slot_apply_flags = arm64_slot_apply_flags,
 	.flush_gfns = arm64_flush_gfns,
 	.protect_gfn = arm64_protect_gfn,
+	.vcpu_kick = kvm_arm64_vcpu_kick,
 	.irqchip_in_kernel = kvm_arm64_irqchip_in_kernel,
 	.intc_initialized = kvm_arm64_intc_initialized,
 	.irqfd_allowed = kvm_arm64_irqfd_allowed,

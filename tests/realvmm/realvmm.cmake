@@ -86,6 +86,13 @@ add_test(NAME realvmm/qemu-microvm/sigterm
 	COMMAND sh ${RV_DIR}/qemu/run.sh sigterm ${rv_kvmsim} ${RV_OUT}/rv-idle.bin)
 set_tests_properties(realvmm/qemu-microvm/native realvmm/qemu-microvm/kvmsim
 	realvmm/qemu-microvm/sigterm PROPERTIES TIMEOUT 120 LABELS realvmm SKIP_RETURN_CODE 77)
+# the same guest with QEMU's irqchip in the kernel (PIC, IOAPIC, LAPIC, PIT, vapic)
+foreach(mode native kvmsim)
+	add_test(NAME realvmm/qemu-kernel-irqchip/${mode}
+		COMMAND sh ${RV_DIR}/qemu/kernel-irqchip.sh ${mode} ${rv_kvmsim} ${RV_OUT}/rv-bios.bin)
+	set_tests_properties(realvmm/qemu-kernel-irqchip/${mode} PROPERTIES
+		TIMEOUT 120 LABELS realvmm SKIP_RETURN_CODE 77)
+endforeach()
 
 # QEMU -M pc,kernel-irqchip=off: its own SeaBIOS boots a boot sector of
 # ours from a floppy image.  Under kvmsim that takes minutes (README, "Real

@@ -89,6 +89,7 @@ static const struct narration narrations[] = {
 	{ "kvm_apic_read", 1, "apic_mmio_read: the guest read an xAPIC register (no exit: the APIC is in the kernel)" },
 	{ "kvm_apic_write", 1, "apic_mmio_write: the guest wrote an xAPIC register (no exit: the APIC is in the kernel)" },
 	{ "kvm_eoi", 1, "apic_set_eoi: EOI retires the highest vector in service" },
+	{ "kvm_report_tpr_access", 0, "KVM_REQ_REPORT_TPR_ACCESS: the guest touched its TPR, KVM_EXIT_TPR_ACCESS tells the VMM" },
 	{ "kvm_lapic_set_vapic_addr", 0, "KVM_SET_VAPIC_ADDR: KVM keeps the TPR/ISR/IRR word at this gpa in step with the LAPIC (0: stops)" },
 	{ "start_apic_timer", 1, "start_apic_timer: the LAPIC timer is armed on the virtual clock" },
 	{ "apic_timer_expired", 0, "apic_timer_expired: the LAPIC timer fires, its LVT vector goes to IRR" },

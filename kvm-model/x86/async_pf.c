@@ -604,6 +604,10 @@ int kvm_x86_prepare_entry(struct kvm_vcpu *vcpu)
 
 	if (!lapic_in_kernel(vcpu))
 		return kvm_x86_inject_queued_events(vcpu);
+	/* KVM_REQ_REPORT_TPR_ACCESS comes before events are injected */
+	r = kvm_check_tpr_access_report(vcpu);
+	if (r)
+		return r;
 	kvm_lapic_expired_timer(vcpu);
 	kvm_apf_halt(vcpu);
 	kvm_check_async_pf_completion(vcpu);

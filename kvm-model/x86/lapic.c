@@ -572,6 +572,9 @@ static uint32_t __apic_read(struct kvm_vcpu *vcpu, uint32_t off)
 		if (apic_x2apic_mode(vcpu))
 			return kvm_apic_calc_x2apic_ldr(vcpu->vcpu_id);
 		break;
+	case APIC_TASKPRI:
+		report_tpr_access(vcpu, false);
+		break;
 	}
 	return kvm_lapic_get_reg(apic, off);
 }
@@ -604,6 +607,7 @@ static int kvm_lapic_reg_write(struct kvm_vcpu *vcpu, uint32_t reg, uint32_t val
 		kvm_apic_set_xapic_id(vcpu, val >> 24);
 		return 0;
 	case APIC_TASKPRI:
+		report_tpr_access(vcpu, true);
 		apic_set_tpr(apic, val & 0xff);
 		return 0;
 	case APIC_EOI:

@@ -83,6 +83,10 @@ struct kvm_lapic {
 	uint64_t shadow_rip;
 	uint64_t shadow_insns;
 	uint64_t vapic_addr;		/* KVM_SET_VAPIC_ADDR; 0: none (no KVM_APIC_CHECK_VAPIC) */
+	bool tpr_access_reporting;	/* KVM_TPR_ACCESS_REPORTING */
+	bool tpr_access_pending;	/* KVM_REQ_REPORT_TPR_ACCESS */
+	bool tpr_access_is_write;
+	uint64_t tpr_access_rip;
 };
 
 /* ---- lapic.c ---- */
@@ -115,6 +119,11 @@ long kvm_vcpu_ioctl_set_vapic_addr(struct kvm_vcpu *vcpu, void *uarg);
 void kvm_lapic_sync_to_vapic(struct kvm_vcpu *vcpu);
 /* after the guest ran: the word's low byte becomes the TPR */
 void kvm_lapic_sync_from_vapic(struct kvm_vcpu *vcpu);
+long kvm_vcpu_ioctl_tpr_access_reporting(struct kvm_vcpu *vcpu, void *uarg);
+/* the guest read or wrote its TPR: reported at the next entry when enabled */
+void report_tpr_access(struct kvm_vcpu *vcpu, bool write);
+/* before an entry: 1 and KVM_EXIT_TPR_ACCESS if an access waits to be reported */
+int kvm_check_tpr_access_report(struct kvm_vcpu *vcpu);
 
 /* An interrupt the APIC would deliver now (ignoring RFLAGS.IF): vector or -1. */
 int kvm_apic_has_interrupt(struct kvm_vcpu *vcpu);

@@ -10,6 +10,11 @@
  * new TPR (kvm_lapic_sync_from_vapic).  KVM writes it on the entries
  * that handle an event (KVM_REQ_EVENT); the model writes it before
  * every entry, so a guest reads the same or a more current word.
+ *
+ * KVM_TPR_ACCESS_REPORTING, kvmvapic's other half: each guest read or
+ * write of the TPR register (xAPIC page or x2APIC MSR) is reported with
+ * KVM_EXIT_TPR_ACCESS (the instruction's RIP, read or write) before the
+ * next entry; the access itself is done.
  */
 #include <errno.h>
 
@@ -84,4 +89,47 @@ void kvm_lapic_sync_from_vapic(struct kvm_vcpu *vcpu)
 	if (kvm_vcpu_read_guest(vcpu, apic->vapic_addr, &data, sizeof(data), &bad_gpa))
 		return;
 	apic_set_tpr(apic, data & 0xff);
+}
+
+long kvm_vcpu_ioctl_tpr_access_reporting(struct kvm_vcpu *vcpu, void *uarg)
+{
+	struct kvm_tpr_access_ctl tac;
+
+	if (copy_from_user(&tac, uarg, sizeof(tac)))
+		return -EFAULT;
+	if (tac.flags)
+		return -EINVAL;
+	vcpu_apic(vcpu)->tpr_access_reporting = !!tac.enabled;
+	return copy_to_user(uarg, &tac, sizeof(tac)) ? -EFAULT : 0;
+}
+
+/* report_tpr_access: KVM_REQ_REPORT_TPR_ACCESS, with the access's RIP */
+void report_tpr_access(struct kvm_vcpu *vcpu, bool write)
+{
+	struct kvm_lapic *apic = vcpu_apic(vcpu);
+
+	if (!apic->tpr_access_reporting)
+		return;
+	apic->tpr_access_pending = true;
+	apic->tpr_access_is_write = write;
+	apic->tpr_access_rip = to_uc(vcpu)->mmio_insn_rip ? to_uc(vcpu)->mmio_insn_rip :
+			       x86_reg_read(vcpu, UC_X86_REG_RIP);
+}
+
+int kvm_check_tpr_access_report(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu_apic(vcpu);
+	struct sim_ev *ev;
+
+	if (!apic->tpr_access_pending)
+		return 0;
+	apic->tpr_access_pending = false;
+	kvm_run_set_exit(vcpu, KVM_EXIT_TPR_ACCESS);
+	vcpu->run->tpr_access.rip = apic->tpr_access_rip;
+	vcpu->run->tpr_access.is_write = apic->tpr_access_is_write;
+	ev = sim_ev_begin("kvm_report_tpr_access");
+	sim_ev_hex(ev, "rip", apic->tpr_access_rip);
+	sim_ev_int(ev, "is_write", apic->tpr_access_is_write);
+	sim_ev_end(ev);
+	return 1;
 }

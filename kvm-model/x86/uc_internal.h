@@ -122,6 +122,7 @@ struct kvm_x86_uc {
 	uc_context *ctx;	/* CPU state carried to the segment loader and back */
 	uc_context *step_ctx;	/* CPU state before an MMIO step, to roll back */
 	unsigned int steps;	/* MMIO steps since the translations were last flushed */
+	uint64_t mmio_insn_rip;	/* the MMIO write being completed: its instruction (kvm_rip_read) */
 
 	struct uc_region *regions;
 	int nr_regions;

@@ -936,9 +936,14 @@ static int mmio_step_run(struct kvm_vcpu *vcpu, struct mmio_step *m)
 	}
 	if (m->wrote && m->track_write)
 		return 0;
+	/* the step ran: RIP is past it, KVM's emulator would still be at it */
+	a->mmio_insn_rip = start;
 	if (m->wrote && vcpu_mmio_write(vcpu, m->gpa_page | (m->write_gva & (PAGE_SIZE - 1)),
-					m->write_len, m->write_data))
+					m->write_len, m->write_data)) {
+		a->mmio_insn_rip = 0;
 		return 0;
+	}
+	a->mmio_insn_rip = 0;
 	if (m->wrote) {
 		uint64_t gpa = m->gpa_page | (m->write_gva & (PAGE_SIZE - 1));
 

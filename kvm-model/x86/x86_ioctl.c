@@ -184,6 +184,8 @@ static long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd,
 		return vcpu_lapic(vcpu, cmd == KVM_SET_LAPIC, (void *)arg);
 	case KVM_SET_VAPIC_ADDR:
 		return kvm_vcpu_ioctl_set_vapic_addr(vcpu, (void *)arg);
+	case KVM_TPR_ACCESS_REPORTING:
+		return kvm_vcpu_ioctl_tpr_access_reporting(vcpu, (void *)arg);
 	default:
 		if (kvm_vcpu_state_ioctl(cmd))
 			return kvm_vcpu_ioctl_state(vcpu, cmd, (void *)arg);

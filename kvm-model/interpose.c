@@ -298,6 +298,8 @@ static void *mmap_common(void *(*real)(void *, size_t, int, int, int, off_t),
 	p = real(addr, len, prot, flags, fd, off);
 	if (p != MAP_FAILED && kvmsim_enabled()) {
 		kvmsim_host_mmap((unsigned long)p, len, flags);
+		if (fd >= 0 && kfd < 0)
+			kvmsim_host_mmap_file((unsigned long)p, len, fd);
 		if (kfd >= 0) {
 			kvmsim_fd_mmapped(kfd, (unsigned long)p, len);
 			kvmsim_vcpu_mmap_ring(kfd, p, len, prot, flags, off);

@@ -63,6 +63,8 @@ void kvmsim_host_inode_truncated(uint64_t dev, uint64_t ino, uint64_t old_size,
 void kvmsim_host_changed(void);
 void kvmsim_host_advise(unsigned long start, size_t len, int advice);
 void kvmsim_host_mmap(unsigned long start, size_t len, int flags);
+/* after kvmsim_host_mmap, for a mapping of a (host) file */
+void kvmsim_host_mmap_file(unsigned long start, size_t len, int fd);
 /* munmap / mremap: the VMAs themselves are gone (userfaultfd registrations). */
 void kvmsim_host_vma_gone(unsigned long start, size_t len);
 

@@ -35,6 +35,8 @@
 #include <errno.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "kvm-model/explain.h"
@@ -651,7 +653,21 @@ void kvmsim_host_mmap(unsigned long start, size_t len, int flags)
 	if (flags & MAP_HUGETLB) {
 		/* the page size is in the flag's high bits; 0 is the default 2M */
 		int shift = (flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+		uint64_t size = shift ? 1ull << shift : 2ull << 20;
 
-		hostmem_record_hugetlb(start, len, shift ? 1ull << shift : 2ull << 20);
+		/* hugetlb mmap rounds the length up to the page */
+		hostmem_record_hugetlb(start, (len + size - 1) & ~(size - 1), size);
+	}
+}
+
+/* A file mapping: a hugetlbfs file (MFD_HUGETLB) is hugetlb memory too. */
+void kvmsim_host_mmap_file(unsigned long start, size_t len, int fd)
+{
+	struct statfs sfs;
+
+	if (!fstatfs(fd, &sfs) && sfs.f_type == HUGETLBFS_MAGIC && sfs.f_bsize > 0) {
+		uint64_t size = (uint64_t)sfs.f_bsize;
+
+		hostmem_record_hugetlb(start, (len + size - 1) & ~(size - 1), size);
 	}
 }

@@ -122,6 +122,7 @@ struct uffd_range {
 	unsigned long flags;
 	struct userfaultfd_ctx *ctx;
 	bool host;		/* the host userfaultfd holds it too */
+	uint64_t page_size;	/* its vma's: 4K, or the hugetlb page size */
 };
 
 static struct uffd_range *ranges;
@@ -246,7 +247,7 @@ static bool same_host_vma(uint64_t a, uint64_t b)
 
 /* Insert a range (the caller cleared its span), merging like vma_merge. */
 static int ranges_insert(uint64_t start, uint64_t end, unsigned long flags,
-			 struct userfaultfd_ctx *ctx, bool host)
+			 struct userfaultfd_ctx *ctx, bool host, uint64_t page_size)
 {
 	int pos = 0;
 
@@ -275,7 +276,7 @@ static int ranges_insert(uint64_t start, uint64_t end, unsigned long flags,
 		return 0;
 	}
 	memmove(&ranges[pos + 1], &ranges[pos], (nr_ranges - pos) * sizeof(*ranges));
-	ranges[pos] = (struct uffd_range){ start, end, flags, ctx, host };
+	ranges[pos] = (struct uffd_range){ start, end, flags, ctx, host, page_size };
 	nr_ranges++;
 	return 0;
 }
@@ -287,6 +288,14 @@ static bool other_ctx_in(uint64_t lo, uint64_t hi, const struct userfaultfd_ctx 
 		if (ranges[i].start < hi && ranges[i].end > lo && ranges[i].ctx != ctx)
 			return true;
 	return false;
+}
+
+/* The page size of hva's registered range (4K when unregistered). */
+static uint64_t range_page_size(uint64_t hva)
+{
+	struct uffd_range *r = nr_ranges ? find_range(hva) : NULL;
+
+	return r ? r->page_size : PAGE_SIZE;
 }
 
 bool userfaultfd_armed(uint64_t hva)
@@ -408,8 +417,9 @@ int handle_userfault(struct userfaultfd_ctx *ctx, uint64_t hva, unsigned long re
 
 	memset(&uwq, 0, sizeof(uwq));
 	uwq.msg.event = UFFD_EVENT_PAGEFAULT;
+	/* hugetlb_handle_userfault: the fault's address is the huge page's */
 	uwq.msg.arg.pagefault.address = (ctx->features & UFFD_FEATURE_EXACT_ADDRESS) ?
-					hva : hva & PAGE_MASK;
+					hva : hva & ~(range_page_size(hva) - 1);
 	if (write)
 		uwq.msg.arg.pagefault.flags |= UFFD_PAGEFAULT_FLAG_WRITE;
 	if (reason & VM_UFFD_MINOR)
@@ -663,9 +673,21 @@ err_out:
 /* vma_can_userfault for the kinds of host memory we can tell apart */
 static bool vma_can_userfault(const struct hostmem_vma *vma, unsigned long vm_flags)
 {
+	/* MINOR on hugetlbfs (Linux has it) is not modelled */
 	if ((vm_flags & VM_UFFD_MINOR) && vma->kind != HOSTMEM_SHMEM)
 		return false;
-	return vma->kind == HOSTMEM_ANON || vma->kind == HOSTMEM_SHMEM;
+	return vma->kind == HOSTMEM_ANON || vma->kind == HOSTMEM_SHMEM ||
+	       vma->kind == HOSTMEM_HUGETLB;
+}
+
+/*
+ * A hugetlb vma is registered and unregistered in whole huge pages: the
+ * range's start (in its first vma) and end (in its last) must be aligned
+ * to the vma's page size, or EINVAL.
+ */
+static bool hugetlb_misaligned(const struct hostmem_vma *vma, uint64_t lo, uint64_t hi)
+{
+	return vma->kind == HOSTMEM_HUGETLB && ((lo | hi) & (vma->page_size - 1));
 }
 
 /*
@@ -700,6 +722,7 @@ static int for_each_vma_range(uint64_t start, uint64_t end,
 struct register_args {
 	struct userfaultfd_ctx *ctx;
 	unsigned long vm_flags;
+	bool basic_ioctls;	/* a hugetlb vma: no UFFDIO_ZEROPAGE */
 };
 
 static int register_check(const struct hostmem_vma *vma, uint64_t lo, uint64_t hi,
@@ -707,8 +730,9 @@ static int register_check(const struct hostmem_vma *vma, uint64_t lo, uint64_t h
 {
 	struct register_args *a = opaque;
 
-	if (!vma_can_userfault(vma, a->vm_flags))
+	if (!vma_can_userfault(vma, a->vm_flags) || hugetlb_misaligned(vma, lo, hi))
 		return -EINVAL;
+	a->basic_ioctls |= vma->kind == HOSTMEM_HUGETLB;
 	return other_ctx_in(lo, hi, a->ctx) ? -EBUSY : 0;
 }
 
@@ -724,7 +748,7 @@ static int register_apply(const struct hostmem_vma *vma, uint64_t lo, uint64_t h
 	if (r)
 		return r;
 	host = uffd_host_register(lo, hi - lo, a->vm_flags);
-	r = ranges_insert(lo, hi, a->vm_flags, a->ctx, host);
+	r = ranges_insert(lo, hi, a->vm_flags, a->ctx, host, vma->page_size);
 	/*
 	 * The host kernel does not know about the registration: keep it
 	 * from backing a missing page with a transparent huge page when we
@@ -739,7 +763,7 @@ static int userfaultfd_register(struct userfaultfd_ctx *ctx, unsigned long arg)
 {
 	struct uffdio_register *user = (void *)arg;
 	struct uffdio_register reg;
-	struct register_args a = { ctx, 0 };
+	struct register_args a = { ctx, 0, false };
 	uint64_t ioctls_out;
 	struct sim_ev *ev;
 	int ret;
@@ -769,6 +793,9 @@ static int userfaultfd_register(struct userfaultfd_ctx *ctx, unsigned long arg)
 	if (ret)
 		return ret;
 	ioctls_out = KVMSIM_UFFD_RANGE_IOCTLS;
+	/* UFFD_API_RANGE_IOCTLS_BASIC: hugetlbfs has no zero huge page */
+	if (a.basic_ioctls)
+		ioctls_out &= ~(1ull << _UFFDIO_ZEROPAGE);
 	if (!(reg.mode & UFFDIO_REGISTER_MODE_MINOR))
 		ioctls_out &= ~(1ull << _UFFDIO_CONTINUE);
 	ev = sim_ev_begin("userfaultfd_register");
@@ -788,7 +815,7 @@ static int unregister_check(const struct hostmem_vma *vma, uint64_t lo, uint64_t
 	/* not through a different userfaultfd than the one that registered */
 	if (other_ctx_in(lo, hi, opaque))
 		return -EINVAL;
-	return vma_can_userfault(vma, 0) ? 0 : -EINVAL;
+	return vma_can_userfault(vma, 0) && !hugetlb_misaligned(vma, lo, hi) ? 0 : -EINVAL;
 }
 
 /* The struct uffdio_range UNREGISTER and WAKE take, copied in and checked. */
@@ -964,14 +991,69 @@ static int mfill_atomic_pte_one(enum mfill_mode mode, const struct hostmem_vma *
 	return -EINVAL;
 }
 
+/*
+ * hugetlb_mfill_atomic_pte: one huge page (vma->page_size), COPY or
+ * POISON (mfill_atomic_hugetlb refused the others).  A page already in a
+ * shared file's page cache is the host's EEXIST.
+ */
+static int hugetlb_mfill_atomic_pte(enum mfill_mode mode, const struct hostmem_vma *vma,
+				    bool host, uint64_t dst, uint64_t src)
+{
+	static uint8_t *buf;
+	static uint64_t buf_size;
+	uint64_t size = vma->page_size;
+	int r = 0;
+
+	if (mode != MFILL_ATOMIC_POISON && hostmem_is_poisoned(dst))
+		hostmem_unpoison(dst, size);
+	if (hostmem_pte_present(dst))
+		return -EEXIST;
+	if (mode == MFILL_ATOMIC_POISON) {
+		hostmem_poison(dst, size);
+		return 0;
+	}
+	if (buf_size < size) {
+		uint8_t *p = realloc(buf, size);
+
+		if (!p)
+			return -ENOMEM;
+		buf = p;
+		buf_size = size;
+	}
+	if (copy_from_user(buf, (void *)(uintptr_t)src, size))
+		return -EFAULT;
+	r = host ? uffd_host_copy(dst, buf, size) : -ENOSYS;
+	if (r != -ENOSYS)
+		return r;
+	r = 0;
+	for (uint64_t off = 0; !r && off < size; off += PAGE_SIZE)
+		r = poke_page(dst + off, buf + off, vma);
+	return r;
+}
+
 static int mfill_atomic_pte(enum mfill_mode mode, const struct hostmem_vma *vma,
 			    bool host, uint64_t dst, uint64_t src)
 {
-	int r = mfill_atomic_pte_one(mode, vma, host, dst, src);
+	bool huge = vma->kind == HOSTMEM_HUGETLB;
+	int r = huge ? hugetlb_mfill_atomic_pte(mode, vma, host, dst, src) :
+		       mfill_atomic_pte_one(mode, vma, host, dst, src);
 
 	if (!r && mode != MFILL_ATOMIC_POISON)
-		hostmem_note_mapped(dst, PAGE_SIZE);
+		hostmem_note_mapped(dst, huge ? vma->page_size : PAGE_SIZE);
 	return r;
+}
+
+/*
+ * mfill_atomic_hugetlb's refusals: no zero huge page, CONTINUE needs the
+ * MINOR registration hugetlbfs has on Linux but this model has not, and
+ * dst and len in whole huge pages.
+ */
+static int mfill_hugetlb_check(enum mfill_mode mode, const struct hostmem_vma *vma,
+			       uint64_t dst, uint64_t len)
+{
+	if (mode == MFILL_ATOMIC_ZEROPAGE || mode == MFILL_ATOMIC_CONTINUE)
+		return -EINVAL;
+	return ((dst | len) & (vma->page_size - 1)) ? -EINVAL : 0;
 }
 
 /* mfill_atomic: bytes filled if any, else -errno. */
@@ -988,6 +1070,8 @@ static int64_t mfill_atomic(struct userfaultfd_ctx *ctx, enum mfill_mode mode,
 	if (!hostmem_find_vma(dst_start, &vma) || dst_start + len > vma.end || !r ||
 	    dst_start + len > r->end)
 		err = -ENOENT;
+	else if (vma.kind == HOSTMEM_HUGETLB)
+		err = mfill_hugetlb_check(mode, &vma, dst_start, len);
 	else if (vma.kind != HOSTMEM_ANON && vma.kind != HOSTMEM_SHMEM)
 		err = -EINVAL;
 	else if (mode == MFILL_ATOMIC_CONTINUE && vma.kind != HOSTMEM_SHMEM)
@@ -997,7 +1081,7 @@ static int64_t mfill_atomic(struct userfaultfd_ctx *ctx, enum mfill_mode mode,
 		err = mfill_atomic_pte(mode, &vma, r->host, dst_start + copied,
 				       src_start + copied);
 		if (!err)
-			copied += PAGE_SIZE;
+			copied += vma.kind == HOSTMEM_HUGETLB ? vma.page_size : PAGE_SIZE;
 	}
 	ev = sim_ev_begin(mfill_names[mode]);
 	sim_ev_int(ev, "uffd", ctx->id);

@@ -21,6 +21,7 @@
 struct huge_range {
 	uint64_t start, end;
 	uint64_t page_size;	/* 2M for THP advice, else the hugetlb size */
+	bool hugetlb;
 };
 
 static struct hostmem_vma *vmas;
@@ -137,6 +138,8 @@ static enum hostmem_kind vma_kind(unsigned long inode, const char *path)
 	return HOSTMEM_FILE;
 }
 
+static uint64_t hugetlb_size(uint64_t hva);
+
 static int parse_prot(const char *perms)
 {
 	int prot = 0;
@@ -176,6 +179,13 @@ static void refresh(void)
 		v.prot = parse_prot(perms);
 		v.shared = perms[3] == 's';
 		v.kind = vma_kind(inode, path);
+		v.page_size = hugetlb_size(start);
+		if (!v.page_size && starts_with(path, "/anon_hugepage"))
+			v.page_size = 2ull << 20;	/* mapped before us: the default size */
+		if (v.page_size)
+			v.kind = HOSTMEM_HUGETLB;
+		else
+			v.page_size = 4096;
 		v.dev = makedev(major, minor);
 		v.inode = inode;
 		v.pgoff = off;
@@ -629,7 +639,7 @@ bool hostmem_page_cached(uint64_t hva)
  */
 static void huge_remove(uint64_t start, uint64_t end)
 {
-	struct huge_range tail = { 0, 0, 0 };
+	struct huge_range tail = { 0 };
 	size_t out = 0;
 
 	for (size_t i = 0; i < nr_huge; i++) {
@@ -640,9 +650,9 @@ static void huge_remove(uint64_t start, uint64_t end)
 			continue;
 		}
 		if (r.start < start)
-			huge[out++] = (struct huge_range){ r.start, start, r.page_size };
+			huge[out++] = (struct huge_range){ r.start, start, r.page_size, r.hugetlb };
 		if (r.end > end)
-			tail = (struct huge_range){ end, r.end, r.page_size };
+			tail = (struct huge_range){ end, r.end, r.page_size, r.hugetlb };
 	}
 	nr_huge = out;
 	if (tail.end)
@@ -666,10 +676,10 @@ static bool huge_reserve(void)
 	return true;
 }
 
-static void huge_add(uint64_t start, uint64_t end, uint64_t page_size)
+static void huge_add(uint64_t start, uint64_t end, uint64_t page_size, bool hugetlb)
 {
 	if (huge_reserve())
-		huge[nr_huge++] = (struct huge_range){ start, end, page_size };
+		huge[nr_huge++] = (struct huge_range){ start, end, page_size, hugetlb };
 }
 
 void hostmem_advise_huge(uint64_t start, uint64_t len, bool is_huge)
@@ -678,7 +688,7 @@ void hostmem_advise_huge(uint64_t start, uint64_t len, bool is_huge)
 		return;
 	huge_remove(start, start + len);
 	if (is_huge)
-		huge_add(start, start + len, 2ull << 20);
+		huge_add(start, start + len, 2ull << 20, false);
 }
 
 void hostmem_record_hugetlb(uint64_t start, uint64_t len, uint64_t page_size)
@@ -686,7 +696,24 @@ void hostmem_record_hugetlb(uint64_t start, uint64_t len, uint64_t page_size)
 	if (!huge_reserve())
 		return;
 	huge_remove(start, start + len);
-	huge_add(start, start + len, page_size);
+	huge_add(start, start + len, page_size, true);
+	/* the next lookup re-reads the vma and learns its kind */
+	dirty_add(start, start + len);
+}
+
+static uint64_t hugetlb_size(uint64_t hva)
+{
+	for (size_t i = 0; i < nr_huge; i++)
+		if (huge[i].hugetlb && huge[i].start <= hva && hva < huge[i].end)
+			return huge[i].page_size;
+	return 0;
+}
+
+uint64_t hostmem_hugetlb_size(uint64_t hva)
+{
+	struct hostmem_vma vma;
+
+	return hostmem_find_vma(hva, &vma) && vma.kind == HOSTMEM_HUGETLB ? vma.page_size : 0;
 }
 
 void hostmem_forget(uint64_t start, uint64_t len)

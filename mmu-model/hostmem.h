@@ -23,6 +23,7 @@ enum hostmem_kind {
 	HOSTMEM_SHMEM,		/* memfd, MAP_SHARED|MAP_ANONYMOUS, SysV, /dev/shm */
 	HOSTMEM_FILE,		/* any other file */
 	HOSTMEM_SPECIAL,	/* [vdso], [vvar], [vsyscall] */
+	HOSTMEM_HUGETLB,	/* hugetlbfs: MAP_HUGETLB, a MFD_HUGETLB memfd */
 };
 
 struct hostmem_vma {
@@ -32,6 +33,7 @@ struct hostmem_vma {
 	enum hostmem_kind kind;
 	uint64_t dev, inode;	/* the file behind it (0 for anonymous) */
 	uint64_t pgoff;		/* file offset of start, in bytes */
+	uint64_t page_size;	/* 4 KiB, or the hugetlb page size */
 };
 
 /* The process' mappings changed (mmap, munmap, mprotect, mremap ...). */
@@ -110,9 +112,14 @@ void hostmem_for_each_file_vma(uint64_t dev, uint64_t inode, uint64_t off, uint6
 			       void (*fn)(uint64_t hva_start, uint64_t hva_end, void *opaque),
 			       void *opaque);
 
-/* Record MADV_HUGEPAGE / MADV_NOHUGEPAGE and MAP_HUGETLB mappings. */
+/*
+ * Record MADV_HUGEPAGE / MADV_NOHUGEPAGE and hugetlbfs mappings
+ * (MAP_HUGETLB, or a hugetlbfs file: the caller rounds len up to the page).
+ */
 void hostmem_advise_huge(uint64_t start, uint64_t len, bool huge);
 void hostmem_record_hugetlb(uint64_t start, uint64_t len, uint64_t page_size);
+/* The hugetlb page size backing hva, or 0 when it is not hugetlbfs memory. */
+uint64_t hostmem_hugetlb_size(uint64_t hva);
 void hostmem_forget(uint64_t start, uint64_t len);
 
 /*

@@ -5,7 +5,7 @@
  * threads per UFFD", "Use EPOLL in userfaultfd_util reader threads").
  *
  *   demand-paging [-v VCPUS] [-r READERS] [-u MISSING|MINOR] [-b BYTES] [-p] [-n]
- *                 [-a] [-o] [-d USEC] [-w] [-t]
+ *                 [-a] [-o] [-d USEC] [-w] [-t] [-H]
  *
  * One memslot holds VCPUS regions of BYTES each (K/M/G suffixes), each
  * registered with a userfaultfd of its own (with -a, one userfaultfd for
@@ -30,6 +30,11 @@
  *            the vCPU thread resolves it itself (UFFDIO_COPY/CONTINUE)
  *            instead of sleeping in the userfaultfd; a KVM without such a
  *            flag (upstream) makes -w exit 2 saying so
+ *   -H       2 MiB pages: the memory is MAP_HUGETLB (MISSING only, BYTES a
+ *            multiple of 2 MiB) and each fault is resolved by a 2 MiB
+ *            UFFDIO_COPY; the counts of pages faulted in are huge pages.
+ *            Without free huge pages (/proc/sys/vm/nr_hugepages) it says
+ *            so and exits 77
  *   -t       print the paging rate, pages per second of CLOCK_MONOTONIC
  *            around the vCPU threads (virtual time under kvmsim: use
  *            --cost for a meaningful one)
@@ -82,6 +87,7 @@ struct params {
 	unsigned delay_us;	/* -d */
 	bool memfault_exits;	/* -w */
 	bool timing;		/* -t */
+	bool hugetlb;		/* -H */
 };
 
 static struct params p = { .vcpus = 2, .readers = 2, .bytes = 1 << 20 };
@@ -91,6 +97,7 @@ static int uffds[VM_MAX_VCPUS];
 static int nr_uffds;
 static u64 region_size;		/* what the guest touches in all */
 static u8 fill_page[4096] __attribute__((aligned(4096)));
+static u8 *fill_huge;		/* -H: a 2 MiB page of FILL_BYTE */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static u64 *resolved;		/* per vCPU region: pages faulted in */
@@ -134,7 +141,7 @@ static u64 parse_size(const char *s)
 static void usage(const char *argv0)
 {
 	fprintf(stderr, "usage: %s [-v VCPUS] [-r READERS] [-u MISSING|MINOR] [-b BYTES] [-p] [-n]\n"
-		"       [-a] [-o] [-d USEC] [-w] [-t]\n", argv0);
+		"       [-a] [-o] [-d USEC] [-w] [-t] [-H]\n", argv0);
 	exit(2);
 }
 
@@ -142,7 +149,7 @@ static void parse_args(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "v:r:u:b:pnaod:wt")) != -1) {
+	while ((opt = getopt(argc, argv, "v:r:u:b:pnaod:wtH")) != -1) {
 		switch (opt) {
 		case 'v':
 			p.vcpus = atoi(optarg);
@@ -186,12 +193,17 @@ static void parse_args(int argc, char **argv)
 		case 't':
 			p.timing = true;
 			break;
+		case 'H':
+			p.hugetlb = true;
+			break;
 		default:
 			usage(argv[0]);
 		}
 	}
 	if (optind != argc)
 		usage(argv[0]);
+	if (p.hugetlb && (p.minor || p.bytes % SZ_2M))
+		die("-H: MISSING only, and BYTES a multiple of 2 MiB");
 }
 
 /* The userfaultfd that covers region offset off. */
@@ -208,7 +220,14 @@ static void resolve_page(u64 addr)
 	int r, err;
 
 	ASSERT(off < region_size, "fault outside the registered region");
-	if (p.minor) {
+	if (p.hugetlb) {
+		/* hugetlbfs: the whole huge page, or EINVAL */
+		struct uffdio_copy c = { .dst = addr & ~(SZ_2M - 1), .src = (u64)fill_huge,
+					 .len = SZ_2M };
+
+		off &= ~(SZ_2M - 1);
+		r = ioctl(uffd, UFFDIO_COPY, &c);
+	} else if (p.minor) {
 		struct uffdio_continue c = { .range = { addr, SZ_4K } };
 
 		r = ioctl(uffd, UFFDIO_CONTINUE, &c);
@@ -358,6 +377,22 @@ static void *map_region(u64 size)
 {
 	void *m;
 
+	if (p.hugetlb) {
+		m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		fill_huge = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED) {
+			fprintf(stderr, "demand-paging: -H: no %llu free 2 MiB huge pages "
+				"(/proc/sys/vm/nr_hugepages): %s\n",
+				(unsigned long long)(size / SZ_2M), strerror(errno));
+			exit(77);
+		}
+		if (fill_huge == MAP_FAILED)
+			die_errno("mmap of the fill page");
+		memset(fill_huge, FILL_BYTE, SZ_2M);
+		return m;
+	}
 	if (!p.minor) {
 		m = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -557,13 +592,14 @@ int main(int argc, char **argv)
 	nr_uffds = p.single_uffd || p.overlap ? 1 : p.vcpus;
 	for (int i = 0; i < nr_uffds; i++)
 		uffds[i] = setup_uffd(mem + i * p.bytes, nr_uffds == 1 ? region_size : p.bytes);
-	printf("demand-paging: %d vCPUs, %d readers (%s), %s, %#llx bytes per vCPU%s%s%s\n",
+	printf("demand-paging: %d vCPUs, %d readers (%s), %s, %#llx bytes per vCPU%s%s%s%s\n",
 	       p.vcpus, p.readers, p.use_poll ? "poll" : "epoll, EPOLLEXCLUSIVE",
 	       p.minor ? "MINOR (UFFDIO_CONTINUE)" : "MISSING (UFFDIO_COPY)",
 	       (unsigned long long)p.bytes,
 	       nr_uffds > 1 ? ", one userfaultfd per vCPU" : "",
 	       p.overlap ? ", overlapping" : "",
-	       p.memfault_exits ? ", memory-fault exits" : "");
+	       p.memfault_exits ? ", memory-fault exits" : "",
+	       p.hugetlb ? ", 2 MiB hugetlb pages" : "");
 
 	start_readers(readers);
 	entry = vm_load_guest(vm, "demand_paging");

@@ -187,7 +187,7 @@ static int stage2_block_level(struct s2_fault *f)
 	uint64_t gfn = f->ipa >> PAGE_SHIFT;
 
 	if ((slot->flags & KVM_MEM_LOG_DIRTY_PAGES) || kvm_memslot_userfault(slot) ||
-	    userfaultfd_armed(f->pf.hva))
+	    (userfaultfd_armed(f->pf.hva) && !hostmem_hugetlb_size(f->pf.hva)))
 		return TDP_PG_LEVEL_4K;
 	for (int level = TDP_PG_LEVEL_1G; level > TDP_PG_LEVEL_4K; level--) {
 		uint64_t pages = TDP_PAGES_PER_LEVEL(level);

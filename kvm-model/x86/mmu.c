@@ -161,8 +161,11 @@ static int kvm_mmu_max_mapping_level(struct kvm_page_fault *fault)
 	/* KVM Userfault: 4K while the slot has the flag, so each gfn exits alone */
 	if (kvm_memslot_userfault(slot))
 		return PG_LEVEL_4K;
-	/* userfaultfd resolves 4K pages: an armed vma gets no huge pages */
-	if (userfaultfd_armed(fault->hva))
+	/*
+	 * userfaultfd resolves 4K pages in an armed anonymous or shmem vma
+	 * (no THP there); hugetlbfs ones in whole huge pages, mapped as such
+	 */
+	if (userfaultfd_armed(fault->hva) && !hostmem_hugetlb_size(fault->hva))
 		return PG_LEVEL_4K;
 	for (int level = PG_LEVEL_1G; level > PG_LEVEL_4K; level--) {
 		uint64_t pages = TDP_PAGES_PER_LEVEL(level);

@@ -76,3 +76,14 @@ endforeach()
 add_test(NAME uffd/thread-fault/unhandled
 	COMMAND sh ${UFFD_DIR}/thread-fault.sh $<TARGET_FILE:kvmsim> $<TARGET_FILE:uffd-thread-fault>)
 set_tests_properties(uffd/thread-fault/unhandled PROPERTIES TIMEOUT 60)
+
+# userfaultfd on 2 MiB hugetlbfs pages: errnos, message alignment, 2 MiB
+# copies, demand paging with -H; natively and under kvmsim, when huge
+# pages are free or can be reserved (tests/uffd/hugetlb.sh), else skipped
+add_executable(uffd-hugetlb ${UFFD_DIR}/uffd-hugetlb.c)
+set_target_properties(uffd-hugetlb PROPERTIES
+	RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/uffd)
+add_test(NAME uffd/hugetlb
+	COMMAND sh ${UFFD_DIR}/hugetlb.sh $<TARGET_FILE:kvmsim> ${UFFD_DIR}/expected
+		$<TARGET_FILE:uffd-hugetlb> ${CMAKE_BINARY_DIR}/scenarios/demand-paging)
+set_tests_properties(uffd/hugetlb PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120 RUN_SERIAL TRUE)

@@ -233,4 +233,8 @@ if [ -x "$vmm64" ] && [ -x "$raw64" ]; then
 		echo "arm64 $loop guest insns/s raw Unicorn: $((raw * insns))   ($raw64 $rawargs 20000000 vs 200000000, CPU time)"
 		echo "arm64 $loop ratio kvmsim/raw:         $(ratio "$sim" "$raw")"
 	done
+	# memory per vCPU created and initialized, none run (VmRSS, 1 vs 256)
+	r1=$("$kvmsim" exec --arch arm64 -- "$vmm64" vcpus 1 | awk '{ print $4 }')
+	r256=$("$kvmsim" exec --arch arm64 -- "$vmm64" vcpus 256 | awk '{ print $4 }')
+	echo "arm64 kB per vCPU before guest memory: $(( (r256 - r1) / 255 ))   ($kvmsim exec --arch arm64 -- $vmm64 vcpus 1 vs 256, VmRSS)"
 fi

@@ -32,13 +32,13 @@ uint64_t arm64_reg_read(struct kvm_vcpu *vcpu, int uc_reg)
 {
 	uint64_t v = 0;
 
-	uc_reg_read(to_arm64(vcpu)->uc, uc_reg, &v);
+	uc_reg_read(arm64_uc(vcpu), uc_reg, &v);
 	return v;
 }
 
 void arm64_reg_write(struct kvm_vcpu *vcpu, int uc_reg, uint64_t v)
 {
-	uc_reg_write(to_arm64(vcpu)->uc, uc_reg, &v);
+	uc_reg_write(arm64_uc(vcpu), uc_reg, &v);
 }
 
 static int xreg_id(int n)
@@ -81,9 +81,14 @@ static int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	sim_waitq_init(&a->power_wq, "kvm_vcpu_power_off");
 	sim_waitq_init(&a->wfi_wq, "kvm_vcpu_block");
 	a->timer_deadline = SIM_FOREVER;
+	a->pstate_at_open = PSR_MODE_EL1h | PSR_DAIF_MASK;
 	kvm_vgic_vcpu_init(vcpu);
 	kvm_timer_vcpu_init(vcpu);
-	return arm64_engine_open(vcpu);
+	/*
+	 * No engine yet (arm64_uc): a VM may create hundreds of vCPUs and
+	 * run few, and an engine is most of a vCPU's memory.
+	 */
+	return 0;
 }
 
 static void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
@@ -102,10 +107,13 @@ static void kvm_reset_vcpu(struct kvm_vcpu *vcpu)
 {
 	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
 
-	for (int i = 0; i < 31; i++)
+	/* an engine not opened yet has every register at zero */
+	for (int i = 0; a->uc && i < 31; i++)
 		arm64_xreg_write(vcpu, i, 0);
-	arm64_reg_write(vcpu, UC_ARM64_REG_SP, 0);
-	arm64_reg_write(vcpu, UC_ARM64_REG_PC, 0);
+	if (a->uc) {
+		arm64_reg_write(vcpu, UC_ARM64_REG_SP, 0);
+		arm64_reg_write(vcpu, UC_ARM64_REG_PC, 0);
+	}
 	a->ttbr0 = a->ttbr1 = a->mair = 0;
 	arm64_set_vm_reg(vcpu, &a->tcr, 0);
 	arm64_set_vm_reg(vcpu, &a->sctlr, SCTLR_EL1_RESET);
@@ -498,9 +506,10 @@ static int core_reg_access(struct kvm_vcpu *vcpu, uint64_t id, void *val, bool s
 		}
 		if (set) {
 			memcpy(&spsr.val, val, 8);
-			return uc_reg_write(a->uc, UC_ARM64_REG_CP_REG, &spsr) ? -EINVAL : 0;
+			return uc_reg_write(arm64_uc(vcpu), UC_ARM64_REG_CP_REG, &spsr) ?
+			       -EINVAL : 0;
 		}
-		uc_reg_read(a->uc, UC_ARM64_REG_CP_REG, &spsr);
+		uc_reg_read(arm64_uc(vcpu), UC_ARM64_REG_CP_REG, &spsr);
 		memcpy(val, &spsr.val, 8);
 		return 0;
 	}
@@ -518,8 +527,8 @@ static int core_reg_access(struct kvm_vcpu *vcpu, uint64_t id, void *val, bool s
 		arm64_set_pstate(vcpu, m);
 		return 0;
 	}
-	return (set ? uc_reg_write(a->uc, uc_reg, val) : uc_reg_read(a->uc, uc_reg, val)) ?
-	       -EINVAL : 0;
+	return (set ? uc_reg_write(arm64_uc(vcpu), uc_reg, val) :
+		      uc_reg_read(arm64_uc(vcpu), uc_reg, val)) ? -EINVAL : 0;
 }
 
 struct sysreg_desc {

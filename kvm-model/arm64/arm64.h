@@ -163,7 +163,9 @@ struct arm64_mmio_pending {
 };
 
 struct kvm_arm64_vcpu {
-	uc_engine *uc;
+	uc_engine *uc;		/* opened at its first use: arm64_uc() */
+	bool engine_failed;	/* uc_open failed: KVM_RUN says -ENOMEM */
+	uint64_t pstate_at_open;	/* PSTATE set while there was no engine */
 	csh cs;
 	uint64_t quantum;	/* guest instructions per scheduling quantum */
 	uint64_t quantum_left;	/* counted down by the block hook */
@@ -245,8 +247,16 @@ uint64_t arm64_xreg_read(struct kvm_vcpu *vcpu, int n);	/* 31 = XZR */
 void arm64_xreg_write(struct kvm_vcpu *vcpu, int n, uint64_t v);
 int arm64_internal_error(struct kvm_vcpu *vcpu, const char *what, uint64_t pc);
 
-/* engine.c: the Unicorn engine in TLB mode */
-int arm64_engine_open(struct kvm_vcpu *vcpu);
+/*
+ * engine.c: the Unicorn engine in TLB mode, opened at its first use (a
+ * register access or KVM_RUN), not at KVM_CREATE_VCPU: arm64_uc() opens
+ * it or ends the process (register accessors cannot fail);
+ * arm64_engine_get() returns NULL instead.  Until then the reset state
+ * (zero registers, PSTATE, the translation registers' shadows) is what
+ * the engine is opened with.
+ */
+uc_engine *arm64_uc(struct kvm_vcpu *vcpu);
+uc_engine *arm64_engine_get(struct kvm_vcpu *vcpu);
 void arm64_engine_close(struct kvm_vcpu *vcpu);
 uc_err arm64_engine_run(struct kvm_vcpu *vcpu);
 void arm64_flush_tlb(struct kvm_vcpu *vcpu);

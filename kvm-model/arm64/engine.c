@@ -34,7 +34,8 @@ void arm64_flush_tlb(struct kvm_vcpu *vcpu)
 	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
 
 	a->fill_cache[0].valid = a->fill_cache[1].valid = false;
-	uc_ctl_flush_tlb(a->uc);
+	if (a->uc)
+		uc_ctl_flush_tlb(a->uc);
 }
 
 /*
@@ -48,7 +49,8 @@ void arm64_invalidate_code(struct kvm_vcpu *vcpu, uint64_t ipa, uint64_t size)
 {
 	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
 
-	uc_ctl_remove_cache(a->uc, ipa, ipa + size);
+	if (a->uc)
+		uc_ctl_remove_cache(a->uc, ipa, ipa + size);
 	arm64_flush_tlb(vcpu);
 }
 
@@ -271,7 +273,19 @@ static void write_engine_sctlr(struct kvm_arm64_vcpu *a)
 {
 	uc_arm64_cp_reg r = sctlr_el1;
 
+	if (!a->uc)
+		return;		/* given to the engine when it opens */
 	r.val = a->sctlr | ARM64_SCTLR_M;
+	uc_reg_write(a->uc, UC_ARM64_REG_CP_REG, &r);
+}
+
+static void write_engine_tcr(struct kvm_arm64_vcpu *a)
+{
+	uc_arm64_cp_reg r = tcr_el1;
+
+	if (!a->uc)
+		return;
+	r.val = a->tcr;
 	uc_reg_write(a->uc, UC_ARM64_REG_CP_REG, &r);
 }
 
@@ -282,8 +296,14 @@ static void write_engine_sctlr(struct kvm_arm64_vcpu *a)
  */
 void arm64_set_pstate(struct kvm_vcpu *vcpu, uint64_t pstate)
 {
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+
+	if (!a->uc) {
+		a->pstate_at_open = pstate;	/* a reset before the first use */
+		return;
+	}
 	arm64_reg_write(vcpu, UC_ARM64_REG_PSTATE, pstate);
-	write_engine_sctlr(to_arm64(vcpu));
+	write_engine_sctlr(a);
 }
 
 /*
@@ -296,14 +316,10 @@ void arm64_set_vm_reg(struct kvm_vcpu *vcpu, uint64_t *shadow, uint64_t val)
 	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
 
 	*shadow = val;
-	if (shadow == &a->sctlr) {
+	if (shadow == &a->sctlr)
 		write_engine_sctlr(a);
-	} else if (shadow == &a->tcr) {
-		uc_arm64_cp_reg r = tcr_el1;
-
-		r.val = val;
-		uc_reg_write(a->uc, UC_ARM64_REG_CP_REG, &r);
-	}
+	else if (shadow == &a->tcr)
+		write_engine_tcr(a);
 	if (shadow != &a->mair)
 		arm64_flush_tlb(vcpu);
 }
@@ -527,10 +543,11 @@ static int add_hooks(struct kvm_vcpu *vcpu)
 	       uc_hook_add(uc, &h, UC_HOOK_INSN, sys_hook, vcpu, 1, 0, UC_ARM64_INS_SYS);
 }
 
-int arm64_engine_open(struct kvm_vcpu *vcpu)
+static int engine_open(struct kvm_vcpu *vcpu)
 {
 	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
 	uc_arm64_cp_reg scr = scr_el3;
+	uint64_t pstate = a->pstate_at_open;
 
 	if (uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &a->uc) != UC_ERR_OK)
 		return -ENOMEM;
@@ -546,7 +563,34 @@ int arm64_engine_open(struct kvm_vcpu *vcpu)
 	uc_reg_write(a->uc, UC_ARM64_REG_CP_REG, &scr);
 	if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &a->cs) != CS_ERR_OK)
 		return -ENOMEM;
+	/* the state a reset left while there was no engine (registers: zero) */
+	uc_reg_write(a->uc, UC_ARM64_REG_PSTATE, &pstate);
+	write_engine_sctlr(a);
+	write_engine_tcr(a);
 	return 0;
+}
+
+uc_engine *arm64_engine_get(struct kvm_vcpu *vcpu)
+{
+	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
+
+	if (!a->uc && !a->engine_failed && engine_open(vcpu)) {
+		a->engine_failed = true;
+		if (a->uc)
+			uc_close(a->uc);
+		a->uc = NULL;
+	}
+	return a->uc;
+}
+
+uc_engine *arm64_uc(struct kvm_vcpu *vcpu)
+{
+	uc_engine *uc = arm64_engine_get(vcpu);
+
+	if (!uc)
+		sim_panic("vCPU %d: cannot open its Unicorn engine (out of memory)",
+			  vcpu->vcpu_id);
+	return uc;
 }
 
 void arm64_engine_close(struct kvm_vcpu *vcpu)
@@ -570,8 +614,11 @@ uc_err arm64_engine_run(struct kvm_vcpu *vcpu)
 	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
 	uint64_t pc = arm64_reg_read(vcpu, UC_ARM64_REG_PC);
 	uc_err err;
-	int r = arm64_sync_slots(vcpu);
+	int r;
 
+	if (!arm64_engine_get(vcpu))
+		return UC_ERR_NOMEM;
+	r = arm64_sync_slots(vcpu);
 	if (r)
 		return r == -ENOSPC ? UC_ERR_MAP : UC_ERR_NOMEM;
 	if (a->code_stale) {

@@ -51,7 +51,6 @@ static const uc_arm64_cp_reg spsr_el1 = { .crn = 4, .crm = 0, .op0 = 3, .op1 = 0
  */
 static void arm64_enter_vector(struct kvm_vcpu *vcpu, uint64_t elr, uint64_t type)
 {
-	struct kvm_arm64_vcpu *a = to_arm64(vcpu);
 	uint64_t pstate = arm64_reg_read(vcpu, UC_ARM64_REG_PSTATE);
 	uint64_t mode = pstate & PSR_MODE_MASK;
 	uint64_t offset = mode == PSR_MODE_EL1h ? 0x200 : mode == PSR_MODE_EL1t ? 0 : 0x400;
@@ -59,7 +58,7 @@ static void arm64_enter_vector(struct kvm_vcpu *vcpu, uint64_t elr, uint64_t typ
 
 	offset += type;
 	spsr.val = pstate;
-	uc_reg_write(a->uc, UC_ARM64_REG_CP_REG, &spsr);
+	uc_reg_write(arm64_uc(vcpu), UC_ARM64_REG_CP_REG, &spsr);
 	arm64_reg_write(vcpu, UC_ARM64_REG_ELR_EL1, elr);
 	if (mode != PSR_MODE_EL1h) {
 		/* Unicorn's PSTATE write does not switch stack pointers */

@@ -136,18 +136,24 @@ void kvm_get_kvm(struct kvm *kvm)
 /*
  * kvm_destroy_vcpus: the last reference to the VM is gone, so no fd names
  * the vCPU and no KVM_RUN is in progress.  Its engine and run area go
- * now.  Its actor stays parked in the run loop (or never started) with
- * the small vcpu struct: nothing can wake it any more, and waking it only
- * to end would draw a KVM_RUN arrow on the timeline that no exit closes.
+ * now.  Its actor, parked in the run loop (or never started), ends where
+ * it is with its stack unmapped (sim_actor_discard), and the vcpu struct
+ * goes with it: nothing can wake it any more, and waking it only to end
+ * would draw a KVM_RUN arrow on the timeline that no exit closes.
  */
 static void kvm_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
+	const struct sim_waitq *wq = sim_actor_waitq(vcpu->actor);
+
 	vcpu->kvm = NULL;
 	kvm_arch()->vcpu_destroy(vcpu);
 	munmap(vcpu->run, vcpu->run_size);
 	close(vcpu->run_memfd);
 	vcpu->run = NULL;
 	vcpu->dying = true;
+	/* the actor was the last to point at the vcpu struct */
+	if ((!wq || wq == &vcpu->run_wq) && sim_actor_discard(vcpu->actor))
+		free(vcpu);
 }
 
 void kvm_put_kvm(struct kvm *kvm)

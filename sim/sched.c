@@ -118,6 +118,25 @@ void sim_make_runnable(struct sim_actor *a)
 	sim_runq_add(a);
 }
 
+/*
+ * An actor blocked for good, that nothing will ever wake (a destroyed
+ * VM's idle vCPU): it ends where it sleeps, without running again, and
+ * its stack is unmapped now (a program that creates and destroys VMs in a
+ * loop would otherwise run out of mappings).
+ */
+bool sim_actor_discard(struct sim_actor *a)
+{
+	if (!a || a == sim_rt.cur || a->state != SIM_ACTOR_BLOCKED)
+		return false;
+	sim_timer_disarm(a);
+	if (a->waiting_on)
+		waitq_remove(a->waiting_on, a);
+	a->state = SIM_ACTOR_DEAD;
+	sim_wake_all(&a->exitq);
+	sim_fiber_release(a);
+	return true;
+}
+
 int sim_wake_one(struct sim_waitq *wq)
 {
 	struct sim_actor *a = wq->head;

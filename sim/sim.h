@@ -156,6 +156,12 @@ void sim_reset(uint64_t seed);
 /* Stack size for actors spawned from now on (default 256 KiB). */
 void sim_set_stack_size(size_t bytes);
 
+/*
+ * End an actor that is blocked (or never started) and will never be
+ * woken, without running it again; its stack is unmapped at once.  False,
+ * and nothing done, for the caller itself or an actor not blocked.
+ */
+bool sim_actor_discard(struct sim_actor *a);
 bool sim_actor_alive(const struct sim_actor *a);
 /* How often the actor has left the run queue to wait (it polls if this stays). */
 uint64_t sim_actor_times_blocked(const struct sim_actor *a);

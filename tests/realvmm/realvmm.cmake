@@ -126,3 +126,4 @@ set_target_properties(rv-static PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINA
 add_test(NAME realvmm/rv-static/refused
 	COMMAND sh ${RV_DIR}/run.sh static ${rv_kvmsim} $<TARGET_FILE:rv-static>)
 set_tests_properties(realvmm/rv-static/refused PROPERTIES TIMEOUT 60 LABELS realvmm)
+rv_test(rv-vmloop)

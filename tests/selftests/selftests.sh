@@ -25,7 +25,7 @@
 # EXPECTED only, `norun REASON`: see norun_list).  REASON
 # is what the test said: the requirement a skip did not meet, the
 # file:line and message of the assertion that failed.  Tests run with
-# SELFTEST_TIMEOUT seconds each (default 120: a loaded machine slows the
+# SELFTEST_TIMEOUT seconds each (default 300: a loaded machine slows the
 # 10-15 s tests down several times) and SELFTEST_JOBS at once
 # (default 2).
 set -eu
@@ -153,7 +153,7 @@ classify() {
 run_one() {
 	cache=$1 how=$2 t=$3 log=$4
 	kvm=$cache/$TOP/tools/testing/selftests/kvm
-	secs=${SELFTEST_TIMEOUT:-120}
+	secs=${SELFTEST_TIMEOUT:-300}
 	set +e
 	if [ "$how" = native ]; then
 		(cd "$kvm" && timeout -k 5 "$secs" "./$t") > "$log" 2>&1 < /dev/null

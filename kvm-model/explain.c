@@ -59,6 +59,8 @@ static const struct narration narrations[] = {
 	{ "is_page_fault_stale", 2, "is_page_fault_stale: an invalidation raced with us, retry" },
 	{ "kvm_tdp_mmu_map", 2, "kvm_tdp_mmu_map: install the SPTE" },
 	{ "kvm_mmu_track_write", 0, "kvm_mmu_track_write: the guest wrote one of its page tables, the translations made from it are dropped" },
+	{ "kvm_mmu_invalidate_range_add", 0, "kvm_mmu_invalidate_begin: an MMU-notifier invalidation opens; faults on these gfns retry until it ends" },
+	{ "kvm_mmu_invalidate_end", 0, "kvm_mmu_invalidate_end: the invalidation closes and mmu_invalidate_seq moves on" },
 	{ "kvm_tdp_mmu_zap_leafs", 0, "kvm_tdp_mmu_zap_leafs: zap stage-2 SPTEs" },
 	{ "kvm_pgtable_stage2_unmap", 0, "kvm_pgtable_stage2_unmap: unmap a stage-2 range" },
 	{ "kvm_mmio", 1, "emulate the access as MMIO: exit to userspace" },

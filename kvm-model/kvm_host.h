@@ -121,6 +121,18 @@ struct kvm {
 	struct tdp_mmu *tdp;
 	/* bumped by every invalidation (memslot change, host unmap) */
 	uint64_t mmu_invalidate_seq;
+	/*
+	 * Between kvm_mmu_notifier_invalidate_range_start and _end: how many
+	 * invalidations are open and the gfns they cover (the union), so a
+	 * fault on one of those gfns retries whatever its snapshot says
+	 * (mmu_invalidate_retry_gfn).  mn_active_invalidate_count counts the
+	 * open notifier calls for this VM's mm; a memslot update waits for it
+	 * to drop to zero (kvm_swap_active_memslots).  Both wake mmu_invalidate_wq.
+	 */
+	int mmu_invalidate_in_progress;
+	uint64_t mmu_invalidate_range_start, mmu_invalidate_range_end;
+	int mn_active_invalidate_count;
+	struct sim_waitq mmu_invalidate_wq;
 	/* the last invalidations, for the stale-spte oracle */
 	struct {
 		uint64_t seq, gfn_start, gfn_end;

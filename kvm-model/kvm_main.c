@@ -98,6 +98,7 @@ struct kvm *kvm_create_vm(unsigned long type, int *err)
 	kvm->type = type;
 	kvm->vm_id = next_vm_id++;
 	sim_waitq_init(&kvm->srcu_wq, "synchronize_srcu");
+	sim_waitq_init(&kvm->mmu_invalidate_wq, "mmu_invalidate_in_progress");
 	kvm_register_vm(kvm);
 	struct sim_ev *ev = sim_ev_begin("kvm_create_vm");
 	sim_ev_int(ev, "vm", kvm->vm_id);

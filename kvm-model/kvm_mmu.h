@@ -107,8 +107,15 @@ void *kvm_vcpu_gpa_to_hva(struct kvm_vcpu *vcpu, uint64_t gpa, bool write);
  * which lookup.
  */
 void kvm_trace_seq_snapshot(const char *addr_key, uint64_t addr, uint64_t mmu_seq);
-void kvm_trace_seq_check(const char *addr_key, uint64_t addr, uint64_t mmu_seq, uint64_t now,
-			 bool checked);
+/*
+ * mmu_invalidate_retry_gfn: true if the fault must retry: an invalidation
+ * of its gfn is open (it waits for its _end first) or the sequence moved
+ * since mmu_seq.  Traced; always false when !checked (the profile skips
+ * the check).  kvm_mmu_invalidate_open: an invalidation of gfn is open.
+ */
+bool mmu_invalidate_retry_gfn(struct kvm *kvm, const char *addr_key, uint64_t addr,
+			      uint64_t mmu_seq, bool checked);
+bool kvm_mmu_invalidate_open(const struct kvm *kvm, uint64_t gfn);
 
 /* Zap stage-2 over [gfn_start, gfn_end) and every vCPU's installed translations. */
 void kvm_mmu_zap_gfn_range(struct kvm *kvm, uint64_t gfn_start, uint64_t gfn_end,

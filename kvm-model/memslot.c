@@ -222,7 +222,12 @@ static int kvm_set_memslot(struct kvm *kvm, struct kvm_memslots *slots,
 {
 	int r;
 
-	/* kvm_swap_active_memslots: no vCPU may still use the old slots */
+	/*
+	 * kvm_swap_active_memslots: no MMU-notifier call may be open (it
+	 * found its gfns in the old slots), no vCPU may still use them.
+	 */
+	while (kvm->mn_active_invalidate_count)
+		sim_wait(&kvm->mmu_invalidate_wq);
 	synchronize_srcu_expedited(kvm);
 	kvm->stat.memslot_updates++;
 	if ((change == KVM_MR_DELETE || change == KVM_MR_MOVE) && old->as_id == 0)

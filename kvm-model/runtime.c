@@ -476,24 +476,105 @@ static bool slot_hva_overlap(const struct kvm_memory_slot *s, const struct notif
 	return *a < *b;
 }
 
-static int invalidate_vm(struct kvm *kvm, void *opaque)
+/*
+ * kvm_mmu_invalidate_begin + kvm_mmu_invalidate_range_add: from here to
+ * kvm_mmu_invalidate_end, a fault on a gfn in the range retries.
+ */
+static void kvm_mmu_invalidate_begin(struct kvm *kvm)
 {
+	if (!kvm->mmu_invalidate_in_progress++) {
+		kvm->mmu_invalidate_range_start = UINT64_MAX;
+		kvm->mmu_invalidate_range_end = 0;
+	}
+}
+
+static void kvm_mmu_invalidate_range_add(struct kvm *kvm, uint64_t gfn_start, uint64_t gfn_end)
+{
+	struct sim_ev *ev;
+
+	if (gfn_start < kvm->mmu_invalidate_range_start)
+		kvm->mmu_invalidate_range_start = gfn_start;
+	if (gfn_end > kvm->mmu_invalidate_range_end)
+		kvm->mmu_invalidate_range_end = gfn_end;
+	ev = sim_ev_begin("kvm_mmu_invalidate_range_add");
+	sim_ev_hex(ev, "gpa", gfn_start << PAGE_SHIFT);
+	sim_ev_hex(ev, "size", (gfn_end - gfn_start) << PAGE_SHIFT);
+	sim_ev_int(ev, "in_progress", kvm->mmu_invalidate_in_progress);
+	sim_ev_end(ev);
+}
+
+/*
+ * kvm_mmu_invalidate_end: the sequence moves on (a lookup made while the
+ * invalidation was open is stale), then the range closes.
+ */
+static void kvm_mmu_invalidate_end(struct kvm *kvm)
+{
+	struct sim_ev *ev;
+
+	kvm->mmu_invalidate_seq++;
+	kvm->mmu_invalidate_in_progress--;
+	ev = sim_ev_begin("kvm_mmu_invalidate_end");
+	sim_ev_int(ev, "mmu_invalidate_seq", (int64_t)kvm->mmu_invalidate_seq);
+	sim_ev_int(ev, "in_progress", kvm->mmu_invalidate_in_progress);
+	sim_ev_end(ev);
+}
+
+/* The VMs one notifier call reached, for its _end. */
+struct notifier_vms {
+	const struct notifier_range *r;
+	struct {
+		struct kvm *kvm;
+		bool begun;	/* the range overlapped a memslot of it */
+	} *vms;
+	int nr, cap;
+};
+
+static int invalidate_vm_start(struct kvm *kvm, void *opaque)
+{
+	struct notifier_vms *nv = opaque;
 	struct kvm_memslots *slots = &kvm->memslots[0];
 	int ctx = kvm_vm_ctx_enter(kvm);
+	bool begun = false;
 
+	kvm->mn_active_invalidate_count++;
 	for (int i = 0; i < slots->nr; i++) {
 		struct kvm_memory_slot *s = slots->by_gfn[i];
-		uint64_t a, b;
+		uint64_t a, b, gfn_start, gfn_end;
 
-		if (!slot_hva_overlap(s, opaque, &a, &b))
+		if (!slot_hva_overlap(s, nv->r, &a, &b))
 			continue;
-		kvm_mmu_zap_gfn_range(kvm, s->base_gfn + ((a - s->userspace_addr) >> PAGE_SHIFT),
-				      s->base_gfn + ((b - s->userspace_addr + PAGE_SIZE - 1) >>
-						     PAGE_SHIFT),
+		gfn_start = s->base_gfn + ((a - s->userspace_addr) >> PAGE_SHIFT);
+		gfn_end = s->base_gfn + ((b - s->userspace_addr + PAGE_SIZE - 1) >> PAGE_SHIFT);
+		if (!begun)
+			kvm_mmu_invalidate_begin(kvm);
+		begun = true;
+		kvm_mmu_invalidate_range_add(kvm, gfn_start, gfn_end);
+		kvm_mmu_zap_gfn_range(kvm, gfn_start, gfn_end,
 				      "kvm_mmu_notifier_invalidate_range_start");
 	}
 	kvm_vm_ctx_leave(ctx);
+	if (nv->nr == nv->cap) {
+		nv->cap = nv->cap ? 2 * nv->cap : 4;
+		nv->vms = realloc(nv->vms, nv->cap * sizeof(*nv->vms));
+		if (!nv->vms)
+			abort();
+	}
+	kvm_get_kvm(kvm);	/* the mmu_notifier's hold until _end */
+	nv->vms[nv->nr].kvm = kvm;
+	nv->vms[nv->nr++].begun = begun;
 	return 0;
+}
+
+static void invalidate_vm_end(struct kvm *kvm, bool begun)
+{
+	int ctx = kvm_vm_ctx_enter(kvm);
+
+	if (begun)
+		kvm_mmu_invalidate_end(kvm);
+	kvm->mn_active_invalidate_count--;
+	sim_wake_all(&kvm->mmu_invalidate_wq);
+	kvm_vm_ctx_leave(ctx);
+	kvm_put_kvm(kvm);
 }
 
 static int vm_maps_range(struct kvm *kvm, void *opaque)
@@ -516,33 +597,65 @@ void kvm_trace_seq_snapshot(const char *addr_key, uint64_t addr, uint64_t mmu_se
 	sim_ev_end(ev);
 }
 
-void kvm_trace_seq_check(const char *addr_key, uint64_t addr, uint64_t mmu_seq, uint64_t now,
-			 bool checked)
+static bool mmu_invalidate_in_range(const struct kvm *kvm, uint64_t gfn)
 {
+	return kvm->mmu_invalidate_in_progress && gfn >= kvm->mmu_invalidate_range_start &&
+	       gfn < kvm->mmu_invalidate_range_end;
+}
+
+bool kvm_mmu_invalidate_open(const struct kvm *kvm, uint64_t gfn)
+{
+	return mmu_invalidate_in_range(kvm, gfn);
+}
+
+bool mmu_invalidate_retry_gfn(struct kvm *kvm, const char *addr_key, uint64_t addr,
+			      uint64_t mmu_seq, bool checked)
+{
+	uint64_t gfn = addr >> PAGE_SHIFT;
+	bool open = mmu_invalidate_in_range(kvm, gfn);
 	struct sim_ev *ev = sim_ev_begin("mmu_invalidate_retry_gfn");
 
 	sim_ev_hex(ev, addr_key, addr);
 	sim_ev_int(ev, "mmu_seq", (int64_t)mmu_seq);
-	sim_ev_int(ev, "mmu_invalidate_seq", (int64_t)now);
-	sim_ev_bool(ev, "stale", mmu_seq != now);
+	sim_ev_int(ev, "mmu_invalidate_seq", (int64_t)kvm->mmu_invalidate_seq);
+	sim_ev_bool(ev, "in_progress", open);
+	sim_ev_bool(ev, "stale", open || mmu_seq != kvm->mmu_invalidate_seq);
 	sim_ev_bool(ev, "checked", checked);
 	sim_ev_end(ev);
+	if (!checked)
+		return false;
+	/*
+	 * Inside the window the kernel's vCPU re-faults until _end; here it
+	 * waits for _end (one wake instead of a spin the livelock check
+	 * would count), then retries.
+	 */
+	if (open) {
+		while (mmu_invalidate_in_range(kvm, gfn))
+			sim_wait(&kvm->mmu_invalidate_wq);
+		return true;
+	}
+	return mmu_seq != kvm->mmu_invalidate_seq;
 }
 
+/*
+ * The host mm changes under the guests: the notifier's _start and _end
+ * are two steps with a scheduling point between them, so explore can run
+ * a fault inside the window (it must retry until _end, by
+ * mmu_invalidate_retry_gfn) as well as before and after it.
+ */
 void kvm_mmu_notifier_invalidate_range(uint64_t hva_start, uint64_t hva_end)
 {
 	struct notifier_range r = { hva_start, hva_end };
+	struct notifier_vms nv = { .r = &r };
 
 	if (!kvm_for_each_vm(vm_maps_range, &r))
 		return;
-	/*
-	 * The host mm changing under a guest is where faults and
-	 * invalidations race: a scheduling point, so explore can put it
-	 * anywhere.
-	 */
 	sim_yield("mmu_notifier_invalidate_range_start");
-
-	kvm_for_each_vm(invalidate_vm, &r);
+	kvm_for_each_vm(invalidate_vm_start, &nv);
+	sim_yield("mmu_notifier_invalidate_range_end");
+	for (int i = 0; i < nv.nr; i++)
+		invalidate_vm_end(nv.vms[i].kvm, nv.vms[i].begun);
+	free(nv.vms);
 }
 
 void kvmsim_host_unmap(unsigned long start, size_t len)

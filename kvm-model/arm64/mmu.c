@@ -260,10 +260,8 @@ static int user_mem_abort(struct kvm_vcpu *vcpu, struct s2_fault *f)
 	if ((f->slot->flags & KVM_MEM_READONLY) || (logging && !f->write))
 		pf->map_writable = false;
 	sim_yield("fault_install_window");
-	kvm_trace_seq_check("ipa", f->ipa, pf->mmu_seq, vcpu->kvm->mmu_invalidate_seq,
-			    !kvm_rule_on(RULE_SKIP_MMU_SEQ_CHECK));
-	if (pf->mmu_seq != vcpu->kvm->mmu_invalidate_seq &&
-	    !kvm_rule_on(RULE_SKIP_MMU_SEQ_CHECK)) {
+	if (mmu_invalidate_retry_gfn(vcpu->kvm, "ipa", f->ipa, pf->mmu_seq,
+				     !kvm_rule_on(RULE_SKIP_MMU_SEQ_CHECK))) {
 		vcpu->kvm->stat.fault_retries++;
 		trace_ipa("mmu_invalidate_retry", f->ipa);
 		return 0;

@@ -190,6 +190,12 @@ static int kvm_mmu_max_mapping_level(struct kvm_page_fault *fault)
  */
 static void check_stale_install(struct kvm *kvm, const struct kvm_page_fault *fault)
 {
+	if (kvm_mmu_invalidate_open(kvm, fault->gfn))
+		sim_oracle_fail("stale-spte", "SPTE for gpa 0x%llx installed while "
+				"kvm_mmu_notifier_invalidate_range_start of it was open "
+				"(mmu_invalidate_in_progress %d)",
+				(unsigned long long)fault->gfn << PAGE_SHIFT,
+				kvm->mmu_invalidate_in_progress);
 	for (uint64_t seq = fault->mmu_seq + 1; seq <= kvm->mmu_invalidate_seq; seq++) {
 		const __typeof__(kvm->recent_inval[0]) *inv = &kvm->recent_inval[seq % 64];
 
@@ -238,13 +244,8 @@ static int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 
 static bool is_page_fault_stale(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
-	bool checked = !kvm_rule_on(RULE_SKIP_MMU_SEQ_CHECK);
-
-	kvm_trace_seq_check("gpa", fault->addr, fault->mmu_seq, vcpu->kvm->mmu_invalidate_seq,
-			    checked);
-	if (!checked)
-		return false;
-	return fault->mmu_seq != vcpu->kvm->mmu_invalidate_seq;
+	return mmu_invalidate_retry_gfn(vcpu->kvm, "gpa", fault->addr, fault->mmu_seq,
+					!kvm_rule_on(RULE_SKIP_MMU_SEQ_CHECK));
 }
 
 static int kvm_tdp_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)

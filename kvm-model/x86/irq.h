@@ -65,6 +65,12 @@ bool vcpu_mmio_write(struct kvm_vcpu *vcpu, uint64_t gpa, int len, const void *d
 /* vcpu_events.c: KVM_GET/SET_VCPU_EVENTS, KVM_GET/SET_DEBUGREGS, the MCE ioctls */
 bool kvm_x86_events_ioctl(unsigned int cmd);
 long kvm_vcpu_ioctl_x86_events(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg);
+void kvm_vcpu_ioctl_x86_get_vcpu_events(struct kvm_vcpu *vcpu, struct kvm_vcpu_events *events);
+int kvm_vcpu_ioctl_x86_set_vcpu_events(struct kvm_vcpu *vcpu, struct kvm_vcpu_events *events);
+/* sync_regs.c: KVM_CAP_SYNC_REGS around KVM_RUN */
+int kvm_sync_regs_check(struct kvm_vcpu *vcpu);
+int sync_regs(struct kvm_vcpu *vcpu);
+void store_regs(struct kvm_vcpu *vcpu);
 long kvm_dev_ioctl_get_mce_cap(void *uarg);
 int kvm_x86_mce_cap(void);
 /* fpu.c: KVM_GET/SET_XSAVE, and the FPU state of a new vCPU */

@@ -69,8 +69,8 @@ static void process_nmi(struct kvm_x86_events *ev)
 		ev->nmi_pending = limit;
 }
 
-static void kvm_vcpu_ioctl_x86_get_vcpu_events(struct kvm_vcpu *vcpu,
-					       struct kvm_vcpu_events *events)
+void kvm_vcpu_ioctl_x86_get_vcpu_events(struct kvm_vcpu *vcpu,
+					struct kvm_vcpu_events *events)
 {
 	struct kvm_x86_events *ev = vcpu_events(vcpu);
 
@@ -98,8 +98,8 @@ static void kvm_vcpu_ioctl_x86_get_vcpu_events(struct kvm_vcpu *vcpu,
 				 KVM_VCPUEVENT_VALID_PAYLOAD | \
 				 KVM_VCPUEVENT_VALID_TRIPLE_FAULT)
 
-static int kvm_vcpu_ioctl_x86_set_vcpu_events(struct kvm_vcpu *vcpu,
-					      struct kvm_vcpu_events *events)
+int kvm_vcpu_ioctl_x86_set_vcpu_events(struct kvm_vcpu *vcpu,
+				       struct kvm_vcpu_events *events)
 {
 	struct kvm_x86_events *ev = vcpu_events(vcpu);
 

@@ -439,11 +439,34 @@ static void sync_sregs_from_engine(struct kvm_vcpu *vcpu)
 
 int kvm_arch_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
 {
+	int vec = to_uc(vcpu)->events.interrupt_nr;
+
 	sync_sregs_from_engine(vcpu);
 	vcpu->sregs.cr2 = vcpu->cr2;
 	*sregs = vcpu->sregs;
 	sregs->cr8 = kvm_get_cr8(vcpu);
+	/* __get_sregs_common fills the fields only: padding reads as zero */
+	memset(sregs->gdt.padding, 0, sizeof(sregs->gdt.padding));
+	memset(sregs->idt.padding, 0, sizeof(sregs->idt.padding));
+	/* __get_sregs: the injected (not soft) interrupt's bit */
+	memset(sregs->interrupt_bitmap, 0, sizeof(sregs->interrupt_bitmap));
+	if (vec >= 0)
+		sregs->interrupt_bitmap[vec / 64] |= 1ull << (vec % 64);
 	return 0;
+}
+
+/* __set_sregs: the lowest vector of interrupt_bitmap is queued as injected */
+static void set_sregs_pending_irq(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	struct kvm_x86_events *ev = &to_uc(vcpu)->events;
+
+	for (int vec = 0; vec < KVM_NR_INTERRUPTS; vec++) {
+		if (sregs->interrupt_bitmap[vec / 64] & (1ull << (vec % 64))) {
+			ev->interrupt_nr = vec;
+			ev->interrupt_last_nr = vec;
+			return;
+		}
+	}
 }
 
 /* __kvm_is_valid_cr4: neither KVM's nor the vCPU's CPUID reserves a set bit */
@@ -487,6 +510,7 @@ int kvm_arch_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs
 	x86_clear_exception_state(vcpu);
 	to_uc(vcpu)->dt_in_engine = false;
 	uc_flush_all(vcpu, "KVM_SET_SREGS");
+	set_sregs_pending_irq(vcpu, sregs);
 	return 0;
 }
 

@@ -235,6 +235,8 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_XSAVE:
 		return 1;
+	case KVM_CAP_SYNC_REGS:
+		return KVM_SYNC_X86_VALID_FIELDS;
 	case KVM_CAP_X2APIC_API:
 		return KVM_X2APIC_API_VALID_FLAGS;
 	/* APIC_BUS_CYCLE_NS_DEFAULT */
@@ -381,8 +383,18 @@ static void x86_vcpu_destroy(struct kvm_vcpu *vcpu)
 /* kvm_vcpu_has_run: an exit came back from the guest (or from entry checks) */
 static int x86_vcpu_run(struct kvm_vcpu *vcpu)
 {
+	struct kvm_run *run = vcpu->run;
 	int r;
 
+	/* an AP waiting for INIT blocks before the sync-regs checks */
+	if (!(lapic_in_kernel(vcpu) &&
+	      x86_state(vcpu)->mp_state == KVM_MP_STATE_UNINITIALIZED)) {
+		r = kvm_sync_regs_check(vcpu);
+		if (!r && run->kvm_dirty_regs)
+			r = sync_regs(vcpu);
+		if (r)
+			goto out;
+	}
 	kvm_complete_hypercall_exit(vcpu);
 	kvm_complete_msr_exit(vcpu);
 	/* KVM_REQ_CLOCK_UPDATE at every entry */
@@ -391,6 +403,9 @@ static int x86_vcpu_run(struct kvm_vcpu *vcpu)
 
 	if (!r)
 		x86_state(vcpu)->has_run = true;
+out:
+	if (run->kvm_valid_regs)
+		store_regs(vcpu);
 	return r;
 }
 

@@ -18,6 +18,7 @@
 #include "kvm-model/stats.h"
 #include "kvm-model/userfaultfd.h"
 #include "posix/real.h"
+#include "posix/simfd.h"
 
 REAL_DECL(int, epoll_create1, int);
 
@@ -87,8 +88,10 @@ int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj)
 	 * anon-inode files) has no read, write or mmap: the real calls fail
 	 * with Linux's errno; the vCPU's mmap maps run_memfd instead.
 	 */
-	if (kind == KVMSIM_FILE_GMEM)
+	if (kind == KVMSIM_FILE_GMEM) {
 		fd = fcntl(kvm_gmem_memfd(obj), F_DUPFD_CLOEXEC, 0);
+		simfd_set_host_rw_check(kvmsim_fd_rw_check);
+	}
 	else if (kind == KVMSIM_FILE_STATS)
 		fd = fcntl(kvm_stats_memfd(obj), F_DUPFD_CLOEXEC, 0);
 	else
@@ -283,6 +286,22 @@ int kvmsim_fd_fallocate(int fd, int mode, off_t off, off_t len)
 	if (files[fd].kind != KVMSIM_FILE_GMEM)
 		return -ENODEV;
 	return kvm_gmem_fallocate(files[fd].obj, mode, off, len);
+}
+
+/*
+ * kvm_gmem_fops has no read or write: vfs_read/vfs_write fail with
+ * EINVAL (no FMODE_CAN_READ/WRITE); its anon-inode file has no
+ * FMODE_PREAD/PWRITE, so pread/pwrite fail with ESPIPE before that.  The
+ * other KVM files stand on an epoll fd, which fails the same way.
+ */
+int kvmsim_fd_rw_check(int fd)
+{
+	return kvmsim_fd_kind(fd) == KVMSIM_FILE_GMEM ? -EINVAL : 0;
+}
+
+int kvmsim_fd_prw_check(int fd)
+{
+	return kvmsim_fd_kind(fd) == KVMSIM_FILE_GMEM ? -ESPIPE : 0;
 }
 
 /* kvm_gmem_setattr refuses every size change; the others are not files. */

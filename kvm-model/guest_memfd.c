@@ -56,6 +56,10 @@ static uint64_t kvm_gmem_get_supported_flags(const struct kvm *kvm)
 {
 	uint64_t flags = GUEST_MEMFD_FLAG_MMAP;
 
+	/* 6.12's kvm_gmem_create: valid_flags = 0 */
+	if (kvm_rule_on(RULE_GMEM_NO_FLAGS))
+		return 0;
+
 	if (!kvm_arch_has_private_mem(kvm))
 		flags |= GUEST_MEMFD_FLAG_INIT_SHARED;
 	return flags;

@@ -433,6 +433,70 @@ int fallocate64(int fd, int mode, off_t off, off_t len)
 	return fallocate_common(REAL(fallocate64), fd, mode, off, len);
 }
 
+/* pread/pwrite of a guest_memfd (a dup of a memfd here): ESPIPE */
+static ssize_t (*real_pread)(int, void *, size_t, off_t);
+static ssize_t (*real_pread64)(int, void *, size_t, off_t);
+static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
+static ssize_t (*real_pwrite64)(int, const void *, size_t, off_t);
+static ssize_t (*real_preadv)(int, const struct iovec *, int, off_t);
+static ssize_t (*real_pwritev)(int, const struct iovec *, int, off_t);
+
+ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd))
+		return ret_errno(kvmsim_fd_prw_check(fd));
+	if (kvmsim_enabled())
+		posix_uaccess_fault_in(buf, n, true);	/* the copy's userfault */
+	RESOLVE(pread);
+	return REAL(pread)(fd, buf, n, off);
+}
+
+ssize_t pread64(int fd, void *buf, size_t n, off_t off)
+{
+	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd))
+		return ret_errno(kvmsim_fd_prw_check(fd));
+	if (kvmsim_enabled())
+		posix_uaccess_fault_in(buf, n, true);	/* the copy's userfault */
+	RESOLVE(pread64);
+	return REAL(pread64)(fd, buf, n, off);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd))
+		return ret_errno(kvmsim_fd_prw_check(fd));
+	if (kvmsim_enabled())
+		posix_uaccess_fault_in(buf, n, false);	/* the copy's userfault */
+	RESOLVE(pwrite);
+	return REAL(pwrite)(fd, buf, n, off);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd))
+		return ret_errno(kvmsim_fd_prw_check(fd));
+	if (kvmsim_enabled())
+		posix_uaccess_fault_in(buf, n, false);	/* the copy's userfault */
+	RESOLVE(pwrite64);
+	return REAL(pwrite64)(fd, buf, n, off);
+}
+
+ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t off)
+{
+	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd))
+		return ret_errno(kvmsim_fd_prw_check(fd));
+	RESOLVE(preadv);
+	return REAL(preadv)(fd, iov, iovcnt, off);
+}
+
+ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t off)
+{
+	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd))
+		return ret_errno(kvmsim_fd_prw_check(fd));
+	RESOLVE(pwritev);
+	return REAL(pwritev)(fd, iov, iovcnt, off);
+}
+
 static int ftruncate_common(int (*real)(int, off_t), int fd, off_t len)
 {
 	struct stat st;

@@ -519,7 +519,7 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_GUEST_MEMFD:
 		return !kvm_rule_on(RULE_PRIVATE_FD);
 	case KVM_CAP_GUEST_MEMFD_FLAGS:
-		if (kvm_rule_on(RULE_PRIVATE_FD))
+		if (kvm_rule_on(RULE_PRIVATE_FD) || kvm_rule_on(RULE_GMEM_NO_FLAGS))
 			return 0;
 		return GUEST_MEMFD_FLAG_MMAP |
 		       (kvm_arch_has_private_mem(kvm) ? 0 : GUEST_MEMFD_FLAG_INIT_SHARED);

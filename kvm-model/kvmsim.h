@@ -47,6 +47,9 @@ void kvmsim_fd_dup(int oldfd, int newfd);
 /* fallocate / ftruncate on one of our fds: 0 or -errno. */
 int kvmsim_fd_fallocate(int fd, int mode, off_t off, off_t len);
 int kvmsim_fd_truncate(int fd, off_t len);
+/* read/write (-EINVAL), pread/pwrite (-ESPIPE) of a file without those ops */
+int kvmsim_fd_rw_check(int fd);
+int kvmsim_fd_prw_check(int fd);
 /* fallocate on a host file succeeded (private-v6 private fds). */
 void kvmsim_host_fallocate(int fd, int mode, off_t off, off_t len);
 

@@ -87,6 +87,9 @@ const struct kvm_rule_desc kvm_rules[KVM_NR_RULES] = {
 	[RULE_RFLAGS_VM_DROPPED] = { "rflags-vm-dropped",
 		"a host quirk (kvm_pvm): KVM_SET_REGS drops RFLAGS.VM (bit 17), mainline keeps "
 		"it" },
+	[RULE_GMEM_NO_FLAGS] = { "gmem-no-flags",
+		"guest_memfd before 6.18: KVM_CREATE_GUEST_MEMFD takes no flags (no "
+		"GUEST_MEMFD_FLAG_MMAP or INIT_SHARED: EINVAL), KVM_CAP_GUEST_MEMFD_FLAGS 0" },
 };
 
 const struct kvm_profile_desc kvm_profiles[] = {
@@ -103,6 +106,9 @@ const struct kvm_profile_desc kvm_profiles[] = {
 	  BIT(RULE_USERFAULT) },
 	{ "private-v6", "the 2022 fd-based private memory series (v6): private iff populated in the fd",
 	  BIT(RULE_PRIVATE_FD) },
+	{ "linux-6.12", "Linux 6.12 (the upstream selftests' kernel): upstream with 6.12's "
+	  "guest_memfd, which takes no flags and cannot be mmapped",
+	  BIT(RULE_GMEM_NO_FLAGS) },
 	{ "host", "upstream configured as the running kernel is: its capability values, "
 	  "and no guest_memfd or SW-protected VMs where it has none (for comparisons with it)",
 	  BIT(RULE_HOST_CAPS) },

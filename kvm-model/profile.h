@@ -50,6 +50,8 @@ enum kvm_rule {
 	RULE_NO_GUEST_MEMFD,
 	RULE_HOST_CAPS,
 	RULE_RFLAGS_VM_DROPPED,
+	/* Linux 6.12's guest_memfd (the linux-6.12 profile) */
+	RULE_GMEM_NO_FLAGS,
 	KVM_NR_RULES
 };
 

@@ -890,10 +890,6 @@ REAL_DECL(ssize_t, write, int, const void *, size_t);
 REAL_DECL(ssize_t, readv, int, const struct iovec *, int);
 REAL_DECL(ssize_t, writev, int, const struct iovec *, int);
 REAL_DECL(ssize_t, __read_chk, int, void *, size_t, size_t);
-REAL_DECL(ssize_t, pread, int, void *, size_t, off_t);
-REAL_DECL(ssize_t, pread64, int, void *, size_t, off_t);
-REAL_DECL(ssize_t, pwrite, int, const void *, size_t, off_t);
-REAL_DECL(ssize_t, pwrite64, int, const void *, size_t, off_t);
 REAL_DECL(int, poll, struct pollfd *, nfds_t, int);
 REAL_DECL(int, __poll_chk, struct pollfd *, nfds_t, int, size_t);
 REAL_DECL(int, ppoll, struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
@@ -958,38 +954,18 @@ static void host_buffer(uintptr_t buf, size_t n, bool write)
 
 ssize_t read(int fd, void *buf, size_t n)
 {
+	if (ACTIVE() && simfd_host_rw_check(fd))
+		return ret_errno(simfd_host_rw_check(fd));
 	host_buffer((uintptr_t)buf, n, true);
 	if (!ACTIVE() || !simfd_get(fd))
 		return REAL(read)(fd, buf, n);
 	return ret_errno(posix_read(fd, buf, n));
 }
 
-ssize_t pread(int fd, void *buf, size_t n, off_t off)
-{
-	host_buffer((uintptr_t)buf, n, true);
-	return REAL(pread)(fd, buf, n, off);
-}
-
-ssize_t pread64(int fd, void *buf, size_t n, off_t off)
-{
-	host_buffer((uintptr_t)buf, n, true);
-	return REAL(pread64)(fd, buf, n, off);
-}
-
-ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
-{
-	host_buffer((uintptr_t)buf, n, false);
-	return REAL(pwrite)(fd, buf, n, off);
-}
-
-ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
-{
-	host_buffer((uintptr_t)buf, n, false);
-	return REAL(pwrite64)(fd, buf, n, off);
-}
-
 ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 {
+	if (ACTIVE() && simfd_host_rw_check(fd) && n <= buflen)
+		return ret_errno(simfd_host_rw_check(fd));
 	if (!ACTIVE() || !simfd_get(fd)) {
 		if (n <= buflen)
 			host_buffer((uintptr_t)buf, n, true);
@@ -1002,6 +978,8 @@ ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 
 ssize_t write(int fd, const void *buf, size_t n)
 {
+	if (ACTIVE() && simfd_host_rw_check(fd))
+		return ret_errno(simfd_host_rw_check(fd));
 	host_buffer((uintptr_t)buf, n, false);
 	if (!ACTIVE() || !simfd_get(fd))
 		return REAL(write)(fd, buf, n);
@@ -1010,6 +988,8 @@ ssize_t write(int fd, const void *buf, size_t n)
 
 ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
+	if (ACTIVE() && simfd_host_rw_check(fd))
+		return ret_errno(simfd_host_rw_check(fd));
 	if (!ACTIVE() || !simfd_get(fd))
 		return REAL(readv)(fd, iov, iovcnt);
 	return ret_errno(posix_readv(fd, iov, iovcnt));
@@ -1017,6 +997,8 @@ ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 
 ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
+	if (ACTIVE() && simfd_host_rw_check(fd))
+		return ret_errno(simfd_host_rw_check(fd));
 	if (!ACTIVE() || !simfd_get(fd))
 		return REAL(writev)(fd, iov, iovcnt);
 	return ret_errno(posix_writev(fd, iov, iovcnt));

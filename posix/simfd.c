@@ -47,6 +47,18 @@ static int fdtab_grow(int fd)
 	return 0;
 }
 
+static int (*host_rw_check)(int fd);
+
+void simfd_set_host_rw_check(int (*fn)(int fd))
+{
+	host_rw_check = fn;
+}
+
+int simfd_host_rw_check(int fd)
+{
+	return host_rw_check ? host_rw_check(fd) : 0;
+}
+
 struct simfd *simfd_get(int fd)
 {
 	if (fd < 0 || fd >= nr_fdtab)

@@ -45,6 +45,13 @@ struct simfd_ops {
 int simfd_install(const struct simfd_ops *ops, void *priv, int flags);
 /* The simulated file behind fd, or NULL if fd is not one of ours. */
 struct simfd *simfd_get(int fd);
+/*
+ * A host fd another layer stands for a file without read/write ops (a
+ * guest_memfd is a dup of its storage memfd): fn returns the errno to
+ * fail read/write/readv/writev with (negative), or 0 for the real call.
+ */
+void simfd_set_host_rw_check(int (*fn)(int fd));
+int simfd_host_rw_check(int fd);
 void *simfd_priv(const struct simfd *f);
 int simfd_flags(const struct simfd *f);	/* O_NONBLOCK etc., as F_GETFL */
 

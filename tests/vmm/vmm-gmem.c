@@ -188,6 +188,7 @@ static void test_mmap_private(int vm)
 static void test_file_ops(int vm)
 {
 	int fd = gmem_create(vm, SZ, 0), mfd = gmem_create(vm, SZ, GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED);
+	char buf[64] = { 0 };
 	void *p;
 
 	printf("## file operations\n");
@@ -209,6 +210,11 @@ static void test_file_ops(int vm)
 	printf("fallocate ZERO_RANGE|KEEP_SIZE: %s\n",
 	       res(fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 0, 0x1000)));
 	printf("ftruncate: %s\n", res(ftruncate(fd, 2 * SZ)));
+	/* kvm_gmem_fops has no read/write; its anon-inode file no FMODE_PREAD */
+	printf("read: %s\n", res(read(fd, buf, sizeof(buf))));
+	printf("write: %s\n", res(write(fd, buf, sizeof(buf))));
+	printf("pread: %s\n", res(pread(fd, buf, sizeof(buf), 0)));
+	printf("pwrite: %s\n", res(pwrite(fd, buf, sizeof(buf), 0)));
 	p = mmap(NULL, SZ, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	printf("mmap without FLAG_MMAP: %s\n", p == MAP_FAILED ? errno_name(errno) : "ok");
 	p = mmap(NULL, SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE, mfd, 0);

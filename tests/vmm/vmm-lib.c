@@ -50,6 +50,7 @@ const char *errno_name(int err)
 	case ENFILE: return "ENFILE";
 	case EMFILE: return "EMFILE";
 	case ENOTTY: return "ENOTTY";
+	case ESPIPE: return "ESPIPE";
 	case ENOSPC: return "ENOSPC";
 	case ERANGE: return "ERANGE";
 	case ENOSYS: return "ENOSYS";

@@ -59,10 +59,12 @@ int main(void)
 		one_vm(i);
 	after = count_mappings();
 	printf("%d VMs created, run and destroyed\n", LOOPS);
-	/* a little slack for the allocator; a leak is 1-2 mappings a VM */
-	printf("mappings flat: %s\n", after - before < LOOPS / 10 ? "yes" :
-	       "no");
-	if (after - before >= LOOPS / 10)
+	/*
+	 * Slack for the allocator (AddressSanitizer's maps ~30 more over the
+	 * loop); a leak is one or two mappings a VM: 300 to 600.
+	 */
+	printf("mappings flat: %s\n", after - before < LOOPS / 2 ? "yes" : "no");
+	if (after - before >= LOOPS / 2)
 		printf("grew from %d to %d\n", before, after);
 	return 0;
 }

@@ -238,32 +238,46 @@ int posix_once(pthread_once_t *once, void (*fn)(void))
 	return 0;
 }
 
-/* ---- spinlocks: a spinning fiber would never let the holder run ---- */
+/*
+ * ---- spinlocks: a spinning fiber would never let the holder run ----
+ *
+ * The lock word keeps glibc's encoding, because glibc's own
+ * pthread_spin_init (not interposed) writes it: on x86-64 that is an alias
+ * of its pthread_spin_unlock, which stores 1 (unlocked; its lock
+ * decrements to 0), elsewhere 0 is unlocked.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#define SPIN_UNLOCKED	1
+#define SPIN_LOCKED	0
+#else
+#define SPIN_UNLOCKED	0
+#define SPIN_LOCKED	1
+#endif
 
 static struct sim_waitq spin_wq = { .name = "pthread_spin_lock" };
 
 int posix_spin_lock(pthread_spinlock_t *l)
 {
 	sim_sync_point_on("pthread_spin_lock", (const void *)(uintptr_t)l, NULL);
-	while (*l)
+	while (*l != SPIN_UNLOCKED)
 		sim_wait(&spin_wq);
-	*l = 1;
+	*l = SPIN_LOCKED;
 	return 0;
 }
 
 int posix_spin_trylock(pthread_spinlock_t *l)
 {
 	sim_sync_point_on("pthread_spin_trylock", (const void *)(uintptr_t)l, NULL);
-	if (*l)
+	if (*l != SPIN_UNLOCKED)
 		return EBUSY;
-	*l = 1;
+	*l = SPIN_LOCKED;
 	return 0;
 }
 
 int posix_spin_unlock(pthread_spinlock_t *l)
 {
 	sim_sync_point_on("pthread_spin_unlock", (const void *)(uintptr_t)l, NULL);
-	*l = 0;
+	*l = SPIN_UNLOCKED;
 	sim_wake_all(&spin_wq);
 	return 0;
 }

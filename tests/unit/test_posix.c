@@ -429,7 +429,7 @@ START_TEST(test_spin_once)
 	pthread_t t[3];
 
 	fresh(11);
-	spin = 0;
+	ck_assert_int_eq(pthread_spin_init(&spin, PTHREAD_PROCESS_PRIVATE), 0);	/* glibc's encoding */
 	once_ctl = PTHREAD_ONCE_INIT;
 	once_runs = 0;
 	for (int i = 0; i < 3; i++)

@@ -134,6 +134,17 @@ static int otrunc_done(int fd, off_t old_size, const struct stat *st)
 	return fd;
 }
 
+/* /proc/TID/schedstat and friends of a simulated thread (posix/proc.c) */
+static bool proc_open(const char *path, int flags, int *ret)
+{
+	int fd;
+
+	if (!kvmsim_enabled() || !path || !posix_proc_open(path, flags, &fd))
+		return false;
+	*ret = ret_errno(fd);
+	return true;
+}
+
 static mode_t va_mode(int flags, va_list ap)
 {
 	return (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
@@ -145,12 +156,15 @@ int open(const char *path, int flags, ...)
 	mode_t mode;
 	struct stat st;
 	off_t old_size;
+	int fd;
 
 	va_start(ap, flags);
 	mode = va_mode(flags, ap);
 	va_end(ap);
 	if (is_dev_kvm(path))
 		return open_dev_kvm(path, flags);
+	if (proc_open(path, flags, &fd))
+		return fd;
 	RESOLVE(open);
 	old_size = otrunc_size_before(AT_FDCWD, path, flags, &st);
 	return otrunc_done(REAL(open)(path, flags, mode), old_size, &st);
@@ -162,12 +176,15 @@ int open64(const char *path, int flags, ...)
 	mode_t mode;
 	struct stat st;
 	off_t old_size;
+	int fd;
 
 	va_start(ap, flags);
 	mode = va_mode(flags, ap);
 	va_end(ap);
 	if (is_dev_kvm(path))
 		return open_dev_kvm(path, flags);
+	if (proc_open(path, flags, &fd))
+		return fd;
 	RESOLVE(open64);
 	old_size = otrunc_size_before(AT_FDCWD, path, flags, &st);
 	return otrunc_done(REAL(open64)(path, flags, mode), old_size, &st);
@@ -179,12 +196,15 @@ int openat(int dirfd, const char *path, int flags, ...)
 	mode_t mode;
 	struct stat st;
 	off_t old_size;
+	int fd;
 
 	va_start(ap, flags);
 	mode = va_mode(flags, ap);
 	va_end(ap);
 	if (is_dev_kvm(path))
 		return open_dev_kvm(path, flags);
+	if (proc_open(path, flags, &fd))
+		return fd;
 	RESOLVE(openat);
 	old_size = otrunc_size_before(dirfd, path, flags, &st);
 	return otrunc_done(REAL(openat)(dirfd, path, flags, mode), old_size, &st);
@@ -196,12 +216,15 @@ int openat64(int dirfd, const char *path, int flags, ...)
 	mode_t mode;
 	struct stat st;
 	off_t old_size;
+	int fd;
 
 	va_start(ap, flags);
 	mode = va_mode(flags, ap);
 	va_end(ap);
 	if (is_dev_kvm(path))
 		return open_dev_kvm(path, flags);
+	if (proc_open(path, flags, &fd))
+		return fd;
 	RESOLVE(openat64);
 	old_size = otrunc_size_before(dirfd, path, flags, &st);
 	return otrunc_done(REAL(openat64)(dirfd, path, flags, mode), old_size, &st);
@@ -212,9 +235,12 @@ int __open_2(const char *path, int flags)
 {
 	struct stat st;
 	off_t old_size;
+	int fd;
 
 	if (is_dev_kvm(path))
 		return open_dev_kvm(path, flags);
+	if (proc_open(path, flags, &fd))
+		return fd;
 	RESOLVE(__open_2);
 	old_size = otrunc_size_before(AT_FDCWD, path, flags, &st);
 	return otrunc_done(REAL(__open_2)(path, flags), old_size, &st);
@@ -224,9 +250,12 @@ int __open64_2(const char *path, int flags)
 {
 	struct stat st;
 	off_t old_size;
+	int fd;
 
 	if (is_dev_kvm(path))
 		return open_dev_kvm(path, flags);
+	if (proc_open(path, flags, &fd))
+		return fd;
 	RESOLVE(__open64_2);
 	old_size = otrunc_size_before(AT_FDCWD, path, flags, &st);
 	return otrunc_done(REAL(__open64_2)(path, flags), old_size, &st);
@@ -559,11 +588,25 @@ static FILE *fopen_done(FILE *f, off_t old_size, const struct stat *st)
 	return f;
 }
 
+/* fopen of a simulated thread's /proc file: its text, through fdopen */
+static bool proc_fopen(const char *path, const char *mode, FILE **f)
+{
+	int fd, flags = mode && (mode[0] != 'r' || strchr(mode, '+')) ? O_RDWR : O_RDONLY;
+
+	if (!proc_open(path, flags | (mode && strchr(mode, 'e') ? O_CLOEXEC : 0), &fd))
+		return false;
+	*f = fd < 0 ? NULL : fdopen(fd, mode);
+	return true;
+}
+
 FILE *fopen(const char *path, const char *mode)
 {
 	struct stat st;
 	off_t old_size = otrunc_size_before(AT_FDCWD, path, fopen_flags(mode), &st);
+	FILE *f;
 
+	if (proc_fopen(path, mode, &f))
+		return f;
 	RESOLVE(fopen);
 	return fopen_done(REAL(fopen)(path, mode), old_size, &st);
 }
@@ -572,7 +615,10 @@ FILE *fopen64(const char *path, const char *mode)
 {
 	struct stat st;
 	off_t old_size = otrunc_size_before(AT_FDCWD, path, fopen_flags(mode), &st);
+	FILE *f;
 
+	if (proc_fopen(path, mode, &f))
+		return f;
 	RESOLVE(fopen64);
 	return fopen_done(REAL(fopen64)(path, mode), old_size, &st);
 }

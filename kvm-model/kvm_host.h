@@ -254,6 +254,8 @@ struct kvm_vcpu {
 	bool run_done;
 	int run_ret;			/* 0 or -errno */
 	struct sim_actor *run_caller;	/* the thread in KVM_RUN: its signals */
+	/* the vCPU actor's schedstat already credited to its callers */
+	struct sim_schedstat sched_credited;
 	bool sigmask_active;		/* KVM_SET_SIGNAL_MASK */
 	sigset_t sigmask;		/* the caller's mask while in KVM_RUN */
 

@@ -369,6 +369,24 @@ int64_t kvm_vm_ctx_tag(void)
 	return slot ? *slot - 1 : -1;
 }
 
+/*
+ * In Linux the thread in KVM_RUN runs the guest itself; here the vCPU's
+ * actor does, so the time it ran and waited for the CPU is the caller's
+ * (/proc/TID/schedstat, steal time).
+ */
+static void credit_run_caller(struct kvm_vcpu *vcpu)
+{
+	struct sim_schedstat now, d;
+
+	sim_actor_schedstat(vcpu->actor, &now);
+	d.exec_ns = now.exec_ns - vcpu->sched_credited.exec_ns;
+	d.delay_ns = now.delay_ns - vcpu->sched_credited.delay_ns;
+	d.pcount = 0;
+	if (vcpu->run_caller)
+		sim_actor_schedstat_add(vcpu->run_caller, &d);
+	vcpu->sched_credited = now;
+}
+
 static void kvm_vcpu_actor(void *arg)
 {
 	struct kvm_vcpu *vcpu = arg;
@@ -382,11 +400,13 @@ static void kvm_vcpu_actor(void *arg)
 			sim_exit();
 		vcpu->run_requested = false;
 		vcpu->exit_filled = false;
+		credit_run_caller(vcpu);
 		if (kvm_rule_on(RULE_RESET_EXIT_REASON))
 			vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 		sim_charge(COST_RUN_ENTRY);
 		vcpu->run_ret = kvm_arch()->vcpu_run(vcpu);
 		sim_charge(COST_RUN_EXIT);
+		credit_run_caller(vcpu);
 		ev = sim_ev_begin("kvm_vcpu_ioctl_run_return");
 		sim_ev_int(ev, "ret", vcpu->run_ret);
 		sim_ev_int(ev, "exit_reason", vcpu->run->exit_reason);

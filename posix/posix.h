@@ -99,6 +99,13 @@ int posix_threads_alive(void);
  * created thread in creation order (what a fresh process would see).
  */
 pid_t posix_gettid(void);
+struct sim_schedstat;
+int posix_thread_schedstat(pid_t tid, struct sim_schedstat *s);
+/*
+ * proc.c: /proc files describing simulated threads (schedstat): true when
+ * path is one, with an fd holding its text (or -errno) in *fd.
+ */
+bool posix_proc_open(const char *path, int flags, int *fd);
 /* getrandom: bytes from the run's seed (sim_rand), never the host's. */
 ssize_t posix_getrandom(void *buf, size_t len, unsigned int flags);
 

@@ -387,6 +387,24 @@ pid_t posix_gettid(void)
 	return getpid() + (t ? t->nr : 0);
 }
 
+/*
+ * The scheduling statistics of the thread whose gettid is tid (the main
+ * thread's is the pid): -ENOENT for one of ours that exited, -ESRCH for
+ * a number no thread of this process had.
+ */
+int posix_thread_schedstat(pid_t tid, struct sim_schedstat *s)
+{
+	for (int id = 0; id < sim_actor_count(); id++) {
+		struct posix_thread *t = sim_actor_user(sim_actor_get(id));
+
+		if (t && !t->exited && getpid() + (t->is_main ? 0 : t->nr) == tid) {
+			sim_actor_schedstat(t->actor, s);
+			return 0;
+		}
+	}
+	return tid > getpid() && tid <= getpid() + nr_created ? -ENOENT : -ESRCH;
+}
+
 ssize_t posix_getrandom(void *buf, size_t len, unsigned int flags)
 {
 	unsigned char *p = buf;

@@ -146,6 +146,7 @@ void sim_reset(uint64_t seed)
 	sim_rt.seed = seed;
 	sim_rand_reseed(seed);
 	sim_clock_reset();
+	sim_acct_reset(a0);
 	sim_trace_reset();
 	sim_explore_reset();
 }

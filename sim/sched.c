@@ -13,6 +13,51 @@
 
 #include "sim/sim_internal.h"
 
+/* ---- schedstat: where each actor's virtual time went ---- */
+
+enum { ACCT_BLOCKED, ACCT_WAITING, ACCT_RUNNING };
+
+/* close the open interval (running or waiting), open one in state */
+static void acct(struct sim_actor *a, int state)
+{
+	uint64_t now = sim_now(), d = now > a->acct_mark ? now - a->acct_mark : 0;
+
+	if (a->acct_state == ACCT_RUNNING)
+		a->stat.exec_ns += d;
+	else if (a->acct_state == ACCT_WAITING)
+		a->stat.delay_ns += d;
+	a->acct_mark = now;
+	a->acct_state = state;
+}
+
+void sim_acct_reset(struct sim_actor *a)
+{
+	memset(&a->stat, 0, sizeof(a->stat));
+	memset(&a->credit, 0, sizeof(a->credit));
+	a->acct_mark = sim_now();
+}
+
+void sim_actor_schedstat(const struct sim_actor *a, struct sim_schedstat *s)
+{
+	uint64_t now = sim_now(), d = now > a->acct_mark ? now - a->acct_mark : 0;
+
+	*s = a->stat;
+	if (a->acct_state == ACCT_RUNNING)
+		s->exec_ns += d;
+	else if (a->acct_state == ACCT_WAITING)
+		s->delay_ns += d;
+	s->exec_ns += a->credit.exec_ns;
+	s->delay_ns += a->credit.delay_ns;
+	s->pcount += a->credit.pcount;
+}
+
+void sim_actor_schedstat_add(struct sim_actor *a, const struct sim_schedstat *d)
+{
+	a->credit.exec_ns += d->exec_ns;
+	a->credit.delay_ns += d->delay_ns;
+	a->credit.pcount += d->pcount;
+}
+
 void sim_runq_add(struct sim_actor *a)
 {
 	int i;
@@ -26,6 +71,7 @@ void sim_runq_add(struct sim_actor *a)
 	sim_rt.runq[i] = a;
 	sim_rt.nrun++;
 	a->state = SIM_ACTOR_RUNNABLE;
+	acct(a, a == sim_rt.cur ? ACCT_RUNNING : ACCT_WAITING);
 }
 
 void sim_runq_del(struct sim_actor *a)
@@ -41,6 +87,7 @@ void sim_runq_del(struct sim_actor *a)
 	sim_rt.nrun--;
 	a->state = SIM_ACTOR_BLOCKED;
 	a->times_blocked++;
+	acct(a, ACCT_BLOCKED);
 }
 
 bool sim_in_scheduler(void)
@@ -363,6 +410,10 @@ void sim_schedule(struct sim_actor *prev, enum sim_sched_kind kind,
 	/* picked: what it was about to do is what it does now */
 	next->op_obj[0] = next->op_obj[1] = NULL;
 	if (next != prev) {
+		if (prev->state == SIM_ACTOR_RUNNABLE)
+			acct(prev, ACCT_WAITING);
+		acct(next, ACCT_RUNNING);
+		next->stat.pcount++;
 		sim_rt.switches++;
 		sim_timeline_switch(prev, point);
 		sim_fiber_switch(prev, next);

@@ -139,6 +139,21 @@ void sim_actor_set_name(struct sim_actor *a, const char *name);
 /* One pointer per actor for the layer above (e.g. its pthread object). */
 void sim_actor_set_user(struct sim_actor *a, void *user);
 void *sim_actor_user(const struct sim_actor *a);
+
+/*
+ * An actor's scheduling statistics on the virtual clock, as a task's
+ * /proc/PID/schedstat: the one simulated CPU runs one actor at a time,
+ * every other runnable actor waits for it (run_delay).
+ */
+struct sim_schedstat {
+	uint64_t exec_ns;	/* running */
+	uint64_t delay_ns;	/* runnable, another actor running */
+	uint64_t pcount;	/* times switched in */
+};
+/* Its own, up to now, plus what was added to it. */
+void sim_actor_schedstat(const struct sim_actor *a, struct sim_schedstat *s);
+/* Time another actor spent on a's behalf (a vCPU for its KVM_RUN caller). */
+void sim_actor_schedstat_add(struct sim_actor *a, const struct sim_schedstat *d);
 /* An actor's usable stack; false for actor 0 (the thread's own stack). */
 bool sim_actor_stack(const struct sim_actor *a, void **bottom, size_t *size);
 

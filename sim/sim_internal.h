@@ -67,6 +67,15 @@ struct sim_actor {
 	 */
 	const void *op_obj[2];
 	bool gone;			/* sim_fork_child: not in this process */
+
+	/*
+	 * schedstat (sched.c): virtual ns spent running and runnable but not
+	 * running, times switched in, and what other actors spent on its
+	 * behalf (sim_actor_schedstat_add); acct_* is the interval open now.
+	 */
+	struct sim_schedstat stat, credit;
+	uint64_t acct_mark;
+	int acct_state;
 };
 
 /* op_obj of a step that touches no shared object (a thread's start). */
@@ -114,6 +123,7 @@ void sim_trace_after_fork(void);
 
 /* sched.c */
 void sim_sched_reset(void);
+void sim_acct_reset(struct sim_actor *a);
 void sim_runq_add(struct sim_actor *a);
 void sim_runq_del(struct sim_actor *a);
 void sim_timer_disarm(struct sim_actor *a);

@@ -104,6 +104,12 @@ struct uffdio_poison {
 #define KVM_FEATURE_ASYNC_PF_VMEXIT		10
 #define KVM_FEATURE_ASYNC_PF_INT		14
 #define MSR_KVM_ASYNC_PF_EN			0x4b564d02
+/* PV steal time: the MSR names a 64-byte aligned struct kvm_steal_time */
+#define KVM_FEATURE_STEAL_TIME			5
+#define MSR_KVM_STEAL_TIME			0x4b564d03
+#define KVM_STEAL_ALIGNMENT_BITS		5
+#define KVM_STEAL_VALID_BITS			((-1ULL << (KVM_STEAL_ALIGNMENT_BITS + 1)))
+#define KVM_STEAL_RESERVED_MASK			(((1 << KVM_STEAL_ALIGNMENT_BITS) - 1) << 1)
 #define MSR_KVM_ASYNC_PF_INT			0x4b564d06
 #define MSR_KVM_ASYNC_PF_ACK			0x4b564d07
 #define KVM_ASYNC_PF_ENABLED			(1 << 0)

@@ -40,13 +40,14 @@
 
 /*
  * The KVM PV features kvmsim models: kvmclock (the new MSRs, a stable
- * clock) and async PF (with interrupt delivery of 'page ready'; the
+ * clock), steal time (steal_time.c) and async PF (with interrupt delivery of 'page ready'; the
  * #PF-vmexit delivery bit is accepted, there is no nested guest to use it).  This host's 6.18 also reports kvmclock,
  * steal time, PV EOI and more (eax 0x1007efb).
  */
 #define KVM_PV_FEATURES	((1u << KVM_FEATURE_ASYNC_PF) | (1u << KVM_FEATURE_ASYNC_PF_VMEXIT) | \
 			 (1u << KVM_FEATURE_ASYNC_PF_INT) | (1u << KVM_FEATURE_CLOCKSOURCE2) | \
-			 (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))
+			 (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT) | \
+			 (1u << KVM_FEATURE_STEAL_TIME))
 
 /* "kvmsim x86-64 CPU" padded with NULs, 16 bytes a leaf */
 static const char brand[48] = "kvmsim x86-64 CPU";

@@ -61,7 +61,7 @@ static const uint32_t msrs_to_save[] = {
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_TSC_AUX, MSR_IA32_TSC_DEADLINE,
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
-	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
+	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_STEAL_TIME,
 	MSR_KVM_ASYNC_PF_EN, MSR_KVM_ASYNC_PF_INT, MSR_KVM_ASYNC_PF_ACK,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_ARCH_CAPABILITIES, MSR_IA32_PERF_CAPABILITIES,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL, MSR_SMI_COUNT,
@@ -401,6 +401,8 @@ static int set_msr_state(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t data, boo
 	case MSR_KVM_WALL_CLOCK_NEW:
 		kvm_write_wall_clock(vcpu, data);
 		return 0;
+	case MSR_KVM_STEAL_TIME:
+		return kvm_set_steal_time_msr(vcpu, data);
 	}
 	if (idx >= MSR_IA32_MC0_CTL && idx < MSR_IA32_MC0_CTL + 4 * KVM_MAX_MCE_BANKS)
 		return set_msr_mce(vcpu, idx, data, host);
@@ -478,6 +480,9 @@ static int get_msr_state(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t *data, bo
 	case MSR_KVM_WALL_CLOCK:
 	case MSR_KVM_WALL_CLOCK_NEW:
 		*data = kvm_x86_vm(vcpu->kvm)->wall_clock;
+		return 0;
+	case MSR_KVM_STEAL_TIME:
+		*data = kvm_get_steal_time_msr(vcpu);
 		return 0;
 	case MSR_IA32_MTRRCAP:
 		/* WC and fixed ranges, KVM_NR_VAR_MTRR variable ranges */

@@ -397,8 +397,9 @@ static int x86_vcpu_run(struct kvm_vcpu *vcpu)
 	}
 	kvm_complete_hypercall_exit(vcpu);
 	kvm_complete_msr_exit(vcpu);
-	/* KVM_REQ_CLOCK_UPDATE at every entry */
+	/* KVM_REQ_CLOCK_UPDATE and KVM_REQ_STEAL_UPDATE at every entry */
 	kvm_guest_time_update(vcpu);
+	record_steal_time(vcpu);
 	r = kvm_x86_vcpu_run(vcpu);
 
 	if (!r)

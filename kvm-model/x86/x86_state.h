@@ -41,6 +41,9 @@ struct x86_vcpu_state {
 	uint64_t system_time;
 	uint32_t pvclock_version;
 
+	/* steal_time.c: MSR_KVM_STEAL_TIME, the task's run_delay at the last entry */
+	uint64_t st_msr_val, st_last_steal;
+
 	/* hypercall.c: the length of a hypercall waiting for userspace's answer */
 	int hypercall_pending;
 	bool hypercall_64;
@@ -148,6 +151,11 @@ long kvm_vm_ioctl_clock(struct kvm *kvm, unsigned int cmd, void *uarg);
 void kvm_guest_time_update(struct kvm_vcpu *vcpu);
 void kvm_write_system_time(struct kvm_vcpu *vcpu, uint64_t data);
 void kvm_write_wall_clock(struct kvm_vcpu *vcpu, uint64_t gpa);
+
+/* steal_time.c */
+int kvm_set_steal_time_msr(struct kvm_vcpu *vcpu, uint64_t data);
+uint64_t kvm_get_steal_time_msr(struct kvm_vcpu *vcpu);
+void record_steal_time(struct kvm_vcpu *vcpu);
 
 /* hypercall.c */
 int kvm_emulate_hypercall(struct kvm_vcpu *vcpu, int len);

@@ -56,6 +56,8 @@ int main(int argc, char **argv)
 	struct timeval tv;
 	struct pollfd pfd;
 	struct epoll_event ev;
+	unsigned long long stat[3] = { 0 };
+	FILE *sf;
 	int efd, ep, r;
 
 	exact = argc > 1 && !strcmp(argv[1], "--exact");
@@ -127,6 +129,22 @@ int main(int argc, char **argv)
 	tv = (struct timeval){ 0, (long)(scale / 2000) };
 	r = select(0, NULL, NULL, NULL, &tv);
 	took(exact ? "select(0, 500 ms)" : "select(0, 5 ms)", scale / 2, r);
+
+	/* a busy-wait on the clock ends: under kvmsim polling spends virtual time */
+	start();
+	while (now_ns(CLOCK_MONOTONIC) - t0 < 2000000)
+		;
+	took("busy-wait on CLOCK_MONOTONIC for 2 ms", 2000000, 0);
+
+	/* this thread's schedstat: ns run, ns waiting to run, times run */
+	sf = fopen("/proc/thread-self/schedstat", "r");
+	r = sf ? fscanf(sf, "%llu %llu %llu", &stat[0], &stat[1], &stat[2]) : -1;
+	if (sf)
+		fclose(sf);
+	printf("/proc/thread-self/schedstat: %d fields", r);
+	if (exact)
+		printf(", run_delay %llu (the only thread)", stat[1]);
+	printf("\n");
 	close(ep);
 	close(efd);
 	return 0;

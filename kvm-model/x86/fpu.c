@@ -226,6 +226,51 @@ static long kvm_vcpu_ioctl_x86_set_xsave(struct kvm_vcpu *vcpu, const void *uarg
 	return 0;
 }
 
+/*
+ * kvm_arch_vcpu_ioctl_get_fpu / set_fpu: the legacy area's fields in
+ * struct kvm_fpu.  Neither touches MXCSR (kvm_fpu.mxcsr reads 0: the
+ * ioctl's copy starts zeroed) and the tag word is the abridged one.
+ */
+static long kvm_arch_vcpu_ioctl_get_fpu(struct kvm_vcpu *vcpu, void *uarg)
+{
+	uint8_t fx[512];
+	struct kvm_fpu fpu;
+
+	memset(&fpu, 0, sizeof(fpu));
+	get_fx(vcpu, fx);
+	memcpy(fpu.fpr, fx + FX_ST0, sizeof(fpu.fpr));
+	memcpy(&fpu.fcw, fx + FX_FCW, 2);
+	memcpy(&fpu.fsw, fx + FX_FSW, 2);
+	fpu.ftwx = fx[FX_FTW];
+	memcpy(&fpu.last_opcode, fx + FX_FOP, 2);
+	memcpy(&fpu.last_ip, fx + FX_FIP, 8);
+	memcpy(&fpu.last_dp, fx + FX_FDP, 8);
+	memcpy(fpu.xmm, fx + FX_XMM0, sizeof(fpu.xmm));
+	return copy_to_user(uarg, &fpu, sizeof(fpu)) ? -EFAULT : 0;
+}
+
+static long kvm_arch_vcpu_ioctl_set_fpu(struct kvm_vcpu *vcpu, const void *uarg)
+{
+	struct kvm_fpu fpu;
+	uint8_t fx[512];
+
+	if (copy_from_user(&fpu, uarg, sizeof(fpu)))
+		return -EFAULT;
+	get_fx(vcpu, fx);
+	memcpy(fx + FX_ST0, fpu.fpr, sizeof(fpu.fpr));
+	memcpy(fx + FX_FCW, &fpu.fcw, 2);
+	memcpy(fx + FX_FSW, &fpu.fsw, 2);
+	fx[FX_FTW] = fpu.ftwx;
+	memcpy(fx + FX_FOP, &fpu.last_opcode, 2);
+	memcpy(fx + FX_FIP, &fpu.last_ip, 8);
+	memcpy(fx + FX_FDP, &fpu.last_dp, 8);
+	memcpy(fx + FX_XMM0, fpu.xmm, sizeof(fpu.xmm));
+	/* MXCSR stays: set_sse writes back the value get_fx read */
+	set_fp(vcpu, fx);
+	set_sse(vcpu, fx);
+	return 0;
+}
+
 /* fpstate_init: FCW 0x37f, every x87 register empty, MXCSR 0x1f80 */
 void kvm_x86_fpu_reset(struct kvm_vcpu *vcpu)
 {
@@ -234,14 +279,45 @@ void kvm_x86_fpu_reset(struct kvm_vcpu *vcpu)
 	set_reg(vcpu, UC_X86_REG_MXCSR, MXCSR_INIT);
 }
 
+/*
+ * KVM_GET_XCRS / KVM_SET_XCRS on a host without XSAVE (the CPU kvmsim
+ * models has none; KVM_CAP_XCRS answers 0): GET reports no register,
+ * SET is EINVAL (kvm_vcpu_ioctl_x86_get_xcrs / set_xcrs).
+ */
+static long kvm_vcpu_ioctl_x86_xcrs(struct kvm_vcpu *vcpu, bool set, void *uarg)
+{
+	struct kvm_xcrs xcrs;
+
+	if (set) {
+		if (copy_from_user(&xcrs, uarg, sizeof(xcrs)))
+			return -EFAULT;
+		return -EINVAL;
+	}
+	memset(&xcrs, 0, sizeof(xcrs));
+	return copy_to_user(uarg, &xcrs, sizeof(xcrs)) ? -EFAULT : 0;
+}
+
 bool kvm_x86_xsave_ioctl(unsigned int cmd)
 {
-	return cmd == KVM_GET_XSAVE || cmd == KVM_SET_XSAVE;
+	return cmd == KVM_GET_XSAVE || cmd == KVM_SET_XSAVE ||
+	       cmd == KVM_GET_FPU || cmd == KVM_SET_FPU ||
+	       cmd == KVM_GET_XCRS || cmd == KVM_SET_XCRS;
 }
 
 long kvm_vcpu_ioctl_x86_xsave(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg)
 {
-	if (cmd == KVM_GET_XSAVE)
+	switch (cmd) {
+	case KVM_GET_XSAVE:
 		return kvm_vcpu_ioctl_x86_get_xsave(vcpu, uarg);
-	return kvm_vcpu_ioctl_x86_set_xsave(vcpu, uarg);
+	case KVM_SET_XSAVE:
+		return kvm_vcpu_ioctl_x86_set_xsave(vcpu, uarg);
+	case KVM_GET_FPU:
+		return kvm_arch_vcpu_ioctl_get_fpu(vcpu, uarg);
+	case KVM_SET_FPU:
+		return kvm_arch_vcpu_ioctl_set_fpu(vcpu, uarg);
+	case KVM_GET_XCRS:
+	case KVM_SET_XCRS:
+		return kvm_vcpu_ioctl_x86_xcrs(vcpu, cmd == KVM_SET_XCRS, uarg);
+	}
+	return -EINVAL;
 }

@@ -74,6 +74,7 @@ int main(void)
 	struct kvm_fpu f;
 	struct vmm v;
 	char *ram;
+	int r;
 
 	printf("# vmm-fpu\n");
 	vmm_open(&v);
@@ -131,7 +132,8 @@ int main(void)
 	xcrs.nr_xcrs = 17;
 	printf("set_xcrs(17 registers): %s\n", res(ioctl(v.vcpu_fd, KVM_SET_XCRS, &xcrs)));
 	memset(&xcrs, 0xee, sizeof(xcrs));
-	printf("get_xcrs: %s flags=%x\n", res(ioctl(v.vcpu_fd, KVM_GET_XCRS, &xcrs)), xcrs.flags);
+	r = ioctl(v.vcpu_fd, KVM_GET_XCRS, &xcrs);	/* before reading flags */
+	printf("get_xcrs: %s flags=%x\n", res(r), xcrs.flags);
 	printf("get_xcrs on the VM fd: %s\n", res(ioctl(v.vm_fd, KVM_GET_XCRS, &xcrs)));
 	vmm_close(&v);
 	return 0;

@@ -64,6 +64,11 @@ struct kvm_arch_ops {
 				 const struct kvm_irq_routing_entry *ue);
 	/* kvm_vcpu_kick: wake the vCPU if it sleeps in KVM_RUN (NULL: none) */
 	void (*vcpu_kick)(struct kvm_vcpu *vcpu);
+	/*
+	 * At explore's fork point: load now what the vCPU's next entry would,
+	 * if that is invisible (kvm_preload_vcpus; NULL: none)
+	 */
+	void (*vcpu_preload)(struct kvm_vcpu *vcpu);
 };
 
 extern const struct kvm_arch_ops kvm_x86_arch_ops;

@@ -407,6 +407,8 @@ int copy_to_user(void *udst, const void *src, size_t n);
 void kvm_register_vm(struct kvm *kvm);
 void kvm_unregister_vm(struct kvm *kvm);
 int kvm_for_each_vm(int (*fn)(struct kvm *kvm, void *opaque), void *opaque);
+/* explore's fork point: each vCPU's next entry's loads, done now */
+void kvm_preload_vcpus(void);
 
 /*
  * The VM the current actor works for (a vCPU's, or the one whose ioctl

@@ -70,6 +70,24 @@ int kvm_for_each_vm(int (*fn)(struct kvm *kvm, void *opaque), void *opaque)
 	return 0;
 }
 
+static int preload_vm(struct kvm *kvm, void *opaque)
+{
+	for (int i = 0; i < kvm->nr_vcpus; i++)
+		kvm_arch()->vcpu_preload(kvm->vcpus[i]);
+	return 0;
+}
+
+/*
+ * Explore's fork point (sim_explore_cfg.fork_point): every vCPU's engine
+ * gets now what its next entry would load, once in the process that
+ * forks instead of in every run.
+ */
+void kvm_preload_vcpus(void)
+{
+	if (kvm_arch()->vcpu_preload)
+		kvm_for_each_vm(preload_vm, NULL);
+}
+
 /* ---- VM lifetime ---- */
 
 struct kvm *kvm_create_vm(unsigned long type, int *err)

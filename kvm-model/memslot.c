@@ -428,9 +428,15 @@ void kvm_free_memslots(struct kvm *kvm)
 		for (int i = 0; i < slots->nr; i++) {
 			kvm_gmem_unbind(slots->by_gfn[i]);
 			free(slots->by_gfn[i]->dirty_bitmap);
+			slots->id_table[slots->by_gfn[i]->id] = NULL;
 			free(slots->by_gfn[i]);
 		}
 		free(slots->by_gfn);
-		memset(slots, 0, sizeof(*slots));
+		/*
+		 * Not a memset of the 256 KiB id table: in an explore run every
+		 * page of it written is a copy-on-write fault.
+		 */
+		slots->by_gfn = NULL;
+		slots->nr = slots->cap = 0;
 	}
 }

@@ -306,6 +306,7 @@ static void explore_setup(uint64_t seed)
 		load_schedule(&cfg);
 	if (fail && *fail && arm_faults(&cfg.meta, fail))
 		exit(2);
+	cfg.fork_point = kvm_preload_vcpus;
 	sim_explore_configure(&cfg);
 }
 

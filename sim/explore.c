@@ -121,6 +121,11 @@ uint64_t sim_explore_choices(void)
 	return ex.nlog;
 }
 
+bool sim_explore_in_run(void)
+{
+	return ex.hdr;
+}
+
 uint64_t sim_explore_preemptions(void)
 {
 	return sim_choices_preemptions(ex.log, ex.nlog);
@@ -221,6 +226,8 @@ static int inner_pick(const struct sim_sched_point *sp)
 static void first_choice(void)
 {
 	ex.started = true;
+	if (ex.cfg.fork_point)
+		ex.cfg.fork_point();
 	if (ex.cfg.mode == SIM_RUN_EXPLORE || ex.cfg.mode == SIM_RUN_SHRINK)
 		serve();	/* returns in each forked run */
 	sim_rand_reseed(ex.run_seed);

@@ -58,6 +58,13 @@ struct sim_explore_cfg {
 	 * (choices too) from schedule_path.
 	 */
 	struct sim_schedule meta;
+	/*
+	 * At the run's first choice, before explore and shrink fork their
+	 * runs there (replay calls it at the same point): work that every
+	 * run would do first, done once for all of them.  It must not change
+	 * what a run does or records.  NULL: none.
+	 */
+	void (*fork_point)(void);
 };
 
 /* After sim_init.  Returns 0, or -1 with a message on stderr. */
@@ -74,6 +81,12 @@ int sim_inject_arm(const char *spec);
  * return false.  Every armed hit is a choice in the schedule.
  */
 bool sim_inject(const char *site);
+
+/*
+ * True in one of explore's or shrink's forked runs: the process ends
+ * with the run, so what it frees is freed by its exit anyway.
+ */
+bool sim_explore_in_run(void);
 
 /* Choices made so far in this run, preemptions among them. */
 uint64_t sim_explore_choices(void);

@@ -169,6 +169,7 @@ struct kvm_x86_uc {
 	struct trap_insn *insns;
 
 	bool dt_in_engine;		/* sregs are loaded in the engine */
+	bool dt_preloaded;		/* by x86_vcpu_preload, the guest not run since */
 	csh cs[MODE_NR];
 	uint64_t quantum;		/* translated blocks per scheduling quantum */
 	uint64_t budget;		/* this run's: the quantum, or less before a timer expiry */
@@ -208,6 +209,8 @@ void x86_protect_gfn(struct kvm_vcpu *vcpu, uint64_t gfn);
 void uc_flush_all(struct kvm_vcpu *vcpu, const char *why);
 void x86_tlb_flush(struct kvm_x86_uc *a);
 int x86_sync_memslots(struct kvm_vcpu *vcpu);
+/* the same ahead of the entry, reporting nothing: a failure is left to it */
+void x86_preload_memslots(struct kvm_vcpu *vcpu);
 bool x86_tlb_fill(uc_engine *uc, uint64_t gva, uc_mem_type type, uc_tlb_entry *e,
 		  void *opaque);
 int uc_handle_mem_fault(struct kvm_vcpu *vcpu);

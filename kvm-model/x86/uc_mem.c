@@ -65,7 +65,7 @@ static bool slot_region_current(const struct kvm_memory_slot *s, const struct uc
  * they are now.  A region that went away or moved takes its translated
  * code with it (the same GPA may come back with other bytes).
  */
-int x86_sync_memslots(struct kvm_vcpu *vcpu)
+static int sync_memslots(struct kvm_vcpu *vcpu, const struct kvm_memory_slot **failed)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	struct kvm *kvm = vcpu->kvm;
@@ -100,9 +100,10 @@ int x86_sync_memslots(struct kvm_vcpu *vcpu)
 		struct uc_region r = { .gpa = s->base_gfn << PAGE_SHIFT,
 				       .size = s->npages << PAGE_SHIFT,
 				       .hva = s->userspace_addr, .slot = s };
-		if (map_region(a, &r))
-			return x86_internal_error(vcpu, "cannot map memslot %u at gpa 0x%llx",
-						  s->id, (unsigned long long)r.gpa);
+		if (map_region(a, &r)) {
+			*failed = s;
+			return -ENOMEM;
+		}
 	}
 	if (dropped)
 		uc_ctl_flush_tb(a->uc);
@@ -110,6 +111,27 @@ int x86_sync_memslots(struct kvm_vcpu *vcpu)
 	a->slots_gen = kvm->stat.memslot_updates;
 	a->slots_mapped = true;
 	return 0;
+}
+
+int x86_sync_memslots(struct kvm_vcpu *vcpu)
+{
+	const struct kvm_memory_slot *s = NULL;
+
+	if (!sync_memslots(vcpu, &s))
+		return 0;
+	return x86_internal_error(vcpu, "cannot map memslot %u at gpa 0x%llx", s->id,
+				  (unsigned long long)(s->base_gfn << PAGE_SHIFT));
+}
+
+/*
+ * x86_vcpu_preload: map the memslots before the entry does.  A slot that
+ * cannot be mapped is mapped again by the entry, which reports it.
+ */
+void x86_preload_memslots(struct kvm_vcpu *vcpu)
+{
+	const struct kvm_memory_slot *s = NULL;
+
+	sync_memslots(vcpu, &s);
 }
 
 /*

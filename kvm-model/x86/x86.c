@@ -15,6 +15,7 @@
 #include "kvm-model/profile.h"
 #include "kvm-model/x86/uc_internal.h"
 #include "kvm-model/x86/x86_state.h"
+#include "sim/explore.h"
 
 #define X86_CR0_NW	(1ull << 29)
 #define X86_CR0_CD	(1ull << 30)
@@ -356,12 +357,34 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * In an explore run the process ends with the run, and closing an engine
+ * (Unicorn frees its translation cache, walks and frees its hash tables,
+ * unmaps its buffers) was a tenth of a run, work its exit does anyway.
+ * So the run keeps a few engines parked, reachable for the leak checker.
+ */
+#define MAX_PARKED	64
+static struct kvm_x86_uc *parked[MAX_PARKED];
+static int nr_parked;
+
+static bool park_engine(struct kvm_x86_uc *a)
+{
+	if (!sim_explore_in_run() || nr_parked == MAX_PARKED)
+		return false;
+	parked[nr_parked++] = a;
+	return true;
+}
+
 void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 
 	if (!a)
 		return;
+	if (park_engine(a)) {
+		vcpu->arch = NULL;
+		return;
+	}
 	if (a->ctx)
 		uc_context_free(a->ctx);
 	if (a->step_ctx)
@@ -432,8 +455,11 @@ int kvm_arch_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *r)
 
 static void sync_sregs_from_engine(struct kvm_vcpu *vcpu)
 {
-	/* the engine holds the guest's lgdt/lidt only once sregs are loaded */
-	if (to_uc(vcpu)->dt_in_engine)
+	/*
+	 * the engine holds the guest's lgdt/lidt only once sregs are loaded
+	 * and the guest ran (a preload gives the engine the sregs as they are)
+	 */
+	if (to_uc(vcpu)->dt_in_engine && !to_uc(vcpu)->dt_preloaded)
 		x86_sync_segments(vcpu);
 }
 
@@ -509,6 +535,7 @@ int kvm_arch_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs
 	vcpu->cr2 = sregs->cr2;
 	x86_clear_exception_state(vcpu);
 	to_uc(vcpu)->dt_in_engine = false;
+	to_uc(vcpu)->dt_preloaded = false;
 	uc_flush_all(vcpu, "KVM_SET_SREGS");
 	set_sregs_pending_irq(vcpu, sregs);
 	return 0;
@@ -628,6 +655,8 @@ static int load_sregs(struct kvm_vcpu *vcpu)
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	const char *why;
 
+	/* from here on as if this entry had loaded them */
+	a->dt_preloaded = false;
 	if (a->dt_in_engine)
 		return 0;
 	x86_engine_load_control(vcpu);
@@ -639,6 +668,43 @@ static int load_sregs(struct kvm_vcpu *vcpu)
 }
 
 /* VM-entry guest-state checks (SDM 26.3.1) that KVM_RUN reports as FAIL_ENTRY. */
+static bool guest_state_valid(const struct kvm_sregs *s);
+
+/*
+ * Explore's fork point: what the first KVM_RUN of a vCPU would load into
+ * its engine (the sregs through the segment loader, the memslots), loaded
+ * once here so that the forked runs inherit it instead of each doing it
+ * (Unicorn's TLB flushes and the loader's start-up were most of a run's
+ * set-up).  Only for a vCPU with its engine open that never entered
+ * KVM_RUN and is in no ioctl: the entry then finds the load done, as
+ * KVM_SET_SREGS and memslot changes in between undo it.  Nothing is
+ * traced or reported here; a load that fails leaves the engine as it was,
+ * for the entry to fail and report.
+ */
+void x86_vcpu_preload(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_uc *a = to_uc(vcpu);
+	uc_context *saved = NULL;
+
+	if (!a || !a->uc || vcpu->run_calls || vcpu->mutex_locked || vcpu->dying ||
+	    a->shutdown || a->dt_in_engine || !guest_state_valid(&vcpu->sregs))
+		return;
+	if (uc_context_alloc(a->uc, &saved) || uc_context_save(a->uc, saved))
+		goto out;
+	x86_engine_load_control(vcpu);
+	if (x86_load_segments(vcpu)) {
+		uc_context_restore(a->uc, saved);
+		x86_tlb_flush(a);
+		goto out;
+	}
+	a->dt_in_engine = true;
+	a->dt_preloaded = true;
+	x86_preload_memslots(vcpu);
+out:
+	if (saved)
+		uc_context_free(saved);
+}
+
 static bool guest_state_valid(const struct kvm_sregs *s)
 {
 	bool pe = s->cr0 & X86_CR0_PE, lma = s->efer & EFER_LMA;
@@ -952,6 +1018,7 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	a->poll_ns = 0;
 	a->budget = quantum_budget(vcpu);
 	a->in_run = true;
+	a->dt_preloaded = false;
 	err = uc_emu_start(a->uc, x86_reg_read(vcpu, UC_X86_REG_RIP), 0, 0, 0);
 	a->in_run = false;
 	x86_sync_segments(vcpu);

@@ -64,6 +64,8 @@
 
 int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu);
 void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu);
+/* explore's fork point: the first entry's loads, done once for all runs */
+void x86_vcpu_preload(struct kvm_vcpu *vcpu);
 int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu);
 int kvm_arch_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
 int kvm_arch_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs);

@@ -432,4 +432,5 @@ const struct kvm_arch_ops kvm_x86_arch_ops = {
 	.irqchip_num_pins = KVM_IRQCHIP_NUM_PINS,
 	.set_routing_entry = kvm_x86_set_routing_entry,
 	.vcpu_kick = kvm_vcpu_kick,
+	.vcpu_preload = x86_vcpu_preload,
 };

@@ -592,7 +592,8 @@ static int inject_pending_event(struct kvm_vcpu *vcpu)
 		vcpu->cr2 = apf->pf_token;
 		return kvm_inject_exception(vcpu, PF_VECTOR, true, 0, false);
 	}
-	if (!lapic_in_kernel(vcpu) || !kvm_arch_interrupt_allowed(vcpu))
+	if (!lapic_in_kernel(vcpu) || !kvm_arch_interrupt_allowed(vcpu) ||
+	    kvm_x86_debug_blocks_irq(vcpu))
 		return 0;
 	vector = kvm_cpu_get_interrupt(vcpu);
 	return vector < 0 ? 0 : kvm_inject_irq(vcpu, vector);

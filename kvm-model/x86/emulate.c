@@ -27,6 +27,12 @@ static bool is_cr_operand(const cs_x86_op *op)
 	       op->reg <= X86_REG_CR15;
 }
 
+static bool is_dr_operand(const cs_x86_op *op)
+{
+	return op->type == X86_OP_REG && op->reg >= X86_REG_DR0 &&
+	       op->reg <= X86_REG_DR15;
+}
+
 static bool insn_is_trapped(const cs_insn *insn)
 {
 	const cs_x86 *x = &insn->detail->x86;
@@ -48,7 +54,8 @@ static bool insn_is_trapped(const cs_insn *insn)
 		return true;
 	case X86_INS_MOV:
 		return x->op_count == 2 &&
-		       (is_cr_operand(&x->operands[0]) || is_cr_operand(&x->operands[1]));
+		       (is_cr_operand(&x->operands[0]) || is_cr_operand(&x->operands[1]) ||
+			is_dr_operand(&x->operands[0]) || is_dr_operand(&x->operands[1]));
 	default:
 		return false;
 	}
@@ -142,6 +149,23 @@ static bool rdtsc_in_hook(struct kvm_vcpu *vcpu, uint64_t addr, uint32_t size)
 	return true;
 }
 
+/* ---- MOV to/from DRn ---- */
+
+/*
+ * A MOV DR is trapped for DR7.GD only, which Unicorn does not model:
+ * without it the engine runs the move itself (a write to DR7 arms the
+ * guest's own breakpoints there).  Its bytes end in 0f 21/23 and ModRM.
+ */
+static bool mov_dr_in_engine(struct kvm_vcpu *vcpu, uint64_t addr, uint32_t size)
+{
+	uint8_t code[16];
+
+	if (size < 3 || size > sizeof(code) || x86_read_code(vcpu, addr, code, size) != (int)size ||
+	    code[size - 3] != 0x0f || (code[size - 2] != 0x21 && code[size - 2] != 0x23))
+		return false;
+	return !(x86_debug_effective_dr7(vcpu) & DR7_GD) && !x86_cpl(vcpu);
+}
+
 /* ---- trapping ---- */
 
 static void trap_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
@@ -149,7 +173,13 @@ static void trap_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 	struct kvm_vcpu *vcpu = opaque;
 	struct kvm_x86_uc *a = to_uc(vcpu);
 
-	if (a->stop == STOP_NONE && !a->stepping && rdtsc_in_hook(vcpu, addr, size))
+	/* a debug hook stopped before this instruction: it must not run */
+	if (a->stop == STOP_DEBUG)
+		return;
+	if (a->stop == STOP_NONE && !a->stepping && !x86_debug_stepping(vcpu) &&
+	    rdtsc_in_hook(vcpu, addr, size))
+		return;
+	if (a->stop == STOP_NONE && !a->stepping && mov_dr_in_engine(vcpu, addr, size))
 		return;
 	a->stop = STOP_SPECIAL;
 	a->special_rip = addr;
@@ -237,7 +267,7 @@ void x86_drop_trap(struct kvm_vcpu *vcpu, uint64_t addr)
 
 /*
  * Every trapped instruction has one of these opcodes after its prefixes
- * (0f 01 covers invlpg, lmsw and rdtscp; fb is sti, whose interrupt
+ * (0f 01 covers invlpg, lmsw and rdtscp; 0f 21/23 are MOV DR; fb is sti, whose interrupt
  * shadow the model must know).  Port I/O is trapped too, so it
  * is emulated with its operands decoded, the same way in every mode.
  */
@@ -254,7 +284,7 @@ static bool trap_opcode(const uint8_t *p)
 	if (p[0] != 0x0f)
 		return false;
 	switch (p[1]) {
-	case 0x01: case 0x06: case 0x20: case 0x22:
+	case 0x01: case 0x06: case 0x20: case 0x21: case 0x22: case 0x23:
 	case 0x30: case 0x31: case 0x32: case 0xa2:
 		return true;
 	}
@@ -653,6 +683,41 @@ static int emulate_mov_cr(struct kvm_vcpu *vcpu, const cs_insn *insn)
 }
 
 /*
+ * handle_dr: #GP at CPL > 0, then DR7.GD (a KVM_EXIT_DEBUG for the host's
+ * USE_HW_BP, or the guest's #DB with DR6.BD), then the move itself.
+ */
+static int emulate_mov_dr(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	bool to_dr = is_dr_operand(&x->operands[0]);
+	int n = (to_dr ? x->operands[0].reg : x->operands[1].reg) - X86_REG_DR0;
+	int gpr = uc_reg_of(to_dr ? x->operands[1].reg : x->operands[0].reg);
+	int r;
+
+	*skip = false;
+	if (x86_cpl(vcpu))
+		return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
+	/* kvm_require_dr: DR4/DR5 are #UD with CR4.DE, DR8-15 always */
+	if (n > 7 || ((n == 4 || n == 5) && (vcpu->sregs.cr4 & X86_CR4_DE)))
+		return kvm_inject_exception(vcpu, UD_VECTOR, false, 0, false);
+	r = x86_debug_general_detect(vcpu);
+	if (r >= 0)
+		return r;
+	if (gpr < 0)
+		return x86_internal_error(vcpu, "cannot decode '%s %s'", insn->mnemonic,
+					  insn->op_str);
+	/* DR4/DR5 alias DR6/DR7 */
+	if (n == 4 || n == 5)
+		n += 2;
+	*skip = true;
+	if (to_dr)
+		x86_reg_write(vcpu, UC_X86_REG_DR0 + n, x86_reg_read(vcpu, gpr));
+	else
+		x86_reg_write(vcpu, gpr, x86_reg_read(vcpu, UC_X86_REG_DR0 + n));
+	return 0;
+}
+
+/*
  * RDMSR/WRMSR: EFER (unless filtered) changes the paging mode, so it
  * stays here; every other MSR goes through msr_filter.c, which may exit.
  */
@@ -1034,6 +1099,9 @@ static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 			return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
 		return kvm_emulate_halt(vcpu, insn->address + insn->size, skip);
 	case X86_INS_MOV:
+		if (is_dr_operand(&insn->detail->x86.operands[0]) ||
+		    is_dr_operand(&insn->detail->x86.operands[1]))
+			return emulate_mov_dr(vcpu, insn, skip);
 		return emulate_mov_cr(vcpu, insn);
 	case X86_INS_WRMSR:
 	case X86_INS_RDMSR:

@@ -136,6 +136,23 @@ static int kvm_check_irq_window(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * #BP is a soft exception (vmx_inject_exception): the return address is
+ * past the INT3 of the last #BP exit (event_exit_inst_len), which is how
+ * a debugger gives the guest back a breakpoint that was not its own.
+ */
+static int kvm_inject_queued_vector(struct kvm_vcpu *vcpu, int vector,
+				    const struct kvm_x86_events *ev)
+{
+	if (vector == BP_VECTOR) {
+		x86_reg_write(vcpu, UC_X86_REG_RIP, x86_reg_read(vcpu, UC_X86_REG_RIP) +
+			      x86_debug_soft_bp_len(vcpu));
+		return kvm_inject_exception(vcpu, vector, false, 0, true);
+	}
+	return kvm_inject_exception(vcpu, vector, ev->exception_has_error,
+				    ev->exception_error_code, false);
+}
+
+/*
  * What userspace queued with KVM_SET_VCPU_EVENTS or KVM_X86_SET_MCE goes
  * in first (kvm_check_and_inject_events: a triple fault, the injected
  * exception, the injected NMI): 0, or 1 with an exit ready.
@@ -153,8 +170,7 @@ static int inject_queued_exception(struct kvm_vcpu *vcpu, struct kvm_x86_events 
 	}
 	if (vector >= 0) {
 		ev->exception_nr = -1;
-		r = kvm_inject_exception(vcpu, vector, ev->exception_has_error,
-					 ev->exception_error_code, false);
+		r = kvm_inject_queued_vector(vcpu, vector, ev);
 		if (r)
 			return r;
 	}
@@ -190,6 +206,9 @@ int kvm_x86_inject_queued_events(struct kvm_vcpu *vcpu)
 	r = inject_queued_exception(vcpu, ev);
 	if (r)
 		return r;
+	/* KVM_GUESTDBG_BLOCKIRQ: exceptions only */
+	if (kvm_x86_debug_blocks_irq(vcpu))
+		return kvm_check_irq_window(vcpu);
 	if (vector >= 0) {
 		ev->interrupt_nr = -1;
 		r = kvm_inject_irq(vcpu, vector);

@@ -7,6 +7,7 @@
 #include <unicorn/unicorn.h>
 
 #include "kvm-model/x86/async_pf.h"
+#include "kvm-model/x86/guest_debug.h"
 #include "kvm-model/x86/irq.h"
 #include "kvm-model/x86/x86.h"
 #include "mmu-model/x86_walk.h"
@@ -87,6 +88,7 @@ enum uc_stop {
 	STOP_SPECIAL,		/* a trapped instruction at special_rip */
 	STOP_INTR,		/* an exception or INT n from Unicorn */
 	STOP_IRQ_WINDOW,	/* the interrupt window userspace waits for opened */
+	STOP_DEBUG,		/* KVM_SET_GUEST_DEBUG's hooks: a debug exit (guest_debug.c) */
 };
 
 /* A TLB fill that failed, so the access must be resolved outside. */
@@ -184,6 +186,7 @@ struct kvm_x86_uc {
 	struct kvm_lapic lapic;
 	struct kvm_vcpu_apf apf;
 	struct kvm_x86_events events;	/* KVM_INTERRUPT, KVM_NMI, the irq window */
+	struct x86_guest_debug dbg;	/* KVM_SET_GUEST_DEBUG */
 };
 
 static inline struct kvm_x86_uc *to_uc(struct kvm_vcpu *vcpu)

@@ -450,6 +450,8 @@ int kvm_arch_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *r)
 	if (moved && (vcpu->pending == PENDING_PIO_OUT || vcpu->pending == PENDING_PIO_IN ||
 		      vcpu->pending == PENDING_PIO_STRING))
 		vcpu->pending = PENDING_NONE;
+	/* kvm_set_rflags: single-step's TF stays only at singlestep_rip */
+	x86_debug_set_rflags(vcpu);
 	return 0;
 }
 
@@ -836,9 +838,67 @@ static int complete_userspace_io(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * A trapped instruction kvmsim emulates; once it completed (RIP moved on,
+ * no exception), kvm_skip_emulated_instruction's single-step check.
+ */
+static int emulate_special(struct kvm_vcpu *vcpu)
+{
+	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP), exceptions = to_uc(vcpu)->exceptions;
+	int r = x86_emulate_special(vcpu);
+
+	if (r || x86_reg_read(vcpu, UC_X86_REG_RIP) == rip ||
+	    to_uc(vcpu)->exceptions != exceptions)
+		return r;
+	return kvm_vcpu_do_singlestep(vcpu);
+}
+
+/*
+ * An exception Unicorn raised.  INT3's #BP is KVM_GUESTDBG_USE_SW_BP's
+ * exit, with RIP back on the INT3 (Unicorn leaves it past; INT 3, cd 03,
+ * is a software interrupt no exception bitmap intercepts).  One delivered
+ * to the guest ends a single-step at the handler.
+ */
+static int handle_intr(struct kvm_vcpu *vcpu, int intno)
+{
+	uint32_t ec = x86_clear_exception_state(vcpu);
+	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
+	uint8_t op = 0;
+	int r;
+
+	if (intno == 3 && rip && x86_read_code(vcpu, x86_linear_rip(vcpu) - 1, &op, 1) == 1 &&
+	    op == 0xcc) {
+		x86_reg_write(vcpu, UC_X86_REG_RIP, rip - 1);
+		if (x86_debug_sw_bp(vcpu, 1))
+			return 1;
+		x86_reg_write(vcpu, UC_X86_REG_RIP, rip);
+	}
+	r = kvm_inject_exception(vcpu, intno, x86_exception_has_error_code(intno), ec,
+				 intno == 3 || intno == 4 || intno >= 32);
+	return r ? r : kvm_vcpu_do_singlestep(vcpu);
+}
+
+/*
+ * An instruction an exit to userspace left half done completes now
+ * (complete_fast_pio_in/out, complete_emulated_mmio), and with it a
+ * single-step: KVM_EXIT_DEBUG without entering the guest.
+ */
+static int complete_userspace_io_step(struct kvm_vcpu *vcpu)
+{
+	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
+	bool pending = vcpu->pending != PENDING_NONE;
+	int r = complete_userspace_io(vcpu);
+
+	if (r || !pending || vcpu->pending != PENDING_NONE ||
+	    x86_reg_read(vcpu, UC_X86_REG_RIP) == rip)
+		return r;
+	return kvm_vcpu_do_singlestep(vcpu);
+}
+
 static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
+	bool at_block = a->stopped_at_block;
 
 	/*
 	 * Stopped by the block hook: that block has not run, and Unicorn
@@ -856,16 +916,22 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 		return x86_internal_error(vcpu, "port I/O near 0x%llx escaped the trap scan",
 					  (unsigned long long)x86_reg_read(vcpu, UC_X86_REG_RIP));
 	case STOP_SPECIAL:
-		return x86_emulate_special(vcpu);
+		if (x86_debug_hook_stop(vcpu, a->special_rip, false))
+			return 1;
+		return emulate_special(vcpu);
 	case STOP_INTR:
-		return kvm_inject_exception(vcpu, a->intno,
-					    x86_exception_has_error_code(a->intno),
-					    x86_clear_exception_state(vcpu),
-					    a->intno == 3 || a->intno == 4 || a->intno >= 32);
+		return handle_intr(vcpu, a->intno);
+	case STOP_DEBUG:
+		return x86_debug_exit(vcpu);
 	case STOP_IRQ_WINDOW:
+		/* a boundary after a single-stepped instruction: its exit first */
+		if (x86_debug_hook_stop(vcpu, x86_linear_rip(vcpu), at_block))
+			return 1;
 		/* kvm_x86_inject_queued_events makes the exit */
 		return 0;
 	case STOP_QUANTUM:
+		if (at_block && x86_debug_hook_stop(vcpu, a->stop_pc, true))
+			return 1;
 		/* the quantum ran out (or a timer expires now): a scheduling point */
 		a->quantum_used = 0;
 		sim_yield("quantum");
@@ -1017,6 +1083,7 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	a->blocks = 0;
 	a->poll_ns = 0;
 	a->budget = quantum_budget(vcpu);
+	x86_debug_arm(vcpu);
 	a->in_run = true;
 	a->dt_preloaded = false;
 	err = uc_emu_start(a->uc, x86_reg_read(vcpu, UC_X86_REG_RIP), 0, 0, 0);
@@ -1063,7 +1130,7 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	}
 	/* the VMM's thread ran since the last exit: a fresh quantum */
 	to_uc(vcpu)->quantum_used = 0;
-	r = complete_userspace_io(vcpu);
+	r = complete_userspace_io_step(vcpu);
 	if (r > 0)
 		goto out;
 	if (r < 0)

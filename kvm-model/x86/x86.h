@@ -22,6 +22,7 @@
 #define X86_EFLAGS_TF	(1ull << 8)
 #define X86_EFLAGS_RF	(1ull << 16)
 #define X86_CR4_TSD	(1ull << 2)
+#define X86_CR4_DE	(1ull << 3)
 #define X86_CR4_PSE	(1ull << 4)
 #define X86_CR4_PAE	(1ull << 5)
 #define X86_CR4_PGE	(1ull << 7)

@@ -179,6 +179,8 @@ static long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int cmd,
 	case KVM_GET_DEBUGREGS:
 	case KVM_SET_DEBUGREGS:
 		return kvm_vcpu_ioctl_debugregs(vcpu, cmd == KVM_SET_DEBUGREGS, (void *)arg);
+	case KVM_SET_GUEST_DEBUG:
+		return kvm_vcpu_ioctl_set_guest_debug(vcpu, (void *)arg);
 	case KVM_GET_LAPIC:
 	case KVM_SET_LAPIC:
 		return vcpu_lapic(vcpu, cmd == KVM_SET_LAPIC, (void *)arg);
@@ -246,11 +248,14 @@ static int kvm_arch_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_COALESCED_MMIO:
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	/*
-	 * It qualifies KVM_SET_GUEST_DEBUG's single-step, which is not
-	 * offered (KVM_CAP_SET_GUEST_DEBUG answers 0): vacuously robust.
+	 * KVM_SET_GUEST_DEBUG's single-step exits after every instruction,
+	 * the ones kvmsim emulates too (kvm_vcpu_do_singlestep).
 	 */
+	case KVM_CAP_SET_GUEST_DEBUG:
 	case KVM_CAP_X86_ROBUST_SINGLESTEP:
 		return 1;
+	case KVM_CAP_SET_GUEST_DEBUG2:
+		return kvm_guestdbg_valid_mask();
 	case KVM_CAP_MCE:
 		return kvm_x86_mce_cap();
 	case KVM_CAP_EXIT_HYPERCALL:

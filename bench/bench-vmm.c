@@ -28,6 +28,29 @@ extern const char bench_memory_start[], bench_memory_end[];
 #define GDT_GPA		0x500
 #define STACK_TOP	0x7000
 
+/*
+ * KVM_SET_GUEST_DEBUG armed where the loop never goes (what its hooks
+ * cost): an execution breakpoint, a write watchpoint, or single-step
+ * (a KVM_EXIT_DEBUG per instruction).
+ */
+static void set_guest_debug(struct vmm *v, const char *mode)
+{
+	struct kvm_guest_debug d;
+
+	memset(&d, 0, sizeof(d));
+	d.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
+	d.arch.debugreg[0] = 0x300000;
+	if (!strcmp(mode, "hwbp"))
+		d.arch.debugreg[7] = 0x400 | 2;
+	else if (!strcmp(mode, "watch"))
+		d.arch.debugreg[7] = 0x400 | 2 | 0xd0000;
+	else if (!strcmp(mode, "step"))
+		d.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
+	else
+		fatal("debug mode %s: hwbp, watch or step", mode);
+	xioctl(v->vcpu_fd, KVM_SET_GUEST_DEBUG, &d);
+}
+
 int main(int argc, char **argv)
 {
 	struct vmm v;
@@ -36,9 +59,9 @@ int main(int argc, char **argv)
 	bool compute, memory;
 	char *ram;
 
-	if (argc != 3 || (strcmp(argv[1], "exits") && strcmp(argv[1], "compute") &&
-			  strcmp(argv[1], "memory")))
-		fatal("usage: %s exits|compute|memory N", argv[0]);
+	if ((argc != 3 && argc != 4) || (strcmp(argv[1], "exits") && strcmp(argv[1], "compute") &&
+					  strcmp(argv[1], "memory")))
+		fatal("usage: %s exits|compute|memory N [hwbp|watch|step]", argv[0]);
 	compute = !strcmp(argv[1], "compute");
 	memory = !strcmp(argv[1], "memory");
 	n = strtoul(argv[2], NULL, 0);
@@ -59,12 +82,16 @@ int main(int argc, char **argv)
 	vmm_get_regs(&v, &regs);
 	regs.rcx = n;
 	xioctl(v.vcpu_fd, KVM_SET_REGS, &regs);
+	if (argc == 4)
+		set_guest_debug(&v, argv[3]);
 	for (;;) {
 		if (ioctl(v.vcpu_fd, KVM_RUN, 0) < 0)
 			fatal("KVM_RUN failed");
 		exits++;
 		if (v.run->exit_reason == KVM_EXIT_HLT)
 			break;
+		if (v.run->exit_reason == KVM_EXIT_DEBUG)
+			continue;
 		if (v.run->exit_reason != KVM_EXIT_IO)
 			fatal("unexpected exit %u", v.run->exit_reason);
 	}

@@ -251,14 +251,18 @@ static void bp_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	struct x86_guest_debug *d = &a->dbg;
 	uint32_t dr6 = 0;
-	uint64_t fl = 0;
 
 	if (!may_stop(a))
 		return;
-	/* RFLAGS.RF: this instruction's code breakpoints are suppressed */
-	uc_reg_read(uc, UC_X86_REG_RFLAGS, &fl);
-	if (fl & X86_EFLAGS_RF)
+	/*
+	 * RFLAGS.RF at entry suppresses the first instruction's code
+	 * breakpoints (the CPU clears RF once it completes; Unicorn never
+	 * does, so it is not read here).
+	 */
+	if (addr == d->rf_pc) {
+		d->rf_pc = ~0ull;
 		return;
+	}
 	for (int i = 0; i < 4; i++)
 		if (d->bp_on[i] && d->bp_addr[i] == addr)
 			dr6 |= 1u << i;
@@ -403,6 +407,8 @@ void x86_debug_arm(struct kvm_vcpu *vcpu)
 	if (!d->armed_dirty && !hw)
 		return;
 	d->armed_dirty = false;
+	d->rf_pc = x86_reg_read(vcpu, UC_X86_REG_RFLAGS) & X86_EFLAGS_RF ?
+		   x86_linear_rip(vcpu) : ~0ull;
 	arm_breakpoints(vcpu, hw);
 	arm_watchpoints(vcpu, hw);
 	step = stepping(d) || d->wp_mask;

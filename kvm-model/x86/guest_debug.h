@@ -54,6 +54,7 @@ struct x86_guest_debug {
 	uint64_t count;		/* instruction starts the step hook saw */
 	uint64_t last;		/* the last one's linear address */
 	uint32_t wp_hit;	/* slots a data access hit */
+	uint64_t rf_pc;		/* RFLAGS.RF set at entry: the instruction it covers */
 	uint32_t exit_dr6;	/* the STOP_DEBUG exit's DR6 bits */
 	bool exit_dr7;		/* it reports DR7 (a #DB intercept does) */
 };

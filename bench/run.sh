@@ -238,3 +238,19 @@ if [ -x "$vmm64" ] && [ -x "$raw64" ]; then
 	r256=$("$kvmsim" exec --arch arm64 -- "$vmm64" vcpus 256 | awk '{ print $4 }')
 	echo "arm64 kB per vCPU before guest memory: $(( (r256 - r1) / 255 ))   ($kvmsim exec --arch arm64 -- $vmm64 vcpus 1 vs 256, VmRSS)"
 fi
+
+# (p) the upstream selftest x86_64/private_mem_conversions_test (SW-protected
+#     VM, guest_memfd, KVM_SET_MEMORY_ATTRIBUTES, PUNCH_HOLE) under kvmsim,
+#     whole runs, best of three CPU times pinned to one CPU: the default run
+#     (1 vCPU, 1 memslot) and 4 vCPUs over 2 memslots.  Needs the selftests
+#     built by ctest's selftests/kvm (BUILD/selftests-6.12).
+st=$build/selftests-6.12/linux-source-6.12/tools/testing/selftests/kvm
+pmc=x86_64/private_mem_conversions_test
+if [ -x "$st/$pmc" ]; then
+	abs=$(cd "$(dirname "$kvmsim")" && pwd)/kvmsim
+	for args in "" "-n 4 -m 2"; do
+		# shellcheck disable=SC2086
+		ms=$(cd "$st" && cpu_ms "$abs" exec --profile linux-6.12 -- "./$pmc" $args)
+		echo "private_mem_conversions_test $args CPU ms kvmsim: $ms   (cd $st && $abs exec --profile linux-6.12 -- ./$pmc $args)"
+	done
+fi

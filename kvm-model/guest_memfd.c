@@ -496,6 +496,21 @@ static int attrs_set(struct kvm_mem_attrs *a, uint64_t start, uint64_t end, bool
 	return 0;
 }
 
+uint64_t kvm_get_memory_attributes(struct kvm *kvm, uint64_t gfn)
+{
+	return attrs_test(&kvm->mem_attrs, gfn) ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0;
+}
+
+/* PRIVATE is the only attribute: a mask without it matches any range. */
+bool kvm_range_has_memory_attributes(struct kvm *kvm, uint64_t start, uint64_t end,
+				     uint64_t mask, uint64_t attrs)
+{
+	if (!(mask & KVM_MEMORY_ATTRIBUTE_PRIVATE))
+		return true;
+	return attrs_range_is(&kvm->mem_attrs, start, end,
+			      attrs & KVM_MEMORY_ATTRIBUTE_PRIVATE);
+}
+
 void kvm_mem_attrs_free(struct kvm *kvm)
 {
 	free(kvm->mem_attrs.r);
@@ -514,7 +529,7 @@ static int kvm_vm_set_mem_attributes(struct kvm *kvm, uint64_t start, uint64_t e
 	struct kvm_memslots *slots = &kvm->memslots[0];
 	struct sim_ev *ev;
 
-	if (attrs_range_is(&kvm->mem_attrs, start, end, private))
+	if (kvm_range_has_memory_attributes(kvm, start, end, ~0ull, attributes))
 		return 0;
 	ev = sim_ev_begin("kvm_vm_set_mem_attributes");
 	sim_ev_hex(ev, "gpa", start << PAGE_SHIFT);

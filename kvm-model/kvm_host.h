@@ -381,6 +381,11 @@ uint64_t kvm_supported_mem_attributes(const struct kvm *kvm);
 int kvm_vm_ioctl_set_mem_attributes(struct kvm *kvm, void *uattrs);
 /* Private per the profile: the attribute (upstream) or a populated fd page (private-v6). */
 bool kvm_mem_is_private(struct kvm *kvm, uint64_t gfn);
+/* The gfn's attributes (KVM_MEMORY_ATTRIBUTE_PRIVATE or 0). */
+uint64_t kvm_get_memory_attributes(struct kvm *kvm, uint64_t gfn);
+/* Every gfn of [start, end) has `attrs` in the bits of `mask`. */
+bool kvm_range_has_memory_attributes(struct kvm *kvm, uint64_t start, uint64_t end,
+				     uint64_t mask, uint64_t attrs);
 void kvm_mem_attrs_free(struct kvm *kvm);
 /* private-v6: bind a real memfd as the slot's private_fd (0 or -errno). */
 int kvm_private_fd_bind(struct kvm *kvm, struct kvm_memory_slot *slot, int fd,

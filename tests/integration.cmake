@@ -41,6 +41,8 @@ endif()
 # Capabilities a native transcript was recorded with (NAME=KVM_CAP number):
 # on a host whose /dev/kvm lacks one, the native check skips and says so.
 set(VMM_HOST_REQUIRES_vmm-gmem "GUEST_MEMFD=234")
+# KVM_CAP_VM_TYPES with KVM_X86_SW_PROTECTED_VM (bit 1)
+set(VMM_HOST_REQUIRES_vmm-gmem-huge "GUEST_MEMFD=234 VM_TYPES=235:2")
 set(VMM_HOST_REQUIRES_vmm-irq "USER_NMI=22")
 set(VMM_HOST_REQUIRES_vmm-apic-timer "TSC_DEADLINE_TIMER=72 X86_APIC_BUS_CYCLES_NS=237")
 

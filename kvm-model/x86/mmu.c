@@ -144,12 +144,30 @@ static int kvm_faultin_pfn(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 }
 
 /*
- * kvm_mmu_max_mapping_level: the largest level whose aligned gfn range
- * lies inside the slot, whose gpa and hva are congruent modulo the level
- * size, and whose host backing is a huge page at least that large.
- * Dirty logging forces 4K, as kvm_mmu_hugepage_adjust does.
+ * hugepage_test_mixed: the gfns of [base, base + pages) do not all have
+ * the same memory attributes.  KVM never maps such a range huge: a shared
+ * huge page would map its private gfns shared (the guest would read and
+ * write userspace_addr instead of the guest_memfd).  The kernel keeps the
+ * answer as KVM_LPAGE_MIXED_FLAG in each huge page's lpage_info, updated
+ * by kvm_arch_post_set_memory_attributes; the model asks its attribute
+ * ranges, which is the same answer.  Only VMs with private memory track it.
  */
-static int kvm_mmu_max_mapping_level(struct kvm_page_fault *fault)
+static bool hugepage_test_mixed(struct kvm *kvm, uint64_t base, uint64_t pages)
+{
+	if (!kvm_arch_has_private_mem(kvm))
+		return false;
+	return !kvm_range_has_memory_attributes(kvm, base, base + pages, ~0ull,
+						kvm_get_memory_attributes(kvm, base));
+}
+
+/*
+ * kvm_mmu_max_mapping_level: the largest level whose aligned gfn range
+ * lies inside the slot, has uniform memory attributes, whose gpa and hva
+ * are congruent modulo the level size, and whose host backing is a huge
+ * page at least that large.  Dirty logging forces 4K, as
+ * kvm_mmu_hugepage_adjust does.
+ */
+static int kvm_mmu_max_mapping_level(struct kvm *kvm, struct kvm_page_fault *fault)
 {
 	const struct kvm_memory_slot *slot = fault->slot;
 
@@ -174,6 +192,8 @@ static int kvm_mmu_max_mapping_level(struct kvm_page_fault *fault)
 
 		if (base < slot->base_gfn ||
 		    base + pages > slot->base_gfn + slot->npages)
+			continue;
+		if (hugepage_test_mixed(kvm, base, pages))
 			continue;
 		if ((fault->hva ^ (fault->gfn << PAGE_SHIFT)) & (size - 1))
 			continue;
@@ -255,7 +275,7 @@ static int kvm_tdp_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *faul
 
 	if (r != RET_PF_CONTINUE)
 		return r;
-	fault->max_level = kvm_mmu_max_mapping_level(fault);
+	fault->max_level = kvm_mmu_max_mapping_level(vcpu->kvm, fault);
 	fault->goal_level = fault->max_level;
 	ev = sim_ev_begin("kvm_mmu_hugepage_adjust");
 	sim_ev_hex(ev, "gpa", fault->addr);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * kvm-host-has NAME=CAP...: exit 0 when this host's /dev/kvm reports every
- * capability CAP (KVM_CHECK_EXTENSION > 0), else print which one it lacks
- * and exit 77 (ctest's skip code).  A native transcript recorded on a host
+ * kvm-host-has NAME=CAP[:MASK]...: exit 0 when this host's /dev/kvm reports
+ * every capability CAP (KVM_CHECK_EXTENSION > 0; with MASK, every bit of
+ * MASK set in the answer, e.g. VM_TYPES=235:2 for KVM_X86_SW_PROTECTED_VM),
+ * else print which one it lacks and exit 77 (ctest's skip code).  A native transcript recorded on a host
  * with a feature says nothing about a host without it: its check skips.
  */
 #include <errno.h>
@@ -20,7 +21,7 @@ static int check_one(int kvm, const char *spec)
 {
 	const char *eq = strchr(spec, '=');
 	char *end;
-	long cap;
+	long cap, mask = 0;
 	int r;
 
 	if (!eq || eq == spec || !eq[1]) {
@@ -29,15 +30,22 @@ static int check_one(int kvm, const char *spec)
 	}
 	errno = 0;
 	cap = strtol(eq + 1, &end, 0);
-	if (errno || *end || cap < 0) {
-		fprintf(stderr, "kvm-host-has: '%s': expected NAME=NUMBER\n", spec);
+	if (!errno && *end == ':')
+		mask = strtol(end + 1, &end, 0);
+	if (errno || *end || cap < 0 || mask < 0) {
+		fprintf(stderr, "kvm-host-has: '%s': expected NAME=NUMBER[:MASK]\n", spec);
 		return 2;
 	}
 	r = ioctl(kvm, KVM_CHECK_EXTENSION, cap);
-	if (r > 0)
+	if (r > 0 && (r & mask) == mask)
 		return 0;
-	printf("SKIP: this host's /dev/kvm lacks KVM_CAP_%.*s (%ld): "
-	       "the recorded transcript needs it\n", (int)(eq - spec), spec, cap);
+	if (mask && r > 0)
+		printf("SKIP: this host's /dev/kvm answers KVM_CAP_%.*s (%ld) with %#x, "
+		       "without bits %#lx: the recorded transcript needs them\n",
+		       (int)(eq - spec), spec, cap, r, mask & ~(long)r);
+	else
+		printf("SKIP: this host's /dev/kvm lacks KVM_CAP_%.*s (%ld): "
+		       "the recorded transcript needs it\n", (int)(eq - spec), spec, cap);
 	return SKIP;
 }
 

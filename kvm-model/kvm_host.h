@@ -252,6 +252,7 @@ struct kvm_vcpu {
 	bool run_requested;
 	bool dying;			/* its VM is gone: engine and run area freed */
 	bool run_done;
+	bool run_blocked;	/* the vCPU waited during the last run */
 	int run_ret;			/* 0 or -errno */
 	struct sim_actor *run_caller;	/* the thread in KVM_RUN: its signals */
 	/* the vCPU actor's schedstat already credited to its callers */

@@ -409,6 +409,7 @@ static void kvm_vcpu_actor(void *arg)
 {
 	struct kvm_vcpu *vcpu = arg;
 	struct sim_ev *ev;
+	uint64_t blocked;
 
 	kvm_vm_ctx_enter(vcpu->kvm);	/* for good: the actor is the vCPU */
 	for (;;) {
@@ -421,9 +422,11 @@ static void kvm_vcpu_actor(void *arg)
 		credit_run_caller(vcpu);
 		if (kvm_rule_on(RULE_RESET_EXIT_REASON))
 			vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
+		blocked = sim_actor_times_blocked(vcpu->actor);
 		sim_charge(COST_RUN_ENTRY);
 		vcpu->run_ret = kvm_arch()->vcpu_run(vcpu);
 		sim_charge(COST_RUN_EXIT);
+		vcpu->run_blocked = sim_actor_times_blocked(vcpu->actor) != blocked;
 		credit_run_caller(vcpu);
 		ev = sim_ev_begin("kvm_vcpu_ioctl_run_return");
 		sim_ev_int(ev, "ret", vcpu->run_ret);
@@ -796,6 +799,8 @@ static void kvm_kick_thread(struct sim_actor *thread)
 /* KVM_RUN from the VMM's actor: hand over to the vCPU's actor, wait for the exit. */
 static long kvm_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 {
+	uint64_t before;
+
 	vcpu->kvm->stat.run_calls++;
 	vcpu->run_requested = true;
 	vcpu->run_done = false;
@@ -803,10 +808,13 @@ static long kvm_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	/* the caller's handlers run when the ioctl returns, not inside it */
 	posix_set_kernel_kick(kvm_kick_thread);
 	posix_kernel_enter();
+	before = sim_actor_times_blocked(sim_self());
 	if (!sim_wake_one(&vcpu->run_wq))
 		sim_make_runnable(vcpu->actor);
 	while (!vcpu->run_done)
 		sim_wait(&vcpu->done_wq);
+	if (!vcpu->run_blocked)
+		posix_clock_poll_busy(before);
 	if (vcpu->hwpoison_pending)
 		send_sig_mceerr(vcpu);
 	posix_kernel_leave();

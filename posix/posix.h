@@ -191,6 +191,12 @@ int posix_sem_getvalue(sem_t *s, int *value);
 int posix_clock_gettime(clockid_t clk, struct timespec *ts);
 void posix_clock_poll(void);
 /*
+ * The wait that began at sim_actor_times_blocked() == before was the
+ * thread's own work done by another actor (a KVM_RUN whose vCPU never
+ * blocked): it does not end a clock-polling streak.
+ */
+void posix_clock_poll_busy(uint64_t before);
+/*
  * A timespec on clock clk (absolute, or relative to now) as a virtual
  * deadline; -EINVAL for a bad clock or tv_nsec out of range.
  */

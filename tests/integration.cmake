@@ -45,6 +45,7 @@ set(VMM_HOST_REQUIRES_vmm-gmem "GUEST_MEMFD=234")
 set(VMM_HOST_REQUIRES_vmm-gmem-huge "GUEST_MEMFD=234 VM_TYPES=235:2")
 set(VMM_HOST_REQUIRES_vmm-irq "USER_NMI=22")
 set(VMM_HOST_REQUIRES_vmm-apic-timer "TSC_DEADLINE_TIMER=72 X86_APIC_BUS_CYCLES_NS=237")
+set(VMM_HOST_REQUIRES_vmm-tsc-sync "VCPU_ATTRIBUTES=127")
 
 add_executable(kvm-host-has ${VMM_DIR}/kvm-host-has.c)
 set_target_properties(kvm-host-has PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${VMM_OUT_DIR})

@@ -325,7 +325,7 @@ static int set_msr_state(struct kvm_vcpu *vcpu, uint32_t idx, uint64_t data, boo
 		return 0;
 	case MSR_IA32_TSC:
 		if (host)
-			kvm_synchronize_tsc(vcpu, data);
+			kvm_synchronize_tsc(vcpu, &data);
 		else
 			kvm_guest_write_tsc(vcpu, data);
 		return 0;

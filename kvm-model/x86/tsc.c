@@ -54,14 +54,87 @@ static uint64_t kvm_compute_l1_tsc_offset(struct kvm_vcpu *vcpu, uint64_t target
 }
 
 /*
- * A host-initiated write of IA32_TSC (KVM_SET_MSRS, vCPU creation).  KVM
- * matches a write within a second of another vCPU's to that vCPU's
- * generation; kvmsim's vCPUs all start together on the virtual clock, so
- * the write simply sets the offset.  IA32_TSC_ADJUST is not touched.
+ * nsec_to_cycles: ns of the virtual clock in this vCPU's TSC ticks (the
+ * kernel's mult/shift pair approximates the same quotient).
  */
-void kvm_synchronize_tsc(struct kvm_vcpu *vcpu, uint64_t data)
+static uint64_t nsec_to_cycles(struct kvm_vcpu *vcpu, uint64_t nsec)
 {
-	vcpu->tsc_offset = kvm_compute_l1_tsc_offset(vcpu, data);
+	return (uint64_t)((unsigned __int128)nsec * x86_state(vcpu)->virtual_tsc_khz / 1000000);
+}
+
+/*
+ * __kvm_synchronize_tsc: set the offset and record the write; an
+ * unmatched write starts a new generation of matched writes.  kvmsim's
+ * host TSC is stable and common to every vCPU, so there is no master
+ * clock to update (kvm_track_tsc_matching).
+ */
+static void __kvm_synchronize_tsc(struct kvm_vcpu *vcpu, uint64_t offset, uint64_t tsc,
+				  uint64_t ns, bool matched)
+{
+	struct kvm_x86_vm_state *ks = kvm_x86_vm(vcpu->kvm);
+	struct x86_vcpu_state *st = x86_state(vcpu);
+
+	ks->last_tsc_nsec = ns;
+	ks->last_tsc_write = tsc;
+	ks->last_tsc_khz = st->virtual_tsc_khz;
+	ks->last_tsc_offset = offset;
+	st->last_guest_tsc = tsc;
+	vcpu->tsc_offset = offset;
+
+	if (!matched) {
+		ks->cur_tsc_generation++;
+		ks->cur_tsc_nsec = ns;
+		ks->cur_tsc_write = tsc;
+		ks->cur_tsc_offset = offset;
+		ks->nr_vcpus_matched_tsc = 0;
+	} else if (st->this_tsc_generation != ks->cur_tsc_generation) {
+		ks->nr_vcpus_matched_tsc++;
+	}
+	st->this_tsc_generation = ks->cur_tsc_generation;
+	st->this_tsc_nsec = ks->cur_tsc_nsec;
+	st->this_tsc_write = ks->cur_tsc_write;
+}
+
+/*
+ * kvm_synchronize_tsc: a host-side TSC write, user_value from
+ * KVM_SET_MSRS(IA32_TSC) or NULL at vCPU creation.  Linux infers that
+ * writes meant to synchronize the vCPUs' TSCs join the current
+ * generation: creation, and a write of 0, always do; a user write of
+ * another value does once userspace has written a TSC before (6.12's
+ * user_set_tsc) and it is within a second of TSC ticks of the last write
+ * plus the time since.  A matching write at the same frequency as the
+ * last takes the generation's offset (the TSC is stable), so vCPUs
+ * created after the first one's TSC was set read the same TSC.
+ * IA32_TSC_ADJUST is not touched.
+ */
+void kvm_synchronize_tsc(struct kvm_vcpu *vcpu, const uint64_t *user_value)
+{
+	struct kvm_x86_vm_state *ks = kvm_x86_vm(vcpu->kvm);
+	struct x86_vcpu_state *st = x86_state(vcpu);
+	uint64_t data = user_value ? *user_value : 0;
+	uint64_t offset, ns, elapsed, tsc_exp, tsc_hz;
+	bool synchronizing = false, matched = false;
+
+	offset = kvm_compute_l1_tsc_offset(vcpu, data);
+	ns = sim_now();		/* get_kvmclock_base_ns */
+	elapsed = ns - ks->last_tsc_nsec;
+
+	if (st->virtual_tsc_khz) {
+		if (data == 0) {
+			synchronizing = true;
+		} else if (ks->user_set_tsc) {
+			tsc_exp = ks->last_tsc_write + nsec_to_cycles(vcpu, elapsed);
+			tsc_hz = (uint64_t)st->virtual_tsc_khz * 1000;
+			synchronizing = data < tsc_exp + tsc_hz && data + tsc_hz > tsc_exp;
+		}
+	}
+	if (user_value)
+		ks->user_set_tsc = true;
+	if (synchronizing && st->virtual_tsc_khz == ks->last_tsc_khz) {
+		offset = ks->cur_tsc_offset;
+		matched = true;
+	}
+	__kvm_synchronize_tsc(vcpu, offset, data, ns, matched);
 }
 
 /* A guest WRMSR to IA32_TSC: the change also lands in IA32_TSC_ADJUST. */
@@ -113,7 +186,8 @@ void kvm_vcpu_tsc_init(struct kvm_vcpu *vcpu)
 	st->virtual_tsc_khz = KVMSIM_TSC_KHZ;
 	/* kvm_arch_vcpu_create: kvm_set_tsc_khz(default), then a TSC write of 0 */
 	kvm_set_tsc_khz(vcpu, kvm_x86_vm(vcpu->kvm)->default_tsc_khz);
-	kvm_synchronize_tsc(vcpu, 0);
+	/* kvm_arch_vcpu_postcreate */
+	kvm_synchronize_tsc(vcpu, NULL);
 }
 
 /* KVM_SET_TSC_KHZ / KVM_GET_TSC_KHZ on a vCPU */
@@ -144,6 +218,23 @@ long kvm_vm_ioctl_tsc(struct kvm *kvm, unsigned int cmd, unsigned long arg)
 }
 
 /*
+ * kvm_arch_tsc_set_attr's KVM_VCPU_TSC_OFFSET: the offset as given, a
+ * user TSC write that matches the current generation when it is that
+ * generation's last offset at the same frequency.
+ */
+static void kvm_arch_tsc_set_offset(struct kvm_vcpu *vcpu, uint64_t offset)
+{
+	struct kvm_x86_vm_state *ks = kvm_x86_vm(vcpu->kvm);
+	struct x86_vcpu_state *st = x86_state(vcpu);
+	bool matched = st->virtual_tsc_khz && ks->last_tsc_khz == st->virtual_tsc_khz &&
+		       ks->last_tsc_offset == offset;
+	uint64_t tsc = kvm_scale_tsc(rdtsc_host(), st->tsc_scaling_ratio) + offset;
+
+	ks->user_set_tsc = true;
+	__kvm_synchronize_tsc(vcpu, offset, tsc, sim_now(), matched);
+}
+
+/*
  * KVM_{HAS,GET,SET}_DEVICE_ATTR on a vCPU: group KVM_VCPU_TSC_CTRL,
  * attribute KVM_VCPU_TSC_OFFSET, the offset as a u64 at attr.addr
  * (kvm_arch_tsc_{has,get,set}_attr).
@@ -169,7 +260,7 @@ long kvm_vcpu_tsc_attr(struct kvm_vcpu *vcpu, unsigned int cmd, void *uarg)
 	default:
 		if (copy_from_user(&off, (void *)(uintptr_t)attr.addr, sizeof(off)))
 			return -EFAULT;
-		vcpu->tsc_offset = off;
+		kvm_arch_tsc_set_offset(vcpu, off);
 		return 0;
 	}
 }

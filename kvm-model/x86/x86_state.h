@@ -36,6 +36,9 @@ struct x86_vcpu_state {
 	uint32_t virtual_tsc_khz;
 	uint64_t tsc_scaling_ratio;
 	uint64_t ia32_tsc_adjust_msr;
+	/* the TSC-matching generation this vCPU last synchronized to */
+	uint64_t last_guest_tsc;
+	uint64_t this_tsc_generation, this_tsc_nsec, this_tsc_write;
 
 	/* kvmclock.c: MSR_KVM_SYSTEM_TIME_NEW and the pvclock page's version */
 	uint64_t system_time;
@@ -76,6 +79,16 @@ struct x86_vcpu_state {
 
 struct kvm_x86_vm_state {
 	uint32_t default_tsc_khz;
+	/*
+	 * tsc.c, kvm_synchronize_tsc: the last host-side TSC write (ns on
+	 * the virtual clock, value, frequency, offset), the current
+	 * generation of matched writes, and whether userspace wrote a TSC.
+	 */
+	uint64_t last_tsc_nsec, last_tsc_write, last_tsc_offset;
+	uint32_t last_tsc_khz;
+	uint64_t cur_tsc_generation, cur_tsc_nsec, cur_tsc_write, cur_tsc_offset;
+	uint32_t nr_vcpus_matched_tsc;
+	bool user_set_tsc;
 	uint32_t bsp_vcpu_id;		/* KVM_SET_BOOT_CPU_ID */
 	uint32_t max_vcpu_ids;		/* KVM_CAP_MAX_VCPU_ID, fixed by the first vCPU */
 	uint64_t n_requested_mmu_pages;	/* KVM_SET_NR_MMU_PAGES (the TDP MMU ignores it) */
@@ -113,7 +126,7 @@ void kvm_x86_state_destroy(struct kvm_vcpu *vcpu);
 /* tsc.c */
 uint64_t kvm_read_l1_tsc(struct kvm_vcpu *vcpu);
 uint64_t kvm_read_l1_tsc_at(struct kvm_vcpu *vcpu, uint64_t now);
-void kvm_synchronize_tsc(struct kvm_vcpu *vcpu, uint64_t data);
+void kvm_synchronize_tsc(struct kvm_vcpu *vcpu, const uint64_t *user_value);
 void kvm_guest_write_tsc(struct kvm_vcpu *vcpu, uint64_t data);
 void kvm_guest_adjust_tsc(struct kvm_vcpu *vcpu, uint64_t adjust);
 long kvm_vcpu_ioctl_tsc(struct kvm_vcpu *vcpu, unsigned int cmd, unsigned long arg);

@@ -470,42 +470,60 @@ static ssize_t (*real_pwrite64)(int, const void *, size_t, off_t);
 static ssize_t (*real_preadv)(int, const struct iovec *, int, off_t);
 static ssize_t (*real_pwritev)(int, const struct iovec *, int, off_t);
 
+/*
+ * Before a positioned read or write: a guest_memfd refuses it (the error,
+ * negative), else the buffer's userfault comes first, as the kernel's copy
+ * would take it.  The buffer comes as an address: gcc takes a const
+ * pointer for a read of pread's write-only buffer.
+ */
+static int prw_prepare(int fd, uintptr_t buf, size_t n, bool to_buf)
+{
+	int err;
+
+	if (!kvmsim_enabled())
+		return 0;
+	err = kvmsim_fd_prw_check(fd);
+	if (!err)
+		posix_uaccess_fault_in((const void *)buf, n, to_buf);
+	return err;
+}
+
 ssize_t pread(int fd, void *buf, size_t n, off_t off)
 {
-	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd))
-		return ret_errno(kvmsim_fd_prw_check(fd));
-	if (kvmsim_enabled())
-		posix_uaccess_fault_in(buf, n, true);	/* the copy's userfault */
+	int err = prw_prepare(fd, (uintptr_t)buf, n, true);
+
+	if (err)
+		return ret_errno(err);
 	RESOLVE(pread);
 	return REAL(pread)(fd, buf, n, off);
 }
 
 ssize_t pread64(int fd, void *buf, size_t n, off_t off)
 {
-	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd))
-		return ret_errno(kvmsim_fd_prw_check(fd));
-	if (kvmsim_enabled())
-		posix_uaccess_fault_in(buf, n, true);	/* the copy's userfault */
+	int err = prw_prepare(fd, (uintptr_t)buf, n, true);
+
+	if (err)
+		return ret_errno(err);
 	RESOLVE(pread64);
 	return REAL(pread64)(fd, buf, n, off);
 }
 
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
-	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd))
-		return ret_errno(kvmsim_fd_prw_check(fd));
-	if (kvmsim_enabled())
-		posix_uaccess_fault_in(buf, n, false);	/* the copy's userfault */
+	int err = prw_prepare(fd, (uintptr_t)buf, n, false);
+
+	if (err)
+		return ret_errno(err);
 	RESOLVE(pwrite);
 	return REAL(pwrite)(fd, buf, n, off);
 }
 
 ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
 {
-	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd))
-		return ret_errno(kvmsim_fd_prw_check(fd));
-	if (kvmsim_enabled())
-		posix_uaccess_fault_in(buf, n, false);	/* the copy's userfault */
+	int err = prw_prepare(fd, (uintptr_t)buf, n, false);
+
+	if (err)
+		return ret_errno(err);
 	RESOLVE(pwrite64);
 	return REAL(pwrite64)(fd, buf, n, off);
 }

@@ -598,22 +598,17 @@ void kvm_trace_seq_snapshot(const char *addr_key, uint64_t addr, uint64_t mmu_se
 	sim_ev_end(ev);
 }
 
-static bool mmu_invalidate_in_range(const struct kvm *kvm, uint64_t gfn)
+bool kvm_mmu_invalidate_open(const struct kvm *kvm, uint64_t gfn)
 {
 	return kvm->mmu_invalidate_in_progress && gfn >= kvm->mmu_invalidate_range_start &&
 	       gfn < kvm->mmu_invalidate_range_end;
-}
-
-bool kvm_mmu_invalidate_open(const struct kvm *kvm, uint64_t gfn)
-{
-	return mmu_invalidate_in_range(kvm, gfn);
 }
 
 bool mmu_invalidate_retry_gfn(struct kvm *kvm, const char *addr_key, uint64_t addr,
 			      uint64_t mmu_seq, bool checked)
 {
 	uint64_t gfn = addr >> PAGE_SHIFT;
-	bool open = mmu_invalidate_in_range(kvm, gfn);
+	bool open = kvm_mmu_invalidate_open(kvm, gfn);
 	struct sim_ev *ev = sim_ev_begin("mmu_invalidate_retry_gfn");
 
 	sim_ev_hex(ev, addr_key, addr);
@@ -631,7 +626,7 @@ bool mmu_invalidate_retry_gfn(struct kvm *kvm, const char *addr_key, uint64_t ad
 	 * would count), then retries.
 	 */
 	if (open) {
-		while (mmu_invalidate_in_range(kvm, gfn))
+		while (kvm_mmu_invalidate_open(kvm, gfn))
 			sim_wait(&kvm->mmu_invalidate_wq);
 		return true;
 	}

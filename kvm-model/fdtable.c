@@ -7,7 +7,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <linux/userfaultfd.h>
@@ -78,6 +80,18 @@ static void put_obj(enum kvmsim_file_kind kind, void *obj)
 		kvm_put_kvm(((struct kvm_device *)obj)->kvm);
 }
 
+/*
+ * anon_inode_getfile(..., O_RDONLY): the stats file's fd is the memfd
+ * opened again read-only (F_GETFL says O_RDONLY, write is EBADF).
+ */
+static int stats_fd_open(int memfd)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+	return (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+}
+
 int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj)
 {
 	int fd;
@@ -93,7 +107,7 @@ int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj)
 		simfd_set_host_rw_check(kvmsim_fd_rw_check);
 	}
 	else if (kind == KVMSIM_FILE_STATS)
-		fd = fcntl(kvm_stats_memfd(obj), F_DUPFD_CLOEXEC, 0);
+		fd = stats_fd_open(kvm_stats_memfd(obj));
 	else
 		fd = REAL(epoll_create1)(EPOLL_CLOEXEC);	/* not a simulated epoll */
 	if (fd < 0)
@@ -299,9 +313,32 @@ int kvmsim_fd_rw_check(int fd)
 	return kvmsim_fd_kind(fd) == KVMSIM_FILE_GMEM ? -EINVAL : 0;
 }
 
-int kvmsim_fd_prw_check(int fd)
+/*
+ * A stats file (kvm_vm_stats_fops) has a read op and FMODE_PREAD but no
+ * FMODE_PWRITE: its pwrite is ESPIPE, its write EBADF (the fd is read-only).
+ */
+int kvmsim_fd_prw_check(int fd, bool write)
 {
-	return kvmsim_fd_kind(fd) == KVMSIM_FILE_GMEM ? -ESPIPE : 0;
+	enum kvmsim_file_kind kind = kvmsim_fd_kind(fd);
+
+	if (kind == KVMSIM_FILE_GMEM || (write && kind == KVMSIM_FILE_STATS))
+		return -ESPIPE;
+	return 0;
+}
+
+/*
+ * noop_llseek: a stats file's position moves only by read; lseek returns
+ * it whatever it is asked (a program cannot rewind with it).
+ */
+bool kvmsim_fd_llseek(int fd, off_t *pos)
+{
+	long r;
+
+	if (kvmsim_fd_kind(fd) != KVMSIM_FILE_STATS)
+		return false;
+	r = syscall(SYS_lseek, fd, 0L, SEEK_CUR);
+	*pos = r < 0 ? -errno : r;
+	return true;
 }
 
 /* kvm_gmem_setattr refuses every size change; the others are not files. */

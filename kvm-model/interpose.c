@@ -482,7 +482,7 @@ static int prw_prepare(int fd, uintptr_t buf, size_t n, bool to_buf)
 
 	if (!kvmsim_enabled())
 		return 0;
-	err = kvmsim_fd_prw_check(fd);
+	err = kvmsim_fd_prw_check(fd, !to_buf);
 	if (!err)
 		posix_uaccess_fault_in((const void *)buf, n, to_buf);
 	return err;
@@ -530,18 +530,41 @@ ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
 
 ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t off)
 {
-	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd))
-		return ret_errno(kvmsim_fd_prw_check(fd));
+	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd, false))
+		return ret_errno(kvmsim_fd_prw_check(fd, false));
 	RESOLVE(preadv);
 	return REAL(preadv)(fd, iov, iovcnt, off);
 }
 
 ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t off)
 {
-	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd))
-		return ret_errno(kvmsim_fd_prw_check(fd));
+	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd, true))
+		return ret_errno(kvmsim_fd_prw_check(fd, true));
 	RESOLVE(pwritev);
 	return REAL(pwritev)(fd, iov, iovcnt, off);
+}
+
+static off_t (*real_lseek)(int, off_t, int);
+static off_t (*real_lseek64)(int, off_t, int);
+
+off_t lseek(int fd, off_t off, int whence)
+{
+	off_t pos;
+
+	if (kvmsim_enabled() && kvmsim_fd_llseek(fd, &pos))
+		return pos < 0 ? ret_errno(pos) : pos;
+	RESOLVE(lseek);
+	return REAL(lseek)(fd, off, whence);
+}
+
+off_t lseek64(int fd, off_t off, int whence)
+{
+	off_t pos;
+
+	if (kvmsim_enabled() && kvmsim_fd_llseek(fd, &pos))
+		return pos < 0 ? ret_errno(pos) : pos;
+	RESOLVE(lseek64);
+	return REAL(lseek64)(fd, off, whence);
 }
 
 static int ftruncate_common(int (*real)(int, off_t), int fd, off_t len)

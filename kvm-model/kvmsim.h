@@ -47,9 +47,11 @@ void kvmsim_fd_dup(int oldfd, int newfd);
 /* fallocate / ftruncate on one of our fds: 0 or -errno. */
 int kvmsim_fd_fallocate(int fd, int mode, off_t off, off_t len);
 int kvmsim_fd_truncate(int fd, off_t len);
-/* read/write (-EINVAL), pread/pwrite (-ESPIPE) of a file without those ops */
+/* read/write (-EINVAL), pread/pwrite (-ESPIPE) of a file without those ops (or a stats file's pwrite) */
 int kvmsim_fd_rw_check(int fd);
-int kvmsim_fd_prw_check(int fd);
+int kvmsim_fd_prw_check(int fd, bool write);
+/* lseek on one of our fds: true (with *pos, or -errno) when it is not the host's */
+bool kvmsim_fd_llseek(int fd, off_t *pos);
 /* fallocate on a host file succeeded (private-v6 private fds). */
 void kvmsim_host_fallocate(int fd, int mode, off_t off, off_t len);
 

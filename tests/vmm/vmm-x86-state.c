@@ -27,6 +27,7 @@
  * printed as properties ("positive", "sorted", "found"), never as numbers.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,6 +217,24 @@ static void probe_msrs(struct vmm *v)
 	       (unsigned long long)get_msr(v, MSR_IA32_SYSENTER_EIP));
 }
 
+/*
+ * The stats file is read-only (write: EBADF), has no pwrite (ESPIPE), and
+ * its lseek is noop_llseek: the position read left, whatever is asked.
+ */
+static void probe_stats_file(int fd, struct kvm_stats_header *h)
+{
+	char buf[8] = { 0 };
+
+	printf("stats fd access mode: %s\n",
+	       (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY ? "O_RDONLY" : "other");
+	PROBE("write on the stats fd", write(fd, buf, sizeof(buf)));
+	PROBE("pwrite on the stats fd", pwrite(fd, buf, sizeof(buf), 0));
+	PROBE("lseek SEEK_END on the stats fd", lseek(fd, 0, SEEK_END));
+	if (read(fd, h, sizeof(*h)) != sizeof(*h))
+		fatal("read(stats)");
+	PROBE("lseek SEEK_SET 0 after a read", lseek(fd, 0, SEEK_SET));
+}
+
 static void probe_vm(struct vmm *v)
 {
 	struct kvm_mp_state mp;
@@ -251,6 +270,7 @@ static void probe_vm(struct vmm *v)
 	       h.desc_offset >= h.id_offset + h.name_size ? "yes" : "no",
 	       h.data_offset >= h.desc_offset ? "yes" : "no");
 	PROBE("ioctl on the stats fd", ioctl(fd, KVM_GET_STATS_FD, 0));
+	probe_stats_file(fd, &h);
 	close(fd);
 }
 

@@ -532,6 +532,8 @@ ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t off)
 {
 	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd, false))
 		return ret_errno(kvmsim_fd_prw_check(fd, false));
+	if (kvmsim_enabled())
+		posix_uaccess_fault_in_iov(iov, iovcnt, true);
 	RESOLVE(preadv);
 	return REAL(preadv)(fd, iov, iovcnt, off);
 }
@@ -540,6 +542,8 @@ ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t off)
 {
 	if (kvmsim_enabled() && kvmsim_fd_prw_check(fd, true))
 		return ret_errno(kvmsim_fd_prw_check(fd, true));
+	if (kvmsim_enabled())
+		posix_uaccess_fault_in_iov(iov, iovcnt, false);
 	RESOLVE(pwritev);
 	return REAL(pwritev)(fd, iov, iovcnt, off);
 }

@@ -990,6 +990,8 @@ ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
 	if (ACTIVE() && simfd_host_rw_check(fd))
 		return ret_errno(simfd_host_rw_check(fd));
+	if (ACTIVE())
+		posix_uaccess_fault_in_iov(iov, iovcnt, true);
 	if (!ACTIVE() || !simfd_get(fd))
 		return REAL(readv)(fd, iov, iovcnt);
 	return ret_errno(posix_readv(fd, iov, iovcnt));
@@ -999,6 +1001,8 @@ ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	if (ACTIVE() && simfd_host_rw_check(fd))
 		return ret_errno(simfd_host_rw_check(fd));
+	if (ACTIVE())
+		posix_uaccess_fault_in_iov(iov, iovcnt, false);
 	if (!ACTIVE() || !simfd_get(fd))
 		return REAL(writev)(fd, iov, iovcnt);
 	return ret_errno(posix_writev(fd, iov, iovcnt));

@@ -249,6 +249,8 @@ void posix_set_kernel_kick(void (*fn)(struct sim_actor *thread));
  */
 void posix_set_uaccess_hook(int (*fn)(const void *buf, uint64_t len, bool write));
 void posix_uaccess_fault_in(const void *buf, size_t len, bool write);
+struct iovec;
+void posix_uaccess_fault_in_iov(const struct iovec *iov, int iovcnt, bool write);
 /* Around an interruptible wait: posix_intr_end says a signal cut it short. */
 void posix_intr_begin(void);
 bool posix_intr_check(void);

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "posix/posix.h"
@@ -436,4 +438,30 @@ void posix_uaccess_fault_in(const void *buf, size_t len, bool write)
 	/* only a simulated thread can sleep */
 	if (uaccess_hook && sim_self())
 		uaccess_hook(buf, len, write);
+}
+
+/*
+ * The same for each buffer of an iovec array (readv, writev, preadv...),
+ * which the kernel's import_iovec copies in first.  The array is read
+ * with process_vm_readv, so an array the program cannot read is left to
+ * the real call's EFAULT instead of crashing here.
+ */
+void posix_uaccess_fault_in_iov(const struct iovec *iov, int iovcnt, bool write)
+{
+	struct iovec chunk[16], local, remote;
+	int n;
+
+	if (!uaccess_hook || !sim_self() || iovcnt <= 0 || iovcnt > IOV_MAX)
+		return;
+	uaccess_hook(iov, (uint64_t)iovcnt * sizeof(*iov), false);
+	for (int i = 0; i < iovcnt; i += n) {
+		n = iovcnt - i < 16 ? iovcnt - i : 16;
+		local = (struct iovec){ chunk, n * sizeof(chunk[0]) };
+		remote = (struct iovec){ (void *)(iov + i), local.iov_len };
+		if (process_vm_readv((pid_t)syscall(SYS_getpid), &local, 1, &remote, 1, 0) !=
+		    (ssize_t)local.iov_len)
+			return;
+		for (int j = 0; j < n; j++)
+			uaccess_hook(chunk[j].iov_base, chunk[j].iov_len, write);
+	}
 }

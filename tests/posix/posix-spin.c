@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #define THREADS	4
-#define ROUNDS	500
+#define ROUNDS	100
 
 static pthread_spinlock_t lock;
 static int counter, inside, overlap;

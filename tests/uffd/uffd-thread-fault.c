@@ -14,6 +14,9 @@
  *   page 4: UFFDIO_ZEROPAGE instead, then a load -> 0
  *   page 5: UFFDIO_WAKE without a fill: the load faults again (a second
  *           message), then a copy
+ *   page 6: readv(2) from a pipe, the second iovec in it -> flags WRITE
+ *   page 7: writev(2) to a pipe from it                 -> flags 0
+ *   page 8: preadv(2) from a file into it               -> flags WRITE
  * Each message is printed before the handler resolves it and the main
  * thread prints only after its access returned, so the transcript is the
  * same natively and under kvmsim (tests/uffd/run.sh).
@@ -34,10 +37,11 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define PG		4096ul
-#define NPAGES		6
+#define NPAGES		9
 
 static int uffd;
 static char *base;
@@ -97,6 +101,9 @@ static void *handler(void *arg)
 			die("UFFDIO_WAKE");
 	}
 	copy_page(next_msg().arg.pagefault.address, 'F');	/* page 5 again */
+	copy_page(next_msg().arg.pagefault.address, 'G');	/* page 6 */
+	copy_page(next_msg().arg.pagefault.address, 'H');	/* page 7 */
+	copy_page(next_msg().arg.pagefault.address, 'I');	/* page 8 */
 	return NULL;
 }
 
@@ -118,6 +125,35 @@ static void setup(void)
 					.mode = UFFDIO_REGISTER_MODE_MISSING };
 	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
 		die("UFFDIO_REGISTER");
+}
+
+/* pages 6-8: the kernel's copies of readv, writev and preadv */
+static void vectored(int pfd[2])
+{
+	char head[2], out[8];
+	struct iovec iov[2] = { { head, sizeof(head) }, { base + 6 * PG + 4, 4 } };
+	FILE *f = tmpfile();
+
+	if (write(pfd[1], "..vec", 5) != 5)
+		die("write(pipe)");
+	printf("main: page 6 readv(2): %zd\n", readv(pfd[0], iov, 2));
+	printf("main: page 6 now: %.7s\n", base + 6 * PG);
+	fflush(stdout);
+
+	iov[0] = (struct iovec){ base + 7 * PG, 3 };
+	printf("main: page 7 writev(2): %zd\n", writev(pfd[1], iov, 1));
+	if (read(pfd[0], out, 3) != 3)
+		die("read(pipe)");
+	printf("main: page 7 went through the pipe: %.3s\n", out);
+	fflush(stdout);
+
+	if (!f || fputs("file", f) == EOF || fflush(f))
+		die("tmpfile");
+	iov[0] = (struct iovec){ base + 8 * PG + 1, 4 };
+	printf("main: page 8 preadv(2): %zd\n", preadv(fileno(f), iov, 1, 0));
+	printf("main: page 8 now: %.5s\n", base + 8 * PG);
+	fflush(stdout);
+	fclose(f);
 }
 
 static void handled(void)
@@ -152,6 +188,8 @@ static void handled(void)
 
 	printf("main: page 5 load after a WAKE and a copy: %c\n", p[5 * PG]);
 	fflush(stdout);
+
+	vectored(pfd);
 
 	if (pthread_join(t, NULL))
 		die("pthread_join");

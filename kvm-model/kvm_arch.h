@@ -69,6 +69,8 @@ struct kvm_arch_ops {
 	 * if that is invisible (kvm_preload_vcpus; NULL: none)
 	 */
 	void (*vcpu_preload)(struct kvm_vcpu *vcpu);
+	/* in explore's server: a record a run learned (kvm_explore_learned; NULL: none) */
+	void (*explore_learned)(const void *rec, size_t len);
 };
 
 extern const struct kvm_arch_ops kvm_x86_arch_ops;

@@ -415,6 +415,7 @@ void kvm_unregister_vm(struct kvm *kvm);
 int kvm_for_each_vm(int (*fn)(struct kvm *kvm, void *opaque), void *opaque);
 /* explore's fork point: each vCPU's next entry's loads, done now */
 void kvm_preload_vcpus(void);
+void kvm_explore_learned(const void *rec, size_t len);
 
 /*
  * The VM the current actor works for (a vCPU's, or the one whose ioctl

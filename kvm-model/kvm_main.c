@@ -88,6 +88,13 @@ void kvm_preload_vcpus(void)
 		kvm_for_each_vm(preload_vm, NULL);
 }
 
+/* sim_explore_cfg.learned: what a forked run learned, for the next runs */
+void kvm_explore_learned(const void *rec, size_t len)
+{
+	if (kvm_arch()->explore_learned)
+		kvm_arch()->explore_learned(rec, len);
+}
+
 /* ---- VM lifetime ---- */
 
 struct kvm *kvm_create_vm(unsigned long type, int *err)

@@ -307,6 +307,7 @@ static void explore_setup(uint64_t seed)
 	if (fail && *fail && arm_faults(&cfg.meta, fail))
 		exit(2);
 	cfg.fork_point = kvm_preload_vcpus;
+	cfg.learned = kvm_explore_learned;
 	sim_explore_configure(&cfg);
 }
 

@@ -35,6 +35,7 @@
 #include "sim/sim_internal.h"
 
 #define SLOT_CHOICES	(1u << 20)
+#define SLOT_LEARN	(1u << 20)	/* bytes of sim_explore_learn records per run */
 #define MAX_PRIO_IDS	4096
 #define MAX_DEPTH	32
 
@@ -60,6 +61,8 @@ struct slot_hdr {
 struct slot {
 	struct slot_hdr h;
 	struct sim_choice c[SLOT_CHOICES];
+	uint32_t learn_len;		/* records: u32 length, bytes, 8-aligned */
+	unsigned char learn[SLOT_LEARN];
 };
 
 static struct {
@@ -124,6 +127,36 @@ uint64_t sim_explore_choices(void)
 bool sim_explore_in_run(void)
 {
 	return ex.hdr;
+}
+
+static struct slot *my_slot;	/* in a forked run */
+
+void sim_explore_learn(const void *rec, size_t len)
+{
+	size_t need = (sizeof(uint32_t) + len + 7) & ~(size_t)7;
+	uint32_t n = (uint32_t)len;
+
+	if (!my_slot || len > SLOT_LEARN || my_slot->learn_len + need > SLOT_LEARN)
+		return;
+	memcpy(my_slot->learn + my_slot->learn_len, &n, sizeof(n));
+	memcpy(my_slot->learn + my_slot->learn_len + sizeof(n), rec, len);
+	my_slot->learn_len += need;
+}
+
+/* In the server: what the run in slot s learned. */
+static void take_learned(struct slot *s)
+{
+	for (uint32_t off = 0; off + sizeof(uint32_t) <= s->learn_len;) {
+		uint32_t n;
+
+		memcpy(&n, s->learn + off, sizeof(n));
+		if (n > s->learn_len - off - sizeof(n))
+			break;
+		if (ex.cfg.learned)
+			ex.cfg.learned(s->learn + off + sizeof(n), n);
+		off += (sizeof(n) + n + 7) & ~7u;
+	}
+	s->learn_len = 0;
 }
 
 uint64_t sim_explore_preemptions(void)
@@ -650,6 +683,8 @@ static void become_run(struct slot *slot, int out, const struct run_spec *spec)
 	privatize_shared_memory();
 	quiet_child_output(out);
 	memset(&slot->h, 0, sizeof(slot->h));
+	slot->learn_len = 0;
+	my_slot = slot;
 	ex.hdr = &slot->h;
 	ex.log = slot->c;
 	ex.cap = SLOT_CHOICES;
@@ -766,6 +801,7 @@ static uint64_t reap(struct result *r, bool keep_choices)
 			describe_status(status, r);
 		}
 		hash_output(j->out, r);
+		take_learned(j->slot);
 		r->nchoices = j->slot->h.nchoices;
 		if (keep_choices || r->failed) {
 			r->choices = malloc((r->nchoices ? r->nchoices : 1) * sizeof(*r->choices));

@@ -65,6 +65,11 @@ struct sim_explore_cfg {
 	 * what a run does or records.  NULL: none.
 	 */
 	void (*fork_point)(void);
+	/*
+	 * In the server, before its next fork: a record a run passed to
+	 * sim_explore_learn, in the order the runs ended.  NULL: none.
+	 */
+	void (*learned)(const void *rec, size_t len);
 };
 
 /* After sim_init.  Returns 0, or -1 with a message on stderr. */
@@ -87,6 +92,14 @@ bool sim_inject(const char *site);
  * with the run, so what it frees is freed by its exit anyway.
  */
 bool sim_explore_in_run(void);
+
+/*
+ * In a forked run: hand the server something this run computed that
+ * later runs may reuse (a cache keyed by what it was computed from, never
+ * a decision: with --jobs the server gets the records in the order runs
+ * end).  Records that do not fit the run's room are dropped.
+ */
+void sim_explore_learn(const void *rec, size_t len);
 
 /* Choices made so far in this run, preemptions among them. */
 uint64_t sim_explore_choices(void);

@@ -196,10 +196,16 @@ static void add_trap(struct kvm_vcpu *vcpu, uint64_t addr)
 		return;
 	if (uc_hook_add(a->uc, &h, UC_HOOK_CODE, trap_hook, vcpu, addr, addr))
 		return;
-	n = realloc(a->hooks, (a->nr_hooks + 1) * sizeof(*n));
-	if (!n)
-		return;
-	a->hooks = n;
+	/* doubling: growing by one moved the array through fresh heap pages */
+	if (a->nr_hooks == a->cap_hooks) {
+		size_t cap = a->cap_hooks ? 2 * a->cap_hooks : 64;
+
+		n = realloc(a->hooks, cap * sizeof(*n));
+		if (!n)
+			return;
+		a->hooks = n;
+		a->cap_hooks = cap;
+	}
 	a->hooks[a->nr_hooks++] = (struct trap_hook){ addr, h };
 }
 
@@ -307,10 +313,20 @@ void x86_scan_code(struct kvm_vcpu *vcpu, uint64_t gva, const uint8_t *bytes, si
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	int mode = x86_cpu_mode(vcpu);
 	csh cs = a->cs[mode];
+	bool page = len == PAGE_SIZE && !(gva & ~PAGE_MASK);
+	const struct x86_scan_result *known;
+	uint16_t starts[SCAN_CACHE_MAX_STARTS];
+	unsigned int nr_starts = 0;
 	cs_insn *insn;
 
-	if (len == PAGE_SIZE && !(gva & ~PAGE_MASK) && scan_memo_hit(a, gva, mode, bytes))
+	if (page && scan_memo_hit(a, gva, mode, bytes))
 		return;
+	/* these bytes scanned before in this mode: the same hooks, no capstone */
+	if (page && (known = x86_scan_cache_find(mode, bytes))) {
+		for (unsigned int i = 0; i < known->n; i++)
+			add_trap(vcpu, gva + known->offs[i]);
+		return;
+	}
 	insn = cs_malloc(cs);
 	for (size_t i = 0; i < len; i++) {
 		if (i + 1 == len ? !one_byte_trap(bytes[i]) : !trap_opcode(bytes + i))
@@ -323,11 +339,17 @@ void x86_scan_code(struct kvm_vcpu *vcpu, uint64_t gva, const uint8_t *bytes, si
 			if (!cs_disasm_iter(cs, &code, &n, &addr, insn) ||
 			    start + insn->size <= i)
 				continue;
-			if (insn_is_trapped(insn))
-				add_trap(vcpu, gva + start);
+			if (!insn_is_trapped(insn))
+				continue;
+			add_trap(vcpu, gva + start);
+			if (nr_starts < SCAN_CACHE_MAX_STARTS)
+				starts[nr_starts] = (uint16_t)start;
+			nr_starts++;
 		}
 	}
 	cs_free(insn, 1);
+	if (page && nr_starts <= SCAN_CACHE_MAX_STARTS)
+		x86_scan_cache_add(mode, bytes, starts, nr_starts);
 }
 
 int x86_insn_length(struct kvm_vcpu *vcpu, const uint8_t *code, int n)

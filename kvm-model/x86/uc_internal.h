@@ -155,7 +155,7 @@ struct kvm_x86_uc {
 	struct gfn_set trapped;
 	struct gfn_set shadow_ends;	/* x86_watch_shadow_end's hooks */
 	struct trap_hook *hooks;
-	size_t nr_hooks;
+	size_t nr_hooks, cap_hooks;
 	struct code_page *code;
 	int nr_code;
 	/* sim_switches() when the code pages were last compared (x86.c) */
@@ -255,6 +255,19 @@ int x86_complete_string_pio(struct kvm_vcpu *vcpu);
 int x86_internal_error(struct kvm_vcpu *vcpu, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void x86_scan_code(struct kvm_vcpu *vcpu, uint64_t gva, const uint8_t *bytes, size_t len);
+
+/* scan_cache.c: a whole page's scan, by content (mode and bytes) */
+struct x86_scan_result {
+	uint64_t hash;
+	int mode;
+	unsigned int n;		/* trapped instruction starts */
+	uint8_t bytes[PAGE_SIZE];
+	uint16_t offs[];	/* their offsets in the page, in scan order */
+};
+#define SCAN_CACHE_MAX_STARTS	1024	/* a page with more is not cached */
+const struct x86_scan_result *x86_scan_cache_find(int mode, const uint8_t *bytes);
+void x86_scan_cache_add(int mode, const uint8_t *bytes, const uint16_t *offs, unsigned int n);
+void x86_scan_cache_learned(const void *rec, size_t len);
 void x86_drop_trap(struct kvm_vcpu *vcpu, uint64_t addr);
 /* Length of the instruction in code[0..n) in the current mode, or 0. */
 int x86_insn_length(struct kvm_vcpu *vcpu, const uint8_t *code, int n);

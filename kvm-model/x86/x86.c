@@ -683,11 +683,24 @@ static bool guest_state_valid(const struct kvm_sregs *s);
  * traced or reported here; a load that fails leaves the engine as it was,
  * for the entry to fail and report.
  */
+/* capstone builds a handle's instruction table at its first decode */
+static void warm_capstone(struct kvm_x86_uc *a)
+{
+	static const uint8_t nop = 0x90;
+	cs_insn *insn;
+
+	for (int m = 0; m < MODE_NR; m++)
+		if (a->cs[m] && cs_disasm(a->cs[m], &nop, 1, 0, 1, &insn) == 1)
+			cs_free(insn, 1);
+}
+
 void x86_vcpu_preload(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	uc_context *saved = NULL;
 
+	if (a && a->uc)
+		warm_capstone(a);
 	if (!a || !a->uc || vcpu->run_calls || vcpu->mutex_locked || vcpu->dying ||
 	    a->shutdown || a->dt_in_engine || !guest_state_valid(&vcpu->sregs))
 		return;

@@ -438,4 +438,5 @@ const struct kvm_arch_ops kvm_x86_arch_ops = {
 	.set_routing_entry = kvm_x86_set_routing_entry,
 	.vcpu_kick = kvm_vcpu_kick,
 	.vcpu_preload = x86_vcpu_preload,
+	.explore_learned = x86_scan_cache_learned,
 };

@@ -83,6 +83,8 @@ static long (*real_syscall)(long, ...);
 __attribute__((constructor)) static void kvmsim_interpose_init(void)
 {
 	kvmsim_runtime_init();
+	if (kvmsim_enabled())
+		posix_tsc_trap_start(kvmsim_host_tsc);
 }
 
 static bool is_dev_kvm(const char *path)
@@ -413,6 +415,9 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	if (sig == SIGBUS && kvmsim_enabled() && kvmsim_owns_sigbus())
 		return kvmsim_sigbus_action(act, old);
+	/* SIGSEGV too while the process's rdtsc is trapped (posix/tsc.c) */
+	if (sig == SIGSEGV && posix_tsc_owns_sigsegv())
+		return posix_tsc_sigsegv_action(act, old);
 	RESOLVE(sigaction);
 	return REAL(sigaction)(sig, act, old);
 }
@@ -422,6 +427,12 @@ sighandler_t signal(int sig, sighandler_t handler)
 {
 	struct sigaction act = { .sa_handler = handler, .sa_flags = SA_RESTART }, old;
 
+	if (sig == SIGSEGV && posix_tsc_owns_sigsegv()) {
+		sigemptyset(&act.sa_mask);
+		sigaddset(&act.sa_mask, sig);
+		posix_tsc_sigsegv_action(&act, &old);
+		return old.sa_handler;
+	}
 	if (sig != SIGBUS || !kvmsim_enabled() || !kvmsim_owns_sigbus()) {
 		static sighandler_t (*real_signal)(int, sighandler_t);
 
@@ -887,6 +898,8 @@ static long routed_syscall(long nr, const long *a, bool *routed)
 		return clock_gettime((clockid_t)a[0], (struct timespec *)a[1]);
 	case SYS_gettimeofday:
 		return gettimeofday((struct timeval *)a[0], (void *)a[1]);
+	case SYS_execve:	/* the TSC trap lifted first (posix/interpose.c) */
+		return execve((const char *)a[0], (char *const *)a[1], (char *const *)a[2]);
 	case SYS_time:
 		return time((time_t *)a[0]);
 	case SYS_nanosleep:

@@ -26,6 +26,8 @@ enum kvmsim_file_kind {
 /* Runtime: seed, trace, explain and hash options from the environment. */
 void kvmsim_runtime_init(void);
 bool kvmsim_enabled(void);
+/* The host TSC kvmsim models (x86/tsc.c): what the process's rdtsc reads. */
+uint64_t kvmsim_host_tsc(void);
 
 /* Register a new KVM file; returns its fd (a real, reserved fd number) or -errno. */
 int kvmsim_install_fd(enum kvmsim_file_kind kind, void *obj);

@@ -15,7 +15,10 @@
 #include <link.h>
 #include <pthread.h>
 #include <sched.h>
+#include <alloca.h>
 #include <semaphore.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -1400,4 +1403,124 @@ pid_t fork(void)
 	if (!pid && program)
 		posix_fork_child();
 	return pid;
+}
+
+/*
+ * ---- the exec family: the TSC trap (tsc.c) survives execve and ld.so
+ * reads the TSC before any handler exists, so it is lifted around each
+ * exec, and around the spawns whose child execs (system, popen,
+ * posix_spawn: the parent waits until the child has exec'd) ----
+ */
+REAL_DECL(int, execve, const char *, char *const[], char *const[]);
+REAL_DECL(int, execv, const char *, char *const[]);
+REAL_DECL(int, execvp, const char *, char *const[]);
+REAL_DECL(int, execvpe, const char *, char *const[], char *const[]);
+REAL_DECL(int, fexecve, int, char *const[], char *const[]);
+REAL_DECL(int, system, const char *);
+REAL_DECL(FILE *, popen, const char *, const char *);
+REAL_DECL(int, posix_spawn, pid_t *, const char *, const posix_spawn_file_actions_t *,
+	  const posix_spawnattr_t *, char *const[], char *const[]);
+REAL_DECL(int, posix_spawnp, pid_t *, const char *, const posix_spawn_file_actions_t *,
+	  const posix_spawnattr_t *, char *const[], char *const[]);
+
+#define AROUND_EXEC(ret, call)						\
+	({								\
+		int saved_;						\
+		ret r_;							\
+		posix_tsc_exec_begin();					\
+		r_ = (call);						\
+		saved_ = errno;						\
+		posix_tsc_exec_end();					\
+		errno = saved_;						\
+		r_;							\
+	})
+
+int execve(const char *path, char *const argv[], char *const envp[])
+{
+	return AROUND_EXEC(int, REAL(execve)(path, argv, envp));
+}
+
+int execv(const char *path, char *const argv[])
+{
+	return AROUND_EXEC(int, REAL(execv)(path, argv));
+}
+
+int execvp(const char *file, char *const argv[])
+{
+	return AROUND_EXEC(int, REAL(execvp)(file, argv));
+}
+
+int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	return AROUND_EXEC(int, REAL(execvpe)(file, argv, envp));
+}
+
+int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	return AROUND_EXEC(int, REAL(fexecve)(fd, argv, envp));
+}
+
+/* execl, execlp, execle: the arguments up to the NULL, (and envp after it) */
+#define COLLECT_ARGS(arg0, argv, envp_out, with_envp)			\
+	do {								\
+		va_list ap_;						\
+		size_t n_ = 1;						\
+		va_start(ap_, arg0);					\
+		while (va_arg(ap_, const char *))			\
+			n_++;						\
+		va_end(ap_);						\
+		argv = alloca((n_ + 1) * sizeof(char *));		\
+		argv[0] = (char *)(arg0);				\
+		va_start(ap_, arg0);					\
+		for (size_t i_ = 1; i_ <= n_; i_++)			\
+			argv[i_] = va_arg(ap_, char *);			\
+		if (with_envp)						\
+			*(char ***)(envp_out) = va_arg(ap_, char **);	\
+		va_end(ap_);						\
+	} while (0)
+
+int execl(const char *path, const char *arg, ...)
+{
+	char **argv;
+
+	COLLECT_ARGS(arg, argv, NULL, false);
+	return execv(path, argv);
+}
+
+int execlp(const char *file, const char *arg, ...)
+{
+	char **argv;
+
+	COLLECT_ARGS(arg, argv, NULL, false);
+	return execvp(file, argv);
+}
+
+int execle(const char *path, const char *arg, ...)
+{
+	char **argv, **envp;
+
+	COLLECT_ARGS(arg, argv, &envp, true);
+	return execve(path, argv, envp);
+}
+
+int system(const char *command)
+{
+	return AROUND_EXEC(int, REAL(system)(command));
+}
+
+FILE *popen(const char *command, const char *type)
+{
+	return AROUND_EXEC(FILE *, REAL(popen)(command, type));
+}
+
+int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+		const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	return AROUND_EXEC(int, REAL(posix_spawn)(pid, path, fa, attr, argv, envp));
+}
+
+int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+		 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	return AROUND_EXEC(int, REAL(posix_spawnp)(pid, file, fa, attr, argv, envp));
 }

@@ -190,6 +190,17 @@ int posix_sem_getvalue(sem_t *s, int *value);
 /* clock_gettime for every clock: 0 or -EINVAL. */
 int posix_clock_gettime(clockid_t clk, struct timespec *ts);
 void posix_clock_poll(void);
+
+/* ---- the process's RDTSC/RDTSCP (tsc.c) ---- */
+
+/* Trap them and answer read() (the modelled host TSC); KVMSIM_TRAP_TSC=0: not. */
+void posix_tsc_trap_start(uint64_t (*read)(void));
+/* SIGSEGV is kvmsim's: the program's disposition is kept apart. */
+bool posix_tsc_owns_sigsegv(void);
+int posix_tsc_sigsegv_action(const struct sigaction *act, struct sigaction *old);
+/* Around an exec: the TSC readable (ld.so reads it), then trapped again. */
+void posix_tsc_exec_begin(void);
+void posix_tsc_exec_end(void);
 /*
  * The wait that began at sim_actor_times_blocked() == before was the
  * thread's own work done by another actor (a KVM_RUN whose vCPU never

@@ -135,3 +135,13 @@ add_test(NAME vmm/vmm-vtime/kvmsim-exact
 		${vmm_kvmsim})
 set_tests_properties(vmm/vmm-vtime/kvmsim-exact PROPERTIES
 	TIMEOUT 120 LABELS "vmm;kvmsim")
+
+# vmm-host-tsc's values (VMM_HOST_TSC_EXACT): under kvmsim the process's
+# rdtsc is trapped and reads the virtual clock, the same on every run.
+add_test(NAME vmm/vmm-host-tsc/kvmsim-exact
+	COMMAND env VMM_HOST_TSC_EXACT=1
+		sh ${VMM_DIR}/run-diff.sh kvmsim ${VMM_DIR}/expected/vmm-host-tsc.exact.kvmsim.out
+		${VMM_OUT_DIR}/actual/vmm-host-tsc.exact.out $<TARGET_FILE:vmm-host-tsc>
+		${vmm_kvmsim})
+set_tests_properties(vmm/vmm-host-tsc/kvmsim-exact PROPERTIES
+	TIMEOUT 120 LABELS "vmm;kvmsim")

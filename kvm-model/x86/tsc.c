@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 
+#include "kvm-model/kvmsim.h"
 #include "kvm-model/x86/x86_state.h"
 
 /* kvm_caps.max_guest_tsc_khz: the ratio must stay below 256 */
@@ -26,6 +27,11 @@ static uint64_t rdtsc_host(void)
 {
 	/* KVMSIM_TSC_KHZ is 1 GHz: one tick per virtual ns */
 	return sim_now();
+}
+
+uint64_t kvmsim_host_tsc(void)
+{
+	return rdtsc_host();
 }
 
 static uint64_t kvm_scale_tsc(uint64_t tsc, uint64_t ratio)

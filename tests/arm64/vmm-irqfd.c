@@ -14,6 +14,7 @@
  * mismatch exits 1.
  */
 #include <errno.h>
+#include <sys/mman.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -107,6 +108,23 @@ static void vgic_init(int gic)
 		die_errno("KVM_DEV_ARM_VGIC_CTRL_INIT");
 }
 
+/* A routing header readable at a page's end, its one entry in the unmapped page after. */
+static long routing_past_hole(int vm)
+{
+	char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct kvm_irq_routing *r;
+	long ret;
+
+	if (p == MAP_FAILED || munmap(p + 4096, 4096))
+		die_errno("mmap");
+	r = (struct kvm_irq_routing *)(p + 4096 - sizeof(*r));
+	r->nr = 1;
+	r->flags = 0;
+	ret = xioctl(vm, KVM_SET_GSI_ROUTING, r);
+	munmap(p, 4096);
+	return ret;
+}
+
 static void check_errnos(int kvm)
 {
 	int vm = ioctl(kvm, KVM_CREATE_VM, 0), efd = eventfd(0, 0), rfd = eventfd(0, 0), gic;
@@ -121,6 +139,14 @@ static void check_errnos(int kvm)
 	CHECK_EQ("KVM_CAP_IRQFD", ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD), 1);
 	CHECK_EQ("KVM_CAP_IRQFD_RESAMPLE", ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD_RESAMPLE), 1);
 	CHECK_EQ("KVM_CAP_SIGNAL_MSI", ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI), 1);
+
+	/* bad pointers and the wrong fd kind (kvm_vm_ioctl copies the header first) */
+	CHECK_EQ("KVM_IRQFD NULL: -EFAULT", xioctl(vm, KVM_IRQFD, NULL), -EFAULT);
+	CHECK_EQ("KVM_IRQFD on the vCPU fd: -EINVAL", xioctl(vcpu, KVM_IRQFD, NULL), -EINVAL);
+	CHECK_EQ("KVM_SET_GSI_ROUTING NULL: -EFAULT", xioctl(vm, KVM_SET_GSI_ROUTING, NULL), -EFAULT);
+	CHECK_EQ("KVM_SET_GSI_ROUTING entries unmapped: -EFAULT", routing_past_hole(vm), -EFAULT);
+	CHECK_EQ("KVM_SET_GSI_ROUTING on /dev/kvm: -EINVAL",
+		 xioctl(kvm, KVM_SET_GSI_ROUTING, NULL), -EINVAL);
 
 	/* no vGIC: kvm_arch_intc_initialized is false; routes may still be set */
 	CHECK_EQ("no vGIC: KVM_IRQFD: -EAGAIN", irqfd(vm, efd, GSI_EDGE, 0, -1), -EAGAIN);

@@ -168,10 +168,21 @@ int x86_debug_exit(struct kvm_vcpu *vcpu)
 
 int kvm_vcpu_do_singlestep(struct kvm_vcpu *vcpu)
 {
-	if (!stepping(dbg_of(vcpu)))
-		return 0;
+	uint64_t dr6;
+
 	/* x86.c's: DR7 is not filled on this path */
-	return debug_exit(vcpu, DB_VECTOR, DR6_BS, false);
+	if (stepping(dbg_of(vcpu)))
+		return debug_exit(vcpu, DB_VECTOR, DR6_BS, false);
+	/*
+	 * The guest's own RFLAGS.TF: the engine traps after the instructions
+	 * it runs, kvmsim after those it finishes (kvm_queue_exception_p with
+	 * DR6.BS; the trap bits are replaced).
+	 */
+	if (!(x86_reg_read(vcpu, UC_X86_REG_RFLAGS) & X86_EFLAGS_TF))
+		return 0;
+	dr6 = (x86_reg_read(vcpu, UC_X86_REG_DR6) & ~0xfull) | DR6_BS;
+	x86_reg_write(vcpu, UC_X86_REG_DR6, dr6);
+	return kvm_inject_exception(vcpu, DB_VECTOR, false, 0, true);
 }
 
 int x86_debug_sw_bp(struct kvm_vcpu *vcpu, int len)

@@ -852,16 +852,14 @@ static int complete_userspace_io(struct kvm_vcpu *vcpu)
 }
 
 /*
- * A trapped instruction kvmsim emulates; once it completed (RIP moved on,
- * no exception), kvm_skip_emulated_instruction's single-step check.
+ * kvmsim finished an instruction outside the engine (a trapped one, an
+ * MMIO access a kernel device took, a hypercall) or delivered an event,
+ * if RIP moved: kvm_skip_emulated_instruction's single-step check (a
+ * step across an event ends at the handler).
  */
-static int emulate_special(struct kvm_vcpu *vcpu)
+static int step_done(struct kvm_vcpu *vcpu, uint64_t rip, int r)
 {
-	uint64_t rip = x86_reg_read(vcpu, UC_X86_REG_RIP), exceptions = to_uc(vcpu)->exceptions;
-	int r = x86_emulate_special(vcpu);
-
-	if (r || x86_reg_read(vcpu, UC_X86_REG_RIP) == rip ||
-	    to_uc(vcpu)->exceptions != exceptions)
+	if (r || x86_reg_read(vcpu, UC_X86_REG_RIP) == rip)
 		return r;
 	return kvm_vcpu_do_singlestep(vcpu);
 }
@@ -888,7 +886,7 @@ static int handle_intr(struct kvm_vcpu *vcpu, int intno)
 	}
 	r = kvm_inject_exception(vcpu, intno, x86_exception_has_error_code(intno), ec,
 				 intno == 3 || intno == 4 || intno >= 32);
-	return r ? r : kvm_vcpu_do_singlestep(vcpu);
+	return step_done(vcpu, rip, r);
 }
 
 /*
@@ -912,6 +910,7 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 {
 	struct kvm_x86_uc *a = to_uc(vcpu);
 	bool at_block = a->stopped_at_block;
+	uint64_t rip;
 
 	/*
 	 * Stopped by the block hook: that block has not run, and Unicorn
@@ -923,6 +922,7 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 		x86_reg_write(vcpu, UC_X86_REG_RIP, x86_mode_rip(vcpu, a->stop_pc));
 	}
 	a->quantum_used += a->blocks;
+	rip = x86_reg_read(vcpu, UC_X86_REG_RIP);
 
 	switch (a->stop) {
 	case STOP_UNTRAPPED_PIO:
@@ -931,7 +931,7 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 	case STOP_SPECIAL:
 		if (x86_debug_hook_stop(vcpu, a->special_rip, false))
 			return 1;
-		return emulate_special(vcpu);
+		return step_done(vcpu, rip, x86_emulate_special(vcpu));
 	case STOP_INTR:
 		return handle_intr(vcpu, a->intno);
 	case STOP_DEBUG:
@@ -953,9 +953,9 @@ static int handle_stop(struct kvm_vcpu *vcpu, uc_err err)
 		break;
 	}
 	if (a->fault.valid)
-		return uc_handle_mem_fault(vcpu);
+		return step_done(vcpu, rip, uc_handle_mem_fault(vcpu));
 	if (err == UC_ERR_INSN_INVALID)
-		return x86_handle_invalid_insn(vcpu);
+		return step_done(vcpu, rip, x86_handle_invalid_insn(vcpu));
 	/* a fill Unicorn made outside a run left an exception behind: re-enter */
 	if (err == UC_ERR_EXCEPTION || err == UC_ERR_OK)
 		return 0;

@@ -8,7 +8,7 @@
 	.code64
 	.globl guest_gd_start, guest_gd_end
 	.globl gd_int3, gd_bp, gd_w, gd_w_end, gd_r_end, gd_ss, gd_dr, gd_dr_end
-	.globl gd_db_handler, gd_bp_handler, gd_data
+	.globl gd_db_handler, gd_bp_handler, gd_data, gd_tf
 guest_gd_start:
 gd_int3:
 	int3
@@ -31,10 +31,19 @@ gd_dr:
 gd_dr_end:
 	out	%al, $0x12
 	hlt
+	/* the guest's own single-step: TF set by popf traps after cpuid */
+gd_tf:
+	pushf
+	orl	$0x100, (%rsp)
+	popf
+	cpuid
+	nop
+	hlt
 
 	.balign	16
 gd_db_handler:
 	mov	(%rsp), %rbx
+	mov	%dr6, %rcx
 	mov	$1, %eax
 	out	%al, $0x11
 	hlt

@@ -18,7 +18,9 @@
  *  - the guest's own DR0 (KVM_SET_DEBUGREGS) is what its MOV reads while
  *    the host's DR0 differs;
  *  - INJECT_DB: queued (EBUSY while one is pending), delivered to the
- *    guest's #DB handler.
+ *    guest's #DB handler;
+ *  - the guest's own TF (no host debugging): the #DB comes after the
+ *    `cpuid` that follows the `popf`, DR6.BS set.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +39,7 @@
 
 extern const char guest_gd_start[], guest_gd_end[];
 extern const char gd_int3[], gd_bp[], gd_w[], gd_w_end[], gd_r_end[], gd_ss[];
-extern const char gd_dr[], gd_dr_end[], gd_db_handler[], gd_bp_handler[], gd_data[];
+extern const char gd_dr[], gd_dr_end[], gd_db_handler[], gd_bp_handler[], gd_data[], gd_tf[];
 
 #define GA(sym)	(CODE_GPA + (uint64_t)((sym) - guest_gd_start))
 
@@ -107,8 +109,11 @@ static void handler_report(struct vmm *v)
 	struct kvm_regs regs;
 
 	vmm_get_regs(v, &regs);
-	printf("  handler: vector=%llu return rip=code+0x%llx\n",
+	printf("  handler: vector=%llu return rip=code+0x%llx",
 	       (unsigned long long)regs.rax, (unsigned long long)(regs.rbx - CODE_GPA));
+	if (regs.rax == 1)
+		printf(" dr6=0x%llx", (unsigned long long)regs.rcx);
+	printf("\n");
 }
 
 int main(void)
@@ -219,6 +224,11 @@ int main(void)
 	set_rip(&v, GA(gd_dr), 0);
 	set_debug(&v, "inject db", KVM_GUESTDBG_INJECT_DB, -1, 0, 0);
 	set_debug(&v, "inject db again", KVM_GUESTDBG_INJECT_DB, -1, 0, 0);
+	if (run(&v) == KVM_EXIT_IO)
+		handler_report(&v);
+
+	printf("-- the guest's own RFLAGS.TF across cpuid\n");
+	set_rip(&v, GA(gd_tf), 0);
 	if (run(&v) == KVM_EXIT_IO)
 		handler_report(&v);
 	vmm_close(&v);

@@ -121,8 +121,8 @@ static bool stepping(const struct x86_guest_debug *d)
 }
 
 /*
- * At the start of the instruction about to start, with `completed` instructions
- * of this entry done: the DR6 bits of a debug exit due here, or 0.
+ * Before an instruction starts, `completed` instructions of this entry
+ * done: the DR6 bits of the debug exit due there, or 0.
  */
 static uint32_t pending_dr6(const struct x86_guest_debug *d, uint64_t completed)
 {

@@ -419,6 +419,13 @@ static int parse_filters(void)
 	return 0;
 }
 
+/* before a signal ends the process: the narration written so far */
+void kvmsim_explain_flush(void)
+{
+	if (out)
+		fflush(out);
+}
+
 int kvmsim_explain_start(const char *path)
 {
 	int r = parse_filters();

@@ -5,6 +5,7 @@
 
 /* Narrate every trace event to path, or to stderr when path is NULL. */
 int kvmsim_explain_start(const char *path);
+void kvmsim_explain_flush(void);
 
 #include <stdint.h>
 #include <stdio.h>

@@ -100,6 +100,7 @@ static void at_exit(void)
 		return;
 	/* VMs the program never closed */
 	kvm_for_each_vm(print_vm_stats, NULL);
+	kvmsim_explain_flush();
 	if (print_hash)
 		fprintf(stderr, "kvmsim: trace hash %016llx (%llu events)\n",
 			(unsigned long long)sim_trace_hash(),
@@ -356,11 +357,13 @@ static void output_error(const char *what, const char *path, int err)
 
 /*
  * A run ended by a signal keeps its outputs.  SIGTERM, SIGINT and SIGHUP
- * from outside are posix/signal.c's (term_by_signal: sim_finish_outputs,
- * which runs at_exit first).  abort() (SIGABRT) goes through exit() here,
- * so the trace, the timeline, the observables and the hash are finished by
- * their atexit handlers; the handler registered first (so run last) then
- * dies of the same signal, and the parent sees what it would have seen.
+ * from outside are posix/signal.c's (term_by_signal), abort() (SIGABRT)
+ * is here: kvmsim's own outputs are finished (sim_finish_outputs: the
+ * trace, the timeline, the hash), then the process dies of the same
+ * signal.  The program's stdio buffers and exit handlers are left alone,
+ * as the default action leaves them: its stdout ends where it would have
+ * ended natively (and a flush from inside an interrupted printf would
+ * write its buffer twice).
  */
 REAL_DECL(int, sigaction, int, const struct sigaction *, struct sigaction *);
 REAL_DECL(int, sigprocmask, int, const sigset_t *, sigset_t *);
@@ -369,21 +372,18 @@ REAL_DECL(int, raise, int);
 static const int finishing_signals[] = { SIGABRT };
 static volatile sig_atomic_t fatal_signal;
 
-static void reraise_fatal_signal(void)
+static void __attribute__((noreturn)) reraise_fatal_signal(int sig)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	int sig = fatal_signal;
 	sigset_t set;
 
-	if (!sig)
-		return;
-	fflush(NULL);
 	/* libc's own calls: the program's signals may be simulated */
 	REAL(sigaction)(sig, &dfl, NULL);
 	sigemptyset(&set);
 	sigaddset(&set, sig);
 	REAL(sigprocmask)(SIG_UNBLOCK, &set, NULL);
 	REAL(raise)(sig);
+	_exit(128 + sig);
 }
 
 static void finish_on_signal(int sig)
@@ -391,14 +391,14 @@ static void finish_on_signal(int sig)
 	if (fatal_signal)		/* a second one while finishing: die now */
 		_exit(128 + sig);
 	fatal_signal = sig;
-	exit(128 + sig);
+	sim_finish_outputs();
+	reraise_fatal_signal(sig);
 }
 
 static void install_finishing_handlers(void)
 {
 	struct sigaction sa = { .sa_handler = finish_on_signal, .sa_flags = SA_NODEFER };
 
-	atexit(reraise_fatal_signal);
 	for (size_t i = 0; i < sizeof(finishing_signals) / sizeof(finishing_signals[0]); i++) {
 		struct sigaction old;
 

@@ -231,7 +231,6 @@ void sim_finish_outputs(void)
 	/* the layer above's outputs first: its hash covers the whole trace */
 	if (finish_outputs_hook)
 		finish_outputs_hook();
-	fflush(NULL);
 	if (tl)
 		timeline_close(NULL, NULL, NULL);
 	sim_trace_close();

@@ -5,6 +5,8 @@
  *   block   read stdin (the test never writes it): killed by SIGTERM
  *   abort   abort()
  *   thread  exit(3) from a second thread while main waits
+ * Each first prints a line to stdout, which the test makes a file (fully
+ * buffered): a death by signal loses it, as natively; exit() writes it.
  */
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -32,6 +34,7 @@ int main(int argc, char **argv)
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	if (vm < 0 || vcpu < 0)
 		return 2;
+	printf("buffered until exit\n");
 	if (!strcmp(argv[1], "block"))
 		return read(0, &c, 1) < 0;
 	if (!strcmp(argv[1], "abort"))

@@ -136,7 +136,9 @@ void sim_explore_learn(const void *rec, size_t len)
 	size_t need = (sizeof(uint32_t) + len + 7) & ~(size_t)7;
 	uint32_t n = (uint32_t)len;
 
-	if (!my_slot || len > SLOT_LEARN || my_slot->learn_len + need > SLOT_LEARN)
+	/* a process the run's program forked shares the slot: only the run writes */
+	if (!my_slot || sim_in_forked_child() || len > SLOT_LEARN ||
+	    my_slot->learn_len + need > SLOT_LEARN)
 		return;
 	memcpy(my_slot->learn + my_slot->learn_len, &n, sizeof(n));
 	memcpy(my_slot->learn + my_slot->learn_len + sizeof(n), rec, len);

@@ -1153,10 +1153,12 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		return -EINTR;
 	if (!x86_engine_get(vcpu))
 		return -ENOMEM;
-	if (to_uc(vcpu)->shutdown) {
-		kvm_run_set_exit(vcpu, KVM_EXIT_SHUTDOWN);
-		goto out;
-	}
+	/*
+	 * A triple fault is an exit, not a state the vCPU stays in: as VMX
+	 * does (handle_triple_fault), the next KVM_RUN enters the guest with
+	 * the state it has, the same fault again unless userspace changed it.
+	 */
+	to_uc(vcpu)->shutdown = false;
 	if (!guest_state_valid(&vcpu->sregs)) {
 		kvm_run_set_exit(vcpu, KVM_EXIT_FAIL_ENTRY);
 		run->fail_entry.hardware_entry_failure_reason = 0x80000021;

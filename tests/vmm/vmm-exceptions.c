@@ -13,7 +13,9 @@
  * Then, in fresh VMs, a #UD that cannot be delivered -- IDT limit 0, or
  * an IDT whose gates are all not present -- must escalate to a triple
  * fault: KVM_EXIT_SHUTDOWN.  One more KVM_RUN after the shutdown shows
- * what KVM does with a vCPU in that state.
+ * what KVM does with a vCPU in that state (the same fault again), and
+ * one after KVM_SET_REGS moved RIP to the hlt that it runs the state
+ * userspace set (shutdown is no state a vCPU stays in).
  */
 #include <stdio.h>
 #include <string.h>
@@ -92,6 +94,10 @@ static void run_triple(struct vmm *v, const char *what, uint16_t idt_limit)
 	printf("run again after shutdown\n");
 	vmm_run_io(v, &seed);
 	vmm_print_regs(v);
+	/* the state is the VMM's again: the vCPU runs it (no shutdown state) */
+	printf("KVM_SET_REGS: RIP at the hlt after the ud2, then run\n");
+	vmm_set_regs(v, CODE_GPA + 7, STACK_TOP);
+	vmm_run_io(v, &seed);
 }
 
 int main(void)

@@ -231,14 +231,42 @@ int x86_cpl(struct kvm_vcpu *vcpu)
 	return vcpu->sregs.ss.dpl;
 }
 
+/*
+ * A page-table entry is 4 or 8 bytes: copies of constant size, which the
+ * compiler inlines.  A memcpy of variable size is a call, and a program
+ * may define its own memcpy (the KVM selftests' string_override.c copies
+ * byte by byte): every TLB fill walks up to five entries.
+ */
+static uint64_t pte_load(const void *p, int size)
+{
+	uint64_t v8;
+	uint32_t v4;
+
+	if (size == 8) {
+		memcpy(&v8, p, 8);
+		return v8;
+	}
+	memcpy(&v4, p, 4);
+	return v4;
+}
+
+static void pte_store(void *p, uint64_t val, int size)
+{
+	uint32_t v4 = (uint32_t)val;
+
+	if (size == 8)
+		memcpy(p, &val, 8);
+	else
+		memcpy(p, &v4, 4);
+}
+
 static int pte_read(void *opaque, uint64_t gpa, uint64_t *val, int size)
 {
 	void *p = kvm_vcpu_gpa_to_hva(opaque, gpa, false);
 
 	if (!p)
 		return -EFAULT;
-	*val = 0;
-	memcpy(val, p, size);
+	*val = pte_load(p, size);
 	return 0;
 }
 
@@ -248,7 +276,7 @@ static int pte_write(void *opaque, uint64_t gpa, uint64_t val, int size)
 
 	if (!p)
 		return -EFAULT;
-	memcpy(p, &val, size);
+	pte_store(p, val, size);
 	return 0;
 }
 
@@ -275,8 +303,7 @@ static int pte_read_nofault(void *opaque, uint64_t gpa, uint64_t *val, int size)
 
 	if (!p)
 		return -EFAULT;
-	*val = 0;
-	memcpy(val, p, size);
+	*val = pte_load(p, size);
 	return 0;
 }
 
@@ -286,7 +313,7 @@ static int pte_write_nofault(void *opaque, uint64_t gpa, uint64_t val, int size)
 
 	if (!p)
 		return -EFAULT;
-	memcpy(p, &val, size);
+	pte_store(p, val, size);
 	return 0;
 }
 

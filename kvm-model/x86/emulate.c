@@ -1112,13 +1112,36 @@ static int emulate_pio(struct kvm_vcpu *vcpu, const cs_insn *insn)
 			    insn->address + insn->size);
 }
 
+/*
+ * Instructions only CPL 0 may run (the SDM's "privileged instructions"):
+ * at CPL > 0 they raise #GP(0), which the CPU checks before any VM exit,
+ * so KVM never sees them.  MOV DR has its own order (handle_dr).
+ */
+static bool insn_is_privileged(const cs_insn *insn)
+{
+	switch (insn->id) {
+	case X86_INS_HLT:
+	case X86_INS_WRMSR:
+	case X86_INS_RDMSR:
+	case X86_INS_INVLPG:
+	case X86_INS_CLTS:
+	case X86_INS_LMSW:
+		return true;
+	case X86_INS_MOV:
+		return is_cr_operand(&insn->detail->x86.operands[0]) ||
+		       is_cr_operand(&insn->detail->x86.operands[1]);
+	default:
+		return false;
+	}
+}
+
 static int emulate_insn(struct kvm_vcpu *vcpu, const cs_insn *insn, bool *skip)
 {
 	*skip = true;
+	if (insn_is_privileged(insn) && x86_cpl(vcpu))
+		return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
 	switch (insn->id) {
 	case X86_INS_HLT:
-		if (x86_cpl(vcpu))
-			return kvm_inject_exception(vcpu, GP_VECTOR, true, 0, false);
 		return kvm_emulate_halt(vcpu, insn->address + insn->size, skip);
 	case X86_INS_MOV:
 		if (is_dr_operand(&insn->detail->x86.operands[0]) ||

@@ -562,24 +562,25 @@ ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t off)
 static off_t (*real_lseek)(int, off_t, int);
 static off_t (*real_lseek64)(int, off_t, int);
 
-off_t lseek(int fd, off_t off, int whence)
+static off_t lseek_common(off_t (*real)(int, off_t, int), int fd, off_t off, int whence)
 {
 	off_t pos;
 
 	if (kvmsim_enabled() && kvmsim_fd_llseek(fd, &pos))
 		return pos < 0 ? ret_errno(pos) : pos;
+	return real(fd, off, whence);
+}
+
+off_t lseek(int fd, off_t off, int whence)
+{
 	RESOLVE(lseek);
-	return REAL(lseek)(fd, off, whence);
+	return lseek_common(REAL(lseek), fd, off, whence);
 }
 
 off_t lseek64(int fd, off_t off, int whence)
 {
-	off_t pos;
-
-	if (kvmsim_enabled() && kvmsim_fd_llseek(fd, &pos))
-		return pos < 0 ? ret_errno(pos) : pos;
 	RESOLVE(lseek64);
-	return REAL(lseek64)(fd, off, whence);
+	return lseek_common(REAL(lseek64), fd, off, whence);
 }
 
 static int ftruncate_common(int (*real)(int, off_t), int fd, off_t len)

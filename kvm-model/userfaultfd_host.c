@@ -24,6 +24,7 @@
 
 #include "kvm-model/userfaultfd.h"
 #include "kvm-model/userfaultfd_host.h"
+#include "posix/posix.h"
 #include "sim/sim.h"
 
 #ifndef UFFD_USER_MODE_ONLY
@@ -181,23 +182,8 @@ static bool fault_is_write(const void *ucv)
 /* Any other SIGBUS: what the program asked for, or the default action. */
 static void sigbus_chain(int sig, siginfo_t *si, void *uc)
 {
-	struct sigaction a = prog_act;
-
-	if (a.sa_flags & SA_RESETHAND)
-		prog_act.sa_handler = SIG_DFL;
-	if ((a.sa_flags & SA_SIGINFO) && a.sa_sigaction) {
-		a.sa_sigaction(sig, si, uc);
+	if (!posix_signal_chain(&prog_act, sig, si, uc))
 		return;
-	}
-	if (a.sa_handler == SIG_IGN && si->si_code <= 0)
-		return;		/* a queued signal: dropped, as Linux does */
-	if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN) {
-		a.sa_handler(sig);
-		return;
-	}
-	/* the default action (a fault cannot be ignored): die of it */
-	a = (struct sigaction){ .sa_handler = SIG_DFL };
-	real_sigaction(SIGBUS, &a, NULL);
 	owns_sigbus = false;
 	raise(SIGBUS);
 }

@@ -224,6 +224,8 @@ struct sim_actor;
 struct sim_actor *posix_thread_actor(pthread_t t);
 struct sim_actor *posix_tid_actor(pid_t tid);
 void posix_signal_init(void);
+/* kvmsim's own fault handler passing a signal on; true: die of it (SIG_DFL is back) */
+bool posix_signal_chain(struct sigaction *act, int sig, siginfo_t *si, void *uc);
 /* A new thread inherits the creator's mask. */
 void posix_signal_thread_created(struct sim_actor *a);
 /* Queue sig on thread a (code: SI_TKILL, SI_QUEUE...); 0 or -errno. */

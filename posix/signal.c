@@ -60,6 +60,7 @@ static int nr_threads;
 static sigset_t initial_mask;
 
 REAL_DECL(int, pthread_sigmask, int, const sigset_t *, sigset_t *);
+REAL_DECL(int, sigaction, int, const struct sigaction *, struct sigaction *);
 
 static struct sigthread *sigthread_of(struct sim_actor *a)
 {
@@ -572,4 +573,33 @@ void posix_signal_after_fork(void)
 
 	if (st)
 		sigemptyset(&st->pending);
+}
+
+/*
+ * A fault handler kvmsim installed in the program's place (SIGSEGV for
+ * trapped RDTSC, SIGBUS for userfaults) passes a signal that is not its
+ * own on: to the program's handler as act holds it, or to the default
+ * action, which is installed again: true then, and the caller dies of it
+ * (a fault re-executes, a queued signal must be raised).
+ */
+bool posix_signal_chain(struct sigaction *act, int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction a = *act;
+
+	if (a.sa_flags & SA_RESETHAND)
+		act->sa_handler = SIG_DFL;
+	if ((a.sa_flags & SA_SIGINFO) && a.sa_sigaction) {
+		a.sa_sigaction(sig, si, uc);
+		return false;
+	}
+	if (a.sa_handler == SIG_IGN && si->si_code <= 0)
+		return false;	/* a queued signal: dropped, as Linux does */
+	if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN) {
+		a.sa_handler(sig);
+		return false;
+	}
+	/* the default action (a fault cannot be ignored) */
+	a = (struct sigaction){ .sa_handler = SIG_DFL };
+	REAL(sigaction)(sig, &a, NULL);
+	return true;
 }

@@ -91,26 +91,9 @@ static uint64_t host_rdtscp(uint32_t *aux)
 /* Any other SIGSEGV: what the program asked for, or the default action. */
 static void sigsegv_chain(int sig, siginfo_t *si, void *uc)
 {
-	struct sigaction a = prog_act;
-
-	if (a.sa_flags & SA_RESETHAND)
-		prog_act.sa_handler = SIG_DFL;
-	if ((a.sa_flags & SA_SIGINFO) && a.sa_sigaction) {
-		a.sa_sigaction(sig, si, uc);
-		return;
-	}
-	if (a.sa_handler == SIG_IGN && si->si_code <= 0)
-		return;		/* a queued signal: dropped, as Linux does */
-	if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN) {
-		a.sa_handler(sig);
-		return;
-	}
-	/* the default action (a fault cannot be ignored): die of it */
-	a = (struct sigaction){ .sa_handler = SIG_DFL };
-	REAL(sigaction)(SIGSEGV, &a, NULL);
-	if (si->si_code <= 0)
+	/* a queued signal is raised; a fault runs again and kills the process */
+	if (posix_signal_chain(&prog_act, sig, si, uc) && si->si_code <= 0)
 		REAL(raise)(SIGSEGV);
-	/* a fault: the instruction runs again and kills the process */
 }
 
 /*

@@ -18,6 +18,7 @@
  *   nonpreempt  keep the current actor if it can go on, else the lowest id
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -25,6 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -617,17 +621,97 @@ static bool page_resident(uintptr_t addr)
 	return v & 1;
 }
 
+/*
+ * The child's copy of a shared file is made with the host's calls, not
+ * the program's: libkvmsim interposes mmap, pwrite, ftruncate, close and
+ * syscall itself, and the model would see them in the middle of a
+ * scheduling decision.  The next syscall() after ours is libc's.
+ */
+static long (*host_syscall)(long nr, ...);
+
+#define host_call(nr, ...)						\
+	({								\
+		if (!host_syscall)					\
+			host_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall"); \
+		host_syscall(nr, __VA_ARGS__);				\
+	})
+
+/* Does fd name the file of /proc/self/maps' "MAJ:MIN:INODE" id? */
+static bool fd_is_file(int fd, const char *id)
+{
+	unsigned int maj, min;
+	unsigned long long ino;
+	struct stat st;
+
+	if (sscanf(id, "%x:%x:%llu", &maj, &min, &ino) != 3 ||
+	    host_call(SYS_fstat, fd, &st))
+		return false;
+	return major(st.st_dev) == maj && minor(st.st_dev) == min && st.st_ino == ino;
+}
+
+/*
+ * fd, which names the shared file, names the run's copy from now on: the
+ * same access mode, status flags, offset and close-on-exec, so the
+ * program's ftruncate, fallocate or write through it change the copy,
+ * never the file the server and the other runs share.
+ */
+static void redirect_fd(int fd, int copy)
+{
+	char path[40];
+	long fl = host_call(SYS_fcntl, fd, F_GETFL), fdfl = host_call(SYS_fcntl, fd, F_GETFD);
+	long pos = host_call(SYS_lseek, fd, 0L, SEEK_CUR);
+	long nfd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", copy);
+	nfd = host_call(SYS_openat, AT_FDCWD, path, (int)(fl & (O_ACCMODE | O_APPEND | O_NONBLOCK)) |
+			O_CLOEXEC);
+	if (fl < 0 || fdfl < 0 || nfd < 0)
+		sim_panic("explore: reopening shared memory for fd %d: %s", fd, strerror(errno));
+	if (pos > 0)
+		host_call(SYS_lseek, (int)nfd, pos, SEEK_SET);
+	if (host_call(SYS_dup3, (int)nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+		sim_panic("explore: dup3 for fd %d: %s", fd, strerror(errno));
+	host_call(SYS_close, (int)nfd);
+}
+
+static void redirect_fds(const char *id, int copy)
+{
+	char buf[4096];
+	long dir = host_call(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long len;
+
+	if (dir < 0)
+		sim_panic("explore: /proc/self/fd: %s", strerror(errno));
+	while ((len = host_call(SYS_getdents64, (int)dir, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < len;) {
+			/* struct linux_dirent64: ino, off, reclen, type, name */
+			unsigned short reclen = *(unsigned short *)(buf + off + 16);
+			const char *name = buf + off + 19;
+			int fd = atoi(name);
+
+			off += reclen;
+			if (name[0] < '0' || name[0] > '9' || fd == copy || fd == dir)
+				continue;
+			if (fd_is_file(fd, id))
+				redirect_fd(fd, copy);
+		}
+	}
+	host_call(SYS_close, (int)dir);
+}
+
 static void privatize_group(struct shared_map *m, int n, int first)
 {
 	uint64_t size = 0;
-	int fd = memfd_create("kvmsim-run-copy", MFD_CLOEXEC);
+	int fd = (int)host_call(SYS_memfd_create, "kvmsim-run-copy", MFD_CLOEXEC);
+	char id_of_group[sizeof(m[first].id)];
 
 	if (fd < 0)
 		sim_panic("explore: memfd_create: %s", strerror(errno));
+	memcpy(id_of_group, m[first].id, sizeof(id_of_group));
 	for (int i = first; i < n; i++)
 		if (!strcmp(m[i].id, m[first].id) && m[i].off + (m[i].end - m[i].start) > size)
 			size = m[i].off + (m[i].end - m[i].start);
-	if (ftruncate(fd, (off_t)size))
+	if (host_call(SYS_ftruncate, fd, (off_t)size))
 		sim_panic("explore: ftruncate: %s", strerror(errno));
 	for (int i = first; i < n; i++) {
 		size_t pages = (m[i].end - m[i].start) / 4096;
@@ -638,7 +722,8 @@ static void privatize_group(struct shared_map *m, int n, int first)
 			uintptr_t a = m[i].start + p * 4096;
 
 			if ((m[i].present[p] || page_resident(a)) &&
-			    pwrite(fd, (void *)a, 4096, (off_t)(m[i].off + p * 4096)) != 4096)
+			    host_call(SYS_pwrite64, fd, (void *)a, 4096,
+				      (off_t)(m[i].off + p * 4096)) != 4096)
 				sim_panic("explore: copying shared memory: %s", strerror(errno));
 		}
 	}
@@ -648,8 +733,8 @@ static void privatize_group(struct shared_map *m, int n, int first)
 
 		if (strcmp(m[i].id, m[first].id))
 			continue;
-		if (mmap((void *)m[i].start, m[i].end - m[i].start, m[i].prot,
-			 MAP_SHARED | MAP_FIXED, fd, (off_t)m[i].off) == MAP_FAILED)
+		if ((void *)host_call(SYS_mmap, (void *)m[i].start, m[i].end - m[i].start, m[i].prot,
+				      MAP_SHARED | MAP_FIXED, fd, (off_t)m[i].off) == MAP_FAILED)
 			sim_panic("explore: remapping shared memory: %s", strerror(errno));
 		for (size_t p = 0; p < pages; p++)
 			if (m[i].present[p] && (m[i].prot & PROT_READ))
@@ -659,8 +744,9 @@ static void privatize_group(struct shared_map *m, int n, int first)
 		if (i == first)
 			memcpy(m[first].id, id, sizeof(id));	/* still the key */
 	}
+	redirect_fds(id_of_group, fd);
 	m[first].id[0] = 0;
-	close(fd);
+	host_call(SYS_close, fd);
 }
 
 static void privatize_shared_memory(void)

@@ -253,6 +253,17 @@ racy-vmm)
 		grep -q 'FAILED oracle lost-wakeup' "$W/e" || fail "min replay: $(cat "$W/e")"
 	fi
 	;;
+shared-file)
+	# a shared writable file is the run's own copy, through its mappings
+	# and through the program's fd: every run sees the fork point's file
+	explore --runs 30 --jobs 2 -- "$BIN/shared-file"
+	[ $rc = 0 ] || fail "explore exit $rc: $(cat "$W/err")"
+	grep -q '^ *30  passed, stdout [0-9a-f]* "pread past the end: 0, mapped: mw, size now 12288"' "$W/err" ||
+		fail "outcomes: $(cat "$W/err")"
+	# a scenario that truncates its guest memory's file (it panicked)
+	explore --runs 10 apf-truncate
+	[ $rc = 0 ] || fail "apf-truncate: explore exit $rc: $(cat "$W/err")"
+	;;
 userfault-race)
 	# hazard 8's race: without the invalidation-sequence check pct finds
 	# an SPTE installed after the invalidation that overtook its lookup;

@@ -253,4 +253,6 @@ if [ -x "$st/$pmc" ]; then
 		ms=$(cd "$st" && cpu_ms "$abs" exec --profile linux-6.12 -- "./$pmc" $args)
 		echo "private_mem_conversions_test $args CPU ms kvmsim: $ms   (cd $st && $abs exec --profile linux-6.12 -- ./$pmc $args)"
 	done
+else
+	echo "private_mem_conversions_test: skipped, $st/$pmc is not built (ctest -R selftests/kvm builds it)"
 fi

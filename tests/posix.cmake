@@ -71,6 +71,7 @@ posix_test(yield)
 posix_test(warn)
 posix_test(c11)
 posix_test(cancel)
+posix_test(exec)
 posix_test(spin)
 
 # A 10 s poll, 5 s epoll_wait, sleeps...: virtual time, not host time.

@@ -32,7 +32,7 @@ int copy_from_user(void *dst, const void *usrc, size_t n)
 	if (!n)
 		return 0;
 	/* a registered missing page: the userfault first, as the kernel's fault */
-	if (userfaultfd_fault_in(usrc, n, false))
+	if (userfaultfd_fault_in(usrc, n, false) < 0)
 		return -EFAULT;
 	if (hostmem_anon_accessible((uintptr_t)usrc, n, false)) {
 		memcpy(dst, usrc, n);
@@ -49,7 +49,7 @@ int copy_to_user(void *udst, const void *src, size_t n)
 
 	if (!n)
 		return 0;
-	if (userfaultfd_fault_in(udst, n, true))
+	if (userfaultfd_fault_in(udst, n, true) < 0)
 		return -EFAULT;
 	if (hostmem_anon_accessible((uintptr_t)udst, n, true)) {
 		memcpy(udst, src, n);

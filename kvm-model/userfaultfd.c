@@ -486,7 +486,9 @@ int userfaultfd_fault_in(const void *uaddr, uint64_t len, bool write)
 {
 	uint64_t a = (uintptr_t)uaddr & PAGE_MASK, end = (uintptr_t)uaddr + len;
 
-	if (!nr_ranges || !len)
+	if (!nr_ranges)
+		return 1;
+	if (!len)
 		return 0;
 	for (; a < end; a += PAGE_SIZE) {
 		struct userfaultfd_ctx *ctx = NULL;

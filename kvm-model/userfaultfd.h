@@ -74,8 +74,9 @@ bool handle_userfault_user(uint64_t hva, bool write);
 /*
  * The kernel touching user memory (copy_{from,to}_user, a system call's
  * buffer): sleep in handle_userfault for each registered page of
- * [uaddr, uaddr + len) that would fault.  0, or -EFAULT when a userfault
- * was refused (UFFD_USER_MODE_ONLY).
+ * [uaddr, uaddr + len) that would fault.  0, 1 when no range is registered
+ * at all (nothing can fault: callers may skip the rest of their buffers),
+ * or -EFAULT when a userfault was refused (UFFD_USER_MODE_ONLY).
  */
 int userfaultfd_fault_in(const void *uaddr, uint64_t len, bool write);
 

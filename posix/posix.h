@@ -258,7 +258,8 @@ void posix_set_kernel_kick(void (*fn)(struct sim_actor *thread));
 /*
  * The kernel touching a host fd's read/write buffer: the layer above may
  * sleep the thread on a page only it can provide (a userfaultfd-registered
- * missing page) before the real call sees EFAULT.
+ * missing page) before the real call sees EFAULT.  The hook returns 1
+ * when nothing is registered that could fault (the rest is skipped).
  */
 void posix_set_uaccess_hook(int (*fn)(const void *buf, uint64_t len, bool write));
 void posix_uaccess_fault_in(const void *buf, size_t len, bool write);

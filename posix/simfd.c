@@ -453,7 +453,9 @@ void posix_uaccess_fault_in_iov(const struct iovec *iov, int iovcnt, bool write)
 
 	if (!uaccess_hook || !sim_self() || iovcnt <= 0 || iovcnt > IOV_MAX)
 		return;
-	uaccess_hook(iov, (uint64_t)iovcnt * sizeof(*iov), false);
+	/* with no range registered, no copy of the array either */
+	if (uaccess_hook(iov, (uint64_t)iovcnt * sizeof(*iov), false) > 0)
+		return;
 	for (int i = 0; i < iovcnt; i += n) {
 		n = iovcnt - i < 16 ? iovcnt - i : 16;
 		local = (struct iovec){ chunk, n * sizeof(chunk[0]) };
